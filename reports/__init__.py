@@ -1,0 +1,1 @@
+"""Report templates (installed as ``scanner.reports``; Jinja2 files in templates/)."""

@@ -1,0 +1,168 @@
+"""Controls: how a rule declares itself, and the helper that builds its verdict.
+
+A rule module in ``scanner.rules`` (the ``rules/`` folder of the checkout)
+declares each control once with ``@control(...)``.  The rule function gets the
+normalized resource and a ``Context`` (parameters, lookups of other resources)
+and returns a ``Verdict``.  Rules never see where a resource came from.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .model import Resource
+from .values import Origin, Tri, Unknown, Value, plain
+
+STATUSES = ("pass", "fail", "unknown", "waived")
+SEVERITIES = ("info", "low", "medium", "medium-high", "high", "critical")
+
+
+@dataclass
+class Verdict:
+    status: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class Control:
+    id: str
+    title: str
+    family: str
+    severity: str
+    soc2: list[str]
+    kinds: tuple[str, ...]
+    fields: tuple[str, ...]
+    params: dict[str, Any]
+    requirement: str
+    func: Callable[[Resource, "Context"], Verdict]
+
+    def applies(self, r: Resource) -> bool:
+        if self.kinds and r.kind not in self.kinds:
+            return False
+        return any(r.has(f) for f in self.fields) if self.fields else True
+
+
+REGISTRY: dict[str, Control] = {}
+
+
+def control(id: str, *, title: str, family: str, severity: str, soc2: list[str],
+            kinds: tuple[str, ...] | list[str] = (), fields: tuple[str, ...] | list[str] = (),
+            params: dict[str, Any] | None = None, requirement: str = ""):
+    """Register a rule function as the check of control ``id``."""
+
+    def deco(func):
+        if id in REGISTRY:
+            raise RuntimeError(f"control {id} declared twice")
+        REGISTRY[id] = Control(id, title, family, severity, list(soc2), tuple(kinds), tuple(fields),
+                               dict(params or {}), requirement or title, func)
+        return func
+
+    return deco
+
+
+def load_rules() -> dict[str, Control]:
+    """Import every module of scanner.rules once; returns the registry."""
+    if not REGISTRY:
+        import scanner.rules as pkg
+        for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+            if not mod.name.startswith("_"):
+                importlib.import_module(f"scanner.rules.{mod.name}")
+    return dict(sorted(REGISTRY.items(), key=lambda kv: _sort_key(kv[0])))
+
+
+def _sort_key(cid: str):
+    fam, _, num = cid.partition("-")
+    order = ["ENC", "TLS", "HA", "NET", "TAG", "BAK"]
+    return (order.index(fam) if fam in order else 99, fam, num)
+
+
+class Context:
+    """What a rule may know beyond its resource: parameters and other resources."""
+
+    def __init__(self, params: dict[str, Any], index: dict[str, Resource]):
+        self.params = params
+        self._index = index
+
+    def __getitem__(self, name: str) -> Any:
+        return self.params[name]
+
+    def lookup(self, key: str) -> Resource | None:
+        return self._index.get(key)
+
+
+class Check:
+    """Collects requirements of one rule on one resource into a Verdict.
+
+    ``fail`` dominates ``unknown``: one definite violation is a fail even when
+    another requirement could not be evaluated.  With no requirement failed or
+    unknown the verdict is ``pass``.
+    """
+
+    def __init__(self):
+        self.fails: list[str] = []
+        self.unknowns: list[str] = []
+        self.evidence: dict[str, Any] = {}
+        self.apis: set[str] = set()
+        self.where: Origin | None = None
+
+    def see(self, *values: Value, name: str | None = None) -> None:
+        for v in values:
+            if v is None:
+                continue
+            key = name or v.origin.path or "value"
+            self.evidence[key] = v.evidence()
+            if getattr(v.origin, "api", None):
+                self.apis.add(v.origin.api)
+
+    def note(self, key: str, value: Any) -> None:
+        self.evidence[key] = plain(value)
+
+    def require(self, cond: Tri, fail: str, unknown: str | None = None, *evidence: Value) -> Tri:
+        self.see(*evidence)
+        if cond.is_false:
+            self.fails.append(fail)
+            for v in evidence:
+                if v is not None and v.origin.line and self.where is None:
+                    self.where = v.origin
+        elif cond.is_unknown:
+            why = cond.reason or "not known"
+            self.unknowns.append(f"{unknown}: {why}" if unknown else why)
+        return cond
+
+    def fail(self, message: str, *evidence: Value) -> None:
+        self.see(*evidence)
+        self.fails.append(message)
+
+    def unknown(self, message: str, *evidence: Value) -> None:
+        self.see(*evidence)
+        self.unknowns.append(message)
+
+    def verdict(self, ok: str) -> Verdict:
+        ev = dict(self.evidence)
+        if self.apis:
+            ev["observed_via"] = sorted(self.apis)
+        file = self.where.file if self.where else None
+        line = self.where.line if self.where else None
+        if self.fails:
+            return Verdict("fail", "; ".join(_dedupe(self.fails)), ev, file, line)
+        if self.unknowns:
+            return Verdict("unknown", "; ".join(_dedupe(self.unknowns)), ev, file, line)
+        return Verdict("pass", ok, ev)
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen, out = set(), []
+    for i in items:
+        if i not in seen:
+            seen.add(i)
+            out.append(i)
+    return out
+
+
+def unknown_reason(v: Value) -> str:
+    return v.reason if isinstance(v, Unknown) else "not set"

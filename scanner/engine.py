@@ -1,0 +1,59 @@
+"""Evaluate the enabled controls of a profile over normalized resources."""
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from .controls import Context, Verdict
+from .model import LINK_KINDS, Resource
+from .profile import Profile
+
+
+@dataclass
+class Finding:
+    control_id: str
+    status: str
+    severity: str
+    resource: Resource
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    file: str | None = None
+    line: int | None = None
+    waiver: Any = None
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{self.control_id}|{self.resource.address}".encode()).hexdigest()[:32]
+
+
+def build_index(resources: list[Resource]) -> dict[str, Resource]:
+    index: dict[str, Resource] = {}
+    for r in resources:
+        for k in r.keys:
+            index.setdefault(k, r)
+    return index
+
+
+def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
+    index = build_index(resources)
+    findings: list[Finding] = []
+    for cs in profile.enabled:
+        ctl = cs.control
+        ctx = Context(cs.params, index)
+        for r in resources:
+            if r.kind in LINK_KINDS and r.kind not in ctl.kinds:
+                continue
+            if not ctl.applies(r):
+                continue
+            try:
+                v = ctl.func(r, ctx)
+            except Exception as e:  # a rule bug must not become a pass
+                print(f"specguard: internal error in {ctl.id} on {r.address}: {e!r}", file=sys.stderr)
+                v = Verdict("unknown", f"the rule could not be evaluated (internal error: {e.__class__.__name__})")
+            if v is None:
+                continue  # the rule decided it does not apply to this resource
+            findings.append(Finding(ctl.id, v.status, cs.severity, r, v.message, v.evidence,
+                                    v.file or r.file, v.line or r.line))
+    return findings

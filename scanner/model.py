@@ -1,0 +1,146 @@
+"""The normalized resource model.
+
+Every source adapter (Terraform plan, Terraform source, live AWS, live Azure)
+turns what it reads into ``Resource`` objects of the kinds below, with the
+fields below, each a ``Value``/``Unknown`` that carries its origin.  Rules read
+only these kinds and fields: they never know which source produced them.
+
+A field the adapter does not set is *absent*: the resource does not have that
+property at all (for example an Azure SQL database has no encryption key; its
+server has).  A control applies to a resource when the resource's kind is one
+the control covers and at least one of the control's key fields is present.
+A field that exists but could not be read must be set to ``Unknown(reason)``,
+never left out: leaving it out would silently drop the check.
+
+References between resources (a rule's source security group, the cluster of
+an instance, the database a backup covers) are *keys*: strings that appear in
+the target resource's ``keys`` (its address, ARN, resource ID, or cloud id).
+``scanner.link`` resolves them after all sources have been read.
+
+FIELD CONTRACT (kind -> field: type and meaning)
+-----------------------------------------------
+database        relational database / server / cluster
+    encrypted                   bool   storage encrypted at rest
+    encryption_key              str    key id/ARN/alias used for storage (None = service default key)
+    encryption_key_managed_by   str    "customer" | "provider"  (who manages that key)
+    multi_az                    bool   synchronous standby / zone-redundant (instances, Azure servers/databases)
+    cluster_members             list[str] keys of member instances (clusters; filled by link from cluster_member)
+    cluster_zone_count          int    distinct AZs of the members, when the source knows them (live)
+    backup_retention_days       int    automated backup retention
+    backup_cross_region         bool   backups copied to another region (may be filled by link)
+    security_groups             list[str] keys of the security groups attached
+    requires_tls / tls_min_version  (see "TLS fields") for Azure servers that carry them
+    engine                      str
+db_parameter_group  RDS (cluster) parameter group
+    requires_tls, tls_min_version, family
+cluster_member   aws_rds_cluster_instance: cluster (key), availability_zone
+object_store     S3 bucket / Azure storage account
+    default_encryption          str    "AES256" | "aws:kms" | "aws:kms:dsse" | "Microsoft.Storage" | "Microsoft.Keyvault" | None
+    encryption_key_managed_by   str    "customer" | "provider"
+    platform_encrypted          bool   the platform always encrypts (Azure): True
+    versioning                  bool   object versioning enabled
+    requires_tls, tls_min_version
+volume           EBS volume: encrypted
+file_system      EFS file system: encrypted
+cache            ElastiCache replication group / Azure Cache for Redis
+    at_rest_encrypted bool, requires_tls bool, tls_min_version str,
+    automatic_failover bool, multi_az bool, node_count int, zone_count int,
+    snapshot_retention_days int
+data_store       Kinesis stream, SQS queue, SNS topic, DynamoDB table, Secrets Manager secret
+    kms_encrypted               bool   encrypted with KMS (as CONTROLS.md ENC-04 defines per type)
+    pitr_enabled                bool   DynamoDB point-in-time recovery
+    recovery_days               int    DynamoDB recovery_period_in_days when set
+kms_key          encryption key: rotation_enabled bool, key_manager "customer"|"provider"
+key_vault        purge_protection bool
+security_group   AWS security group / Azure NSG
+    tier                        str    value of the Tier tag (None = untiered)
+    ingress, egress             list[dict] rules:
+        {"protocol": "tcp"|"udp"|"icmp"|"-1"(all), "from_port": int, "to_port": int,
+         "cidrs": [str], "source_groups": [key], "self": bool, "origin": Origin}
+        an egress rule uses "cidrs"/"source_groups" for its destination.
+application_security_group   Azure ASG: tier
+sg_rule          a separate rule resource: group (key), direction "ingress"|"egress", rule (dict as above)
+tls_listener     ALB/NLB listener, Azure Application Gateway
+    protocol str, terminates_tls bool, tls_policy str, tls_min_version str ("1.2"),
+    plain_http bool, http_redirects_to_https bool
+edge_endpoint    CloudFront distribution, API Gateway domain, Front Door custom domain
+    allows_plain_http bool, tls_policy str, tls_min_version str
+backup_plan      AWS Backup plan: rules list[{"name", "retention_days": int|None, "copy_regions": [str]}], region
+backup_selection AWS Backup selection: plan (key), resources [key|ARN pattern], tag_conditions [{"key","value"}]
+backup_replication  automated backups replication: source (key of the database), region
+generic          any other taggable resource: only tags
+
+Fields every kind may carry:
+    tags            dict[str, str|Unknown]   (present only on taggable resources; Unknown
+                                              when the whole map could not be resolved)
+
+TLS fields (any kind): requires_tls bool (only encrypted connections accepted),
+tls_min_version str normalised to "1.0" | "1.1" | "1.2" | "1.3".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .values import Absent, Origin, Unknown, Value
+
+KINDS = (
+    "database", "db_parameter_group", "cluster_member", "object_store", "volume",
+    "file_system", "cache", "data_store", "kms_key", "key_vault", "security_group",
+    "application_security_group", "sg_rule", "tls_listener", "edge_endpoint",
+    "backup_plan", "backup_selection", "backup_replication", "generic",
+)
+
+# Kinds that only exist to be linked into others; they get no findings of their own
+# except where a control names them (backup_plan for BAK-03).
+LINK_KINDS = {"cluster_member", "sg_rule", "backup_selection", "backup_replication"}
+
+
+@dataclass
+class Resource:
+    kind: str
+    type: str                 # Terraform-equivalent type, e.g. aws_db_instance (all sources)
+    address: str              # Terraform address / ARN / ARM resource ID
+    provider: str             # aws | azure
+    source: str               # terraform-plan | terraform-source | aws | azure
+    name: str = ""
+    fields: dict[str, Value] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)   # every identity a reference may use
+    file: str | None = None
+    line: int | None = None
+    context: dict[str, Any] = field(default_factory=dict)  # account, region, subscription, ...
+
+    def __post_init__(self):
+        assert self.kind in KINDS, self.kind
+        self.keys.add(self.address)
+
+    def __getitem__(self, name: str) -> Value:
+        v = self.fields.get(name)
+        return Absent(Origin(self.source, name)) if v is None else v
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def set(self, name: str, value: Value) -> None:
+        self.fields[name] = value
+
+    def ref_dict(self) -> dict[str, Any]:
+        d = {"address": self.address, "type": self.type, "provider": self.provider,
+             "source": self.source, "name": self.name or self.address}
+        if self.file:
+            d["file"] = self.file
+        if self.line:
+            d["line"] = self.line
+        for k, v in self.context.items():
+            if v is not None:
+                d[k] = v
+        return d
+
+
+def known(value, path: str, source: str, file=None, line=None) -> Value:
+    """Shorthand for adapters: a known Value with an origin."""
+    return Value(value, Origin(source, path, file, line))
+
+
+def unknown(reason: str, path: str, source: str, file=None, line=None) -> Unknown:
+    return Unknown(reason, Origin(source, path, file, line))

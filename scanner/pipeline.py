@@ -1,0 +1,105 @@
+"""One run: read sources -> normalize -> link -> evaluate -> waivers -> results document."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import os
+
+from .engine import evaluate
+from .errors import InputError, ScanError
+from .link import link
+from .model import Resource
+from .profile import Profile, load_profile
+from .results import SCHEMA_VERSION, Run, build_document, sha256_file
+from .waivers import Waiver, apply_waivers, load_waivers
+
+
+def prepare(args) -> tuple[Profile, list[Waiver]]:
+    profile = load_profile(getattr(args, "profile", None))
+    waivers = load_waivers(args.waivers, profile.controls) if getattr(args, "waivers", None) else []
+    return profile, waivers
+
+
+def scan_paths(args) -> dict:
+    from .sources.terraform.normalize import normalize
+    from .sources.terraform.plan import load_plan, read_json
+
+    profile, waivers = prepare(args)
+    run = Run(command="scan")
+    resources: list[Resource] = []
+    for path in args.paths:
+        if os.path.isdir(path):
+            hcl = importlib.import_module("scanner.sources.terraform.hcl")
+            project = hcl.load_dir(path, var_files=args.var_file,
+                                   variables=args.var, run=run)
+            run.sources.append({"kind": "terraform-source", "path": path, "sha256": hcl.tree_sha256(project)})
+            waivers.extend(getattr(project, "waivers", []))
+        else:
+            if path.endswith(".tf"):
+                raise InputError("a .tf file: scan its directory instead", path)
+            project = load_plan(path, read_json(path))
+            src_dir = args.source_dir or _plan_source_dir(path)
+            if src_dir:
+                hcl = importlib.import_module("scanner.sources.terraform.hcl")
+                hcl.locate(project, src_dir, run=run)
+                waivers.extend(getattr(project, "waivers", []))
+            run.sources.append({"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)})
+        resources += normalize(project)
+    extra = {}
+    if getattr(args, "checkov_results", None):
+        ck = importlib.import_module("scanner.checkov_import")
+        extra["supplementary"] = ck.load(args.checkov_results, getattr(args, "checkov_mapping", None), run)
+    return finish_run(resources, profile, run, waivers, extra)
+
+
+def _plan_source_dir(path: str) -> str | None:
+    d = os.path.dirname(os.path.abspath(path))
+    try:
+        if any(n.endswith(".tf") for n in os.listdir(d)):
+            return d
+    except OSError:
+        return None
+    return None
+
+
+def audit(args) -> dict:
+    profile, waivers = prepare(args)
+    run = Run(command=f"audit {args.cloud}")
+    mod = importlib.import_module(f"scanner.sources.{args.cloud}.audit")
+    resources = mod.collect(args, run)
+    return finish_run(resources, profile, run, waivers)
+
+
+def finish_run(resources: list[Resource], profile: Profile, run: Run, waivers: list[Waiver],
+               extra: dict | None = None) -> dict:
+    link(resources)
+    findings = evaluate(resources, profile)
+    apply_waivers(findings, waivers)
+    return build_document(findings, profile, run, waivers, extra=extra)
+
+
+def load_results(path: str) -> dict:
+    from .sources.terraform.plan import read_json
+    import jsonschema
+    from .results import schema
+
+    doc = read_json(path)
+    if not isinstance(doc, dict) or "schema_version" not in doc:
+        raise InputError("not a specguard results document (no schema_version)", path, "$")
+    ver = str(doc["schema_version"])
+    if ver != SCHEMA_VERSION:
+        try:
+            newer = int(ver) > int(SCHEMA_VERSION)
+        except ValueError:
+            newer = True
+        if newer:
+            raise InputError(f"results have schema_version {ver}, newer than this specguard understands "
+                             f"({SCHEMA_VERSION}): upgrade specguard to render them", path, "$.schema_version")
+        raise InputError(f"unsupported schema_version {ver}", path, "$.schema_version")
+    try:
+        jsonschema.validate(doc, schema())
+    except jsonschema.ValidationError as e:
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
+        raise InputError(f"results do not match the schema: {e.message}", path, where)
+    return doc

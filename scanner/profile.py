@@ -1,0 +1,164 @@
+"""Profiles: the built-in ``spec`` defaults and a user's YAML overrides.
+
+The ``spec`` profile is what each control declares (CONTROLS.md's bold
+defaults).  A profile file may change parameters and severities, switch
+controls off, and name the organisation and system for reports.  Anything it
+names that does not exist is an input error, so a typo never silently leaves
+the default in force.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .controls import SEVERITIES, Control, load_rules
+from .errors import InputError
+
+TOP_KEYS = {"name", "extends", "organisation", "organization", "system", "controls", "description"}
+CONTROL_KEYS = {"enabled", "severity", "params"}
+
+
+@dataclass
+class ControlSettings:
+    control: Control
+    enabled: bool
+    severity: str
+    params: dict[str, Any]
+
+
+@dataclass
+class Profile:
+    name: str
+    organisation: str = ""
+    system: str = ""
+    controls: dict[str, ControlSettings] = field(default_factory=dict)
+    path: str | None = None
+
+    @property
+    def enabled(self) -> list[ControlSettings]:
+        return [c for c in self.controls.values() if c.enabled]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "organisation": self.organisation, "system": self.system,
+            "controls": {cid: {"enabled": c.enabled, "severity": c.severity, "params": c.params}
+                         for cid, c in self.controls.items()},
+        }
+
+    @property
+    def sha256(self) -> str:
+        canon = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canon.encode()).hexdigest()
+
+
+def spec_profile() -> Profile:
+    reg = load_rules()
+    return Profile(
+        name="spec",
+        controls={cid: ControlSettings(c, True, c.severity, copy.deepcopy(c.params)) for cid, c in reg.items()},
+    )
+
+
+def load_profile(path: str | None) -> Profile:
+    prof = spec_profile()
+    if not path:
+        return prof
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise InputError("profile file not found", path)
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read profile: {e.__class__.__name__}", path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else None
+        raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path, where)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError("a profile must be a YAML mapping", path)
+    for key in data:
+        if key not in TOP_KEYS:
+            raise InputError(f"unknown profile key {key!r} (expected one of {', '.join(sorted(TOP_KEYS))})", path, str(key))
+    if data.get("extends", "spec") != "spec":
+        raise InputError("only 'extends: spec' is supported", path, "extends")
+    prof.name = str(data.get("name") or _stem(path))
+    prof.organisation = str(data.get("organisation") or data.get("organization") or "")
+    prof.system = str(data.get("system") or "")
+    prof.path = path
+    controls = data.get("controls") or {}
+    if not isinstance(controls, dict):
+        raise InputError("'controls' must be a mapping of control id to settings", path, "controls")
+    for cid, settings in controls.items():
+        where = f"controls.{cid}"
+        if cid not in prof.controls:
+            raise InputError(f"unknown control id {cid!r}", path, where)
+        cs = prof.controls[cid]
+        if settings is None:
+            continue
+        if isinstance(settings, bool):
+            cs.enabled = settings
+            continue
+        if not isinstance(settings, dict):
+            raise InputError("control settings must be a mapping (enabled, severity, params)", path, where)
+        for k in settings:
+            if k not in CONTROL_KEYS:
+                raise InputError(f"unknown setting {k!r} (expected enabled, severity or params)", path, f"{where}.{k}")
+        if "enabled" in settings:
+            if not isinstance(settings["enabled"], bool):
+                raise InputError("'enabled' must be true or false", path, f"{where}.enabled")
+            cs.enabled = settings["enabled"]
+        if "severity" in settings:
+            sev = str(settings["severity"]).lower()
+            if sev not in SEVERITIES:
+                raise InputError(f"unknown severity {settings['severity']!r} (expected {', '.join(SEVERITIES)})", path, f"{where}.severity")
+            cs.severity = sev
+        params = settings.get("params") or {}
+        if not isinstance(params, dict):
+            raise InputError("'params' must be a mapping", path, f"{where}.params")
+        for pk, pv in params.items():
+            if pk not in cs.params:
+                known = ", ".join(sorted(cs.params)) or "none"
+                raise InputError(f"unknown parameter {pk!r} of {cid} (known: {known})", path, f"{where}.params.{pk}")
+            cs.params[pk] = _coerce(pv, cs.params[pk], path, f"{where}.params.{pk}")
+    return prof
+
+
+def _coerce(value: Any, default: Any, path: str, where: str) -> Any:
+    """A parameter keeps the type of its default (an int stays an int...)."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise InputError(f"expected true or false, got {value!r}", path, where)
+        return value
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"expected a number, got {value!r}", path, where)
+        return value
+    if isinstance(default, str):
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise InputError(f"expected a string, got {value!r}", path, where)
+        return str(value)
+    if isinstance(default, list):
+        if not isinstance(value, list):
+            raise InputError(f"expected a list, got {value!r}", path, where)
+        return value
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            raise InputError(f"expected a mapping, got {value!r}", path, where)
+        merged = dict(default)
+        merged.update(value)
+        return merged
+    return value
+
+
+def _stem(path: str) -> str:
+    import os
+    return os.path.splitext(os.path.basename(path))[0]

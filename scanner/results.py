@@ -1,0 +1,124 @@
+"""The JSON results document (INTERFACE.md), built once and shared by every renderer.
+
+Renderers take this document (a plain dict), never the engine's objects, so
+``specguard report RESULTS.json`` renders saved results exactly like a scan.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources as ires
+from typing import Any
+
+from . import __version__
+from .engine import Finding
+from .profile import Profile
+
+SCHEMA_VERSION = "1"
+COUNT_KEYS = ("pass", "fail", "unknown", "waived")
+
+
+@dataclass
+class Run:
+    """What a scan or audit observed besides its findings."""
+
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)   # API failures, modules not followed, ...
+    scope: dict[str, list[str]] = field(default_factory=dict)      # accounts, regions, subscriptions
+    command: str = ""
+
+    def add_coverage(self, kind: str, message: str, **details: Any) -> None:
+        entry = {"kind": kind, "message": message}
+        entry.update({k: v for k, v in details.items() if v is not None})
+        self.coverage.append(entry)
+
+    def add_scope(self, key: str, value: str) -> None:
+        vals = self.scope.setdefault(key, [])
+        if value not in vals:
+            vals.append(value)
+
+
+def utc(t: dt.datetime) -> str:
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def finding_dict(f: Finding, today: dt.date) -> dict[str, Any]:
+    res = f.resource.ref_dict()
+    if f.file:
+        res["file"] = f.file
+    if f.line:
+        res["line"] = f.line
+    d = {"control_id": f.control_id, "status": f.status, "severity": f.severity, "resource": res,
+         "message": f.message, "evidence": f.evidence, "fingerprint": f.fingerprint}
+    if f.waiver is not None:
+        d["waiver"] = f.waiver.as_dict(today)
+    return d
+
+
+def control_status(counts: dict[str, int]) -> str:
+    if counts["fail"]:
+        return "fail"
+    if counts["unknown"]:
+        return "unknown"
+    if counts["pass"] or counts["waived"]:
+        return "pass" if not counts["waived"] else "waived"
+    return "not_applicable"
+
+
+def build_document(findings: list[Finding], profile: Profile, run: Run, waivers: list | None = None,
+                   finished_at: dt.datetime | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    finished = finished_at or dt.datetime.now(dt.timezone.utc)
+    today = finished.date()
+    summary = {k: 0 for k in COUNT_KEYS}
+    per_control: dict[str, dict[str, int]] = {cs.control.id: {k: 0 for k in COUNT_KEYS} for cs in profile.enabled}
+    for f in findings:
+        summary[f.status] += 1
+        per_control.setdefault(f.control_id, {k: 0 for k in COUNT_KEYS})[f.status] += 1
+    controls = []
+    for cs in profile.enabled:
+        c = cs.control
+        counts = per_control[c.id]
+        controls.append({"id": c.id, "title": c.title, "family": c.family, "severity": cs.severity,
+                         "soc2": c.soc2, "requirement": c.requirement, "params": cs.params,
+                         "status": control_status(counts), "counts": counts})
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "specguard", "version": __version__},
+        "run": {"id": str(uuid.uuid4()), "started_at": utc(run.started_at), "finished_at": utc(finished),
+                "profile": profile.name, "profile_sha256": profile.sha256,
+                "organisation": profile.organisation, "system": profile.system, "command": run.command},
+        "sources": run.sources,
+        "scope": run.scope,
+        "summary": dict(summary, total=len(findings)),
+        "controls": controls,
+        "findings": [finding_dict(f, today) for f in findings],
+        "coverage": run.coverage,
+        "waivers": [w.as_dict(today) for w in (waivers or [])],
+    }
+    if extra:
+        doc.update(extra)
+    return doc
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(ires.files("scanner").joinpath("data/results.schema.json").read_text("utf-8"))
+
+
+def validate(doc: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError when the document breaks the shipped schema."""
+    import jsonschema
+    jsonschema.validate(doc, schema())

@@ -1,0 +1,185 @@
+"""Turn Terraform resources (from a plan or from source) into model Resources.
+
+Each Terraform type that a control covers has a mapper registered with
+``@maps(type, ...)`` in one of the ``map_*.py`` modules beside this file.  A
+mapper fills the model's fields (see ``scanner.model``) from the Terraform
+attributes; the tags and identity of every resource are handled here, once.
+A managed resource of a type no mapper knows becomes a ``generic`` resource
+when it is taggable, so TAG-01 still covers it.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Callable
+
+from ...model import Resource
+from ...values import Origin, Unknown, Value
+from .tfmodel import MISSING, TfProject, TfResource
+
+Mapper = Callable[[TfResource, Resource], None]
+MAPPERS: dict[str, tuple[str, Mapper]] = {}
+
+
+def maps(*types: str, kind: str):
+    """Register ``func(tf, resource)`` as the mapper of these Terraform types."""
+
+    def deco(func: Mapper) -> Mapper:
+        for t in types:
+            if t in MAPPERS:
+                raise RuntimeError(f"two mappers for {t}")
+            MAPPERS[t] = (kind, func)
+        return func
+
+    return deco
+
+
+def _load_mappers() -> None:
+    if MAPPERS:
+        return
+    pkg = importlib.import_module(__package__)
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name.startswith("map_"):
+            importlib.import_module(f"{__package__}.{mod.name}")
+
+
+def normalize(project: TfProject) -> list[Resource]:
+    _load_mappers()
+    out: list[Resource] = []
+    for tf in project.managed():
+        kind, mapper = MAPPERS.get(tf.type, ("generic", None))
+        tags = resource_tags(project, tf)
+        if mapper is None and tags is None:
+            continue  # untaggable and uncovered: nothing to check
+        r = Resource(kind=kind, type=tf.type, address=tf.address, provider=tf.provider, source=tf.source,
+                     name=tf.name, file=tf.file, line=tf.line)
+        ident = tf.raw("id")
+        if isinstance(ident, str) and ident:
+            r.keys.add(ident)
+        arn = tf.raw("arn")
+        if isinstance(arn, str) and arn:
+            r.keys.add(arn)
+        if tags is not None:
+            r.set("tags", tags)
+        if mapper is not None:
+            mapper(tf, r)
+        out.append(r)
+    return out
+
+
+def resource_tags(project: TfProject, tf: TfResource) -> Value | None:
+    """The effective tags: tags_all when known, else provider default_tags merged with tags.
+
+    Returns None for a resource with no tags attribute (not taggable).  The
+    value is a dict; the key "*" mapped to an Unknown means other tags may
+    exist that could not be resolved.
+    """
+    tags_all = tf.raw("tags_all")
+    tags = tf.raw("tags")
+    if tags_all is MISSING and tags is MISSING:
+        return None
+    if isinstance(tags_all, dict):
+        return Value(dict(tags_all), tf.origin("tags_all"))
+    origin = tf.origin("tags")
+    if isinstance(tags, Unknown):
+        return Unknown(f"tags are {tags.reason}", origin)
+    own = dict(tags) if isinstance(tags, dict) else {}
+    if tf.provider != "aws":
+        return Value(own, origin)
+    defaults = project.default_tags(tf)
+    if isinstance(defaults, Unknown):
+        merged = dict(own)
+        merged["*"] = defaults
+        return Value(merged, Origin(tf.source, "tags + provider default_tags", tf.file, tf.line))
+    merged = dict(defaults.value or {})
+    merged.update(own)
+    path = "tags + provider default_tags" if defaults.value else "tags"
+    return Value(merged, Origin(tf.source, path, tf.file, origin.line))
+
+
+# ----------------------------------------------------------------- helpers for mappers
+def ref_keys(tf: TfResource, path: str) -> Value:
+    """References of an attribute as model keys: resolved addresses, else the literal ids.
+
+    Known literal values (an id or ARN of an existing resource) are kept as keys too,
+    so live-style ids and plan addresses both resolve in scanner.link.
+    """
+    addrs = tf.refs(path) or []
+    raw = tf.raw(path)
+    lits: list[str] = []
+    if isinstance(raw, str) and raw:
+        lits = [raw]
+    elif isinstance(raw, list):
+        lits = [x for x in raw if isinstance(x, str) and x]
+    keys = list(dict.fromkeys(addrs + lits))
+    if keys:
+        return Value(keys, tf.origin(path))
+    if isinstance(raw, Unknown):
+        return Unknown(raw.reason, tf.origin(path))
+    if raw is MISSING or raw is None or raw == [] or raw == "":
+        return Value([], tf.origin(path))
+    return Unknown("unresolved reference", tf.origin(path))
+
+
+def copy_field(tf: TfResource, r: Resource, path: str, field: str, convert: Callable | None = None,
+               default=MISSING) -> None:
+    """Set ``field`` from attribute ``path``; absent attributes use ``default`` (or stay absent)."""
+    v = tf.get(path)
+    if v.__class__.__name__ == "Absent":
+        if default is MISSING:
+            return
+        v = Value(default, tf.origin(path))
+    elif convert is not None and v.known:
+        v = v.map(convert)
+    r.set(field, v)
+
+
+def kms_key_managed_by(tf: TfResource, path: str) -> Value:
+    """Who manages the KMS key an attribute names: "customer", "provider", or Unknown.
+
+    - a reference to an ``aws_kms_key`` of the same configuration: customer-managed;
+    - a reference to a ``data.aws_kms_key`` whose ``key_manager`` is known: that;
+    - an ``alias/aws/...`` alias (or an ARN of one): AWS-managed;
+    - unset (None): the service's default key, AWS-managed;
+    - any other literal key id/ARN: unknown (a plan cannot see who manages it).
+    """
+    origin = tf.origin(path)
+    refs = tf.refs(path) or []
+    project = tf.project
+    if refs and project is not None:
+        by_addr = _address_map(project)
+        for a in refs:
+            target = by_addr.get(a)
+            if target is None:
+                continue
+            if target.mode == "managed" and target.type in ("aws_kms_key", "aws_kms_replica_key",
+                                                            "aws_kms_external_key", "aws_kms_replica_external_key"):
+                return Value("customer", Origin(tf.source, f"{path} -> {a}", origin.file, origin.line))
+            if target.type == "aws_kms_alias" and target.mode == "managed":
+                return Value("customer", Origin(tf.source, f"{path} -> {a}", origin.file, origin.line))
+            if target.mode == "data" and target.type in ("aws_kms_key", "aws_kms_alias"):
+                km = target.raw("key_manager")
+                if isinstance(km, str):
+                    return Value("customer" if km.upper() == "CUSTOMER" else "provider",
+                                 Origin(tf.source, f"{a}.key_manager", origin.file, origin.line))
+                name = target.raw("name")
+                if isinstance(name, str) and name.startswith("alias/aws/"):
+                    return Value("provider", Origin(tf.source, f"{a}.name", origin.file, origin.line))
+                return Unknown(f"{a} is read at apply time; who manages that key is not known", origin)
+    raw = tf.raw(path)
+    if isinstance(raw, Unknown):
+        return Unknown(f"the key is {raw.reason} and references no key of this configuration", origin)
+    if raw is MISSING or raw in (None, ""):
+        return Value("provider", Origin(tf.source, f"{path} (unset: the service's AWS-managed default key)",
+                                        origin.file, origin.line))
+    if isinstance(raw, str) and ("alias/aws/" in raw):
+        return Value("provider", origin)
+    return Unknown(f"{raw} is a key outside this configuration; who manages it cannot be seen from Terraform", origin)
+
+
+def _address_map(project: TfProject) -> dict[str, TfResource]:
+    cache = getattr(project, "_addr_cache", None)
+    if cache is None or len(cache) != len(project.resources):
+        cache = project.by_address()
+        project._addr_cache = cache
+    return cache

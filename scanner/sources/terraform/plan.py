@@ -1,0 +1,336 @@
+"""Terraform plan adapter: ``terraform show -json`` output (format 0.1 to 1.x, OpenTofu).
+
+Reads resources from ``planned_values`` (child modules included), marks values
+known only after apply as Unknown (``resource_changes[].change.after_unknown``),
+and resolves references through the ``configuration`` section, following
+module inputs that pass a reference straight through.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ...errors import InputError
+from ...values import Origin, Unknown, Value
+from .tfmodel import TfProject, TfResource
+
+AFTER_APPLY = "known only after apply"
+_RES_RE = re.compile(r'^((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)((?:\[[^\]]*\])?)')
+_MOD_SEG_RE = re.compile(r'module\.([A-Za-z0-9_-]+)(\[[^\]]*\])?')
+
+
+def read_json(path: str) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise InputError("file not found", path)
+    except IsADirectoryError:
+        raise InputError("is a directory, not a plan file", path)
+    except PermissionError:
+        raise InputError("permission denied", path)
+    if not data.strip():
+        raise InputError("file is empty (expected `terraform show -json` output)", path)
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text (is this a binary plan? run `terraform show -json plan.out > plan.json`)", path)
+    except json.JSONDecodeError as e:
+        raise InputError(f"not valid JSON: {e.msg}", path, f"{e.lineno}:{e.colno}")
+
+
+def looks_like_plan(doc: Any) -> bool:
+    return isinstance(doc, dict) and "format_version" in doc and (
+        "planned_values" in doc or "resource_changes" in doc)
+
+
+def load_plan(path: str, doc: Any | None = None) -> "PlanProject":
+    doc = read_json(path) if doc is None else doc
+    if not isinstance(doc, dict):
+        raise InputError("not a Terraform plan: the top level is not a JSON object", path, "$")
+    if "format_version" not in doc:
+        raise InputError("not a Terraform plan: no 'format_version' (expected `terraform show -json` output)", path, "$")
+    if "planned_values" not in doc and "resource_changes" not in doc:
+        if "values" in doc:
+            raise InputError("this is Terraform state (`terraform show -json` of a state), not a plan: "
+                             "scan `terraform show -json plan.out` instead", path, "$.values")
+        raise InputError("not a Terraform plan: no 'planned_values'", path, "$")
+    for key, typ in (("planned_values", dict), ("resource_changes", list), ("configuration", dict)):
+        if key in doc and doc[key] is not None and not isinstance(doc[key], typ):
+            raise InputError(f"malformed plan: '{key}' must be a {typ.__name__}", path, f"$.{key}")
+    return PlanProject(doc, path)
+
+
+class PlanProject(TfProject):
+    def __init__(self, doc: dict, path: str):
+        super().__init__(source_path=path)
+        self.doc = doc
+        self.config = (doc.get("configuration") or {})
+        self.variables = doc.get("variables") or {}
+        changes = {}
+        for i, rc in enumerate(doc.get("resource_changes") or []):
+            if isinstance(rc, dict) and "address" in rc:
+                changes[rc["address"]] = rc
+        self._changes = changes
+        root = (doc.get("planned_values") or {}).get("root_module") or {}
+        self._walk(root, "", "$.planned_values.root_module")
+        seen = {r.address for r in self.resources}
+        # Resources only in resource_changes (deletes, or plans without planned_values).
+        for addr, rc in changes.items():
+            if addr not in seen and rc.get("mode", "managed") in ("managed", "data"):
+                ch = rc.get("change") or {}
+                actions = tuple(ch.get("actions") or ())
+                vals = ch.get("after") if actions != ("delete",) else ch.get("before")
+                self._add(rc, rc.get("module_address", ""), vals if isinstance(vals, dict) else {}, actions)
+
+    # ---------------------------------------------------------------- reading
+    def _walk(self, mod: dict, mod_addr: str, jpath: str) -> None:
+        if not isinstance(mod, dict):
+            raise InputError("malformed plan: module is not an object", self.source_path, jpath)
+        for i, r in enumerate(mod.get("resources") or []):
+            if not isinstance(r, dict) or "address" not in r or "type" not in r:
+                raise InputError("malformed plan: resource without address/type", self.source_path,
+                                 f"{jpath}.resources[{i}]")
+            rc = self._changes.get(r["address"], {})
+            actions = tuple((rc.get("change") or {}).get("actions") or ())
+            self._add(r, mod.get("address", mod_addr), r.get("values") or {}, actions, rc)
+        for i, child in enumerate(mod.get("child_modules") or []):
+            self._walk(child, child.get("address", ""), f"{jpath}.child_modules[{i}]")
+
+    def _add(self, r: dict, mod_addr: str, values: dict, actions: tuple, rc: dict | None = None) -> None:
+        rc = rc if rc is not None else r
+        unknown = (rc.get("change") or {}).get("after_unknown") or {}
+        vals = _mark_unknown(values, unknown, r["address"])
+        provider_key = ""
+        cfg = self._config_resource(mod_addr, r)
+        if cfg:
+            provider_key = cfg.get("provider_config_key", "")
+        self.resources.append(TfResource(
+            address=r["address"], type=r["type"], name=r.get("name", ""), mode=r.get("mode", "managed"),
+            module=mod_addr or "", index=r.get("index"), provider_key=provider_key, values=vals,
+            source="terraform-plan", actions=actions, project=self))
+
+    # ---------------------------------------------------------- configuration
+    def _config_module(self, mod_addr: str) -> dict | None:
+        node = self.config.get("root_module") or {}
+        for name, _idx in _MOD_SEG_RE.findall(mod_addr or ""):
+            call = (node.get("module_calls") or {}).get(name)
+            if not call:
+                return None
+            node = call.get("module") or {}
+        return node
+
+    def _config_resource(self, mod_addr: str, r: dict) -> dict | None:
+        node = self._config_module(mod_addr)
+        if not node:
+            return None
+        local = ("data." if r.get("mode") == "data" else "") + f"{r['type']}.{r.get('name', '')}"
+        for c in node.get("resources") or []:
+            if c.get("address") == local:
+                return c
+        return None
+
+    def expression(self, res: TfResource, path: str) -> Any:
+        cfg = self._config_resource(res.module, {"type": res.type, "name": res.name, "mode": res.mode})
+        if not cfg:
+            return None
+        cur: Any = cfg.get("expressions") or {}
+        for part in path.split("."):
+            if isinstance(cur, list):
+                try:
+                    cur = cur[int(part)]
+                except (ValueError, IndexError):
+                    return None
+            elif isinstance(cur, dict):
+                cur = cur.get(part)
+            else:
+                return None
+            if cur is None:
+                return None
+        return cur
+
+    def refs(self, res: TfResource, path: str) -> list[str] | None:
+        expr = self.expression(res, path)
+        if not isinstance(expr, dict) or "references" not in expr:
+            return None
+        return self.resolve(expr["references"], res.module)
+
+    def resolve(self, references: list[str], mod_addr: str, depth: int = 0) -> list[str]:
+        """Turn an expression's references into resource addresses (module inputs followed)."""
+        if depth > 20:
+            return []
+        out: list[str] = []
+        for ref in _most_specific(references):
+            if ref.startswith("var."):
+                out += self._through_var(ref[4:].split(".")[0], mod_addr, depth)
+            elif ref.startswith("module."):
+                out += self._through_output(ref, mod_addr, depth)
+            elif ref.startswith(("local.", "each.", "count.", "path.", "terraform.", "self.")):
+                continue
+            else:
+                m = _RES_RE.match(ref)
+                if m:
+                    out += self._instances(mod_addr, m.group(1), m.group(2))
+        return _uniq(out)
+
+    def _instances(self, mod_addr: str, local: str, index: str) -> list[str]:
+        base = f"{mod_addr}.{local}" if mod_addr else local
+        addrs = [r.address for r in self.resources if r.address == base + index]
+        if not addrs and not index:
+            addrs = [r.address for r in self.resources if r.address.startswith(base + "[")]
+        return addrs or [base + index]
+
+    def _through_var(self, var: str, mod_addr: str, depth: int) -> list[str]:
+        if not mod_addr:
+            return []
+        parent, name = _split_module(mod_addr)
+        node = self._config_module(parent)
+        call = ((node or {}).get("module_calls") or {}).get(name) or {}
+        expr = (call.get("expressions") or {}).get(var)
+        if isinstance(expr, dict) and expr.get("references"):
+            return self.resolve(expr["references"], parent, depth + 1)
+        return []
+
+    def _through_output(self, ref: str, mod_addr: str, depth: int) -> list[str]:
+        parts = ref.split(".")
+        if len(parts) < 3:
+            return []
+        call_name, output = parts[1].split("[")[0], parts[2]
+        node = self._config_module(mod_addr) or {}
+        call = (node.get("module_calls") or {}).get(call_name) or {}
+        out_expr = ((call.get("module") or {}).get("outputs") or {}).get(output, {}).get("expression") or {}
+        prefix = f"{mod_addr}.module.{call_name}" if mod_addr else f"module.{call_name}"
+        children = sorted({r.module for r in self.resources
+                           if r.module == prefix or r.module.startswith(prefix + "[")
+                           or r.module.startswith(prefix + ".")})
+        instances = sorted({_instance_of(m, prefix) for m in children}) or [prefix]
+        out: list[str] = []
+        for inst in instances:
+            out += self.resolve(out_expr.get("references") or [], inst, depth + 1)
+        return out
+
+    def config_blocks(self, res: TfResource, path: str) -> list[TfResource] | None:
+        expr = self.expression(res, path)
+        if not isinstance(expr, list):
+            return None
+        blocks = []
+        for i, b in enumerate(expr):
+            if not isinstance(b, dict):
+                continue
+            vals, refmap = _expr_values(b, f"{path}.{i}")
+            blocks.append(_ConfigBlock(self, res, refmap, address=res.address, type=res.type, name=res.name,
+                                       mode=res.mode, module=res.module, values=vals, source=res.source))
+        return blocks
+
+    def default_tags(self, res: TfResource) -> Value:
+        pc = self.config.get("provider_config") or {}
+        key = res.provider_key
+        entry = pc.get(key)
+        if entry is None and ":" in key:
+            entry = pc.get(key.split(":", 1)[1])
+        if entry is None and not key:
+            entry = pc.get(res.type.split("_", 1)[0])
+        origin = Origin("terraform-plan", "default_tags")
+        if not entry:
+            return Value({}, origin)
+        dt = (entry.get("expressions") or {}).get("default_tags")
+        if not dt:
+            return Value({}, origin)
+        block = dt[0] if isinstance(dt, list) and dt else dt
+        tags = (block or {}).get("tags") if isinstance(block, dict) else None
+        if not tags:
+            return Value({}, origin)
+        if "constant_value" in tags and isinstance(tags["constant_value"], dict):
+            return Value(dict(tags["constant_value"]), origin)
+        refs = ", ".join(tags.get("references") or []) or "an expression"
+        return Unknown(f"provider default_tags come from {refs}, which a plan does not resolve", origin)
+
+
+class _ConfigBlock(TfResource):
+    """A nested block read from configuration expressions (constant values and references)."""
+
+    def __init__(self, project, parent, refmap, **kw):
+        super().__init__(**kw)
+        self._plan = project
+        self._parent = parent
+        self._refmap = refmap
+        self.project = None
+
+    def refs(self, path: str) -> list[str] | None:
+        refs = self._refmap.get(path)
+        if refs is None:
+            return None
+        return self._plan.resolve(refs, self._parent.module)
+
+
+def _expr_values(block: dict, path: str) -> tuple[dict, dict]:
+    vals: dict = {}
+    refmap: dict = {}
+    for k, e in block.items():
+        if isinstance(e, dict) and "constant_value" in e:
+            vals[k] = e["constant_value"]
+        elif isinstance(e, dict) and "references" in e:
+            vals[k] = Unknown(f"set from {', '.join(e['references'])} (resolved after apply)")
+            refmap[k] = e["references"]
+        elif isinstance(e, list):
+            sub = []
+            for j, b in enumerate(e):
+                if isinstance(b, dict):
+                    sv, sr = _expr_values(b, f"{path}.{k}.{j}")
+                    sub.append(sv)
+                    refmap.update({f"{k}.{j}.{kk}": vv for kk, vv in sr.items()})
+            vals[k] = sub
+        elif isinstance(e, dict) and not e:
+            vals[k] = Unknown("an expression the plan does not record")
+    return vals, refmap
+
+
+def _mark_unknown(values: Any, unknown: Any, addr: str) -> Any:
+    """Overlay after_unknown on planned values: unknown leaves become Unknown."""
+    if unknown is True:
+        return Unknown(AFTER_APPLY)
+    if isinstance(unknown, dict):
+        out = dict(values) if isinstance(values, dict) else {}
+        for k, u in unknown.items():
+            if u is True or isinstance(u, (dict, list)):
+                out[k] = _mark_unknown(out.get(k), u, addr)
+        return out
+    if isinstance(unknown, list):
+        vals = list(values) if isinstance(values, list) else []
+        out = []
+        for i in range(max(len(vals), len(unknown))):
+            v = vals[i] if i < len(vals) else None
+            u = unknown[i] if i < len(unknown) else False
+            out.append(_mark_unknown(v, u, addr) if (u is True or isinstance(u, (dict, list))) else v)
+        return out
+    return values
+
+
+def _most_specific(refs: list[str]) -> list[str]:
+    """Terraform lists a.b.c, a.b and a: keep only the longest form of each reference."""
+    refs = [r for r in refs if isinstance(r, str)]
+    return [r for r in refs if not any(o != r and (o.startswith(r + ".") or o.startswith(r + "[")) for o in refs)]
+
+
+def _split_module(mod_addr: str) -> tuple[str, str]:
+    segs = _MOD_SEG_RE.findall(mod_addr)
+    name = segs[-1][0]
+    parent = mod_addr[: mod_addr.rfind(".module." + name)] if ".module." + name in mod_addr else ""
+    return parent, name
+
+
+def _instance_of(mod: str, prefix: str) -> str:
+    rest = mod[len(prefix):]
+    if rest.startswith("["):
+        return prefix + rest[: rest.index("]") + 1]
+    return prefix
+
+
+def _uniq(items: list[str]) -> list[str]:
+    seen, out = set(), []
+    for i in items:
+        if i not in seen:
+            seen.add(i)
+            out.append(i)
+    return out

@@ -1,0 +1,114 @@
+"""What the Terraform adapters (plan JSON and .tf source) have in common.
+
+Both produce ``TfResource`` objects inside a ``TfProject``; the shared
+normalizer (``normalize.py``) turns those into the model's ``Resource`` kinds,
+so a plan and the source it came from give the same resources, fields and
+references.
+
+Values inside ``TfResource.values`` are plain JSON-like data in which any leaf
+(or whole subtree) that is not known is an ``Unknown`` instance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from ...values import Absent, Origin, Unknown, Value
+
+MISSING = object()
+
+
+@dataclass
+class TfResource:
+    address: str                 # module.a[0].aws_x.y["k"]
+    type: str
+    name: str
+    mode: str                    # managed | data
+    module: str                  # module instance address, "" for root
+    index: Any = None            # count index / for_each key
+    provider_key: str = ""       # provider config key (aws, aws.west, module.db:aws, ...)
+    values: dict[str, Any] = field(default_factory=dict)
+    source: str = "terraform-plan"
+    file: str | None = None
+    line: int | None = None
+    attr_lines: dict[str, int] = field(default_factory=dict)  # top-level attribute -> line (source)
+    actions: tuple[str, ...] = ()
+    project: "TfProject | None" = None
+
+    @property
+    def provider(self) -> str:
+        return "azure" if self.type.startswith("azurerm_") or self.type.startswith("azuread_") else (
+            "aws" if self.type.startswith("aws_") else self.type.split("_", 1)[0])
+
+    def origin(self, path: str) -> Origin:
+        top = path.split(".", 1)[0]
+        return Origin(self.source, path, self.file, self.attr_lines.get(top, self.line))
+
+    def raw(self, path: str) -> Any:
+        """The raw value at a dotted path (list indices as numbers); MISSING if absent."""
+        cur: Any = self.values
+        for part in path.split("."):
+            if isinstance(cur, Unknown):
+                return cur
+            if isinstance(cur, dict):
+                if part not in cur:
+                    return MISSING
+                cur = cur[part]
+            elif isinstance(cur, list):
+                try:
+                    cur = cur[int(part)]
+                except (ValueError, IndexError):
+                    return MISSING
+            else:
+                return MISSING
+        return cur
+
+    def get(self, path: str) -> Value:
+        """A Value / Unknown for the attribute; Absent when the resource has no such attribute."""
+        v = self.raw(path)
+        if v is MISSING:
+            return Absent(self.origin(path))
+        if isinstance(v, Unknown):
+            if v.origin.path:
+                return v
+            return Unknown(v.reason, self.origin(path))
+        return Value(v, self.origin(path))
+
+    def block(self, path: str) -> Any:
+        """First element of a nested block list (Terraform renders blocks as lists), or the value."""
+        v = self.raw(path)
+        if isinstance(v, list):
+            return v[0] if v else MISSING
+        return v
+
+    def refs(self, path: str) -> list[str] | None:
+        """Addresses of the resources the attribute's expression references (None: no expression known)."""
+        if self.project is None:
+            return None
+        return self.project.refs(self, path)
+
+
+@dataclass
+class TfProject:
+    """All resources of one plan or one source tree, plus what references need."""
+
+    resources: list[TfResource] = field(default_factory=list)
+    source_path: str = ""
+
+    def managed(self) -> Iterator[TfResource]:
+        return (r for r in self.resources if r.mode == "managed" and r.actions != ("delete",))
+
+    def by_address(self) -> dict[str, TfResource]:
+        return {r.address: r for r in self.resources}
+
+    # Adapters override these two -------------------------------------------
+    def refs(self, res: TfResource, path: str) -> list[str] | None:
+        return None
+
+    def default_tags(self, res: TfResource) -> Value:
+        """The provider default_tags that apply to ``res``: Value(dict), or Unknown."""
+        return Value({}, Origin(res.source, "default_tags"))
+
+    def config_blocks(self, res: TfResource, path: str) -> list["TfResource"] | None:
+        """Nested blocks as written in configuration, for when planned values are unknown."""
+        return None
