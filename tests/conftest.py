@@ -1,0 +1,26 @@
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+FIXTURES = ROOT / "fixtures"
+
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+@pytest.fixture
+def run_cli():
+    """Run the installed `specguard` command as a user would; returns CompletedProcess."""
+
+    def _run(*args, cwd=None, env=None, timeout=300):
+        e = dict(os.environ)
+        e.update(env or {})
+        return subprocess.run([sys.executable, "-m", "scanner", *map(str, args)], capture_output=True,
+                              text=True, cwd=cwd, env=e, timeout=timeout)
+
+    return _run

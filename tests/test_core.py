@@ -1,0 +1,65 @@
+"""The value model, the engine and the plan adapter's basics."""
+import json
+
+import pytest
+
+from planlib import Plan
+from scanner.values import FALSE, TRUE, Origin, Unknown, Value
+
+
+def test_unknown_compares_to_unknown_and_never_passes():
+    u = Unknown("known only after apply", Origin("terraform-plan", "kms_key_id"))
+    assert u.eq("x").is_unknown
+    assert u.ge(35).is_unknown
+    assert (u.eq("x") & TRUE).is_unknown
+    assert (u.eq("x") & FALSE).is_false
+    with pytest.raises(TypeError):
+        bool(u.eq("x"))
+    with pytest.raises(TypeError):
+        bool(Value(True))
+
+
+def test_value_comparisons():
+    assert Value(35).ge(35).is_true
+    assert Value(7).ge(35).is_false
+    assert Value("TRUE").truthy().is_true
+    assert Value("Enabled").eq("enabled").is_true
+
+
+def test_enc01_reference_to_plan_kms_key_is_customer_managed():
+    p = Plan()
+    p.add("aws_kms_key", "db", {"enable_key_rotation": True})
+    p.add("aws_db_instance", "good", {"storage_encrypted": True}, unknown={"kms_key_id": True},
+          refs={"kms_key_id": ["aws_kms_key.db.arn", "aws_kms_key.db"]})
+    p.add("aws_db_instance", "bad", {"storage_encrypted": True, "kms_key_id": "alias/aws/rds"})
+    p.add("aws_db_instance", "unseen", {"storage_encrypted": True}, unknown={"kms_key_id": True},
+          refs={"kms_key_id": ["data.aws_ssm_parameter.key.value"]})
+    v = p.verdicts("ENC-01")
+    assert v == {"aws_db_instance.good": "pass", "aws_db_instance.bad": "fail", "aws_db_instance.unseen": "unknown"}
+
+
+def test_reference_followed_through_module_input():
+    p = Plan()
+    p.add("aws_kms_key", "db", {})
+    p.add("aws_db_instance", "main", {"storage_encrypted": True}, module="module.db",
+          unknown={"kms_key_id": True}, refs={"kms_key_id": ["var.kms_key_arn"]})
+    p.module_input("module.db", "kms_key_arn", ["aws_kms_key.db.arn", "aws_kms_key.db"])
+    assert p.verdicts("ENC-01") == {"module.db.aws_db_instance.main": "pass"}
+
+
+def test_deleted_resources_are_not_evaluated():
+    p = Plan()
+    p.add("aws_db_instance", "gone", {"storage_encrypted": False}, actions=("delete",))
+    assert p.verdicts("ENC-01") == {}
+
+
+def test_cli_scan_json_and_exit_status(tmp_path, run_cli):
+    p = Plan()
+    p.add("aws_db_instance", "bad", {"storage_encrypted": False})
+    plan = p.write(tmp_path / "plan.json")
+    r = run_cli("scan", plan, "--format", "json", "-o", tmp_path / "out.json")
+    assert r.returncode == 1, r.stderr
+    doc = json.loads((tmp_path / "out.json").read_text())
+    from scanner.results import validate
+    validate(doc)
+    assert any(f["control_id"] == "ENC-01" and f["status"] == "fail" for f in doc["findings"])
