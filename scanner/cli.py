@@ -142,6 +142,14 @@ def cmd_scan(args) -> int:
 
 def cmd_audit(args) -> int:
     from .pipeline import audit
+    mod = _optional(f"scanner.sources.{args.cloud}.cli")
+    if mod is None:
+        raise InputError(f"audit {args.cloud} is not available in this build")
+    early = getattr(mod, "early", None)
+    if early is not None:  # e.g. --print-iam-policy: answers without scanning
+        rc = early(args)
+        if rc is not None:
+            return rc
     _precheck(args)
     doc = audit(args)
     return finish(args, doc)

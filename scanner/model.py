@@ -71,8 +71,13 @@ backup_replication  automated backups replication: source (key of the database),
 generic          any other taggable resource: only tags
 
 Fields every kind may carry:
-    tags            dict[str, str|Unknown]   (present only on taggable resources; Unknown
-                                              when the whole map could not be resolved)
+    tags            dict[str, str|Unknown]   present only on taggable resources. The whole
+                                             field is Unknown when the map could not be read;
+                                             the key "*" mapped to an Unknown means "other tags
+                                             may exist that could not be resolved" (for example
+                                             provider default_tags set from a reference).
+    inherited_tags  dict[str, str]           Azure: the resource group's tags (TAG-01 counts
+                                             them only when the profile says so)
 
 TLS fields (any kind): requires_tls bool (only encrypted connections accepted),
 tls_min_version str normalised to "1.0" | "1.1" | "1.2" | "1.3".
