@@ -1,0 +1,140 @@
+"""Bad input: one line on stderr naming the file (and place), exit 2, no traceback, no output file."""
+import json
+
+import pytest
+
+from planlib import Plan
+
+
+def _check(r, out, *needles):
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    for n in needles:
+        assert str(n) in lines[0], (n, lines[0])
+    assert not out.exists()
+    assert not list(out.parent.glob(".specguard-*")), "temporary output left behind"
+
+
+def _scan(run_cli, tmp_path, *args):
+    out = tmp_path / "out.json"
+    r = run_cli("scan", *args, "--format", "json", "-o", out)
+    return r, out
+
+
+def test_missing_file(tmp_path, run_cli):
+    r, out = _scan(run_cli, tmp_path, tmp_path / "nope.json")
+    _check(r, out, "nope.json", "not found")
+
+
+def test_not_json(tmp_path, run_cli):
+    p = tmp_path / "plan.json"
+    p.write_text('{"format_version": "1.2",\n  "planned_values": {\n  oops }')
+    r, out = _scan(run_cli, tmp_path, p)
+    _check(r, out, "plan.json:3:", "not valid JSON")
+
+
+def test_empty_file(tmp_path, run_cli):
+    p = tmp_path / "plan.json"
+    p.write_text("")
+    r, out = _scan(run_cli, tmp_path, p)
+    _check(r, out, "plan.json", "empty")
+
+
+def test_truncated_file(tmp_path, run_cli):
+    plan = Plan()
+    plan.add("aws_db_instance", "x", {"storage_encrypted": True})
+    p = tmp_path / "plan.json"
+    p.write_text(plan.json()[:-40])
+    r, out = _scan(run_cli, tmp_path, p)
+    _check(r, out, "plan.json:", "not valid JSON")
+
+
+def test_state_file_is_not_a_plan(tmp_path, run_cli):
+    p = tmp_path / "state.json"
+    p.write_text(json.dumps({"format_version": "1.0", "terraform_version": "1.9.5",
+                             "values": {"root_module": {"resources": []}}}))
+    r, out = _scan(run_cli, tmp_path, p)
+    _check(r, out, "state.json", "state")
+
+
+@pytest.mark.parametrize("doc", [[1, 2, 3], {"hello": "world"}, "just a string"])
+def test_other_json_documents(tmp_path, run_cli, doc):
+    p = tmp_path / "other.json"
+    p.write_text(json.dumps(doc))
+    r, out = _scan(run_cli, tmp_path, p)
+    _check(r, out, "other.json", "not a Terraform plan")
+
+
+def test_binary_plan(tmp_path, run_cli):
+    p = tmp_path / "plan.out"
+    p.write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xff\xfe\x00binary")
+    r, out = _scan(run_cli, tmp_path, p)
+    _check(r, out, "plan.out")
+
+
+def test_malformed_plan_structure(tmp_path, run_cli):
+    p = tmp_path / "plan.json"
+    p.write_text(json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"x": 1}]}}}))
+    r, out = _scan(run_cli, tmp_path, p)
+    _check(r, out, "plan.json", "$.planned_values.root_module.resources[0]")
+
+
+def _good_plan(tmp_path):
+    plan = Plan()
+    plan.add("aws_db_instance", "x", {"storage_encrypted": True})
+    return plan.write(tmp_path / "plan.json")
+
+
+@pytest.mark.parametrize("text,needles", [
+    ("controls:\n  ENC-1:\n    severity: low\n", ["profile.yaml:controls.ENC-1", "unknown control id"]),
+    ("controls:\n  BAK-01:\n    params:\n      min_retention_dayz: 30\n", ["controls.BAK-01.params.min_retention_dayz", "unknown parameter"]),
+    ("controls:\n  ENC-01:\n    severity: urgent\n", ["controls.ENC-01.severity", "unknown severity"]),
+    ("controls:\n  ENC-01:\n    enabled: maybe\n", ["controls.ENC-01.enabled"]),
+    ("controls: [\n", ["profile.yaml:", "YAML"]),
+    ("contrls: {}\n", ["unknown profile key"]),
+    ("- a\n- b\n", ["mapping"]),
+])
+def test_profile_errors(tmp_path, run_cli, text, needles):
+    prof = tmp_path / "profile.yaml"
+    prof.write_text(text)
+    out = tmp_path / "out.json"
+    r = run_cli("scan", _good_plan(tmp_path), "--profile", prof, "--format", "json", "-o", out)
+    _check(r, out, *needles)
+
+
+def test_profile_param_type_error(tmp_path, run_cli):
+    prof = tmp_path / "profile.yaml"
+    prof.write_text("controls:\n  BAK-01:\n    params:\n      min_retention_days: lots\n")
+    out = tmp_path / "out.json"
+    r = run_cli("scan", _good_plan(tmp_path), "--profile", prof, "--format", "json", "-o", out)
+    _check(r, out, "min_retention_days", "number")
+
+
+def test_missing_profile_file(tmp_path, run_cli):
+    out = tmp_path / "out.json"
+    r = run_cli("scan", _good_plan(tmp_path), "--profile", tmp_path / "nope.yaml", "--format", "json", "-o", out)
+    _check(r, out, "nope.yaml")
+
+
+def test_bad_options(tmp_path, run_cli):
+    out = tmp_path / "out.json"
+    r = run_cli("scan", _good_plan(tmp_path), "--fail-on", "severe", "--format", "json", "-o", out)
+    _check(r, out, "severe")
+    r = run_cli("scan", _good_plan(tmp_path), "--format", "docx", "-o", out)
+    _check(r, out, "docx")
+
+
+def test_output_error_leaves_nothing(tmp_path, run_cli):
+    out = tmp_path / "missing-dir" / "out.json"
+    r = run_cli("scan", _good_plan(tmp_path), "--format", "json", "-o", out)
+    assert r.returncode == 2 and "missing-dir" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def test_a_tf_file_instead_of_a_directory(tmp_path, run_cli):
+    tf = tmp_path / "main.tf"
+    tf.write_text('resource "aws_s3_bucket" "b" {}\n')
+    r, out = _scan(run_cli, tmp_path, tf)
+    _check(r, out, "main.tf", "directory")
