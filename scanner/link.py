@@ -7,8 +7,10 @@ model only, so every source gets the same linking.
 """
 from __future__ import annotations
 
+import re
+
 from .model import Resource
-from .values import Origin, Unknown, Value
+from .values import FALSE, TRUE, Origin, Tri, Unknown, Value, tri, unknown_tri
 
 def link(resources: list[Resource]) -> list[Resource]:
     index: dict[str, Resource] = {}
@@ -21,59 +23,266 @@ def link(resources: list[Resource]) -> list[Resource]:
 
 
 def _sg_rules(resources: list[Resource], index: dict[str, Resource]) -> None:
+    """Append each separate rule resource to its group's ingress/egress list.
+
+    A rule whose group cannot be found stays unattached (NET-04 reports it as
+    unknown); a rule of unknown direction is added to both lists as Unknown; a
+    rule value may be one rule dict or a list of them (Azure port ranges).
+    """
     for r in resources:
         if r.kind != "sg_rule":
             continue
         group = r["group"]
         rule = r["rule"]
-        direction = r["direction"].value or "ingress"
-        targets = [index[k] for k in (group.value or []) if k in index] if group.known else []
-        for g in targets:
-            cur = g[direction]
-            rules = list(cur.value) if cur.known and isinstance(cur.value, list) else []
-            if not g.has(direction):
-                g.set(direction, Value(rules, Origin(g.source, direction)))
-            elif not cur.known:
-                continue  # the group's own list is unknown already: stays unknown
-            rules.append(rule.value if rule.known else Unknown(rule.reason, rule.origin))
-            g.set(direction, Value(rules, g[direction].origin))
+        d = r["direction"]
+        if d.known and d.value in ("ingress", "egress"):
+            directions = [d.value]
+            entries = rule.value if rule.known else Unknown(rule.reason, rule.origin)
+        else:
+            directions = ["ingress", "egress"]
+            entries = Unknown(f"the direction of rule {r.address} is not known", d.origin)
+        if not isinstance(entries, list):
+            entries = [entries]
+        targets = {id(index[k]): index[k] for k in (group.value or []) if k in index} if group.known else {}
+        for g in targets.values():
+            if g.kind != "security_group":
+                continue
+            for direction in directions:
+                cur = g[direction]
+                if not g.has(direction):
+                    g.set(direction, Value([], Origin(g.source, direction)))
+                elif not cur.known:
+                    continue  # the group's own list is unknown already: stays unknown
+                g.set(direction, Value(list(g[direction].value or []) + entries, g[direction].origin))
 
 
 def _cluster_members(resources: list[Resource], index: dict[str, Resource]) -> None:
+    """Attach cluster_member resources to their aws_rds_cluster (HA-01).
+
+    A member whose cluster cannot be resolved might belong to any cluster: it is
+    listed as an Unknown entry, so a cluster with fewer than enough known members
+    is unknown rather than a fail.  Zones are counted when every member's is known.
+    """
     members: dict[int, list[Resource]] = {}
     unresolved: list[Resource] = []
     for r in resources:
         if r.kind != "cluster_member":
             continue
         c = r["cluster"]
-        hit = [index[k] for k in (c.value or []) if k in index] if c.known else []
+        hit = [index[k] for k in (c.value or []) if k in index and index[k].kind == "database"] if c.known else []
         if hit:
             members.setdefault(id(hit[0]), []).append(r)
         else:
             unresolved.append(r)
+    origin = Origin("derived", "cluster instances (aws_rds_cluster_instance.cluster_identifier)")
     for r in resources:
-        if r.kind == "database" and r.has("cluster_members") is False and r.type in ("aws_rds_cluster",):
-            mem = members.get(id(r), [])
-            if unresolved and not mem:
-                r.set("cluster_members", Unknown(
-                    f"{len(unresolved)} cluster instance(s) reference a cluster that could not be resolved",
-                    Origin(r.source, "aws_rds_cluster_instance.cluster_identifier")))
-            else:
-                r.set("cluster_members", Value([m.address for m in mem],
-                                               Origin(r.source, "aws_rds_cluster_instance.cluster_identifier")))
+        if r.kind != "database" or r.type != "aws_rds_cluster" or r.has("cluster_members"):
+            continue
+        mem = members.get(id(r), [])
+        entries: list = [m.address for m in mem]
+        for u in unresolved:
+            why = u["cluster"].reason if not u["cluster"].known else "names a cluster that was not scanned"
+            entries.append(Unknown(f"{u.address} may belong to this cluster ({why})", u["cluster"].origin))
+        r.set("cluster_members", Value(entries, Origin(r.source, origin.path)))
+        zones = [m["availability_zone"] for m in mem]
+        if mem and not unresolved and not r.has("cluster_zone_count") and all(
+                z.known and isinstance(z.value, str) and z.value for z in zones):
+            r.set("cluster_zone_count", Value(len({z.value for z in zones}),
+                                              Origin(r.source, "availability_zone of the cluster instances")))
+
+
+# ----------------------------------------------------------------- backup copies (BAK-02)
+_RDS_ARN_TYPE = {"aws_db_instance": "db", "aws_rds_cluster": "cluster"}
 
 
 def _backup_copies(resources: list[Resource], index: dict[str, Resource]) -> None:
-    """BAK-02 helpers live in rules; here only replication resources are attached."""
-    for r in resources:
-        if r.kind != "backup_replication":
+    """Decide backup_cross_region for every AWS RDS database from the model.
+
+    Copied when an automated-backups replication names it, or when an AWS Backup
+    selection covers it (by reference, ARN pattern, tags or conditions) and that
+    selection's plan has a copy_action to another region.  Not copied only when
+    every replication, selection and plan involved is known.  A source that could
+    not list them sets backup_cross_region to Unknown itself; this only upgrades it.
+    """
+    reps = [r for r in resources if r.kind == "backup_replication"]
+    sels = [r for r in resources if r.kind == "backup_selection"]
+    for db in resources:
+        if db.kind != "database" or db.provider != "aws" or db.type not in _RDS_ARN_TYPE:
             continue
-        src = r["source"]
-        for k in (src.value or []) if src.known else []:
-            db = index.get(k)
-            if db is not None and db.kind == "database":
-                db.set("backup_cross_region", Value(True, Origin(r.source, f"{r.type}.source_db_instance_arn")))
-                db.context.setdefault("backup_replication", r.address)
+        have = db.fields.get("backup_cross_region")
+        if have is not None and have.known and have.truthy().is_true:
+            continue
+        result, by, why = FALSE, [], []
+        for rep in reps:
+            t = _names_db(rep["source"], db, index)
+            if t.is_true:
+                by.append(rep.address)
+            elif t.is_unknown:
+                why.append(f"{rep.address}: {t.reason}")
+            result = result | t
+        for sel in sels:
+            covers = _selection_covers(sel, db, index)
+            if covers.is_false:
+                continue
+            copies, plan_names = _plan_copies(sel, db, index)
+            t = covers & copies
+            if t.is_true:
+                by.append(f"{sel.address} -> {plan_names}")
+            elif t.is_unknown:
+                why.append(f"{sel.address}: {t.reason}")
+            result = result | t
+        if result.is_true:
+            db.set("backup_cross_region", Value(True, Origin(db.source, f"backup_cross_region (copied by "
+                                                                        f"{', '.join(by)})")))
+            db.set("backup_copied_by", Value(by, Origin(db.source, "backup_copied_by")))
+        elif result.is_unknown:
+            if have is None or have.known:
+                db.set("backup_cross_region", Unknown("; ".join(why), Origin(db.source, "backup_cross_region")))
+        elif have is None:
+            db.set("backup_cross_region", Value(False, Origin(
+                db.source, "backup_cross_region (no automated backups replication and no AWS Backup "
+                           "cross-region copy covers it)")))
+
+
+def _names_db(v: Value, db: Resource, index: dict[str, Resource]) -> Tri:
+    """Does a list of keys/ARNs name this database?"""
+    if not v.known:
+        return unknown_tri(getattr(v, "reason", "not known"))
+    out = FALSE
+    for k in v.value or []:
+        if not isinstance(k, str):
+            out = out | unknown_tri("an entry is not known")
+        elif index.get(k) is db:
+            return TRUE
+        elif k not in index and (k == "*" or k.startswith("arn:")):
+            out = out | _arn_match(k, db)
+    return out
+
+
+def _db_region(db: Resource):
+    reg = db.fields.get("region")
+    if reg is not None and reg.known and isinstance(reg.value, str):
+        return reg.value
+    return db.context.get("region")
+
+
+def _arn_match(pattern: str, db: Resource) -> Tri:
+    """Match an AWS Backup resource pattern ("*" = any characters) against the database's ARN.
+
+    Before apply the ARN does not exist: it is built from what is known
+    (arn:<partition>:rds:<region>:<account>:<db|cluster>:<identifier>) and a part
+    that is not known matches only a pattern part that is all wildcards.
+    """
+    arns = [k for k in db.keys if k.startswith("arn:")]
+    if arns:
+        return tri(any(_glob(pattern, a) for a in arns))
+    if pattern.strip() == "*":
+        return TRUE
+    region = _db_region(db)
+    partition = None
+    if region:
+        partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    ident = db.fields.get("identifier")
+    name = ident.value if ident is not None and ident.known and isinstance(ident.value, str) else None
+    segs = ["arn", partition, "rds", region, db.context.get("account"), _RDS_ARN_TYPE[db.type], name]
+    pats = pattern.split(":", 6)
+    if len(pats) < len(segs):
+        if not pats[-1].endswith("*"):
+            return FALSE
+        pats += ["*"] * (len(segs) - len(pats))
+    missing = False
+    for p, s in zip(pats, segs):
+        if s is None:
+            if p.strip("*"):
+                missing = True
+        elif not _glob(p, s):
+            return FALSE
+    return unknown_tri("the database's ARN is known only after apply") if missing else TRUE
+
+
+def _glob(pattern: str, text: str) -> bool:
+    rx = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(rx, text, re.S) is not None
+
+
+def _tag_test(op: str, key, value, db: Resource) -> Tri:
+    if not isinstance(key, str) or not isinstance(value, str):
+        return unknown_tri("a tag condition is known only after apply")
+    tags = db["tags"]
+    if not tags.known:
+        return unknown_tri(f"the database's tags are not known ({getattr(tags, 'reason', '')})")
+    d = tags.value or {}
+    negative = op in ("not_equals", "not_like")
+    if key not in d:
+        if "*" in d:
+            return unknown_tri(f"tag {key} may come from provider default_tags that are not known")
+        return tri(negative)
+    have = d[key]
+    if isinstance(have, Value):
+        if not have.known:
+            return unknown_tri(f"tag {key} is known only after apply")
+        have = have.value
+    if not isinstance(have, str):
+        return unknown_tri(f"tag {key} is known only after apply")
+    hit = have == value if op in ("equals", "not_equals") else _glob(value, have)
+    return tri(hit != negative)
+
+
+def _selection_covers(sel: Resource, db: Resource, index: dict[str, Resource]) -> Tri:
+    """AWS Backup semantics: (Resources OR ListOfTags) AND all Conditions AND NOT NotResources."""
+    res, tags = sel["resources"], sel["tag_conditions"]
+    if res.known and not (res.value or []) and tags.known and not (tags.value or []):
+        include = TRUE  # neither given: every opted-in resource, filtered by the conditions
+    else:
+        include = _names_db(res, db, index) if sel.has("resources") else FALSE
+        if not tags.known:
+            include = include | unknown_tri(getattr(tags, "reason", "selection tags not known"))
+        else:
+            for t in tags.value or []:
+                include = include | _tag_test("equals", t.get("key"), t.get("value"), db)
+    conds = sel["conditions"]
+    if sel.has("conditions"):
+        if not conds.known:
+            include = include & unknown_tri(getattr(conds, "reason", "conditions not known"))
+        else:
+            for c in conds.value or []:
+                include = include & _tag_test(c.get("op", "equals"), c.get("key"), c.get("value"), db)
+    if sel.has("not_resources"):
+        notres = sel["not_resources"]
+        if notres.known and notres.value:
+            include = include & ~_names_db(notres, db, index)
+        elif not notres.known:
+            include = include & unknown_tri(getattr(notres, "reason", "excluded resources not known"))
+    return include
+
+
+def _plan_copies(sel: Resource, db: Resource, index: dict[str, Resource]) -> tuple[Tri, str]:
+    """Does the selection's backup plan copy recovery points to a region other than the database's?"""
+    plan = sel["plan"]
+    if not plan.known:
+        return unknown_tri(f"its backup plan is {getattr(plan, 'reason', 'not known')}"), "?"
+    plans = {id(index[k]): index[k] for k in plan.value or [] if k in index and index[k].kind == "backup_plan"}
+    if not plans:
+        return unknown_tri("its backup plan was not among the scanned resources"), "?"
+    out = FALSE
+    for p in plans.values():
+        rules = p["rules"]
+        if not rules.known:
+            out = out | unknown_tri(f"the rules of {p.address} are {getattr(rules, 'reason', 'not known')}")
+            continue
+        preg = p["region"]
+        home = _db_region(db) or (preg.value if preg.known else None) or p.context.get("region")
+        for rule in rules.value or []:
+            for c in rule.get("copy_regions") or []:
+                if isinstance(c, Value) and not c.known:
+                    out = out | unknown_tri(f"a copy_action of {p.address}: {c.reason}")
+                elif not isinstance(c, str):
+                    out = out | unknown_tri(f"a copy_action destination of {p.address} is not known")
+                elif home is None:
+                    out = out | unknown_tri(f"the region of {p.address} is not known")
+                else:
+                    out = out | tri(c != home)
+    return out, ", ".join(p.address for p in plans.values())
 
 
 LINKERS = [_sg_rules, _cluster_members, _backup_copies]
