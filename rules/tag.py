@@ -1,0 +1,74 @@
+"""TAG: tagging (seed 003 §7.3).
+
+Reads the `tags` field (effective tags: in plans tags_all, or provider
+default_tags merged with the resource's own tags).  The key "*" mapped to an
+Unknown means other tags may exist that could not be resolved (default_tags
+set from a reference): a required tag missing from what is known is then
+unknown, not a fail.  Azure tag names are case-insensitive; AWS's are not.
+"""
+from __future__ import annotations
+
+from scanner.controls import Check, control
+from scanner.model import KINDS
+from scanner.values import Origin, Unknown, Value
+
+
+@control("TAG-01", title="Resources carry the required tags",
+         family="TAG", severity="low", soc2=["CC6.1", "CC3.2"], kinds=KINDS, fields=("tags",),
+         params={"required_tags": ["Environment", "Project", "CostCenter", "Owner"],
+                 "environment_values": ["prod", "staging", "dev"],
+                 "count_resource_group_tags": False},
+         requirement="Every taggable resource carries Environment, Project, CostCenter and Owner, non-empty; "
+                     "Environment is one of prod, staging, dev.")
+def tag_01(r, ctx):
+    chk = Check()
+    tags = r["tags"]
+    if not tags.known:
+        chk.unknown(f"the tags are not known: {tags.reason}", tags)
+        return chk.verdict("")
+    own = dict(tags.value or {})
+    star = own.pop("*", None)
+    inherited = {}
+    if ctx["count_resource_group_tags"] and r.has("inherited_tags"):
+        ih = r["inherited_tags"]
+        if ih.known:
+            inherited = dict(ih.value or {})
+        else:
+            star = star or ih
+    chk.note("tags", {k: v for k, v in own.items()})
+    if inherited:
+        chk.note("resource_group_tags", inherited)
+    where = tags.origin.describe()
+    for key in ctx["required_tags"]:
+        v, src = _lookup(own, key, r.provider), where
+        if v is None and inherited:
+            v, src = _lookup(inherited, key, r.provider), "the resource group's tags"
+        if v is None:
+            if isinstance(star, Unknown):
+                chk.unknown(f"tag {key} is not set on the resource, and whether it comes from elsewhere is not "
+                            f"known ({star.reason})")
+            else:
+                chk.fail(f"required tag {key} is missing")
+            continue
+        if isinstance(v, Unknown):
+            chk.unknown(f"tag {key} is {v.reason}")
+            continue
+        if not str(v).strip():
+            chk.fail(f"required tag {key} is empty")
+            continue
+        if key.lower() == "environment":
+            val = Value(v, Origin(tags.origin.source, f"tags.{key} ({src})", tags.origin.file, tags.origin.line))
+            allowed = ctx["environment_values"]
+            chk.require(val.is_in(allowed), f"Environment is {v!r}, not one of {', '.join(allowed)}",
+                        "the Environment tag is not known")
+    return chk.verdict(f"tags {', '.join(ctx['required_tags'])} are set and Environment is allowed")
+
+
+def _lookup(tags: dict, key: str, provider: str):
+    if key in tags:
+        return tags[key]
+    if provider == "azure":
+        for k, v in tags.items():
+            if str(k).lower() == key.lower():
+                return v
+    return None
