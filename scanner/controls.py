@@ -66,12 +66,11 @@ def control(id: str, *, title: str, family: str, severity: str, soc2: list[str],
 
 
 def load_rules() -> dict[str, Control]:
-    """Import every module of scanner.rules once; returns the registry."""
-    if not REGISTRY:
-        import scanner.rules as pkg
-        for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-            if not mod.name.startswith("_"):
-                importlib.import_module(f"scanner.rules.{mod.name}")
+    """Import every module of scanner.rules (a no-op for those already imported)."""
+    import scanner.rules as pkg
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"scanner.rules.{mod.name}")
     return dict(sorted(REGISTRY.items(), key=lambda kv: _sort_key(kv[0])))
 
 
