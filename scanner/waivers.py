@@ -2,15 +2,16 @@
 
 Waivers come from a YAML file (``--waivers``) or from comments in Terraform
 source.  A waiver covers a ``fail`` finding of its control whose resource
-matches (exactly, or as a glob over address / ARN / resource ID) and turns it
-into ``waived``.  An expired waiver covers nothing and is reported as expired;
+matches (exactly, or as a glob over address / ARN / resource ID: ``*`` and ``?``
+are the only wildcards, brackets are literal) and turns it into ``waived``.  An expired waiver covers nothing and is reported as expired;
 one that matches nothing is reported as unused.
 """
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 import yaml
@@ -33,12 +34,17 @@ class Waiver:
     def expired(self, today: dt.date) -> bool:
         return self.expires < today
 
-    def matches(self, control_id: str, address: str) -> bool:
+    def matches(self, control_id: str, *identities: str) -> bool:
+        """True when the control is ours and any identity (address, ARN, resource ID) matches."""
         if control_id != self.control_id:
             return False
-        if self.resource == address:
-            return True
-        return any(ch in self.resource for ch in "*?[") and fnmatch.fnmatchcase(address, self.resource)
+        for ident in identities:
+            # ARM resource IDs are case-insensitive (Azure itself returns resourceGroups and
+            # resourcegroups); everything else is compared exactly.
+            azure = ident.lower().startswith("/subscriptions/")
+            if self.resource == ident or _glob(self.resource, azure).fullmatch(ident):
+                return True
+        return False
 
     def status(self, today: dt.date) -> str:
         if self.expired(today):
@@ -52,12 +58,16 @@ class Waiver:
 
 
 def parse_date(value: Any, file: str, where: str) -> dt.date:
+    """A waiver is valid through the day it expires."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        if "T" in text:  # a full timestamp names its day
+            return dt.datetime.fromisoformat(text).date()
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(f"bad date {value!r} (expected YYYY-MM-DD)", file, where)
 
@@ -72,8 +82,8 @@ def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
         raise InputError(f"cannot read waivers file: {e.__class__.__name__}", path)
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path,
@@ -108,6 +118,16 @@ def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
     return out
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: YAML's own date parsing raises a plain
+    ValueError on 2024-13-45, which must be reported as a bad date (exit 2) instead."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def _child(node, key):
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
@@ -129,9 +149,29 @@ def apply_waivers(findings: list, waivers: list[Waiver], today: dt.date | None =
     for f in findings:
         if f.status != "fail":
             continue
+        idents = identities(f.resource)
         for w in live:
-            if w.matches(f.control_id, f.resource.address):
+            if w.matches(f.control_id, *idents):
                 f.status = "waived"
                 f.waiver = w
                 w.matched.append(f.resource.address)
                 break
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str, ignore_case: bool) -> re.Pattern:
+    """``*`` is any run of characters and ``?`` any one; everything else is literal, brackets
+    included, so ``aws_db_instance.db[*]`` means every index of that resource (an fnmatch
+    character class would have made it match a literal ``*``)."""
+    rx = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile(rx, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def identities(resource) -> list[str]:
+    """What a waiver's resource may name: the address first, then any ARN or ARM resource ID
+    the resource is known by (so one waiver file serves plan, .tf and live scans)."""
+    out = [resource.address]
+    for k in sorted(getattr(resource, "keys", ()) or ()):
+        if k != resource.address and (k.startswith("arn:") or k.lower().startswith("/subscriptions/")):
+            out.append(k)
+    return out

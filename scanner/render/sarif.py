@@ -1,0 +1,242 @@
+"""SARIF 2.1.0 for GitHub code scanning (and any SARIF viewer).
+
+One rule per control (help text, ``security-severity``); one result per
+``fail`` or ``unknown`` finding.  GitHub rejects a result without a physical
+location, so every result has one: the finding's .tf file and line when known,
+the plan file for a plan finding without source, and for live-cloud findings a
+stable pseudo-path naming the cloud scope (the ARN / resource ID is the
+result's logical location).  ``partialFingerprints`` hash the control and the
+resource address, so an alert survives edits that move lines.
+"""
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+
+FORMAT = "sarif"
+BINARY = False
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+# GitHub reads security-severity as: >= 9 critical, >= 7 high, >= 4 medium, > 0 low.
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium-high": "7.0", "medium": "5.5", "low": "3.0",
+                     "info": "1.0"}
+LEVEL = {"fail": "error", "unknown": "warning"}
+FINGERPRINT_KEY = "specguardFinding/v1"
+
+
+def render(doc: dict, **_options) -> str:
+    return json.dumps(build(doc), indent=2, ensure_ascii=False) + "\n"
+
+
+def build(doc: dict) -> dict:
+    controls = list(doc.get("controls", []))
+    known = {c["id"] for c in controls}
+    for f in doc.get("findings", []):  # a finding of a control the document does not list still needs a rule
+        if f["control_id"] not in known:
+            known.add(f["control_id"])
+            controls.append({"id": f["control_id"], "title": f["control_id"], "family": "", "severity": f["severity"],
+                             "soc2": []})
+    rule_index = {c["id"]: i for i, c in enumerate(controls)}
+    plan_paths = [s["path"] for s in doc.get("sources", []) if s.get("kind") == "terraform-plan" and s.get("path")]
+    bases = _bases(doc)
+    results = [_result(f, rule_index, plan_paths, bases) for f in doc.get("findings", []) if f["status"] in LEVEL]
+    tool = doc.get("tool", {})
+    run_info = doc.get("run", {})
+    sarif_run = {
+        "tool": {"driver": {"name": "specguard", "version": str(tool.get("version", "")),
+                            "semanticVersion": str(tool.get("version", "")),
+                            "rules": [_rule(c) for c in controls]}},
+        "automationDetails": {"id": f"specguard/{run_info.get('profile', 'spec')}/"},
+        "invocations": [_invocation(doc)],
+        "results": results,
+        "columnKind": "utf16CodeUnits",
+        "properties": {"profile": run_info.get("profile", ""), "profileSha256": run_info.get("profile_sha256", ""),
+                       "summary": doc.get("summary", {})},
+    }
+    runs = [sarif_run]
+    if doc.get("supplementary"):
+        runs.append(_supplementary_run(doc["supplementary"], plan_paths))
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
+
+
+def _supplementary_run(entries: list[dict], plan_paths: list[str]) -> dict:
+    """Imported checks (Checkov) as a run of their own tool: they are not specguard controls.
+
+    One rule per check id (passing ones too, so the report shows what was checked); results for
+    fail, and for skipped as suppressed results (Checkov's skip comments live in the source)."""
+    rules: dict[str, dict] = {}
+    results = []
+    tool = "checkov"
+    for e in entries:
+        cid = str(e.get("check_id"))
+        tool = str(e.get("tool") or tool)
+        if cid not in rules:
+            rule = {"id": cid, "shortDescription": {"text": str(e.get("title") or cid)},
+                    "properties": {"tags": ["supplementary", *(f"soc2/{k}" for k in e.get("soc2") or [])]}}
+            if e.get("severity") in SECURITY_SEVERITY:
+                rule["properties"]["security-severity"] = SECURITY_SEVERITY[e["severity"]]
+            if e.get("guideline"):
+                rule["helpUri"] = str(e["guideline"])
+            rules[cid] = rule
+        if e.get("status") not in ("fail", "skipped"):
+            continue
+        r = dict(e.get("resource") or {})
+        if r.get("file"):   # Checkov writes files relative to its root with a leading slash
+            r["file"] = str(r["file"]).lstrip("/") or str(r["file"])
+        r.setdefault("address", "")
+        text = f"{r['address']}: {e.get('title') or cid}" + (f" ({e['message']})" if e.get("message") else "")
+        res = {"ruleId": cid, "level": "error", "message": {"text": text},
+               "locations": [_location(dict(r, source="terraform-plan" if not r.get("file") else ""),
+                                       plan_paths, {})],
+               "partialFingerprints": {"supplementaryFinding/v1": _fingerprint(
+                   {"control_id": cid, "resource": {"address": r["address"]}})}}
+        if e.get("status") == "skipped":
+            res["suppressions"] = [{"kind": "inSource", "justification": str(e.get("skip_reason") or "")}]
+        results.append(res)
+    index = {cid: i for i, cid in enumerate(rules)}
+    for res in results:
+        res["ruleIndex"] = index[res["ruleId"]]
+    return {"tool": {"driver": {"name": tool, "rules": list(rules.values()),
+                                "properties": {"importedBy": "specguard"}}},
+            "results": results, "columnKind": "utf16CodeUnits"}
+
+
+def _rule(c: dict) -> dict:
+    sev = c.get("severity", "info")
+    requirement = c.get("requirement") or c.get("title") or c["id"]
+    criteria = ", ".join(c.get("soc2", [])) or "none"
+    text = (f"{c['id']}: {requirement}\n\nSOC 2 criteria: {criteria}. Severity: {sev}.\n"
+            f"A finding is 'fail' when the requirement is definitely not met and 'unknown' when the evidence "
+            f"needed could not be obtained (specguard never reports what it could not see as a pass).")
+    md = (f"**{_md(c['id'])}**: {_md(requirement)}\n\n* SOC 2 criteria: {_md(criteria)}\n* Severity: {_md(sev)}\n\n"
+          f"`fail`: the requirement is definitely not met. `unknown`: the evidence needed could not be obtained "
+          f"(never counted as a pass).")
+    rule = {"id": c["id"], "name": _pascal(c.get("title") or c["id"]),
+            "shortDescription": {"text": c.get("title") or c["id"]},
+            "fullDescription": {"text": requirement},
+            "help": {"text": text, "markdown": md},
+            "defaultConfiguration": {"level": "error"},
+            "properties": {"security-severity": SECURITY_SEVERITY.get(sev, "5.0"), "precision": "high",
+                           "tags": ["security", "compliance", *(f"soc2/{k}" for k in c.get("soc2", [])),
+                                    *([f"family/{c['family']}"] if c.get("family") else [])]}}
+    return rule
+
+
+def _pascal(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in "".join(ch if ch.isalnum() else " " for ch in text).split())
+
+
+def _md(text: str) -> str:
+    """Markdown help text is rendered by GitHub: keep it text."""
+    out = []
+    for ch in str(text):
+        if ch in "&<>":
+            out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[ch])
+        elif ch in "\\`*_{}[]()#+-!|~":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _bases(doc: dict) -> dict[str, str]:
+    """Source kind -> the directory its findings' file names are relative to, when there is one.
+
+    The Terraform adapters record a finding's file relative to the scanned directory (for a plan:
+    its source directory, by default the plan's own); with one such directory per kind the file is
+    joined to it, so the SARIF path is relative to where specguard ran (the repository root in CI).
+    """
+    dirs: dict[str, set] = {"terraform-source": set(), "terraform-plan": set()}
+    for s in doc.get("sources", []):
+        if s.get("kind") in dirs and s.get("path"):
+            d = s["path"] if s["kind"] == "terraform-source" else os.path.dirname(s["path"])
+            dirs[s["kind"]].add(posixpath.normpath(d.replace("\\", "/")) if d else ".")
+    return {k: next(iter(v)) for k, v in dirs.items() if len(v) == 1}
+
+
+def _result(f: dict, rule_index: dict, plan_paths: list[str], bases: dict[str, str]) -> dict:
+    r = f["resource"]
+    status = f["status"]
+    prefix = "" if status == "fail" else "[unknown] "
+    text = f"{prefix}{r['address']}: {f['message']}"
+    result = {
+        "ruleId": f["control_id"], "ruleIndex": rule_index[f["control_id"]],
+        "level": LEVEL[status],
+        "message": {"text": text},
+        "locations": [_location(r, plan_paths, bases)],
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f)},
+        "properties": {"status": status, "severity": f["severity"], "resourceAddress": r["address"],
+                       "resourceType": r.get("type", ""), "source": r.get("source", ""),
+                       "evidence": f.get("evidence", {})},
+    }
+    return result
+
+
+def _fingerprint(f: dict) -> str:
+    import hashlib
+    return f.get("fingerprint") or hashlib.sha256(
+        f"{f['control_id']}|{f['resource']['address']}".encode()).hexdigest()[:32]
+
+
+def _location(r: dict, plan_paths: list[str], bases: dict[str, str]) -> dict:
+    logical = [{"fullyQualifiedName": r["address"], "kind": "resource"}]
+    file, line = r.get("file"), r.get("line")
+    base = bases.get(r.get("source", ""))
+    if file and base and not os.path.isabs(file):
+        file = posixpath.join(base.replace("\\", "/"), file.replace("\\", "/"))
+    elif not file and r.get("source") == "terraform-plan" and plan_paths:
+        # the finding has no .tf source: point at the plan file (the first, when several were scanned)
+        file, line = plan_paths[0], None
+    if file:
+        phys = {"artifactLocation": _artifact(file)}
+        if line:
+            phys["region"] = {"startLine": int(line)}
+        return {"physicalLocation": phys, "logicalLocations": logical}
+    # live cloud: no file in the repository; a stable pseudo-path names the scope
+    parts = [r.get("provider") or r.get("source") or "cloud"]
+    for key in ("account", "subscription", "region", "location"):
+        if r.get(key):
+            parts.append(_segment(str(r[key])))
+    parts.append(_segment(r.get("type") or "resource"))
+    return {"physicalLocation": {"artifactLocation": {"uri": "cloud/" + "/".join(parts),
+                                                      "description": {"text": f"live resource {r['address']}"}}},
+            "logicalLocations": logical}
+
+
+def _segment(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text) or "_"
+
+
+def _artifact(path: str) -> dict:
+    """A relative URI (GitHub reads it from the repository root) when the path is relative or under the
+    working directory, else a file URI (the upload action relativises those against the checkout)."""
+    p = path.replace("\\", "/")
+    if os.path.isabs(path):
+        cwd = os.getcwd()
+        try:
+            rel = os.path.relpath(path, cwd)
+        except ValueError:
+            rel = None
+        if rel and not rel.startswith(".."):
+            p = rel.replace("\\", "/")
+        else:
+            from pathlib import Path
+            return {"uri": Path(path).as_uri()}
+    p = posixpath.normpath(p)
+    from urllib.parse import quote
+    return {"uri": quote(p, safe="/-_.~")}
+
+
+def _invocation(doc: dict) -> dict:
+    notes = []
+    for c in doc.get("coverage", []):
+        notes.append({"level": "warning", "message": {"text": c.get("message", "")},
+                      "descriptor": {"id": str(c.get("kind", "coverage"))}})
+    run = doc.get("run", {})
+    inv = {"executionSuccessful": True, "toolExecutionNotifications": notes}
+    if run.get("started_at"):
+        inv["startTimeUtc"] = run["started_at"]
+    if run.get("finished_at"):
+        inv["endTimeUtc"] = run["finished_at"]
+    return inv

@@ -1,0 +1,188 @@
+"""The HTML audit report, read as text (the browser test opens it in Chromium)."""
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import reportlib
+from reportlib import XSS
+from scanner.render import html
+
+
+class Page(HTMLParser):
+    """Collects what the report is made of: tags with attributes, section order, text, scripts."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.sections, self.text, self.scripts = [], [], [], []
+        self._in_script = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "section":
+            self.sections.append(a.get("id"))
+        if tag == "script":
+            self._in_script = a
+            self.scripts.append([a, ""])
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = None
+
+    def handle_data(self, data):
+        if self._in_script is not None:
+            self.scripts[-1][1] += data
+        else:
+            self.text.append(data)
+
+
+def parse(text):
+    p = Page()
+    p.feed(text)
+    return p
+
+
+@pytest.fixture(scope="module")
+def xss_doc():
+    return reportlib.synthetic(400, xss=True)
+
+
+def test_sections_in_the_order_an_auditor_reads(xss_doc):
+    p = parse(html.render(xss_doc))
+    assert p.sections == ["cover", "summary", "matrix", "detail", "exceptions", "coverage", "methodology"]
+
+
+def test_cover_names_scope_times_tool_profile_and_results_hash():
+    doc = reportlib.synthetic(200)
+    out = html.render(doc)
+    text = " ".join(parse(out).text)
+    for needle in ("Example Corp", "Payments platform", "2025-03-01T10:00:00Z", "2025-03-01T10:00:05Z",
+                   "specguard 0.1.0", reportlib.SHA, "111122223333", "us-west-2",
+                   "00000000-0000-0000-0000-000000000001", "plan.json", "infra"):
+        assert needle in text, needle
+    digest = html.document_sha256(doc)
+    assert re.search(rf'id="results-sha256">{digest}<', out)
+    assert f'content="{digest}"' in out
+
+
+def test_results_hash_is_the_canonical_json_and_survives_a_round_trip(tmp_path, run_cli):
+    doc = reportlib.synthetic(120)
+    expected = html.document_sha256(doc)
+    import hashlib
+    assert expected == hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":"),
+                                                 ensure_ascii=False).encode()).hexdigest()
+    saved = tmp_path / "r.json"
+    saved.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    r = run_cli("report", saved, "--format", "html", "-o", tmp_path / "r.html")
+    assert r.returncode == 0, r.stderr
+    assert expected in (tmp_path / "r.html").read_text(encoding="utf-8")
+    changed = dict(doc, summary=dict(doc["summary"], fail=doc["summary"]["fail"] + 1))
+    assert html.document_sha256(changed) != expected
+
+
+def test_summary_and_matrix_counts_come_from_the_findings():
+    doc = reportlib.synthetic(360)
+    ctx = html.build_context(doc)
+    for c in ctx["controls"]:
+        mine = [f for f in doc["findings"] if f["control_id"] == c["id"]]
+        assert c["counts"] == {k: sum(1 for f in mine if f["status"] == k) for k in ("pass", "fail", "unknown", "waived")}
+    enc = next(f for f in ctx["families"] if f["family"] == "ENC")
+    assert enc["total"] == sum(1 for f in doc["findings"] if f["control_id"].startswith("ENC-"))
+    a12 = next(c for c in ctx["criteria"] if c["criterion"] == "A1.2")
+    a12_ids = {c[0] for c in reportlib.CONTROLS if "A1.2" in c[3]}
+    assert a12["total"] == sum(1 for f in doc["findings"] if f["control_id"] in a12_ids)
+    out = html.render(doc)
+    assert out.count('<tr><td><a href="#ctl-') == len(reportlib.CONTROLS)   # matrix: every control
+    assert out.count('<details class="ctl"') == len(reportlib.CONTROLS)     # detail: every control
+    assert "<svg" in out and "seg-fail" in out                              # the chart
+
+
+def test_every_finding_is_in_the_embedded_data_and_no_script_can_be_closed_early(xss_doc):
+    out = html.render(xss_doc)
+    p = parse(out)
+    data = [s for a, s in p.scripts if a.get("type") == "application/json"]
+    assert len(data) == 1
+    assert "<" not in data[0]                       # no "</script", no "<!--" inside the data block
+    embedded = json.loads(data[0])
+    assert len(embedded["findings"]) == len(xss_doc["findings"])
+    strings = embedded["strings"]
+    addresses = {row[2] for row in embedded["findings"]}
+    assert addresses == {f["resource"]["address"] for f in xss_doc["findings"]}
+    assert XSS[0] in strings and any(XSS[1] in s for s in strings)
+
+
+def test_payloads_are_text_outside_the_data_block(xss_doc):
+    out = html.render(xss_doc)
+    p = parse(out)
+    executable = [s for a, s in p.scripts if a.get("type") != "application/json"]
+    assert len(executable) == 1 and "alert(1)" not in executable[0]
+    # no element and no attribute the payloads could have created
+    assert not any(tag == "img" for tag, _ in p.tags)
+    assert not any(k.startswith("on") for _, a in p.tags for k in a)
+    text = " ".join(p.text)
+    assert XSS[0] in text and XSS[1] in text        # shown, as text (cover, waivers, unknowns, coverage)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+
+
+def test_self_contained_and_locked_down_by_csp(xss_doc):
+    out = html.render(xss_doc)
+    p = parse(out)
+    for tag, a in p.tags:
+        for k in ("src", "href", "action", "srcset", "data"):
+            v = a.get(k)
+            if v is not None:
+                assert v.startswith("#"), (tag, k, v)   # only in-page anchors
+    assert "@import" not in out and "url(" not in out
+    assert not re.search(r"\b(fetch|XMLHttpRequest|WebSocket|EventSource|sendBeacon)\b", out)
+    csp = next(a["content"] for t, a in p.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'none'" in csp and "'unsafe-inline'" not in csp
+    import base64
+    import hashlib
+    js = next(s for a, s in p.scripts if a.get("type") != "application/json")
+    assert "sha256-" + base64.b64encode(hashlib.sha256(js.encode()).digest()).decode() in csp
+
+
+def test_exceptions_flag_expired_unused_and_list_every_waiver(xss_doc):
+    out = html.render(xss_doc)
+    text = " ".join(parse(out).text)
+    assert "expired: covers nothing" in text
+    assert "unused: matched no failing finding" in text
+    for w in xss_doc["waivers"]:
+        assert w["approver"] in text and w["expires"] in text and w["reason"] in text
+
+
+def test_coverage_lists_unknowns_and_what_was_not_seen(xss_doc):
+    ctx = html.build_context(xss_doc)
+    assert ctx["unknowns"]["total"] == xss_doc["summary"]["unknown"]
+    assert sum(g["count"] for g in ctx["unknowns"]["groups"]) == xss_doc["summary"]["unknown"]
+    text = " ".join(parse(html.render(xss_doc)).text)
+    for c in xss_doc["coverage"]:
+        assert c["message"] in text
+    assert "Methodology" in text and "canonical" in text
+
+
+def test_real_pipeline_document_renders(tmp_path):
+    doc = reportlib.scan_doc(tmp_path, reportlib.xss_plan())
+    out = html.render(doc)
+    p = parse(out)
+    text = " ".join(p.text)
+    assert not any(tag == "img" for tag, _ in p.tags)
+    assert html.document_sha256(doc) in out
+    assert "ENC-01" in text and "plan.json" in text
+    data = json.loads(next(s for a, s in p.scripts if a.get("type") == "application/json"))
+    assert {r[2] for r in data["findings"]} == {f["resource"]["address"] for f in doc["findings"]}
+    assert any(XSS[0] in r[2] for r in data["findings"])
+
+
+def test_large_report_renders_and_stays_compact():
+    doc = reportlib.synthetic(20_000)
+    out = html.render(doc)
+    assert len(out.encode()) < 20_000 * 150        # interned strings: ~100 bytes a finding
+    assert out.count("<tr>") < 200                  # findings rows are not in the HTML itself
+
+
+def test_print_all_marks_the_page(xss_doc):
+    assert 'data-print-all="1"' in html.render(xss_doc, print_all=True)
+    assert "<body data-print-all" not in html.render(xss_doc)

@@ -1,0 +1,161 @@
+"""Waivers: applied, expired, unused, malformed; matched by address, ARN or Azure resource ID."""
+import datetime as dt
+import json
+
+import pytest
+
+import reportlib
+from planlib import Plan
+from scanner.engine import Finding
+from scanner.errors import InputError
+from scanner.model import Resource
+from scanner.waivers import Waiver, apply_waivers, load_waivers
+
+TODAY = dt.datetime.now(dt.timezone.utc).date()
+FUTURE = (TODAY + dt.timedelta(days=365)).isoformat()
+PAST = (TODAY - dt.timedelta(days=1)).isoformat()
+
+
+def plan():
+    p = Plan()
+    p.add("aws_db_instance", "legacy", {"storage_encrypted": False}, index=0)
+    p.add("aws_db_instance", "legacy", {"storage_encrypted": False}, index=1)
+    p.add("aws_db_instance", "other", {"storage_encrypted": False})
+    p.add("aws_db_instance", "unseen", {"storage_encrypted": True}, unknown={"kms_key_id": True},
+          refs={"kms_key_id": ["data.aws_ssm_parameter.key.value"]})
+    return p
+
+
+def waiver(control="ENC-01", resource="x", reason="accepted risk", approver="ciso@example.com", expires=FUTURE):
+    return (f"- control: {control}\n  resource: '{resource}'\n  reason: {reason}\n  approver: {approver}\n"
+            f"  expires: {expires}\n")
+
+
+def scan(tmp_path, run_cli, waivers_text, *extra):
+    (tmp_path / "w.yaml").write_text(waivers_text, encoding="utf-8")
+    plan_path = plan().write(tmp_path / "plan.json")
+    out = tmp_path / "r.json"
+    r = run_cli("scan", plan_path, "--waivers", tmp_path / "w.yaml", "--format", "json", "-o", out, *extra)
+    doc = json.loads(out.read_text()) if out.exists() else None
+    if doc is not None:
+        from scanner.results import validate
+        validate(doc)
+    return r, doc
+
+
+def enc01(doc):
+    return {f["resource"]["address"]: f for f in doc["findings"] if f["control_id"] == "ENC-01"}
+
+
+def test_applied_glob_waives_fails_and_keeps_the_waiver_details(tmp_path, run_cli):
+    text = waiver(resource="aws_db_instance.legacy[*]", reason="migration OPS-12", expires=TODAY.isoformat())
+    r, doc = scan(tmp_path, run_cli, text)
+    f = enc01(doc)
+    for addr in ("aws_db_instance.legacy[0]", "aws_db_instance.legacy[1]"):
+        assert f[addr]["status"] == "waived"
+        w = f[addr]["waiver"]
+        assert (w["reason"], w["approver"], w["expires"], w["status"]) == \
+            ("migration OPS-12", "ciso@example.com", TODAY.isoformat(), "applied")   # valid through its day
+    assert f["aws_db_instance.other"]["status"] == "fail"
+    assert doc["waivers"][0]["status"] == "applied"
+    assert sorted(doc["waivers"][0]["matched"]) == ["aws_db_instance.legacy[0]", "aws_db_instance.legacy[1]"]
+    enc = next(c for c in doc["controls"] if c["id"] == "ENC-01")
+    assert enc["counts"]["waived"] == 2
+
+
+def test_waived_fail_no_longer_fails_the_gate(tmp_path, run_cli):
+    p = Plan()
+    p.add("aws_kms_key", "k", {"enable_key_rotation": True})
+    p.add("aws_db_instance", "only", {"storage_encrypted": False})
+    (tmp_path / "w.yaml").write_text(waiver(resource="aws_db_instance.only"), encoding="utf-8")
+    plan_path = p.write(tmp_path / "plan.json")
+    base = run_cli("scan", plan_path, "--format", "json", "-o", tmp_path / "a.json")
+    waived = run_cli("scan", plan_path, "--waivers", tmp_path / "w.yaml", "--format", "json", "-o", tmp_path / "b.json")
+    a = {(f["control_id"], f["status"]) for f in json.loads((tmp_path / "a.json").read_text())["findings"]}
+    b = {(f["control_id"], f["status"]) for f in json.loads((tmp_path / "b.json").read_text())["findings"]}
+    assert ("ENC-01", "fail") in a and ("ENC-01", "waived") in b and ("ENC-01", "fail") not in b
+    if not any(s in ("fail", "unknown") for _, s in b):
+        assert base.returncode == 1 and waived.returncode == 0
+
+
+def test_expired_waiver_covers_nothing_and_is_listed(tmp_path, run_cli):
+    r, doc = scan(tmp_path, run_cli, waiver(resource="aws_db_instance.legacy[*]", expires=PAST))
+    assert r.returncode == 1
+    f = enc01(doc)
+    assert f["aws_db_instance.legacy[0]"]["status"] == "fail" and "waiver" not in f["aws_db_instance.legacy[0]"]
+    assert doc["waivers"][0]["status"] == "expired" and doc["waivers"][0]["matched"] == []
+
+
+def test_unused_waiver_and_unknown_is_never_waived(tmp_path, run_cli):
+    text = waiver(resource="aws_db_instance.gone") + waiver(resource="aws_db_instance.unseen")
+    r, doc = scan(tmp_path, run_cli, text)
+    assert [w["status"] for w in doc["waivers"]] == ["unused", "unused"]
+    assert enc01(doc)["aws_db_instance.unseen"]["status"] == "unknown"
+
+
+@pytest.mark.parametrize("text, needle", [
+    (waiver().replace("  approver: ciso@example.com\n", ""), "missing approver"),
+    (waiver(expires="2025-13-45"), "bad date"),
+    (waiver(expires="next week"), "bad date"),
+    (waiver(control="ENC-99"), "unknown control id 'ENC-99'"),
+    (waiver() + "  ticket: OPS-1\n", "unknown waiver field"),
+    ("control: ENC-01\n", "expected a list"),
+    ("- control: [ENC-01\n", "not valid YAML"),
+    ("- just a string\n", "must be a mapping"),
+])
+def test_malformed_waivers_are_input_errors(tmp_path, run_cli, text, needle):
+    r, doc = scan(tmp_path, run_cli, text)
+    assert r.returncode == 2, r.stderr
+    assert doc is None                                  # nothing written
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "w.yaml" in err and needle in err
+
+
+def test_error_names_the_line_of_the_bad_entry(tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text("waivers:\n" + waiver() + waiver(expires="soon"), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_waivers(str(path), ["ENC-01"])
+    assert f"{path}:7:" in e.value.message
+
+
+def _finding(address, keys=(), control="ENC-01", status="fail"):
+    r = Resource("database", "aws_db_instance", address, "aws", "aws", keys=set(keys))
+    return Finding(control, status, "high", r, "m")
+
+
+def test_glob_over_arn_and_azure_ids_case_insensitively():
+    arn = "arn:aws:rds:us-east-1:111122223333:db:legacy-1"
+    tf = _finding("module.db.aws_db_instance.main", keys={arn})       # a plan resource whose ARN is known
+    live = _finding("arn:aws:rds:us-west-2:111122223333:db:legacy-2")
+    azure = _finding("/subscriptions/S1/resourceGroups/RG-Prod/providers/Microsoft.Sql/servers/sql1")
+    other = _finding("arn:aws:rds:us-east-1:111122223333:db:prod")
+    ws = [Waiver("ENC-01", "arn:aws:rds:*:111122223333:db:legacy-*", "r", "a", TODAY),
+          Waiver("ENC-01", "/subscriptions/s1/resourcegroups/rg-prod/*", "r", "a", TODAY)]
+    apply_waivers([tf, live, azure, other], ws, TODAY)
+    assert [f.status for f in (tf, live, azure, other)] == ["waived", "waived", "waived", "fail"]
+    assert sorted(ws[0].matched) == ["arn:aws:rds:us-west-2:111122223333:db:legacy-2", "module.db.aws_db_instance.main"]
+
+
+def test_brackets_are_literal_and_other_controls_are_untouched():
+    f1 = _finding("aws_db_instance.a[0]")       # as an fnmatch class, '[0]' would match 'a0' instead
+    f2 = _finding("aws_db_instance.a0")
+    f3 = _finding("aws_db_instance.a[0]", control="BAK-01")
+    f4 = _finding('module.m["x"].aws_db_instance.b["k1"]')
+    f5 = _finding('module.m["x"].aws_db_instance.bb["k1"]')
+    w = Waiver("ENC-01", "aws_db_instance.a[0]", "r", "a", TODAY)
+    w2 = Waiver("ENC-01", 'module.m["x"].aws_db_instance.b[*]', "r", "a", TODAY)
+    apply_waivers([f1, f2, f3, f4, f5], [w, w2], TODAY)
+    assert [f.status for f in (f1, f2, f3, f4, f5)] == ["waived", "fail", "fail", "waived", "fail"]
+    assert w.status(TODAY) == "applied" and w2.matched == ['module.m["x"].aws_db_instance.b["k1"]']
+
+
+def test_reports_show_waivers(tmp_path, run_cli):
+    text = waiver(resource="aws_db_instance.legacy[*]", reason="migration") + waiver(resource="x", expires=PAST)
+    r, doc = scan(tmp_path, run_cli, text)
+    from scanner.render import html, junit, markdown
+    page = html.render(doc)
+    assert "expired: covers nothing" in page and "migration" in page
+    assert "1 applied, 1 expired, 0 unused" in markdown.render(doc)
+    assert junit.render(doc).count("<skipped") == 2
