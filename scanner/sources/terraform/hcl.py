@@ -1,0 +1,500 @@
+"""Terraform source adapter: ``specguard scan DIR`` on a root module's ``.tf`` files.
+
+The tree is parsed (``hcl_parse``), evaluated the way ``terraform plan``
+would evaluate it without reading the cloud (``hcl_module``, ``hcl_eval``),
+and handed to the same normalizer and rules as a plan: a ``SourceProject`` is a
+``TfProject`` whose resources carry file and line.  What cannot be known
+before apply (a data source, a computed attribute, a module that is not local,
+a function specguard does not evaluate) is Unknown, with the expression in the
+reason.
+
+``locate`` gives a scanned plan's resources the file and line of their blocks,
+and ``specguard:waive`` comments inside resource blocks become waivers.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from typing import Any
+
+from ...errors import InputError
+from ...values import Origin, Unknown, Value
+from ...waivers import Waiver, parse_date
+from .hcl_eval import EvalError, Scope, evaluate
+from .hcl_files import ModuleSource, ResBlock, load_module, parse_var_option, read_tfvars, tf_files
+from .hcl_module import ModuleInstance, SrcResource
+from .hcl_parse import Attribute, Block
+from .tfmodel import TfProject, TfResource
+
+SOURCE = "terraform-source"
+
+
+class SourceProject(TfProject):
+    def __init__(self, root: str, shown_root: str, var_values: dict, run=None):
+        super().__init__(source_path=shown_root)
+        self.root_dir = root
+        self.shown_root = shown_root
+        self.var_values = var_values
+        self.run = run
+        self.files: list[str] = []
+        self.extra_files: list[str] = []      # tfvars files read
+        self.waivers: list[Waiver] = []
+        self._sources: dict[str, ModuleSource] = {}
+        self._not_followed: set[str] = set()
+        self._coverage_seen: set = set()
+        self._config: dict | None = None
+
+    # ------------------------------------------------------------------ loading helpers
+    def module_source(self, directory: str) -> ModuleSource:
+        directory = os.path.normpath(directory)
+        src = self._sources.get(directory)
+        if src is None:
+            src = load_module(directory, self.root_dir, self.shown_root)
+            self._sources[directory] = src
+            self.files += src.files
+        return src
+
+    def shown(self, frel: str) -> str:
+        return os.path.join(self.shown_root, frel) if self.shown_root else frel
+
+    def attr_value(self, attr: Attribute, scope: Scope, annotate: bool = True) -> Any:
+        """The attribute's value; with ``annotate``, an Unknown names the expression it came from."""
+        try:
+            v = evaluate(attr.expr, scope)
+        except EvalError as e:
+            return Unknown(f"{attr.name} = {attr.text} cannot be evaluated: {e}")
+        if annotate and isinstance(v, Unknown) and attr.text not in v.reason:
+            return Unknown(f"{v.reason} (expression: {attr.text})")
+        return v
+
+    def coverage(self, kind: str, message: str, **details) -> None:
+        key = (kind, message)
+        if self.run is not None and key not in self._coverage_seen:
+            self._coverage_seen.add(key)
+            self.run.add_coverage(kind, message, **details)
+
+    def not_followed(self, module: str, source: str, frel: str, line: int) -> None:
+        base = _deindex(module)
+        if base in self._not_followed:
+            return
+        self._not_followed.add(base)
+        self.coverage("module-not-followed",
+                      f"{base}: source {source!r} is not a local directory; its resources are not scanned",
+                      module=base, source=source, file=frel, line=line)
+
+    # ------------------------------------------------------------------ TfProject API
+    def refs(self, res: TfResource, path: str) -> list[str] | None:
+        if not isinstance(res, SrcResource):
+            return None
+        res.realize()
+        found = _expr_at(res.exprs, path)
+        if found is None:
+            return None
+        return refs_of(found[0], found[1])
+
+    def default_tags(self, res: TfResource) -> Value:
+        origin = Origin(SOURCE, "default_tags")
+        entry = getattr(res, "provider_entry", None)
+        if entry is None:
+            return Value({}, origin)
+        block, frel, owner = entry
+        dt = block.blocks("default_tags")
+        tags = dt[0].attrs().get("tags") if dt else None
+        if tags is None:
+            return Value({}, origin)
+        origin = Origin(SOURCE, "default_tags", frel, tags.line)
+        v = self.attr_value(tags, owner.scope)
+        if isinstance(v, Unknown):
+            return Unknown(f"provider default_tags: {v.reason}", origin)
+        if not isinstance(v, dict):
+            return Unknown(f"provider default_tags = {tags.text} is not a map", origin)
+        return Value(v, origin)
+
+    @property
+    def config(self) -> dict:
+        """Provider settings in the shape of a plan's ``configuration`` (the mappers read regions there)."""
+        if self._config is None:
+            pc: dict = {}
+            for r in self.resources:
+                entry = getattr(r, "provider_entry", None)
+                if entry is None or r.provider_key in pc:
+                    continue
+                block, _frel, owner = entry
+                exprs = {}
+                region = block.attrs().get("region")
+                if region is not None:
+                    v = self.attr_value(region, owner.scope)
+                    exprs["region"] = {"constant_value": v} if isinstance(v, str) else {}
+                pc[r.provider_key] = {"name": block.labels[0], "expressions": exprs}
+            self._config = {"provider_config": pc}
+        return self._config
+
+    def config_blocks(self, res: TfResource, path: str) -> list[TfResource] | None:
+        if not isinstance(res, SrcResource):
+            return None
+        res.realize()
+        vals, exprs = res.raw(path), _lookup(res.exprs, path)
+        if not isinstance(vals, list) or not isinstance(exprs, list):
+            return None
+        return [_SrcBlock(e, address=res.address, type=res.type, name=res.name, mode=res.mode,
+                          module=res.module, values=v, source=SOURCE, file=res.file, line=res.line,
+                          attr_lines=res.attr_lines) for v, e in zip(vals, exprs)]
+
+
+class _SrcBlock(TfResource):
+    """A nested block as its own small resource (values and references)."""
+
+    def __init__(self, exprs: dict, **kw):
+        super().__init__(**kw)
+        self._exprs = exprs
+
+    def refs(self, path: str) -> list[str] | None:
+        found = _expr_at(self._exprs, path)
+        return None if found is None else refs_of(found[0], found[1])
+
+
+# ----------------------------------------------------------------------------- entry points
+def load_dir(path: str, var_files: list[str] | None = None, variables: list[str] | None = None,
+             run=None) -> SourceProject:
+    if not os.path.isdir(path):
+        raise InputError("not a directory", path)
+    root = os.path.abspath(path)
+    if not tf_files(root):
+        raise InputError("no .tf or .tf.json files in this directory (is it a Terraform root module?)", path)
+    project = SourceProject(root, path, {}, run)
+    project.var_values = _variable_values(project, root, var_files or [], variables or [])
+    src = project.module_source(root)
+    top = ModuleInstance(project, src, "")
+    for inst in top.walk():
+        for rb in inst.src.resources.values():
+            for r in inst.instances(rb):
+                r.realize()
+                project.resources.append(r)
+    project.waivers = _source_waivers(project, top)
+    return project
+
+
+def locate(plan_project: TfProject, src_dir: str, run=None) -> None:
+    """Give a plan's resources the file and line of their blocks; read waive comments."""
+    if not os.path.isdir(src_dir):
+        raise InputError("--source-dir is not a directory", src_dir)
+    root = os.path.abspath(src_dir)
+    if not tf_files(root):
+        raise InputError("no .tf or .tf.json files in the source directory", src_dir)
+    project = SourceProject(root, src_dir, {}, None)
+    blocks: dict[str, ResBlock] = {}
+    _static_blocks(project, project.module_source(root), "", blocks, set())
+    matched: dict[str, list[str]] = {}
+    for r in plan_project.resources:
+        key = _deindex(r.address)
+        rb = blocks.get(key)
+        if rb is None:
+            continue
+        r.file, r.line = rb.file, rb.block.line
+        r.attr_lines = block_attr_lines(rb.block)
+        matched.setdefault(key, []).append(r.address)
+    comments: dict[int, list] = {}
+    for src in project._sources.values():
+        for frel, line, text, block in _waive_comments(project, src):
+            comments.setdefault(id(block), []).append((frel, line, text))
+    waivers: list[Waiver] = []
+    for addr, rb in blocks.items():
+        for frel, line, text in comments.get(id(rb.block), []):
+            waivers += [_waiver(project, frel, line, text, a) for a in matched.get(addr) or [addr]]
+    plan_project.waivers = waivers
+
+
+def tree_sha256(project: SourceProject) -> str:
+    """sha256 over the tree's files (relative name and content), in a stable order."""
+    h = hashlib.sha256()
+    paths = sorted(set(project.files) | set(project.extra_files))
+    for p in paths:
+        with open(p, "rb") as fh:
+            digest = hashlib.sha256(fh.read()).hexdigest()
+        h.update(f"{os.path.relpath(p, project.root_dir)}\0{digest}\n".encode())
+    return h.hexdigest()
+
+
+def block_attr_lines(block: Block) -> dict[str, int]:
+    lines = {}
+    for item in block.body:
+        if isinstance(item, Attribute):
+            lines[item.name] = item.line
+        elif isinstance(item, Block):
+            name = item.labels[0] if item.type == "dynamic" and item.labels else item.type
+            lines.setdefault(name, item.line)
+    return lines
+
+
+# ----------------------------------------------------------------------------- variables
+def _variable_values(project: SourceProject, root: str, var_files: list[str], options: list[str]) -> dict:
+    """Terraform's order: terraform.tfvars(.json), *.auto.tfvars(.json) by name, then the command line."""
+    files = []
+    for name in ("terraform.tfvars", "terraform.tfvars.json"):
+        if os.path.isfile(os.path.join(root, name)):
+            files.append((os.path.join(root, name), os.path.join(project.shown_root, name)))
+    for name in sorted(os.listdir(root)):
+        if name.endswith((".auto.tfvars", ".auto.tfvars.json")):
+            files.append((os.path.join(root, name), os.path.join(project.shown_root, name)))
+    for f in var_files:
+        if not os.path.isfile(f):
+            raise InputError("--var-file not found", f)
+        files.append((os.path.abspath(f), f))
+    values: dict = {}
+    for path, shown in files:
+        values.update(read_tfvars(path, shown))
+        project.extra_files.append(path)
+    for opt in options:
+        name, value = parse_var_option(opt)
+        values[name] = value
+    return values
+
+
+# ----------------------------------------------------------------------------- references
+def refs_of(node: tuple, scope: Scope, depth: int = 0) -> list[str]:
+    """Addresses of the resources an expression refers to (through locals, module inputs and outputs)."""
+    out: list[str] = []
+    _walk_refs(node, scope, out, depth)
+    return list(dict.fromkeys(out))
+
+
+def _walk_refs(node, scope, out: list, depth: int) -> None:
+    kind = node[0]
+    if kind in ("name", "attr", "index", "splat"):
+        root, ops = _chain(node)
+        if root is not None:
+            out += _resolve(root, ops, scope, depth)
+            return
+        for child in node[1:]:
+            if isinstance(child, tuple):
+                _walk_refs(child, scope, out, depth)
+    elif kind == "tmpl":
+        for p in node[1]:
+            if isinstance(p, tuple):
+                _walk_refs(p, scope, out, depth)
+    elif kind == "tmpl_if":
+        _walk_refs(node[1], scope, out, depth)
+        for p in node[2] + node[3]:
+            if isinstance(p, tuple):
+                _walk_refs(p, scope, out, depth)
+    elif kind == "tmpl_for":
+        _walk_refs(node[3], scope, out, depth)
+    elif kind == "tuple":
+        for x in node[1]:
+            _walk_refs(x, scope, out, depth)
+    elif kind == "object":
+        for k, v in node[1]:
+            _walk_refs(k, scope, out, depth)
+            _walk_refs(v, scope, out, depth)
+    elif kind == "call":
+        for a in node[2]:
+            _walk_refs(a, scope, out, depth)
+    elif kind in ("cond", "binop", "unop", "for"):
+        for child in node[1:]:
+            if isinstance(child, tuple):
+                _walk_refs(child, scope, out, depth)
+
+
+def _chain(node) -> tuple[str | None, list]:
+    ops: list = []
+    while True:
+        kind = node[0]
+        if kind == "name":
+            return node[1], ops
+        if kind == "attr":
+            ops.insert(0, ("attr", node[2]))
+        elif kind == "index":
+            ops.insert(0, ("index", node[2]))
+        elif kind == "splat":
+            ops[:0] = [("splat",)] + list(node[2])
+        else:
+            return None, ops
+        node = node[1]
+
+
+def _op_name(op, scope) -> str | None:
+    if op[0] == "attr":
+        return op[1]
+    if op[0] == "index":
+        try:
+            v = evaluate(op[1], scope)
+        except EvalError:
+            return None
+        return v if isinstance(v, str) else None
+    return None
+
+
+def _resolve(root: str, ops: list, scope: Scope, depth: int) -> list[str]:
+    inst: ModuleInstance | None = scope.module
+    if inst is None or depth > 30 or not ops:
+        return []
+    first = _op_name(ops[0], scope)
+    if first is None:
+        return []
+    if root == "var":
+        if inst.parent is None:
+            return []
+        arg = inst.call.attrs().get(first)
+        return refs_of(arg.expr, inst.call_scope, depth + 1) if arg is not None else []
+    if root == "local":
+        entry = inst.src.locals.get(first)
+        return refs_of(entry[0].expr, inst.scope, depth + 1) if entry else []
+    if root == "module":
+        if first not in inst.src.modules:
+            return []
+        kids = inst.children(first) or []
+        rest = ops[1:]
+        if rest and rest[0][0] == "index":
+            key = _eval_key(rest[0][1], scope)
+            kids = [k for k in kids if key is None or k.key == key]
+            rest = rest[1:]
+        out_name = _op_name(rest[0], scope) if rest else None
+        found: list[str] = []
+        for kid in kids:
+            outs = [out_name] if out_name else list(kid.src.outputs)
+            for o in outs:
+                block = kid.src.outputs.get(o)
+                value = block.attrs().get("value") if block is not None else None
+                if value is not None:
+                    found += refs_of(value.expr, kid.scope, depth + 1)
+        return found
+    if root == "data":
+        if len(ops) < 2:
+            return []
+        return _instances(inst, f"data.{first}.{_op_name(ops[1], scope)}", ops[2:], scope)
+    if root in inst.src.types:
+        return _instances(inst, f"{root}.{first}", ops[1:], scope)
+    return []
+
+
+def _instances(inst: ModuleInstance, local: str, rest: list, scope: Scope) -> list[str]:
+    rb = inst.src.resources.get(local)
+    if rb is None:
+        return []
+    insts = inst.instances(rb)
+    if rest and rest[0][0] == "index":
+        key = _eval_key(rest[0][1], scope)
+        if key is not None:
+            picked = [r.address for r in insts if r.index == key or str(r.index) == str(key)]
+            if picked:
+                return picked
+    return [r.address for r in insts]
+
+
+def _eval_key(node, scope):
+    try:
+        v = evaluate(node, scope)
+    except EvalError:
+        return None
+    if isinstance(v, Unknown):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return v if isinstance(v, (int, str)) else None
+
+
+def _lookup(exprs: Any, path: str) -> Any:
+    cur = exprs
+    for part in path.split("."):
+        if isinstance(cur, dict):
+            cur = cur.get(part)
+        elif isinstance(cur, list):
+            try:
+                cur = cur[int(part)]
+            except (ValueError, IndexError):
+                return None
+        else:
+            return cur if isinstance(cur, tuple) else None
+        if cur is None:
+            return None
+    return cur
+
+
+def _expr_at(exprs: dict, path: str) -> tuple | None:
+    """The (expression, scope) behind an attribute path; a path into a map gives the map's expression."""
+    found = _lookup(exprs, path)
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], Scope):
+        return found
+    return None
+
+
+# ----------------------------------------------------------------------------- waivers
+_WAIVE = re.compile(r"specguard:waive\b(.*)")
+_PAIR = re.compile(r'([A-Za-z_]+)\s*=\s*("(?:[^"\\]|\\.)*"|\S+)')
+_INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]')
+
+
+def _deindex(address: str) -> str:
+    return _INDEX.sub("", address)
+
+
+def _waive_comments(project: SourceProject, src: ModuleSource):
+    """(file, line, text, resource block) of each waive comment of a module's files."""
+    for frel, line, text in src.comments:
+        if "specguard:waive" not in text:
+            continue
+        block = None
+        for rb in src.resources.values():
+            if rb.file == frel and rb.block.line <= line <= rb.block.end_line:
+                block = rb.block
+                break
+        if block is None:
+            raise InputError("a specguard:waive comment must be inside the resource block it waives",
+                             project.shown(frel), str(line))
+        yield frel, line, text, block
+
+
+def _waiver(project: SourceProject, frel: str, line: int, text: str, address: str) -> Waiver:
+    from ...controls import load_rules
+
+    shown, where = project.shown(frel), str(line)
+    m = _WAIVE.search(text)
+    rest = (m.group(1) if m else "").strip().rstrip("*/").strip()
+    words = rest.split(None, 1)
+    if not words or "=" in words[0]:
+        raise InputError("specguard:waive needs a control id: specguard:waive ENC-01 until=YYYY-MM-DD reason=\"...\"",
+                         shown, where)
+    control_id = words[0]
+    fields = {k: (v[1:-1].replace('\\"', '"') if v.startswith('"') else v)
+              for k, v in _PAIR.findall(words[1] if len(words) > 1 else "")}
+    missing = [k for k in ("until", "reason") if not fields.get(k)]
+    if missing:
+        raise InputError(f"specguard:waive {control_id} is missing {' and '.join(missing)} "
+                         f"(both until=YYYY-MM-DD and reason=\"...\" are required)", shown, where)
+    if control_id not in load_rules():
+        raise InputError(f"specguard:waive: unknown control id {control_id!r}", shown, where)
+    return Waiver(control_id, address, fields["reason"], fields.get("approver") or "in-source comment",
+                  parse_date(fields["until"], shown, where), origin=f"{frel}:{line}")
+
+
+def _source_waivers(project: SourceProject, top: ModuleInstance) -> list[Waiver]:
+    out: list[Waiver] = []
+    for inst in top.walk():
+        comments = list(_waive_comments(project, inst.src))
+        if not comments:
+            continue
+        by_block = {id(rb.block): rb for rb in inst.src.resources.values()}
+        for frel, line, text, block in comments:
+            rb = by_block[id(block)]
+            addrs = [r.address for r in inst.instances(rb)]
+            base = f"{inst.addr}.{rb.local}" if inst.addr else rb.local
+            for a in addrs or [base]:
+                out.append(_waiver(project, frel, line, text, a))
+    return out
+
+
+def _static_blocks(project: SourceProject, src: ModuleSource, prefix: str, out: dict, seen: set) -> None:
+    """Every resource block of the tree by its address without indices (no evaluation needed)."""
+    for rb in src.resources.values():
+        out[prefix + rb.local] = rb
+    for call, (block, _frel) in src.modules.items():
+        source = block.attrs().get("source")
+        value = source.expr[1] if source is not None and source.expr[0] == "lit" else None
+        if not isinstance(value, str) or not value.startswith(("./", "../")):
+            continue
+        directory = os.path.normpath(os.path.join(src.dir, value))
+        if directory in seen or not tf_files(directory):
+            continue
+        _static_blocks(project, project.module_source(directory), f"{prefix}module.{call}.",
+                       out, seen | {directory})

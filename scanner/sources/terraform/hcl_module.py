@@ -1,0 +1,398 @@
+"""Module instances of a .tf tree: variables, locals, resources with count/for_each, module calls.
+
+Everything is evaluated on demand and remembered, so a resource that refers to
+another resource, a local or a module output gets it in whatever order the
+files declare them.  A reference cycle yields an Unknown, not a crash.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ...errors import InputError
+from ...values import Unknown
+from .hcl_eval import Computed, EvalError, Lazy, Scope, evaluate, first_unknown
+from .hcl_files import ModuleSource, ResBlock, tf_files
+from .hcl_parse import Attribute, Block
+from .hcl_taggable import TAGGABLE
+from .tfmodel import TfResource
+
+META = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"}
+_BUSY = object()
+
+
+def index_suffix(key: Any) -> str:
+    if key is None:
+        return ""
+    return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
+
+
+def expr_text(node) -> str:
+    """A reference as written (aws_kms_key.db.arn), for messages."""
+    if node[0] == "name":
+        return node[1]
+    if node[0] == "attr":
+        return f"{expr_text(node[1])}.{node[2]}"
+    if node[0] == "index":
+        k = node[2]
+        return f"{expr_text(node[1])}[{json.dumps(k[1]) if k[0] == 'lit' else '...'}]"
+    return "..."
+
+
+def provider_config_key(block: Block) -> str:
+    """aws, or aws.dr for a provider block with an alias."""
+    alias = block.attrs().get("alias")
+    return block.labels[0] + (f".{alias.expr[1]}" if alias and alias.expr[0] == "lit" else "")
+
+
+class SrcResource(TfResource):
+    """A resource instance read from source; its values are evaluated on first use."""
+
+    def __init__(self, *, inst: "ModuleInstance", rb: ResBlock, scope: Scope, **kw):
+        super().__init__(**kw)
+        self.inst = inst
+        self.rb = rb
+        self.scope = scope
+        self.exprs: dict = {}
+        self.provider_entry = None     # (provider block, file, module instance) or None
+        self._state = None
+
+    def realize(self) -> dict:
+        if self._state is None:
+            self._state = _BUSY
+            self.values, self.exprs = self.inst.eval_body(self.rb.block.body, self.scope, top=True)
+            if self.mode == "managed" and self.type in TAGGABLE and "tags" not in self.values:
+                self.values["tags"] = None   # as a plan shows it (see hcl_taggable)
+            self._state = True
+        elif self._state is _BUSY:
+            return Computed({}, self.address)
+        return self.values
+
+
+class ModuleInstance:
+    def __init__(self, project, src: ModuleSource, addr: str, parent: "ModuleInstance | None" = None,
+                 call: Block | None = None, call_scope: Scope | None = None, providers: dict | None = None,
+                 key: Any = None):
+        self.project = project
+        self.key = key              # count index / for_each key of this instance of the call
+        self.src = src
+        self.addr = addr
+        self.parent = parent
+        self.call = call
+        self.call_scope = call_scope
+        self.providers = dict(providers or {})
+        for block, frel in src.providers:
+            self.providers[provider_config_key(block)] = (block, frel, self)
+        self.scope = Scope(self.root, module=self)
+        self._memo: dict = {}
+        self.path_value = {"module": src.rel, "root": ".", "cwd": "."}
+
+    # ------------------------------------------------------------------ names
+    def root(self, name: str) -> Any:
+        if name == "var":
+            return Lazy(self.var, "var")
+        if name == "local":
+            return Lazy(self.local, "local")
+        if name == "module":
+            return Lazy(self.module_value, "module")
+        if name == "data":
+            return Lazy(lambda t: Lazy(lambda n: self.resource_value("data", t, n), f"data.{t}"), "data")
+        if name == "path":
+            return self.path_value
+        if name == "terraform":
+            return {"workspace": "default"}
+        if name in self.src.types:
+            return Lazy(lambda n: self.resource_value("managed", name, n), name)
+        if name in ("count", "each", "self"):
+            raise EvalError(f"{name} is not available here")
+        raise EvalError(f"there is no resource type or name {name!r} in this module")
+
+    def _remember(self, key, compute):
+        v = self._memo.get(key)
+        if v is _BUSY:
+            return Unknown(f"{key[1]} refers to itself (a cycle)")
+        if v is None and key not in self._memo:
+            self._memo[key] = _BUSY
+            try:
+                v = compute()
+            except EvalError as e:
+                v = Unknown(f"{key[1]} cannot be evaluated: {e}")
+            self._memo[key] = v
+        return v
+
+    def var(self, name: str) -> Any:
+        return self._remember(("var", f"var.{name}"), lambda: self._var(name))
+
+    def _var(self, name: str) -> Any:
+        block = self.src.variables.get(name)
+        if block is None:
+            raise EvalError(f"no variable {name!r} is declared")
+        if self.parent is None:
+            if name in self.project.var_values:
+                return _convert(self.project.var_values[name], block.attrs().get("type"))
+        else:
+            arg = self.call.attrs().get(name)
+            if arg is not None:
+                return self.project.attr_value(arg, self.call_scope, annotate=False)
+        default = block.attrs().get("default")
+        if default is not None:
+            return evaluate(default.expr, Scope(self.root, module=self))
+        where = "give it with --var or --var-file" if self.parent is None else f"{self.addr} does not set it"
+        return Unknown(f"variable {name} has no value ({where})")
+
+    def local(self, name: str) -> Any:
+        def compute():
+            entry = self.src.locals.get(name)
+            if entry is None:
+                raise EvalError(f"no local value {name!r}")
+            return self.project.attr_value(entry[0], self.scope, annotate=False)
+        return self._remember(("local", f"local.{name}"), compute)
+
+    # ------------------------------------------------------------------ resources
+    def instances(self, rb: ResBlock) -> list[SrcResource]:
+        key = ("expand", rb.local)
+        got = self._memo.get(key)
+        if got is None:
+            self._memo[key] = []
+            got = self._expand(rb)
+            self._memo[key] = got
+        return got
+
+    def _expand(self, rb: ResBlock) -> list[SrcResource]:
+        base = f"{self.addr}.{rb.local}" if self.addr else rb.local
+        keys = self.expansion(rb.block, base, rb.file)
+        out = []
+        attrs = rb.block.attrs()
+        attr_lines = {a.name: a.line for a in attrs.values()}
+        for b in rb.block.body:
+            if isinstance(b, Block):
+                name = b.labels[0] if b.type == "dynamic" and b.labels else b.type
+                attr_lines.setdefault(name, b.line)
+        prov = attrs.get("provider")
+        local_key = expr_text(prov.expr) if prov is not None else rb.type.split("_", 1)[0]
+        # the provider configuration this resource ends up with (through the module calls' providers maps)
+        entry = self.providers.get(local_key)
+        provider_key = provider_config_key(entry[0]) if entry else local_key
+        for key, scope in keys:
+            out.append(SrcResource(
+                inst=self, rb=rb, scope=scope, address=base + index_suffix(key), type=rb.type, name=rb.name,
+                mode=rb.mode, module=self.addr, index=key, provider_key=provider_key, values={},
+                source="terraform-source", file=rb.file, line=rb.block.line, attr_lines=dict(attr_lines),
+                project=self.project))
+            out[-1].provider_entry = entry
+        return out
+
+    def expansion(self, block: Block, base: str, frel: str) -> list[tuple[Any, Scope]]:
+        """(index, scope) of each instance a block with count / for_each makes."""
+        attrs = block.attrs()
+        if "count" in attrs:
+            n = self.project.attr_value(attrs["count"], self.scope)
+            if isinstance(n, Unknown) or isinstance(n, bool) or not isinstance(n, (int, float, str)):
+                return self._unexpanded(base, "count", attrs["count"], n, frel)
+            try:
+                n = int(float(n))
+            except ValueError:
+                return self._unexpanded(base, "count", attrs["count"], n, frel)
+            return [(i, self.scope.child(count={"index": i})) for i in range(n)]
+        if "for_each" in attrs:
+            coll = self.project.attr_value(attrs["for_each"], self.scope)
+            if isinstance(coll, dict) and first_unknown(list(coll.keys())) is None:
+                items = sorted(coll.items())
+            elif isinstance(coll, list) and all(isinstance(x, str) for x in coll):
+                items = [(x, x) for x in sorted(set(coll))]
+            else:
+                return self._unexpanded(base, "for_each", attrs["for_each"], coll, frel)
+            return [(k, self.scope.child(each={"key": k, "value": v})) for k, v in items]
+        return [(None, self.scope)]
+
+    def _unexpanded(self, base, meta, attr: Attribute, value, frel) -> list:
+        reason = value.reason if isinstance(value, Unknown) else f"it is a {type(value).__name__}"
+        self.project.coverage("expansion-unknown",
+                              f"{base}: {meta} = {attr.text} cannot be evaluated ({reason}); "
+                              f"checked as one instance with unknown {meta} values",
+                              resource=base, file=frel, line=attr.line)
+        u = Unknown(f"{meta} = {attr.text} is not known")
+        v = {"index": u} if meta == "count" else {"key": u, "value": u}
+        return [(None, self.scope.child(**{"count" if meta == "count" else "each": v}))]
+
+    def resource_value(self, mode: str, type_: str, name: str) -> Any:
+        local = f"{'data.' if mode == 'data' else ''}{type_}.{name}"
+        rb = self.src.resources.get(local)
+        if rb is None:
+            raise EvalError(f"no {local} in this module")
+        insts = self.instances(rb)
+        if mode == "data":
+            return _data_value(rb, insts)
+
+        def one(r: SrcResource):
+            return Computed(r.realize(), r.address)
+
+        block_attrs = rb.block.attrs()
+        if "count" in block_attrs and not (len(insts) == 1 and insts[0].index is None):
+            return [one(r) for r in insts]
+        if "for_each" in block_attrs and not (len(insts) == 1 and insts[0].index is None):
+            return {r.index: one(r) for r in insts}
+        if insts and insts[0].index is None and ("count" in block_attrs or "for_each" in block_attrs):
+            return Unknown(f"the instances of {local} are not known")
+        return one(insts[0]) if insts else Unknown(f"{local} has no instances")
+
+    # ------------------------------------------------------------------ bodies
+    def eval_body(self, body: list, scope: Scope, top: bool = False) -> tuple[dict, dict]:
+        """Values (nested blocks as lists of dicts, like a plan) and the expressions behind them."""
+        values: dict = {}
+        exprs: dict = {}
+        for item in body:
+            if isinstance(item, Attribute):
+                if top and item.name in META:
+                    continue
+                values[item.name] = _whole_list(self.project.attr_value(item, scope))
+                exprs[item.name] = (item.expr, scope)
+            elif item.type == "dynamic" and item.labels:
+                self._dynamic(item, scope, values, exprs)
+            elif top and item.type in META:
+                continue
+            else:
+                v, e = self.eval_body(item.body, scope)
+                if isinstance(values.get(item.type), Unknown):
+                    continue
+                values.setdefault(item.type, []).append(v)
+                exprs.setdefault(item.type, []).append(e)
+        return values, exprs
+
+    def _dynamic(self, block: Block, scope: Scope, values: dict, exprs: dict) -> None:
+        name = block.labels[0]
+        attrs = block.attrs()
+        it = attrs.get("iterator")
+        it_name = it.expr[1] if it is not None and it.expr[0] == "name" else name
+        content = next((b for b in block.blocks("content")), None)
+        fe = attrs.get("for_each")
+        coll = self.project.attr_value(fe, scope) if fe is not None else Unknown("dynamic block without for_each")
+        if isinstance(coll, Unknown) or content is None:
+            values[name] = Unknown(f"dynamic \"{name}\" blocks: for_each = {fe.text if fe else '?'} "
+                                   f"is not known ({getattr(coll, 'reason', 'no content')})")
+            exprs.pop(name, None)
+            return
+        pairs = list(enumerate(coll)) if isinstance(coll, list) else sorted(coll.items()) if isinstance(coll, dict) else []
+        for k, v in pairs:
+            sub = scope.child(**{it_name: {"key": k, "value": v}})
+            bv, be = self.eval_body(content.body, sub)
+            if isinstance(values.get(name), Unknown):
+                return
+            values.setdefault(name, []).append(bv)
+            exprs.setdefault(name, []).append(be)
+
+    # ------------------------------------------------------------------ modules
+    def children(self, call_name: str) -> list["ModuleInstance"] | None:
+        """Instances of a module call; None when its source is not followed."""
+        key = ("children", call_name)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = []
+        self._memo[key] = self._children(call_name)
+        return self._memo[key]
+
+    def _children(self, call_name: str):
+        block, frel = self.src.modules[call_name]
+        source = block.attrs().get("source")
+        base = f"{self.addr}.module.{call_name}" if self.addr else f"module.{call_name}"
+        src_value = source.expr[1] if source is not None and source.expr[0] == "lit" else None
+        if not isinstance(src_value, str) or not src_value.startswith(("./", "../")):
+            self.project.not_followed(base, src_value if isinstance(src_value, str) else (source.text if source else "?"),
+                                      frel, block.line)
+            return None
+        directory = os.path.normpath(os.path.join(self.src.dir, src_value))
+        if not tf_files(directory):
+            raise InputError(f"module {call_name}: source {src_value} has no .tf files",
+                             self.project.shown(frel), str(source.line))
+        child_src = self.project.module_source(directory)
+        providers = {k: v for k, v in self.providers.items() if "." not in k}
+        pmap = block.attrs().get("providers")
+        if pmap is not None and pmap.expr[0] == "object":
+            for k, v in pmap.expr[1]:
+                kname = k[1] if k[0] == "lit" else expr_text(k)
+                target = expr_text(v)
+                if target in self.providers:
+                    providers[kname] = self.providers[target]
+        out = []
+        for key, scope in self.expansion(block, base, frel):
+            out.append(ModuleInstance(self.project, child_src, base + index_suffix(key), self, block, scope, providers,
+                                      key))
+        return out
+
+    def module_value(self, call_name: str) -> Any:
+        if call_name not in self.src.modules:
+            raise EvalError(f"no module {call_name!r} is called here")
+        kids = self.children(call_name)
+        if kids is None:
+            return Lazy(lambda out: Unknown(f"module.{call_name}.{out} comes from a module that is not followed"),
+                        f"module.{call_name}")
+        attrs = self.src.modules[call_name][0].attrs()
+        outs = [Lazy(k.output, k.addr) for k in kids]
+        expanded = not (len(kids) == 1 and kids[0].key is None)
+        if "count" in attrs and expanded:
+            return outs
+        if "for_each" in attrs and expanded:
+            return {k.key: o for k, o in zip(kids, outs)}
+        if kids and kids[0].key is None and ("count" in attrs or "for_each" in attrs):
+            return Unknown(f"the instances of module.{call_name} are not known")
+        return outs[0] if outs else Unknown(f"module.{call_name} has no instances")
+
+    def output(self, name: str) -> Any:
+        def compute():
+            block = self.src.outputs.get(name)
+            if block is None:
+                raise EvalError(f"module {self.addr} has no output {name!r}")
+            value = block.attrs().get("value")
+            return self.project.attr_value(value, self.scope, annotate=False) if value is not None else None
+        return self._remember(("output", f"{self.addr}.{name}"), compute)
+
+    def walk(self):
+        """This instance and every instance below it."""
+        yield self
+        for call in self.src.modules:
+            for kid in self.children(call) or []:
+                yield from kid.walk()
+
+
+def _data_value(rb: ResBlock, insts: list) -> Any:
+    """A data source is read at apply time (or at plan time from the cloud): never known here."""
+    def one(r):
+        return Lazy(lambda attr: Unknown(f"{r.address}.{attr} is read from a data source"), r.address)
+    attrs = rb.block.attrs()
+    if "count" in attrs:
+        return [one(r) for r in insts]
+    if "for_each" in attrs:
+        return {r.index: one(r) for r in insts}
+    return one(insts[0]) if insts else Unknown(f"{rb.local} has no instances")
+
+
+def _convert(value: Any, type_attr: Attribute | None) -> Any:
+    """--var values arrive as strings: a variable declared number or bool gets that type, as Terraform does."""
+    if not isinstance(value, str) or type_attr is None or type_attr.expr[0] != "name":
+        return value
+    kind = type_attr.expr[1]
+    if kind == "bool" and value in ("true", "false"):
+        return value == "true"
+    if kind == "number":
+        try:
+            f = float(value)
+        except ValueError:
+            raise EvalError(f"{value!r} is not a number")
+        return int(f) if f.is_integer() else f
+    return value
+
+
+def _whole_list(value: Any) -> Any:
+    """A list with an unknown element is wholly unknown, as a plan shows it.
+
+    Most list-like arguments (security group ids, ASG ids, subnets) are sets in
+    the providers' schemas, and a set with an unknown element cannot be hashed:
+    the plan marks the whole attribute unknown.  Mappers then find the members
+    through references, the same way for both sources.
+    """
+    if isinstance(value, list):
+        for x in value:
+            if isinstance(x, Unknown):
+                return Unknown(x.reason)
+    return value
