@@ -1,0 +1,107 @@
+"""``specguard audit azure``: subscriptions -> inventory -> model Resources.
+
+Reads with DefaultAzureCredential through Azure Resource Manager (or Azure
+Resource Graph with ``--strategy graph``), read-only, on a bounded pool of
+threads.  A call that fails for good becomes an Unknown on the fields it feeds
+and a coverage entry; the audit always finishes.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import contextmanager
+
+from ...errors import ScanError
+from ...model import Resource
+from .arm_map import to_resources
+from .inventory import GRAPH_BATCH, LISTINGS, Inventory, Reader, Work
+from .session import Session, check_credential, describe_error, make_credential, resolve_endpoints, to_json
+
+READABLE_STATES = {"enabled", "warned", "pastdue"}
+
+
+def collect(args, run) -> list[Resource]:
+    # the SDKs log failed credentials and retries as warnings; our own messages say what matters
+    logging.getLogger("azure").addHandler(logging.NullHandler())
+    logging.getLogger("azure").propagate = False
+    ep = resolve_endpoints(getattr(args, "azure_cloud", None), getattr(args, "arm_endpoint", None),
+                           getattr(args, "authority_host", None), getattr(args, "credential_scope", None))
+    tenant = getattr(args, "tenant", None)
+    cred = make_credential(ep, tenant)
+    check_credential(cred, ep)
+    concurrency = getattr(args, "concurrency", 16)
+    session = Session(cred, ep, concurrency=concurrency, max_retries=getattr(args, "max_retries", 3),
+                      timeout=getattr(args, "timeout", 60.0))
+    try:
+        subs = subscriptions(session, getattr(args, "subscription", None) or [], tenant, run)
+        inv = Inventory()
+        reader = Reader(session, inv)
+        with _progress(getattr(args, "quiet", False), len(subs)) as progress:
+            work = Work(concurrency, progress)
+            if getattr(args, "strategy", "arm") == "graph":
+                for i in range(0, len(subs), GRAPH_BATCH):
+                    batch = subs[i:i + GRAPH_BATCH]
+                    work.submit(reader.graph, batch)
+                    work.submit(reader.graph_resource_groups, batch)
+            else:
+                for sub in subs:
+                    work.submit(reader.resource_groups, sub)
+                    work.submit(reader.list_generic, sub)
+                    for arm_type in LISTINGS:
+                        work.submit(reader.list_type, sub, arm_type)
+            work.run()
+    finally:
+        session.close()
+    for sub in subs:
+        run.add_scope("subscriptions", sub)
+        run.sources.append({"kind": "azure", "path": f"subscription {sub}"})
+    for entry in inv.failures:
+        run.coverage.append(entry)
+    resources = to_resources(inv)
+    for r in resources:
+        if r.context.get("location"):
+            run.add_scope("locations", r.context["location"])
+    return resources
+
+
+def subscriptions(session: Session, wanted: list[str], tenant: str | None, run) -> list[str]:
+    """The subscriptions to audit: those named, or every readable one the identity sees."""
+    if wanted:
+        return list(dict.fromkeys(s.strip() for s in wanted if s.strip()))
+    try:
+        found = [to_json(s) for s in session.client("subscriptions").subscriptions.list()]
+    except Exception as e:
+        raise ScanError(f"could not list the subscriptions this identity can see ({describe_error(e)}); "
+                        f"name them with --subscription")
+    out = []
+    for s in found:
+        sid = s.get("subscriptionId") or (s.get("id") or "").rsplit("/", 1)[-1]
+        if tenant and (s.get("tenantId") or "").lower() != tenant.lower():
+            continue
+        state = (s.get("state") or "").lower()
+        if state and state not in READABLE_STATES:
+            run.add_coverage("scope", f"subscription {sid} is {s.get('state')}: not audited", subscription=sid)
+            continue
+        out.append(sid)
+    if not out:
+        raise ScanError("this identity can see no enabled subscription" + (f" in tenant {tenant}" if tenant else ""))
+    return sorted(out)
+
+
+@contextmanager
+def _progress(quiet: bool, n_subs: int):
+    """A progress bar on a terminal (stderr); nothing when quiet or not a TTY."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(f"Azure: {n_subs} subscription(s)"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("reads"), TimeElapsedColumn(), console=Console(stderr=True), transient=True) as p:
+        task = p.add_task("audit", total=None)
+
+        def update(done: int, total: int) -> None:
+            p.update(task, completed=done, total=total)
+
+        yield update

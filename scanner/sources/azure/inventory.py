@@ -1,0 +1,329 @@
+"""Reading the Azure inventory: which calls, in which order, and what failed.
+
+Two listing strategies fill the same ``Inventory``:
+
+* ``arm``: one subscription-wide listing per resource type and subscription
+  (PostgreSQL flexible servers, SQL servers, storage accounts, ...), and SQL
+  databases per server;
+* ``graph``: one Azure Resource Graph query for every type across up to 1,000
+  subscriptions, paged through ``$skipToken``.
+
+Both then read the child settings that listings do not return: PostgreSQL
+server configurations, SQL encryption protectors and short-term retention
+policies.  Work runs on a bounded thread pool; a call that fails for good is
+recorded as a ``Failure`` where its answer would have gone, never dropped.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .session import Session, describe_error, to_json
+
+PG = "Microsoft.DBforPostgreSQL/flexibleServers"
+SQL = "Microsoft.Sql/servers"
+SQLDB = "Microsoft.Sql/servers/databases"
+PG_SETTINGS = ("require_secure_transport", "ssl_min_protocol_version")
+GENERIC = "*"   # any other taggable type
+
+# arm type -> (SDK service, subscription-wide listing)
+LISTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    PG: ("postgres", lambda c: c.servers.list_by_subscription()),
+    SQL: ("sql", lambda c: c.servers.list()),
+    "Microsoft.Storage/storageAccounts": ("storage", lambda c: c.storage_accounts.list()),
+    "Microsoft.Cache/Redis": ("redis", lambda c: c.redis.list_by_subscription()),
+    "Microsoft.Network/applicationGateways": ("network", lambda c: c.application_gateways.list_all()),
+    "Microsoft.Network/networkSecurityGroups": ("network", lambda c: c.network_security_groups.list_all()),
+    "Microsoft.Network/applicationSecurityGroups": ("network", lambda c: c.application_security_groups.list_all()),
+    # list() goes through the generic resources listing and omits properties
+    "Microsoft.KeyVault/vaults": ("keyvault", lambda c: c.vaults.list_by_subscription()),
+}
+ALL_TYPES = list(LISTINGS) + [SQLDB]
+CANONICAL = {t.lower(): t for t in ALL_TYPES}
+GRAPH_BATCH = 1000   # subscriptions per Resource Graph query (the service's limit)
+GRAPH_PAGE = 1000    # rows per page (the service's maximum)
+
+
+@dataclass
+class Failure:
+    api: str      # "GET Microsoft.Sql/servers/encryptionProtector"
+    error: str    # "403 AuthorizationFailed"
+
+    @property
+    def reason(self) -> str:
+        return f"{self.api} failed: {self.error}"
+
+
+@dataclass
+class Item:
+    arm_type: str
+    body: dict
+    subscription: str
+    api: str                                    # the call whose answer ``body`` is
+    children: dict[str, Any] = field(default_factory=dict)   # name -> (body, api) | Failure
+
+
+@dataclass
+class Inventory:
+    items: list[Item] = field(default_factory=list)
+    rg_tags: dict[tuple[str, str], Any] = field(default_factory=dict)   # (sub, rg lower) -> dict | Failure
+    rg_failures: dict[str, Failure] = field(default_factory=dict)        # sub -> the failed listing
+    failures: list[dict] = field(default_factory=list)                   # coverage entries
+    unlisted: list[tuple[str, str, str, Failure]] = field(default_factory=list)  # (scope id, sub, type, why)
+    generic: list[tuple[dict, str, str]] = field(default_factory=list)  # other taggable resources: (body, sub, api)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, item: Item) -> None:
+        with self.lock:
+            self.items.append(item)
+
+    def fail(self, sub: str | None, api: str, e: BaseException, what: str = "") -> Failure:
+        f = Failure(api, describe_error(e))
+        where = f", subscription {sub}" if sub else ""
+        with self.lock:
+            self.failures.append({"kind": "api-error", "message": f"{api}{what}{where}: {f.error}",
+                                  "api": api, "subscription": sub, "error": f.error})
+        return f
+
+
+def parse_id(rid: str) -> dict[str, str]:
+    """subscription, resource_group and the name chain of an ARM resource ID."""
+    parts = rid.strip("/").split("/")
+    out = {"subscription": "", "resource_group": "", "names": []}
+    low = [p.lower() for p in parts]
+    if len(parts) > 1 and low[0] == "subscriptions":
+        out["subscription"] = parts[1]
+    if "resourcegroups" in low:
+        i = low.index("resourcegroups")
+        out["resource_group"] = parts[i + 1] if i + 1 < len(parts) else ""
+    if "providers" in low:
+        i = len(low) - 1 - low[::-1].index("providers")
+        out["names"] = parts[i + 3::2]
+    return out
+
+
+# ----------------------------------------------------------------------------- scheduling
+Task = tuple[Callable[..., Any], tuple]
+
+
+class Work:
+    """A bounded pool whose tasks may return follow-up tasks (list -> children)."""
+
+    def __init__(self, concurrency: int, progress: Callable[[int, int], None] | None = None):
+        self.pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="specguard-azure")
+        self.pending: set = set()
+        self.done = 0
+        self.total = 0
+        self.progress = progress
+
+    def submit(self, fn, *args) -> None:
+        self.pending.add(self.pool.submit(fn, *args))
+        self.total += 1
+
+    def run(self) -> None:
+        try:
+            while self.pending:
+                finished, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    self.pending.discard(fut)
+                    self.done += 1
+                    for fn, args in fut.result() or ():   # tasks record API failures themselves
+                        self.submit(fn, *args)
+                if self.progress:
+                    self.progress(self.done, self.total)
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ----------------------------------------------------------------------------- tasks
+class Reader:
+    """The calls of one audit; every method is a task for ``Work``."""
+
+    def __init__(self, session: Session, inv: Inventory):
+        self.s = session
+        self.inv = inv
+
+    # resource groups (their tags are inherited_tags) -------------------------
+    def resource_groups(self, sub: str) -> list[Task]:
+        api = "GET Microsoft.Resources/resourceGroups"
+        try:
+            found, bodies = {}, []
+            for rg in self.s.client("resources", sub).resource_groups.list():
+                d = to_json(rg)
+                found[(sub.lower(), (d.get("name") or "").lower())] = dict(d.get("tags") or {})
+                bodies.append((d, sub, api))
+        except Exception as e:
+            f = self.inv.fail(sub, api, e, " (list)")
+            with self.inv.lock:
+                self.inv.rg_failures[sub.lower()] = f
+            return []
+        with self.inv.lock:
+            self.inv.rg_tags.update(found)
+            self.inv.generic.extend(bodies)
+        return []
+
+    def list_generic(self, sub: str) -> list[Task]:
+        """Every other resource, for its tags (TAG-01 covers every taggable resource)."""
+        api = "GET Microsoft.Resources/resources"
+        found = []
+        try:
+            for obj in self.s.client("resources", sub).resources.list():
+                d = to_json(obj)
+                if (d.get("type") or "").lower() not in CANONICAL:
+                    found.append((d, sub, api))
+        except Exception as e:
+            f = self.inv.fail(sub, api, e, " (list)")
+            with self.inv.lock:
+                self.inv.unlisted.append((f"/subscriptions/{sub}/resources", sub, GENERIC, f))
+        with self.inv.lock:
+            self.inv.generic.extend(found)
+        return []
+
+    # per-service listing (strategy "arm") ---------------------------------------
+    def list_type(self, sub: str, arm_type: str) -> list[Task]:
+        service, lister = LISTINGS[arm_type]
+        api = f"GET {arm_type}"
+        follow: list[Task] = []
+        try:
+            for obj in lister(self.s.client(service, sub)):
+                follow += self._found(arm_type, to_json(obj), sub, api)
+        except Exception as e:
+            f = self.inv.fail(sub, api, e, " (list)")
+            with self.inv.lock:
+                self.inv.unlisted.append((f"/subscriptions/{sub}/providers/{arm_type}", sub, arm_type, f))
+                if arm_type == SQL:   # their databases are unseen too
+                    self.inv.unlisted.append((f"/subscriptions/{sub}/providers/{SQLDB}", sub, SQLDB, f))
+        return follow
+
+    def list_databases(self, server: Item) -> list[Task]:
+        ids = parse_id(server.body["id"])
+        api = f"GET {SQLDB}"
+        follow: list[Task] = []
+        try:
+            pager = self.s.client("sql", server.subscription).databases.list_by_server(
+                ids["resource_group"], ids["names"][0])
+            for obj in pager:
+                follow += self._found(SQLDB, to_json(obj), server.subscription, api)
+        except Exception as e:
+            f = self.inv.fail(server.subscription, api, e, f" (list) of {server.body['id']}")
+            with self.inv.lock:
+                self.inv.unlisted.append((f"{server.body['id']}/databases", server.subscription, SQLDB, f))
+        return follow
+
+    # Resource Graph (strategy "graph") ------------------------------------------
+    def graph(self, subs: list[str]) -> list[Task]:
+        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+        # every resource: the audited types with their properties, the others for their tags
+        query = ("Resources | project id, name, type, kind, location, resourceGroup, subscriptionId, tags, "
+                 "properties, sku, zones | order by id asc")
+        api = "POST Microsoft.ResourceGraph/resources"
+        follow: list[Task] = []
+        generic: list = []
+        token = None
+        client = self.s.client("graph")
+        try:
+            while True:
+                opts = QueryRequestOptions(top=GRAPH_PAGE, skip_token=token, result_format="objectArray")
+                resp = client.resources(QueryRequest(subscriptions=subs, query=query, options=opts))
+                for row in resp.data or []:
+                    arm_type = CANONICAL.get((row.get("type") or "").lower())
+                    sub = row.get("subscriptionId") or parse_id(row["id"])["subscription"]
+                    if arm_type:
+                        follow += self._found(arm_type, row, sub, api)
+                    else:
+                        generic.append((row, sub, api))
+                token = resp.skip_token
+                if not token:
+                    break
+        except Exception as e:
+            self.inv.fail(None, api, e, f" for {len(subs)} subscription(s)")
+            # fall back to per-service listing so the audit still sees these subscriptions
+            lower = {x.lower() for x in subs}
+            with self.inv.lock:
+                self.inv.items = [i for i in self.inv.items if i.subscription.lower() not in lower]
+            return [(self.list_type, (sub, t)) for sub in subs for t in LISTINGS] + \
+                [(self.list_generic, (sub,)) for sub in subs]
+        with self.inv.lock:
+            self.inv.generic.extend(generic)
+        return follow
+
+    def graph_resource_groups(self, subs: list[str]) -> list[Task]:
+        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+        query = ("ResourceContainers | where type =~ 'microsoft.resources/subscriptions/resourcegroups' "
+                 "| project id, name, type, location, subscriptionId, tags | order by id asc")
+        api = "POST Microsoft.ResourceGraph/resources"
+        token = None
+        found, bodies = {}, []
+        try:
+            while True:
+                opts = QueryRequestOptions(top=GRAPH_PAGE, skip_token=token, result_format="objectArray")
+                resp = self.s.client("graph").resources(QueryRequest(subscriptions=subs, query=query, options=opts))
+                for row in resp.data or []:
+                    found[((row.get("subscriptionId") or "").lower(), (row.get("name") or "").lower())] = \
+                        dict(row.get("tags") or {})
+                    bodies.append((dict(row, type="Microsoft.Resources/resourceGroups"), row.get("subscriptionId"),
+                                   api))
+                token = resp.skip_token
+                if not token:
+                    break
+        except Exception as e:
+            self.inv.fail(None, api, e, f" (resource groups) for {len(subs)} subscription(s)")
+            return [(self.resource_groups, (sub,)) for sub in subs]
+        with self.inv.lock:
+            self.inv.rg_tags.update(found)
+            self.inv.generic.extend(bodies)
+        return []
+
+    # child settings ---------------------------------------------------------------
+    def _found(self, arm_type: str, body: dict, sub: str, api: str) -> list[Task]:
+        if arm_type == SQLDB and _system_database(body):
+            return []
+        item = Item(arm_type, body, sub, api)
+        self.inv.add(item)
+        if arm_type == PG:
+            return [(self.pg_setting, (item, name)) for name in PG_SETTINGS]
+        if arm_type == SQL:
+            tasks: list[Task] = [(self.sql_protector, (item,))]
+            if api.startswith("GET"):       # Resource Graph lists the databases itself
+                tasks.append((self.list_databases, (item,)))
+            return tasks
+        if arm_type == SQLDB:
+            return [(self.sql_retention, (item,))]
+        return []
+
+    def pg_setting(self, item: Item, name: str) -> list[Task]:
+        ids = parse_id(item.body["id"])
+        api = f"GET {PG}/configurations"
+        self._child(item, f"configurations/{name}", api, lambda: self.s.client("postgres", item.subscription)
+                    .configurations.get(ids["resource_group"], ids["names"][0], name))
+        return []
+
+    def sql_protector(self, item: Item) -> list[Task]:
+        ids = parse_id(item.body["id"])
+        self._child(item, "encryptionProtector", f"GET {SQL}/encryptionProtector",
+                    lambda: self.s.client("sql", item.subscription).encryption_protectors.get(
+                        ids["resource_group"], ids["names"][0], "current"))
+        return []
+
+    def sql_retention(self, item: Item) -> list[Task]:
+        ids = parse_id(item.body["id"])
+        self._child(item, "backupShortTermRetentionPolicies/default",
+                    f"GET {SQLDB}/backupShortTermRetentionPolicies",
+                    lambda: self.s.client("sql", item.subscription).backup_short_term_retention_policies.get(
+                        ids["resource_group"], ids["names"][0], ids["names"][1], "default"))
+        return []
+
+    def _child(self, item: Item, name: str, api: str, call) -> None:
+        try:
+            item.children[name] = (to_json(call()), api)
+        except Exception as e:
+            item.children[name] = self.inv.fail(item.subscription, api, e, f" of {item.body['id']}")
+
+
+def _system_database(body: dict) -> bool:
+    # "master" is the server's system database: Terraform never manages it
+    return (body.get("name") or "").lower() == "master" or "system" in (body.get("kind") or "").lower()

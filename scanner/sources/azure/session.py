@@ -1,0 +1,231 @@
+"""Endpoints, credentials and SDK clients for the live Azure audit.
+
+Everything that leaves the process goes through the clients made here: one
+shared requests session (bounded connection pool, the CA bundle the
+``REQUESTS_CA_BUNDLE`` setting names), the SDK's own retry policy, and the
+read-only guard, a pipeline policy that refuses any request other than a GET
+(or the POST of a Resource Graph query) before it is sent.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from azure.core.exceptions import (AzureError, ClientAuthenticationError, HttpResponseError,
+                                   ServiceRequestError, ServiceResponseError)
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+from ...errors import InputError, ScanError
+
+# cloud -> (Resource Manager, authority host, token scope); the scopes are the ones
+# azure.mgmt.core.tools.get_arm_endpoints gives (US Government's audience is not its endpoint).
+CLOUDS = {
+    "public": ("https://management.azure.com", "https://login.microsoftonline.com",
+               "https://management.azure.com/.default"),
+    "usgov": ("https://management.usgovcloudapi.net", "https://login.microsoftonline.us",
+              "https://management.core.usgovcloudapi.net/.default"),
+    "china": ("https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn",
+              "https://management.chinacloudapi.cn/.default"),
+}
+# azure-core's own cloud setting (AZURE_SDK_CLOUD_CONF) picks the default cloud
+SDK_CLOUD_NAMES = {"AZURE_PUBLIC_CLOUD": "public", "AZURE_US_GOVERNMENT": "usgov", "AZURE_CHINA_CLOUD": "china"}
+GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    cloud: str
+    arm: str
+    authority: str
+    scope: str
+
+    @property
+    def known_authority(self) -> bool:
+        return _host(self.authority) in {_host(c[1]) for c in CLOUDS.values()}
+
+
+def resolve_endpoints(cloud: str | None, arm_endpoint: str | None, authority_host: str | None,
+                      scope: str | None = None) -> Endpoints:
+    env_cloud = SDK_CLOUD_NAMES.get((os.environ.get("AZURE_SDK_CLOUD_CONF") or "").upper())
+    name = (cloud or env_cloud or "public").lower()
+    if name not in CLOUDS:
+        raise InputError(f"unknown --cloud {cloud!r} (expected public, usgov or china)")
+    arm, authority, default_scope = CLOUDS[name]
+    if arm_endpoint:
+        arm = _url(arm_endpoint, "--arm-endpoint")
+        default_scope = arm + "/.default"
+    authority = _url(authority_host or os.environ.get("AZURE_AUTHORITY_HOST") or authority, "--authority-host")
+    return Endpoints(name, arm, authority, scope or default_scope)
+
+
+def _url(value: str, option: str) -> str:
+    v = value.strip().rstrip("/")
+    if "://" not in v:
+        v = "https://" + v
+    parts = urlsplit(v)
+    if parts.scheme != "https" or not parts.hostname:
+        raise InputError(f"{option} must be an https URL, not {value!r}")
+    return v
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+# ----------------------------------------------------------------------------- the read-only guard
+class ReadOnlyViolation(Exception):
+    """A request that is not a read was about to leave the process."""
+
+
+class ReadOnlyPolicy(SansIOHTTPPolicy):
+    """Refuse, before sending, anything but GET and the Resource Graph query POST.
+
+    It sits after the retry policy, so it also sees requests other policies
+    make on their own (the SDK's automatic resource-provider registration is a
+    POST, and is refused here).
+    """
+
+    def on_request(self, request):
+        req = request.http_request
+        method = req.method.upper()
+        if method == "GET":
+            return
+        if method == "POST" and urlsplit(req.url).path.lower().rstrip("/").endswith(GRAPH_PATH):
+            return
+        raise ReadOnlyViolation(f"refused {method} {urlsplit(req.url).path}: the audit is read-only")
+
+
+# ----------------------------------------------------------------------------- credentials
+class _TenantCredential:
+    """Asks every token for one tenant (``--tenant``)."""
+
+    def __init__(self, inner, tenant: str):
+        self._inner = inner
+        self._tenant = tenant
+
+    def get_token(self, *scopes, **kwargs):
+        kwargs.setdefault("tenant_id", self._tenant)
+        return self._inner.get_token(*scopes, **kwargs)
+
+    def close(self):
+        self._inner.close()
+
+
+def make_credential(ep: Endpoints, tenant: str | None):
+    """DefaultAzureCredential: environment, workload identity, managed identity, Azure CLI, ..."""
+    from azure.identity import DefaultAzureCredential
+
+    kwargs = {"authority": ep.authority}
+    if not ep.known_authority:
+        # MSAL would first ask the public cloud to validate an authority it does not know
+        kwargs["disable_instance_discovery"] = True
+    if tenant:
+        kwargs["additionally_allowed_tenants"] = [tenant]
+    try:
+        cred = DefaultAzureCredential(**kwargs)
+    except ValueError as e:   # e.g. AZURE_CLIENT_ID set but empty
+        raise ScanError(f"the Azure credentials in the environment are not usable: {e}")
+    return _TenantCredential(cred, tenant) if tenant else cred
+
+
+def check_credential(cred, ep: Endpoints) -> None:
+    """One token up front: no credentials at all ends the run (exit 3) before any listing."""
+    try:
+        cred.get_token(ep.scope)
+    except (ClientAuthenticationError, AzureError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
+        raise ScanError(f"no usable Azure credentials for {ep.authority} (scope {ep.scope}): {first[:300]}")
+
+
+# ----------------------------------------------------------------------------- clients
+class Session:
+    """Credential, endpoints and one client per (subscription, service), made on first use."""
+
+    def __init__(self, cred, ep: Endpoints, concurrency: int = 16, max_retries: int = 3, timeout: float = 60.0):
+        import requests
+        from azure.core.pipeline.transport import RequestsTransport
+
+        self.cred = cred
+        self.ep = ep
+        self._http = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, concurrency * 2))
+        self._http.mount("https://", adapter)
+        self.transport = RequestsTransport(session=self._http, session_owner=False,
+                                           connection_timeout=min(timeout, 30.0), read_timeout=timeout)
+        self.client_kwargs = {
+            "base_url": ep.arm, "credential_scopes": [ep.scope], "transport": self.transport,
+            "per_retry_policies": [ReadOnlyPolicy()], "retry_total": max_retries,
+            "retry_backoff_factor": 0.8, "retry_backoff_max": 30,
+            "connection_timeout": min(timeout, 30.0), "read_timeout": timeout,
+        }
+        self._clients: dict[tuple[str, str], object] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str, subscription: str | None = None):
+        key = (service, subscription or "")
+        with self._lock:
+            c = self._clients.get(key)
+            if c is None:
+                c = self._clients[key] = self._make(service, subscription)
+            return c
+
+    def _make(self, service: str, sub: str | None):
+        kw = self.client_kwargs
+        if service == "subscriptions":
+            from azure.mgmt.resource.subscriptions import SubscriptionClient
+            return SubscriptionClient(self.cred, **kw)
+        if service == "graph":
+            from azure.mgmt.resourcegraph import ResourceGraphClient
+            return ResourceGraphClient(self.cred, **kw)
+        if service == "resources":
+            from azure.mgmt.resource.resources import ResourceManagementClient as C
+        elif service == "postgres":
+            from azure.mgmt.postgresqlflexibleservers import PostgreSQLManagementClient as C
+        elif service == "sql":
+            from azure.mgmt.sql import SqlManagementClient as C
+        elif service == "storage":
+            from azure.mgmt.storage import StorageManagementClient as C
+        elif service == "redis":
+            from azure.mgmt.redis import RedisManagementClient as C
+        elif service == "network":
+            from azure.mgmt.network import NetworkManagementClient as C
+        elif service == "keyvault":
+            from azure.mgmt.keyvault import KeyVaultManagementClient as C
+        else:
+            raise KeyError(service)
+        return C(self.cred, sub, **kw)
+
+    def close(self) -> None:
+        self._http.close()
+        close = getattr(self.cred, "close", None)
+        if close:
+            try:
+                close()
+            except Exception:
+                pass
+
+
+def to_json(obj) -> dict:
+    """An SDK model as the REST API's JSON (camelCase, nested ``properties``)."""
+    if isinstance(obj, dict) and not hasattr(obj, "as_dict"):
+        return obj
+    if hasattr(obj, "serialize"):       # msrest-style models (redis, resourcegraph)
+        return obj.serialize(keep_readonly=True)
+    return obj.as_dict()                # "hybrid" models keep the REST names and unknown keys
+
+
+def describe_error(e: BaseException) -> str:
+    """A short, credential-free description: '403 AuthorizationFailed', 'timeout', ..."""
+    if isinstance(e, ReadOnlyViolation):
+        return str(e)
+    if isinstance(e, HttpResponseError):
+        code = getattr(getattr(e, "error", None), "code", None) or (e.reason or "")
+        return f"{e.status_code} {code}".strip()
+    if isinstance(e, (ServiceResponseError, ServiceRequestError)):
+        return "timeout" if "timed out" in str(e).lower() or "timeout" in type(e).__name__.lower() \
+            else f"connection error ({e.__class__.__name__})"
+    if isinstance(e, ClientAuthenticationError):
+        return "authentication failed"
+    return e.__class__.__name__

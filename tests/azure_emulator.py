@@ -1,0 +1,885 @@
+"""An HTTPS Azure Resource Manager emulator for the live Azure audit's tests and bench.
+
+It runs on 127.0.0.1 with a certificate from a throw-away CA (trustme); clients
+trust it through ``REQUESTS_CA_BUNDLE``, the same setting a real deployment
+behind a TLS-inspecting proxy uses.  It answers:
+
+* the Microsoft identity platform requests azure-identity's ClientSecretCredential
+  (through MSAL) makes against a custom authority host: the tenant's
+  ``openid-configuration`` document and the client-credentials token POST;
+* Azure Resource Manager GETs: subscriptions, resource groups, subscription-wide
+  provider listings (``/subscriptions/S/providers/NS/type``), child collections,
+  single resources and child resources by ID, all paged through ``nextLink``;
+* the Azure Resource Graph query POST (``$skipToken`` paging), for the queries the
+  collector sends (type filter, resource containers).
+
+Bodies start from the official REST examples in
+``shared/corpus/azure-rest-examples`` (``template(...)``) with ids and values
+adapted.  A fault table (path regex -> status or delay) injects failures, an
+added latency slows every request (bench), and every request is recorded so a
+test can prove which methods left the client.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import pathlib
+import re
+import secrets
+import ssl
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import trustme
+
+CORPUS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "corpus" / "azure-rest-examples"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+CLIENT_SECRET = "emulator-secret-do-not-print"
+
+TEMPLATES = {
+    "postgres": "postgresql-flexible-servers/2024-08-01/ServerGet.json",
+    "postgres_config": "postgresql-flexible-servers/2024-08-01/ConfigurationGet.json",
+    "sql_server": "sql/2023-08-01/ServerGet.json",
+    "sql_database": "sql/2021-11-01/GetVCoreDatabase.json",
+    "sql_retention": "sql/2021-11-01/GetShortTermRetentionPolicy.json",
+    "storage": "storage/2023-05-01/StorageAccountGetProperties.json",
+    "redis": "redis/2024-11-01/RedisCacheGet.json",
+    "app_gateway": "network/2024-07-01/ApplicationGatewayGet.json",
+    "nsg": "network/2024-05-01/NetworkSecurityGroupGet.json",
+    "key_vault": "keyvault/2023-07-01/getVault.json",
+    "resource_group": "resources/2025-04-01/ResourceGroups_Get.json",
+}
+
+
+def template(kind: str) -> dict:
+    """A fresh copy of the official example response body for ``kind``."""
+    doc = json.loads((CORPUS / TEMPLATES[kind]).read_text("utf-8"))
+    return copy.deepcopy(doc["responses"]["200"]["body"])
+
+
+def retarget(value, old_prefix: str, new_prefix: str):
+    """Rewrite every ID inside an example from the example's resource to ours."""
+    if isinstance(value, dict):
+        return {k: retarget(v, old_prefix, new_prefix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [retarget(v, old_prefix, new_prefix) for v in value]
+    if isinstance(value, str) and value.lower().startswith(old_prefix.lower()):
+        return new_prefix + value[len(old_prefix):]
+    return value
+
+
+def arm_id(sub: str, rg: str, provider_type: str, name: str) -> str:
+    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{provider_type}/{name}"
+
+
+def _segments_after_provider(path: str) -> list[str] | None:
+    parts = path.strip("/").split("/")
+    low = [p.lower() for p in parts]
+    if "providers" not in low:
+        return None
+    i = len(low) - 1 - low[::-1].index("providers")
+    return parts[i + 2:]  # skip "providers" and the namespace
+
+
+class ArmEmulator:
+    def __init__(self, page_size: int = 2, graph_page_size: int = 1000, latency: float = 0.0):
+        self.page_size = page_size
+        self.graph_page_size = graph_page_size
+        self.latency = latency
+        self.subscriptions: dict[str, dict] = {}
+        self.store: dict[str, dict] = {}          # lower-cased id -> body
+        self.faults: list[dict] = []
+        self.requests: list[dict] = []
+        self.token_scopes: list[str] = []
+        self._tokens: set[str] = set()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self.base_url = ""
+        self.ca_path = ""
+
+    # ------------------------------------------------------------------ content
+    def add_subscription(self, sub: str, name: str | None = None, state: str = "Enabled",
+                         tenant: str = TENANT) -> None:
+        self.subscriptions[sub.lower()] = {
+            "id": f"/subscriptions/{sub}", "subscriptionId": sub, "tenantId": tenant,
+            "displayName": name or f"subscription {sub[:8]}", "state": state,
+            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01",
+                                     "spendingLimit": "Off"},
+            "authorizationSource": "RoleBased"}
+
+    def add_resource_group(self, sub: str, rg: str, location: str = "eastus2", tags: dict | None = None) -> dict:
+        body = template("resource_group")
+        body.update({"id": f"/subscriptions/{sub}/resourceGroups/{rg}", "name": rg, "location": location})
+        if tags is not None:
+            body["tags"] = dict(tags)
+        return self.put(body)
+
+    def put(self, body: dict) -> dict:
+        self.store[body["id"].lower()] = body
+        return body
+
+    def get(self, rid: str) -> dict | None:
+        return self.store.get(rid.lower())
+
+    def fault(self, pattern: str, status: int | None = None, code: str | None = None, *, delay: float | None = None,
+              times: int | None = None, method: str | None = None) -> dict:
+        """Requests whose path (lower-cased) matches ``pattern`` fail with ``status``, or are delayed."""
+        f = {"re": re.compile(pattern, re.I), "status": status, "code": code or _default_code(status),
+             "delay": delay, "times": times, "method": method, "hits": 0}
+        self.faults.append(f)
+        return f
+
+    # ------------------------------------------------------------------ server
+    def start(self, tmpdir) -> "ArmEmulator":
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cert.configure_cert(ctx)
+        self.ca_path = str(pathlib.Path(tmpdir) / "emulator-ca.pem")
+        ca.cert_pem.write_to_path(self.ca_path)
+        emu = self
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 256
+
+            def finish_request(self, request, client_address):
+                # TLS handshake in the request's own thread, not in the accept loop
+                try:
+                    conn = ctx.wrap_socket(request, server_side=True)
+                except (ssl.SSLError, OSError):
+                    return
+                self.RequestHandlerClass(conn, client_address, self)
+
+        self._server = Server(("127.0.0.1", 0), _Handler)
+        self._server.emu = emu
+        self.base_url = f"https://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def env(self) -> dict[str, str]:
+        """The environment a client needs: service-principal credentials, authority host, CA trust."""
+        return {"AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_CLIENT_SECRET": CLIENT_SECRET,
+                "AZURE_AUTHORITY_HOST": self.base_url, "REQUESTS_CA_BUNDLE": self.ca_path}
+
+    def arm_requests(self) -> list[dict]:
+        """Recorded requests to Resource Manager (not to the identity endpoints)."""
+        return [r for r in self.requests if not r["identity"]]
+
+    # ------------------------------------------------------------------ handling
+    def handle(self, h: "_Handler", method: str) -> None:
+        url = urllib.parse.urlsplit(h.path)
+        path = urllib.parse.unquote(url.path)
+        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        identity = "/oauth2/" in path or "/.well-known/" in path or path.endswith("/discovery/instance")
+        rec = {"method": method, "path": path, "query": query, "identity": identity, "status": None}
+        with self._lock:
+            self.requests.append(rec)
+        if self.latency:
+            time.sleep(self.latency)
+        try:
+            status, payload, headers = self._route(h, method, path, query, body, identity)
+        except Exception as e:  # an emulator bug must be visible, not a hang
+            status, payload, headers = 500, _error("EmulatorError", repr(e)), {}
+        rec["status"] = status
+        data = json.dumps(payload).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json; charset=utf-8")
+        h.send_header("Content-Length", str(len(data)))
+        h.send_header("x-ms-request-id", secrets.token_hex(8))
+        for k, v in headers.items():
+            h.send_header(k, v)
+        h.end_headers()
+        h.wfile.write(data)
+
+    def _fault_for(self, method: str, path: str) -> dict | None:
+        with self._lock:
+            for f in self.faults:
+                if f["method"] and f["method"] != method:
+                    continue
+                if not f["re"].search(path.lower()):
+                    continue
+                if f["times"] is not None and f["hits"] >= f["times"]:
+                    continue
+                f["hits"] += 1
+                return f
+        return None
+
+    def _route(self, h, method, path, query, body, identity):
+        if identity:
+            return self._identity(method, path, body)
+        auth = h.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self._tokens:
+            return 401, _error("AuthenticationFailed", "Authentication failed: no valid bearer token."), {}
+        f = self._fault_for(method, path)
+        if f is not None:
+            if f["delay"]:
+                time.sleep(f["delay"])
+            if f["status"]:
+                hdrs = {"retry-after-ms": "20"} if f["status"] in (429, 503) else {}
+                return f["status"], _error(f["code"], f"injected {f['status']} for {path}"), hdrs
+        if method == "POST" and path.lower() == "/providers/microsoft.resourcegraph/resources":
+            return self._graph(json.loads(body or b"{}"))
+        if method != "GET":
+            return 405, _error("MethodNotAllowed", f"the emulator is read-only: {method} {path}"), {}
+        return self._get(path.rstrip("/"), query)
+
+    # identity platform ------------------------------------------------------
+    def _identity(self, method, path, body):
+        parts = path.strip("/").split("/")
+        tenant = parts[0]
+        base = f"{self.base_url}/{tenant}"
+        if path.endswith("/.well-known/openid-configuration"):
+            return 200, {"token_endpoint": f"{base}/oauth2/v2.0/token",
+                         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                         "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                         "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+                         "issuer": f"{base}/v2.0", "jwks_uri": f"{base}/discovery/v2.0/keys",
+                         "response_types_supported": ["code", "id_token", "token"],
+                         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"]}, {}
+        if method == "POST" and path.endswith("/oauth2/v2.0/token"):
+            form = dict(urllib.parse.parse_qsl(body.decode()))
+            if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+                return 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret."}, {}
+            token = secrets.token_urlsafe(24)
+            with self._lock:
+                self._tokens.add(token)
+                self.token_scopes.append(form.get("scope", ""))
+            return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                         "access_token": token}, {}
+        return 404, {"error": "not_found", "error_description": path}, {}
+
+    # Resource Manager GETs --------------------------------------------------
+    def _get(self, path, query):
+        low = path.lower()
+        if low == "/subscriptions":
+            return self._page(path, query, sorted(self.subscriptions.values(), key=lambda s: s["id"]))
+        m = re.fullmatch(r"/subscriptions/([^/]+)", low)
+        if m:
+            s = self.subscriptions.get(m.group(1))
+            return (200, s, {}) if s else (404, _error("SubscriptionNotFound", path), {})
+        m = re.match(r"/subscriptions/([^/]+)", low)
+        if not m or m.group(1) not in self.subscriptions:
+            return 404, _error("SubscriptionNotFound", f"The subscription of {path} could not be found."), {}
+        if re.fullmatch(r"/subscriptions/[^/]+/resourcegroups", low):
+            items = [b for k, b in self.store.items()
+                     if re.fullmatch(re.escape(low) + r"/[^/]+", k)]
+            return self._page(path, query, items)
+        m = re.fullmatch(r"/subscriptions/([^/]+)/resources", low)
+        if m:  # the generic listing: every tracked resource of the subscription (no properties)
+            items = [{k: v for k, v in b.items() if k in ("id", "name", "type", "location", "tags", "kind", "sku",
+                                                           "zones")}
+                     for k, b in self.store.items() if k.startswith(f"/subscriptions/{m.group(1)}/")
+                     and _tracked(k)]
+            return self._page(path, query, items)
+        m = re.fullmatch(r"/subscriptions/([^/]+)/providers/([^/]+)/([^/]+)", low)
+        if m:  # a subscription-wide listing of one top-level type
+            want = f"{m.group(2)}/{m.group(3)}"
+            items = [b for k, b in self.store.items()
+                     if k.startswith(f"/subscriptions/{m.group(1)}/") and _type_of(k) == want]
+            return self._page(path, query, items)
+        if low in self.store:
+            return 200, self.store[low], {}
+        segs = _segments_after_provider(low)
+        if segs is not None and len(segs) % 2 == 1:  # a child collection: .../servers/x/databases
+            parent = low.rsplit("/", 1)[0]
+            if parent not in self.store:
+                return 404, _error("ParentResourceNotFound", f"Can not perform requested operation on nested "
+                                   f"resource. Parent resource '{parent}' not found."), {}
+            items = [b for k, b in self.store.items() if k.rsplit("/", 1)[0] == low]
+            return self._page(path, query, items)
+        return 404, _error("ResourceNotFound", f"The Resource '{path}' was not found."), {}
+
+    def _page(self, path, query, items):
+        items = sorted(items, key=lambda b: b["id"].lower())
+        start = int(query.get("$skiptoken", "0") or 0)
+        chunk = items[start:start + self.page_size]
+        out = {"value": chunk}
+        if start + self.page_size < len(items):
+            q = {k: v for k, v in query.items() if k != "$skiptoken"}
+            q["$skiptoken"] = str(start + self.page_size)
+            out["nextLink"] = f"{self.base_url}{urllib.parse.quote(path)}?{urllib.parse.urlencode(q)}"
+        return 200, out, {}
+
+    # Resource Graph -----------------------------------------------------------
+    def _graph(self, req):
+        subs = {s.lower() for s in req.get("subscriptions") or self.subscriptions}
+        query = req.get("query", "")
+        opts = req.get("options") or {}
+        rows = []
+        if "resourcecontainers" in query.lower():
+            for k, b in self.store.items():
+                m = re.fullmatch(r"/subscriptions/([^/]+)/resourcegroups/([^/]+)", k)
+                if m and m.group(1) in subs:
+                    rows.append(self._row(b, m.group(1), "microsoft.resources/subscriptions/resourcegroups"))
+        else:
+            m = re.search(r"type\s+in~\s*\(([^)]*)\)", query, re.I)
+            types = {t.lower() for t in re.findall(r"'([^']+)'", m.group(1))} if m else None
+            for k, b in self.store.items():
+                sub = k.split("/")[2] if k.startswith("/subscriptions/") else ""
+                t = _type_of(k)
+                if sub in subs and _tracked(k) and (types is None or t in types):
+                    rows.append(self._row(b, sub, t))
+        rows.sort(key=lambda r: r["id"].lower())
+        top = min(int(opts.get("$top") or self.graph_page_size), self.graph_page_size)
+        token = opts.get("$skipToken")
+        start = int(base64.b64decode(token).decode()) if token else 0
+        chunk = rows[start:start + top]
+        out = {"totalRecords": len(rows), "count": len(chunk), "data": chunk, "facets": [],
+               "resultTruncated": "false"}
+        if start + top < len(rows):
+            out["$skipToken"] = base64.b64encode(str(start + top).encode()).decode()
+        return 200, out, {}
+
+    @staticmethod
+    def _row(body, sub, type_lower):
+        parts = body["id"].split("/")
+        rg = parts[4] if len(parts) > 4 else ""
+        row = {"id": body["id"], "name": body.get("name"), "type": type_lower, "tenantId": TENANT,
+               "kind": body.get("kind", ""), "location": (body.get("location") or "").lower(),
+               "resourceGroup": rg.lower(), "subscriptionId": sub, "managedBy": "",
+               "sku": body.get("sku"), "plan": None, "properties": body.get("properties"),
+               "tags": body.get("tags"), "identity": body.get("identity"), "zones": body.get("zones"),
+               "extendedLocation": None}
+        return row
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.server.emu.handle(self, "GET")
+
+    def do_POST(self):
+        self.server.emu.handle(self, "POST")
+
+    def do_PUT(self):
+        self.server.emu.handle(self, "PUT")
+
+    def do_PATCH(self):
+        self.server.emu.handle(self, "PATCH")
+
+    def do_DELETE(self):
+        self.server.emu.handle(self, "DELETE")
+
+    def log_message(self, *args):
+        pass
+
+
+def _type_of(lower_id: str) -> str:
+    """'microsoft.sql/servers/databases' for a lower-cased resource ID."""
+    parts = lower_id.strip("/").split("/")
+    if "providers" not in parts:
+        return ""
+    i = len(parts) - 1 - parts[::-1].index("providers")
+    ns, rest = parts[i + 1], parts[i + 2:]
+    return "/".join([ns] + rest[0::2])
+
+
+# proxy (child setting) resources: readable by ID, never in listings of resources
+_PROXY = ("/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies")
+
+
+def _tracked(lower_id: str) -> bool:
+    t = _type_of(lower_id)
+    return bool(t) and not t.endswith(_PROXY) and not re.fullmatch(r"/subscriptions/[^/]+/resourcegroups/[^/]+",
+                                                                     lower_id)
+
+
+def _default_code(status):
+    return {401: "AuthenticationFailed", 403: "AuthorizationFailed", 404: "ResourceNotFound",
+            429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}.get(status, "Error")
+
+
+def _error(code, message):
+    return {"error": {"code": code, "message": message}}
+
+
+# ---------------------------------------------------------------------- resource bodies
+# Each builder starts from the official example body and sets what a test needs.
+
+def _base(kind, sub, rg, ptype, name, location, tags):
+    body = template(kind)
+    new_id = arm_id(sub, rg, ptype, name)
+    body = retarget(body, body["id"], new_id)
+    body.update({"id": new_id, "name": name, "location": location})
+    body["tags"] = dict(tags or {})
+    body.pop("systemData", None)
+    return body
+
+
+def postgres_server(sub, rg, name, *, location="eastus2", tags=None, cmk_key_uri=None, ha_mode="ZoneRedundant",
+                    backup_days=35, geo_backup="Enabled"):
+    b = _base("postgres", sub, rg, "Microsoft.DBforPostgreSQL/flexibleServers", name, location, tags)
+    p = b["properties"]
+    p["dataEncryption"] = ({"type": "AzureKeyVault", "primaryKeyURI": cmk_key_uri,
+                            "primaryUserAssignedIdentityId": arm_id(sub, rg, "Microsoft.ManagedIdentity/userAssignedIdentities", "pg-cmk")}
+                           if cmk_key_uri else {"type": "SystemManaged"})
+    p["highAvailability"] = {"mode": ha_mode, "state": "Healthy" if ha_mode != "Disabled" else "NotEnabled"}
+    p["backup"] = {"backupRetentionDays": backup_days, "geoRedundantBackup": geo_backup,
+                   "earliestRestoreDate": "2026-11-01T00:00:00Z"}
+    p["fullyQualifiedDomainName"] = f"{name}.postgres.database.azure.com"
+    return b
+
+
+def postgres_config(server_id, name, value, source="user-override"):
+    b = template("postgres_config")
+    b.update({"id": f"{server_id}/configurations/{name}", "name": name})
+    b["properties"].update({"value": value, "source": source, "description": f"{name} setting",
+                            "defaultValue": {"require_secure_transport": "on",
+                                             "ssl_min_protocol_version": "TLSv1.2"}.get(name, ""),
+                            "dataType": "Enumeration", "allowedValues": ""})
+    return b
+
+
+def sql_server(sub, rg, name, *, location="eastus2", tags=None, min_tls="1.2"):
+    b = _base("sql_server", sub, rg, "Microsoft.Sql/servers", name, location, tags)
+    b["properties"]["fullyQualifiedDomainName"] = f"{name}.database.windows.net"
+    if min_tls is not None:
+        b["properties"]["minimalTlsVersion"] = min_tls
+    return b
+
+
+def sql_encryption_protector(server_id, key_uri=None):
+    # No official example in the corpus: shape per the 2021-11-01 EncryptionProtector definition.
+    props = ({"serverKeyName": "keyvault_key_1", "serverKeyType": "AzureKeyVault", "uri": key_uri,
+              "thumbprint": "00112233445566778899AABBCCDDEEFF00112233", "autoRotationEnabled": True}
+             if key_uri else {"serverKeyName": "ServiceManaged", "serverKeyType": "ServiceManaged",
+                              "autoRotationEnabled": False})
+    return {"id": f"{server_id}/encryptionProtector/current", "name": "current",
+            "type": "Microsoft.Sql/servers/encryptionProtector",
+            "kind": "azurekeyvault" if key_uri else "servicemanaged", "location": "eastus2",
+            "properties": props}
+
+
+def sql_database(server_id, name, *, location="eastus2", tags=None, zone_redundant=True, backup_redundancy="Geo"):
+    b = template("sql_database")
+    b = retarget(b, b["id"], f"{server_id}/databases/{name}")
+    b.update({"id": f"{server_id}/databases/{name}", "name": name, "location": location, "tags": dict(tags or {})})
+    b["properties"].update({"zoneRedundant": zone_redundant, "requestedBackupStorageRedundancy": backup_redundancy,
+                            "currentBackupStorageRedundancy": backup_redundancy})
+    return b
+
+
+def sql_retention(db_id, days):
+    b = template("sql_retention")
+    b["id"] = f"{db_id}/backupShortTermRetentionPolicies/default"
+    b["properties"]["retentionDays"] = days
+    return b
+
+
+def storage_account(sub, rg, name, *, location="eastus2", tags=None, key_source="Microsoft.Storage",
+                    min_tls="TLS1_2", https_only=True, key_uri=None):
+    b = _base("storage", sub, rg, "Microsoft.Storage/storageAccounts", name, location, tags)
+    p = b["properties"]
+    enc = p.setdefault("encryption", {})
+    enc["keySource"] = key_source
+    if key_source == "Microsoft.Keyvault":
+        vault, _, key = (key_uri or "https://kv.vault.azure.net/keys/storage").partition("/keys/")
+        enc["keyvaultproperties"] = {"keyvaulturi": vault, "keyname": key.split("/")[0], "keyversion": ""}
+    else:
+        enc.pop("keyvaultproperties", None)
+    if min_tls is not None:
+        p["minimumTlsVersion"] = min_tls
+    p["supportsHttpsTrafficOnly"] = https_only
+    return b
+
+
+def redis_cache(sub, rg, name, *, location="eastus2", tags=None, non_ssl_port=False, min_tls="1.2",
+                zones=("1", "2")):
+    b = _base("redis", sub, rg, "Microsoft.Cache/Redis", name, location, tags)
+    b["properties"]["enableNonSslPort"] = non_ssl_port
+    b["properties"]["hostName"] = f"{name}.redis.cache.windows.net"
+    b["properties"].pop("linkedServers", None)
+    if min_tls is not None:
+        b["properties"]["minimumTlsVersion"] = min_tls
+    if zones:
+        b["zones"] = list(zones)
+    return b
+
+
+def app_gateway(sub, rg, name, *, location="eastus2", tags=None, ssl_policy=None, http_redirect=True):
+    """``ssl_policy`` e.g. {"policyType": "CustomV2", "minProtocolVersion": "TLSv1_3"} (None: not set)."""
+    b = _base("app_gateway", sub, rg, "Microsoft.Network/applicationGateways", name, location, tags)
+    p = b["properties"]
+    gid = b["id"]
+    if ssl_policy is not None:
+        p["sslPolicy"] = ssl_policy
+    # one HTTPS listener (no per-listener profile, so the gateway's policy applies) and one HTTP listener
+    https_l, http_l = p["httpListeners"][0], p["httpListeners"][1]
+    https_l["properties"].pop("sslProfile", None)
+    p["sslProfiles"] = []
+    p["httpListeners"] = [https_l, http_l]
+    rules = [r for r in p["requestRoutingRules"] if r["properties"]["httpListener"]["id"] == https_l["id"]][:1]
+    if http_redirect:
+        p["redirectConfigurations"] = [{
+            "name": "http-to-https", "id": f"{gid}/redirectConfigurations/http-to-https",
+            "properties": {"redirectType": "Permanent", "targetListener": {"id": https_l["id"]},
+                           "includePath": True, "includeQueryString": True}}]
+        rules.append({"name": "http-redirect", "id": f"{gid}/requestRoutingRules/http-redirect",
+                      "properties": {"ruleType": "Basic", "priority": 30, "httpListener": {"id": http_l["id"]},
+                                     "redirectConfiguration": {"id": f"{gid}/redirectConfigurations/http-to-https"}}})
+    else:
+        p["redirectConfigurations"] = []
+        rules.append({"name": "http-plain", "id": f"{gid}/requestRoutingRules/http-plain",
+                      "properties": {"ruleType": "Basic", "priority": 30, "httpListener": {"id": http_l["id"]},
+                                     "backendAddressPool": {"id": f"{gid}/backendAddressPools/appgwpool"},
+                                     "backendHttpSettings": {"id": f"{gid}/backendHttpSettingsCollection/appgwbhs"}}})
+    p["requestRoutingRules"] = rules
+    p["urlPathMaps"] = []
+    return b
+
+
+def nsg(sub, rg, name, *, location="eastus2", tags=None, rules=()):
+    """``rules``: dicts of securityRules properties (name, protocol, destinationPortRange(s),
+    sourceAddressPrefix(es) / sourceApplicationSecurityGroups, access, priority, direction)."""
+    b = _base("nsg", sub, rg, "Microsoft.Network/networkSecurityGroups", name, location, tags)
+    out = []
+    for i, r in enumerate(rules):
+        r = dict(r)
+        rname = r.pop("name", f"rule{i + 1}")
+        props = {"provisioningState": "Succeeded", "protocol": "Tcp", "sourcePortRange": "*",
+                 "destinationAddressPrefix": "*", "access": "Allow", "priority": 100 + 10 * i,
+                 "direction": "Inbound"}
+        props.update(r)
+        out.append({"name": rname, "id": f"{b['id']}/securityRules/{rname}", "properties": props})
+    b["properties"]["securityRules"] = out
+    return b
+
+
+def asg(sub, rg, name, *, location="eastus2", tags=None):
+    # No official example in the corpus: shape per the ApplicationSecurityGroup definition.
+    return {"id": arm_id(sub, rg, "Microsoft.Network/applicationSecurityGroups", name), "name": name,
+            "type": "Microsoft.Network/applicationSecurityGroups", "location": location, "tags": dict(tags or {}),
+            "etag": 'W/"00000000-0000-0000-0000-000000000000"',
+            "properties": {"resourceGuid": "00000000-0000-0000-0000-000000000000", "provisioningState": "Succeeded"}}
+
+
+def key_vault(sub, rg, name, *, location="eastus2", tags=None, purge_protection=True):
+    b = _base("key_vault", sub, rg, "Microsoft.KeyVault/vaults", name, location, tags)
+    p = b["properties"]
+    p["vaultUri"] = f"https://{name}.vault.azure.net"
+    p["enableSoftDelete"] = True
+    p["softDeleteRetentionInDays"] = 90
+    if purge_protection:
+        p["enablePurgeProtection"] = True   # ARM omits the property when purge protection is off
+    else:
+        p.pop("enablePurgeProtection", None)
+    return b
+
+
+def tracked_resource(sub, rg, provider_type, name, *, location="eastus2", tags=None, properties=None):
+    """Any other resource (virtual network, public IP, identity, ...): what the generic listing shows."""
+    return {"id": arm_id(sub, rg, provider_type, name), "name": name, "type": provider_type, "location": location,
+            "tags": dict(tags or {}), "properties": dict(properties or {"provisioningState": "Succeeded"})}
+
+
+# ---------------------------------------------------------------------- a Terraform plan, deployed
+ARM_TYPES = {   # azurerm type -> ARM provider type (top-level resources)
+    "azurerm_postgresql_flexible_server": "Microsoft.DBforPostgreSQL/flexibleServers",
+    "azurerm_mssql_server": "Microsoft.Sql/servers",
+    "azurerm_storage_account": "Microsoft.Storage/storageAccounts",
+    "azurerm_redis_cache": "Microsoft.Cache/Redis",
+    "azurerm_application_gateway": "Microsoft.Network/applicationGateways",
+    "azurerm_network_security_group": "Microsoft.Network/networkSecurityGroups",
+    "azurerm_application_security_group": "Microsoft.Network/applicationSecurityGroups",
+    "azurerm_key_vault": "Microsoft.KeyVault/vaults",
+    "azurerm_public_ip": "Microsoft.Network/publicIPAddresses",
+    "azurerm_virtual_network": "Microsoft.Network/virtualNetworks",
+    "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azurerm_private_dns_zone": "Microsoft.Network/privateDnsZones",
+}
+
+
+def _known_only(v):
+    """Nested plan values with the parts known only after apply dropped (None)."""
+    from scanner.values import Unknown
+    if isinstance(v, Unknown):
+        return None
+    if isinstance(v, dict):
+        return {k: _known_only(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_known_only(x) for x in v]
+    return v
+
+
+class PlanDeployment:
+    """What ``terraform apply`` of an azurerm plan would leave in a subscription, put into the emulator.
+
+    Values the plan knows are used as they are; values known only after apply
+    that are references (ids of keys, servers, groups) are resolved to the ids
+    this deployment gives; a value unknown for another reason is recorded in
+    ``unknown`` (address -> attributes), so a test can leave those verdicts out.
+    Resources ARM does not list as resources (Key Vault keys: data plane) are in
+    ``not_listed``.
+    """
+
+    def __init__(self, emu: ArmEmulator, plan_path, sub: str):
+        from scanner.sources.terraform.plan import load_plan, read_json
+
+        self.emu, self.sub = emu, sub
+        self.project = load_plan(str(plan_path), read_json(str(plan_path)))
+        self.res = [r for r in self.project.managed() if r.type.startswith("azurerm_")]
+        self.by_addr = {r.address: r for r in self.res}
+        self.unknown: dict[str, list[str]] = {}
+        self.not_listed: list[str] = []
+        self.ids: dict[str, str] = {}
+        self.names: dict[str, str] = {}      # address -> Azure name
+
+    # -- reading plan values -------------------------------------------------------
+    def val(self, tf, path, default=None):
+        from scanner.values import Unknown
+        from scanner.sources.terraform.tfmodel import MISSING
+        v = tf.raw(path)
+        if isinstance(v, Unknown):
+            self.unknown.setdefault(tf.address, []).append(path)
+            return default
+        if v is None or v is MISSING:
+            return default
+        return _known_only(v)
+
+    def blocks(self, tf, path) -> list[dict]:
+        v = _known_only(self.val(tf, path, []))
+        return [b for b in v if isinstance(b, dict)] if isinstance(v, list) else []
+
+    def ref(self, tf, path, type_prefix: str = "") -> str | None:
+        """The address an attribute references (e.g. server_id -> the server)."""
+        for a in tf.refs(path) or []:
+            if a in self.by_addr and self.by_addr[a].type.startswith(type_prefix):
+                return a
+        return None
+
+    def related(self, tf, rtype: str, attr: str) -> list:
+        return [r for r in self.res if r.type == rtype and self.ref(r, attr) == tf.address]
+
+    def key_uri(self, holder, path) -> str | None:
+        """A Key Vault key id: the plan's value, or the id the referenced key gets."""
+        from scanner.values import Unknown
+        raw = holder.raw(path)
+        if isinstance(raw, str) and raw:
+            return raw
+        a = self.ref(holder, path, "azurerm_key_vault_key")
+        if a:
+            k = self.by_addr[a]
+            vault = self.ref(k, "key_vault_id", "azurerm_key_vault")
+            vname = self.names.get(vault, "kv") if vault else "kv"
+            return f"https://{vname}.vault.azure.net/keys/{self.val(k, 'name', 'key')}/0123456789abcdef"
+        if isinstance(raw, Unknown):
+            self.unknown.setdefault(holder.address, []).append(path)
+        return None
+
+    # -- deploying --------------------------------------------------------------------
+    def deploy(self) -> "PlanDeployment":
+        self.emu.add_subscription(self.sub, "standby")
+        for tf in self.res:
+            name = self.val(tf, "name")
+            if not isinstance(name, str):
+                continue
+            self.names[tf.address] = name
+            if tf.type == "azurerm_resource_group":
+                self.ids[tf.address] = f"/subscriptions/{self.sub}/resourceGroups/{name}"
+                self.emu.add_resource_group(self.sub, name, self._loc(tf), tags=self.val(tf, "tags", {}))
+            elif tf.type in ARM_TYPES:
+                self.ids[tf.address] = arm_id(self.sub, self._rg(tf), ARM_TYPES[tf.type], name)
+        for tf in self.res:
+            fn = getattr(self, "_" + tf.type[len("azurerm_"):], None)
+            if fn is not None and tf.address in self.names:
+                fn(tf)
+        return self
+
+    def _rg(self, tf) -> str:
+        rg = self.val(tf, "resource_group_name")
+        if isinstance(rg, str):
+            return rg
+        a = self.ref(tf, "resource_group_name", "azurerm_resource_group")
+        return self.names.get(a, "rg")
+
+    def _loc(self, tf) -> str:
+        return str(self.val(tf, "location", "eastus2")).replace(" ", "").lower()
+
+    def _common(self, tf) -> dict:
+        return {"location": self._loc(tf), "tags": self.val(tf, "tags", {}) or {}}
+
+    def _postgresql_flexible_server(self, tf):
+        cmk = self.blocks(tf, "customer_managed_key")
+        ha = self.blocks(tf, "high_availability")
+        body = postgres_server(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
+                               cmk_key_uri=self.key_uri(tf, "customer_managed_key.0.key_vault_key_id") if cmk
+                               else None,
+                               ha_mode=ha[0].get("mode", "Disabled") if ha else "Disabled",
+                               backup_days=self.val(tf, "backup_retention_days", 7),
+                               geo_backup="Enabled" if self.val(tf, "geo_redundant_backup_enabled", False)
+                               else "Disabled")
+        self.emu.put(body)
+        # server parameters: the configuration resources, else the service's defaults
+        settings = {"require_secure_transport": "on", "ssl_min_protocol_version": "TLSv1.2"}
+        for c in self.related(tf, "azurerm_postgresql_flexible_server_configuration", "server_id"):
+            settings[self.val(c, "name")] = self.val(c, "value")
+        for k, v in settings.items():
+            self.emu.put(postgres_config(body["id"], k, v, "user-override"))
+
+    def _mssql_server(self, tf):
+        body = sql_server(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
+                          min_tls=self.val(tf, "minimum_tls_version", "1.2"))
+        self.emu.put(body)
+        key = None
+        for t in self.related(tf, "azurerm_mssql_server_transparent_data_encryption", "server_id"):
+            key = self.key_uri(t, "key_vault_key_id")
+        if key is None and tf.raw("transparent_data_encryption_key_vault_key_id") not in (None,):
+            key = self.key_uri(tf, "transparent_data_encryption_key_vault_key_id")
+        self.emu.put(sql_encryption_protector(body["id"], key))
+
+    def _mssql_database(self, tf):
+        server = self.ref(tf, "server_id", "azurerm_mssql_server")
+        if server is None:
+            self.unknown.setdefault(tf.address, []).append("server_id")
+            return
+        str_days = self.blocks(tf, "short_term_retention_policy")
+        body = sql_database(self.ids[server], self.names[tf.address], **self._common(tf),
+                            zone_redundant=bool(self.val(tf, "zone_redundant", False)),
+                            backup_redundancy=self.val(tf, "storage_account_type", "Geo"))
+        body["location"] = self._loc(self.by_addr[server])
+        self.ids[tf.address] = body["id"]
+        self.emu.put(body)
+        self.emu.put(sql_retention(body["id"], str_days[0].get("retention_days", 7) if str_days else 7))
+
+    def _storage_account(self, tf):
+        cmk = self.blocks(tf, "customer_managed_key") or self.related(
+            tf, "azurerm_storage_account_customer_managed_key", "storage_account_id")
+        self.emu.put(storage_account(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
+                                     key_source="Microsoft.Keyvault" if cmk else "Microsoft.Storage",
+                                     min_tls=self.val(tf, "min_tls_version", "TLS1_2"),
+                                     https_only=bool(self.val(tf, "https_traffic_only_enabled", True))))
+
+    def _redis_cache(self, tf):
+        self.emu.put(redis_cache(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
+                                 non_ssl_port=bool(self.val(tf, "non_ssl_port_enabled", False)),
+                                 min_tls=self.val(tf, "minimum_tls_version", "1.2"),
+                                 zones=tuple(self.val(tf, "zones", []) or ())))
+
+    def _key_vault(self, tf):
+        self.emu.put(key_vault(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
+                               purge_protection=bool(self.val(tf, "purge_protection_enabled", False))))
+
+    def _key_vault_key(self, tf):
+        self.not_listed.append(tf.address)   # a data-plane object: no ARM resource listing shows it
+
+    def _application_security_group(self, tf):
+        self.emu.put(asg(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf)))
+
+    def _public_ip(self, tf):
+        self._tracked(tf)
+
+    def _virtual_network(self, tf):
+        self._tracked(tf)
+
+    def _user_assigned_identity(self, tf):
+        self._tracked(tf)
+
+    def _private_dns_zone(self, tf):
+        self._tracked(tf, location="global")
+
+    def _private_dns_zone_virtual_network_link(self, tf):
+        zone = self.ref(tf, "private_dns_zone_name", "azurerm_private_dns_zone")
+        zname = self.names.get(zone) or self.val(tf, "private_dns_zone_name")
+        body = tracked_resource(self.sub, self._rg(tf), "Microsoft.Network/privateDnsZones",
+                                f"{zname}/virtualNetworkLinks/{self.names[tf.address]}", location="global",
+                                tags=self.val(tf, "tags", {}))
+        body.update({"name": self.names[tf.address], "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks"})
+        self.emu.put(body)
+
+    def _tracked(self, tf, location=None):
+        self.emu.put(tracked_resource(self.sub, self._rg(tf), ARM_TYPES[tf.type], self.names[tf.address],
+                                      location=location or self._loc(tf), tags=self.val(tf, "tags", {})))
+
+    def _application_gateway(self, tf):
+        pol = self.blocks(tf, "ssl_policy")
+        ssl = None
+        if pol:
+            p = pol[0]
+            ssl = {k2: p[k1] for k1, k2 in (("policy_type", "policyType"), ("policy_name", "policyName"),
+                                             ("min_protocol_version", "minProtocolVersion"),
+                                             ("cipher_suites", "cipherSuites"),
+                                             ("disabled_protocols", "disabledSslProtocols")) if p.get(k1)}
+        body = app_gateway(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf), ssl_policy=ssl)
+        gid, props = body["id"], body["properties"]
+        props["httpListeners"] = [
+            {"name": x["name"], "id": f"{gid}/httpListeners/{x['name']}",
+             "properties": {"protocol": x.get("protocol"), "provisioningState": "Succeeded",
+                            "frontendPort": {"id": f"{gid}/frontendPorts/{x.get('frontend_port_name')}"}}}
+            for x in self.blocks(tf, "http_listener")]
+        props["redirectConfigurations"] = [
+            {"name": x["name"], "id": f"{gid}/redirectConfigurations/{x['name']}",
+             "properties": dict({"redirectType": x.get("redirect_type", "Permanent")},
+                                **({"targetListener": {"id": f"{gid}/httpListeners/{x['target_listener_name']}"}}
+                                   if x.get("target_listener_name") else {}),
+                                **({"targetUrl": x["target_url"]} if x.get("target_url") else {}))}
+            for x in self.blocks(tf, "redirect_configuration")]
+        rules = []
+        for x in self.blocks(tf, "request_routing_rule"):
+            rp = {"ruleType": x.get("rule_type", "Basic"), "priority": x.get("priority"),
+                  "httpListener": {"id": f"{gid}/httpListeners/{x.get('http_listener_name')}"}}
+            if x.get("redirect_configuration_name"):
+                rp["redirectConfiguration"] = {"id": f"{gid}/redirectConfigurations/{x['redirect_configuration_name']}"}
+            if x.get("backend_address_pool_name"):
+                rp["backendAddressPool"] = {"id": f"{gid}/backendAddressPools/{x['backend_address_pool_name']}"}
+            rules.append({"name": x["name"], "id": f"{gid}/requestRoutingRules/{x['name']}", "properties": rp})
+        props["requestRoutingRules"] = rules
+        self.emu.put(body)
+
+    def _network_security_group(self, tf):
+        rg, name = self._rg(tf), self.names[tf.address]
+        rules = [dict(r) for r in self.blocks(tf, "security_rule")] if tf.raw("security_rule") is not None and \
+            isinstance(tf.raw("security_rule"), list) else []
+        srcs = [(r, None) for r in rules]
+        for r in self.res:
+            if r.type != "azurerm_network_security_rule":
+                continue
+            if self.ref(r, "network_security_group_name") == tf.address or (
+                    self.val(r, "network_security_group_name") == name and self._rg(r) == rg):
+                srcs.append((None, r))
+        arm_rules = []
+        for inline, sep in srcs:
+            get = (lambda k, d=None: inline.get(k, d) if inline.get(k) not in (None, "", []) else d) if inline \
+                else (lambda k, d=None: self.val(sep, k, d))
+            rp = {"protocol": get("protocol", "*"), "access": get("access"), "priority": get("priority"),
+                  "direction": get("direction"), "sourcePortRange": get("source_port_range", "*")}
+            for tfk, armk in (("destination_port_range", "destinationPortRange"),
+                              ("destination_port_ranges", "destinationPortRanges"),
+                              ("source_address_prefix", "sourceAddressPrefix"),
+                              ("source_address_prefixes", "sourceAddressPrefixes"),
+                              ("destination_address_prefix", "destinationAddressPrefix"),
+                              ("destination_address_prefixes", "destinationAddressPrefixes")):
+                v = get(tfk)
+                if v not in (None, "", []):
+                    rp[armk] = v
+            for side in ("source", "destination"):
+                attr = f"{side}_application_security_group_ids"
+                ids = []
+                if sep is not None:
+                    ids = [self.ids[a] for a in (sep.refs(attr) or []) if a in self.ids]
+                    if not ids:
+                        ids = [x for x in (self.val(sep, attr, []) or []) if isinstance(x, str)]
+                else:
+                    ids = [x for x in (inline.get(attr) or []) if isinstance(x, str)]
+                if ids:
+                    rp[f"{side}ApplicationSecurityGroups"] = [{"id": i} for i in ids]
+            rname = (inline or {}).get("name") if inline else self.val(sep, "name")
+            rp = {k: v for k, v in rp.items() if v is not None}
+            rp["name"] = rname
+            arm_rules.append(rp)
+        for r in arm_rules:
+            r.setdefault("destinationAddressPrefix", "*")
+        self.emu.put(nsg(self.sub, rg, name, **self._common(tf), rules=arm_rules))
