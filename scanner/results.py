@@ -20,6 +20,7 @@ from .profile import Profile
 
 SCHEMA_VERSION = "1"
 COUNT_KEYS = ("pass", "fail", "unknown", "waived")
+LIVE_SOURCES = ("aws", "azure")
 
 
 @dataclass
@@ -61,8 +62,13 @@ def finding_dict(f: Finding, today: dt.date) -> dict[str, Any]:
         res["file"] = f.file
     if f.line:
         res["line"] = f.line
+    evidence = f.evidence
+    if f.resource.source in LIVE_SOURCES and f.resource.context:
+        # A live finding's evidence says where it was observed (account/region, subscription/...).
+        evidence = {k: v for k, v in f.resource.context.items() if v is not None and isinstance(v, (str, int))}
+        evidence.update(f.evidence)
     d = {"control_id": f.control_id, "status": f.status, "severity": f.severity, "resource": res,
-         "message": f.message, "evidence": f.evidence, "fingerprint": f.fingerprint}
+         "message": f.message, "evidence": evidence, "fingerprint": f.fingerprint}
     if f.waiver is not None:
         d["waiver"] = f.waiver.as_dict(today)
     return d
