@@ -35,8 +35,8 @@ def maps(*types: str, kind: str):
 
 
 def _load_mappers() -> None:
-    if MAPPERS:
-        return
+    # Import every map_* module, even when one was imported directly before (then MAPPERS is
+    # already non-empty but incomplete); importing a loaded module again is a no-op.
     pkg = importlib.import_module(__package__)
     for mod in pkgutil.iter_modules(pkg.__path__):
         if mod.name.startswith("map_"):
@@ -175,6 +175,35 @@ def kms_key_managed_by(tf: TfResource, path: str) -> Value:
     if isinstance(raw, str) and ("alias/aws/" in raw):
         return Value("provider", origin)
     return Unknown(f"{raw} is a key outside this configuration; who manages it cannot be seen from Terraform", origin)
+
+
+def managed_of_types(project: TfProject, types) -> list[TfResource]:
+    """``project.managed()`` restricted to ``types``, from a per-project index.
+
+    Mappers that join split resources (S3 encryption, versioning, server
+    configurations) look for them once per parent; scanning every resource
+    each time is quadratic on plans with thousands of resources.
+    """
+    cache = getattr(project, "_by_type_cache", None)
+    if cache is None or cache[0] != len(project.resources):
+        by_type: dict[str, list[TfResource]] = {}
+        for r in project.managed():
+            by_type.setdefault(r.type, []).append(r)
+        cache = project._by_type_cache = (len(project.resources), by_type)
+    if isinstance(types, str):
+        types = (types,)
+    types = tuple(types)
+    if len(types) == 1:
+        return list(cache[1].get(types[0], ()))
+    pos = _positions(project)   # several types: keep the project's order, as managed() would
+    return sorted((r for t in set(types) for r in cache[1].get(t, ())), key=lambda r: pos.get(id(r), 0))
+
+
+def _positions(project: TfProject) -> dict[int, int]:
+    pos = getattr(project, "_pos_cache", None)
+    if pos is None or pos[0] != len(project.resources):
+        pos = project._pos_cache = (len(project.resources), {id(r): i for i, r in enumerate(project.resources)})
+    return pos[1]
 
 
 def _address_map(project: TfProject) -> dict[str, TfResource]:

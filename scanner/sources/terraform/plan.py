@@ -18,6 +18,7 @@ from .tfmodel import TfProject, TfResource
 AFTER_APPLY = "known only after apply"
 _RES_RE = re.compile(r'^((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)((?:\[[^\]]*\])?)')
 _MOD_SEG_RE = re.compile(r'module\.([A-Za-z0-9_-]+)(\[[^\]]*\])?')
+_INSTANCE_KEY_RE = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]$')
 
 
 def read_json(path: str) -> Any:
@@ -151,10 +152,20 @@ class PlanProject(TfProject):
         return cur
 
     def refs(self, res: TfResource, path: str) -> list[str] | None:
-        expr = self.expression(res, path)
-        if not isinstance(expr, dict) or "references" not in expr:
-            return None
-        return self.resolve(expr["references"], res.module)
+        # Memoized: mappers that join split resources ask the same question once per candidate
+        # parent, which is quadratic on large plans without it.
+        memo = getattr(self, "_refs_memo", None)
+        if memo is None or memo[0] != len(self.resources):
+            memo = self._refs_memo = (len(self.resources), {})
+        key = (res.module, res.mode, res.type, res.name, path)
+        if key not in memo[1]:
+            expr = self.expression(res, path)
+            if not isinstance(expr, dict) or "references" not in expr:
+                memo[1][key] = None
+            else:
+                memo[1][key] = self.resolve(expr["references"], res.module)
+        out = memo[1][key]
+        return None if out is None else list(out)
 
     def resolve(self, references: list[str], mod_addr: str, depth: int = 0) -> list[str]:
         """Turn an expression's references into resource addresses (module inputs followed)."""
@@ -176,10 +187,29 @@ class PlanProject(TfProject):
 
     def _instances(self, mod_addr: str, local: str, index: str) -> list[str]:
         base = f"{mod_addr}.{local}" if mod_addr else local
-        addrs = [r.address for r in self.resources if r.address == base + index]
+        exact, by_base = self._address_index()
+        addrs = list(exact.get(base + index, ()))
         if not addrs and not index:
-            addrs = [r.address for r in self.resources if r.address.startswith(base + "[")]
+            addrs = list(by_base.get(base, ()))
         return addrs or [base + index]
+
+    def _address_index(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """address -> [address], and address without its instance key -> instance addresses.
+
+        Built once (rebuilt if resources are added): a linear search per reference is
+        quadratic on plans with thousands of resources.
+        """
+        idx = getattr(self, "_addr_idx", None)
+        if idx is None or idx[0] != len(self.resources):
+            exact: dict[str, list[str]] = {}
+            by_base: dict[str, list[str]] = {}
+            for r in self.resources:
+                exact.setdefault(r.address, []).append(r.address)
+                m = _INSTANCE_KEY_RE.search(r.address)
+                if m:
+                    by_base.setdefault(r.address[:m.start()], []).append(r.address)
+            idx = self._addr_idx = (len(self.resources), exact, by_base)
+        return idx[1], idx[2]
 
     def _through_var(self, var: str, mod_addr: str, depth: int) -> list[str]:
         if not mod_addr:

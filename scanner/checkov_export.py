@@ -1,0 +1,216 @@
+"""``specguard export-checkov DIR``: specguard's controls as Checkov custom checks.
+
+The directory holds one generated module (``specguard_checks.py``) whose checks
+call specguard's own mappers and rules (``scanner.checkov_runtime``), so
+Checkov and specguard cannot drift apart.  specguard must therefore be
+importable in Checkov's environment: ``pip install --no-deps specguard``
+there (Checkov pins its own boto3 and ships its own ``hcl2`` module, so the
+two are not installed together otherwise).
+
+A Checkov resource check sees one resource.  A (control, Terraform type) whose
+verdict depends on other resources is not exported as a resource check; it is
+listed, with the reason, in ``specguard-export.json`` and ``README.md`` of the
+directory (and would be a Checkov graph check where Checkov's YAML graph
+language can express it exactly; see GRAPH below).
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import inspect
+import json
+import os
+import sys
+from typing import Any
+
+from . import __version__
+from .errors import InputError
+
+MANIFEST = "specguard-export.manifest"   # JSON; not .json, or Checkov tries it as a YAML/JSON policy
+MODULE = "specguard_checks.py"
+ID_PREFIX = "CKV_SPECGUARD_"
+WILDCARD_TYPES = ["aws_*", "azurerm_*"]
+
+# (control pattern, Terraform type pattern) -> why a per-resource check cannot give specguard's verdict.
+NEEDS_CONTEXT: list[tuple[str, str, str]] = [
+    ("NET-*", "*",
+     "security-group tiering needs other resources: the tier of each source group (another resource's Tier tag) "
+     "and the separate rule resources (aws_security_group_rule, aws_vpc_security_group_ingress_rule/"
+     "egress_rule, azurerm_network_security_rule) joined into their group. Checkov's graph language can test that "
+     "a connection exists, but not 'only these ports from groups of that tier' over every rule"),
+    ("HA-01", "aws_rds_cluster",
+     "an Aurora cluster survives an AZ loss through its aws_rds_cluster_instance members (at least 2), which are "
+     "separate resources; Checkov's graph language can test that a connected resource exists, not count them"),
+    ("BAK-02", "aws_db_instance",
+     "cross-region backup copies are other resources: aws_db_instance_automated_backups_replication, or an "
+     "aws_backup_plan rule with a copy_action to another region plus an aws_backup_selection covering the "
+     "database by ARN or tag; Checkov's graph language cannot compare the copy's region with the plan's "
+     "region nor match selection tag conditions"),
+    ("BAK-02", "aws_rds_cluster", "as for aws_db_instance: the copy is made by other resources"),
+    ("ENC-02", "aws_s3_bucket",
+     "with AWS provider v4+ a bucket's default encryption is a separate "
+     "aws_s3_bucket_server_side_encryption_configuration resource"),
+    ("BAK-03", "aws_s3_bucket", "with AWS provider v4+ versioning is a separate aws_s3_bucket_versioning resource"),
+]
+LINKED_ONLY_KINDS = ("cluster_member", "sg_rule", "backup_selection", "backup_replication")
+
+# Graph checks (Checkov YAML) for context controls, keyed by control id: only those whose meaning
+# the YAML graph language expresses exactly are listed; none of the current ones can be (see the
+# reasons above), so this stays empty rather than exporting an approximation that would disagree.
+GRAPH: dict[str, dict[str, Any]] = {}
+
+
+def plan_export(profile_path: str | None) -> dict[str, Any]:
+    """What would be exported: checks, and the (control, types) left out with reasons."""
+    from .controls import load_rules
+    from .profile import load_profile
+    from .sources.terraform import normalize as tfnorm
+
+    load_rules()
+    tfnorm._load_mappers()
+    prof = load_profile(profile_path)
+    checks, not_exported = [], []
+    for cid, cs in prof.controls.items():
+        ctl = cs.control
+        if not cs.enabled:
+            not_exported.append({"control": cid, "types": ["*"], "reason": "disabled in the profile"})
+            continue
+        kinds = [k for k in ctl.kinds if k not in LINKED_ONLY_KINDS]
+        if not ctl.kinds or ("generic" in ctl.kinds and "tags" in ctl.fields):
+            types = list(WILDCARD_TYPES)   # every taggable resource, mapped or not
+        else:
+            types = sorted(t for t, (kind, _m) in tfnorm.MAPPERS.items() if kind in kinds)
+        keep, left = [], {}
+        for t in types:
+            why = _context_reason(ctl, t)
+            if why:
+                left.setdefault(why, []).append(t)
+            else:
+                keep.append(t)
+        for why, ts in left.items():
+            not_exported.append({"control": cid, "types": ts, "reason": why})
+        if not types:
+            not_exported.append({"control": cid, "types": [], "reason": "no Terraform type maps to its resource kinds"})
+        if keep:
+            checks.append({"id": ID_PREFIX + cid.replace("-", "_"), "control": cid,
+                           "name": f"{cid}: {ctl.title}", "types": keep, "severity": cs.severity,
+                           "soc2": ctl.soc2, "params": cs.params, "requirement": ctl.requirement})
+    return {"specguard_version": __version__, "profile": prof.name, "profile_sha256": prof.sha256,
+            "checks": checks, "graph_checks": sorted(GRAPH), "not_exported": not_exported}
+
+
+def _context_reason(ctl, tf_type: str) -> str | None:
+    from .checkov_conf import mapper_consults_others
+    for cpat, tpat, why in NEEDS_CONTEXT:
+        if fnmatch.fnmatchcase(ctl.id, cpat) and fnmatch.fnmatchcase(tf_type, tpat):
+            return why
+    own = set(ctl.fields) - {"tags"}   # tags are read by the normalizer, never joined from elsewhere
+    if "*" not in tf_type and own and mapper_consults_others(tf_type):
+        return (f"specguard reads {tf_type} together with other resources that configure it (split "
+                "resources such as encryption, versioning or server configurations); a Checkov resource "
+                "check sees only the one resource")
+    if not any(fnmatch.fnmatchcase(ctl.id, c) for c, _t, _w in NEEDS_CONTEXT) and _uses_lookup(ctl.func):
+        # A rule added later that looks up other resources: safe default until someone decides.
+        return "the rule looks up other resources (ctx.lookup), which a Checkov resource check cannot see"
+    return None
+
+
+def _uses_lookup(func) -> bool:
+    try:
+        src = inspect.getsource(sys.modules[func.__module__])
+    except (OSError, TypeError, KeyError):
+        return False
+    return ".lookup(" in src
+
+
+def export(directory: str, profile_path: str | None = None) -> int:
+    plan = plan_export(profile_path)
+    _prepare_dir(directory)
+    files = {
+        "__init__.py": "",
+        MODULE: _module_text(plan["checks"]),
+        MANIFEST: json.dumps(plan, indent=2, sort_keys=True, default=str) + "\n",
+        "README.md": _readme(plan),
+    }
+    for name, spec in GRAPH.items():
+        files[f"specguard_{name.lower().replace('-', '_')}.yaml"] = _yaml(spec)
+    for name, text in files.items():
+        tmp = os.path.join(directory, f".{name}.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, os.path.join(directory, name))
+    n_types = sum(len(c["types"]) for c in plan["checks"])
+    left = sorted({e["control"] for e in plan["not_exported"]})
+    print(f"specguard: wrote {len(plan['checks'])} Checkov checks ({n_types} resource types) to {directory}; "
+          f"not exported (in part or whole): {', '.join(left) or 'none'} - reasons in {MANIFEST} and README.md",
+          file=sys.stderr)
+    return 0
+
+
+def _prepare_dir(directory: str) -> None:
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise InputError("exists and is not a directory", directory)
+    if os.path.isdir(directory):
+        ours = {"__init__.py", MODULE, MANIFEST, "README.md", "__pycache__"}
+        other = [n for n in os.listdir(directory)
+                 if n not in ours and not (n.startswith("specguard_") and n.endswith(".yaml"))]
+        if other and not os.path.exists(os.path.join(directory, MANIFEST)):
+            raise InputError(f"directory is not empty and not a specguard export (has {sorted(other)[0]}); "
+                             "Checkov loads every check in it, so give an empty or new directory", directory)
+        for n in os.listdir(directory):  # stale graph checks of a previous export
+            if n.startswith("specguard_") and n.endswith(".yaml"):
+                os.remove(os.path.join(directory, n))
+    else:
+        parent = os.path.dirname(os.path.abspath(directory))
+        if not os.path.isdir(parent):
+            raise InputError("parent directory does not exist", directory)
+        os.mkdir(directory)
+
+
+def _module_text(checks: list[dict[str, Any]]) -> str:
+    data = json.dumps(checks, indent=1, sort_keys=True, default=str)
+    digest = hashlib.sha256(data.encode()).hexdigest()[:16]
+    return (
+        '"""specguard controls as Checkov custom checks. Generated by `specguard export-checkov`; do not edit.\n\n'
+        "Verdicts come from specguard's own rules: specguard must be installed in Checkov's environment\n"
+        '(`pip install --no-deps specguard`). Run Checkov with EVAL_TF_PLAN_AFTER_UNKNOWN=true so values\n'
+        'known only after apply reach the checks as unknown instead of looking absent.\n"""\n'
+        "import json\n\n"
+        "from scanner.checkov_runtime import register\n\n"
+        f"EXPORT_DIGEST = {digest!r}\n"
+        f"CHECKS = json.loads({data!r})\n\n"
+        "register(CHECKS)\n")
+
+
+def _yaml(spec: dict[str, Any]) -> str:
+    import yaml
+    return yaml.safe_dump(spec, sort_keys=False)
+
+
+def _readme(plan: dict[str, Any]) -> str:
+    lines = [
+        "# specguard controls for Checkov",
+        "",
+        f"Exported by specguard {plan['specguard_version']} from profile `{plan['profile']}` "
+        f"({plan['profile_sha256'][:12]}).",
+        "",
+        "    pip install --no-deps specguard          # in Checkov's environment",
+        "    EVAL_TF_PLAN_AFTER_UNKNOWN=true checkov -f plan.json --framework terraform_plan \\",
+        "        --external-checks-dir THIS_DIR --check CKV_SPECGUARD_ENC_01,...",
+        "",
+        "Each check runs specguard's own rule on the resource Checkov gives it. A specguard `unknown` is",
+        "reported as FAILED with a detail starting `unknown:` (Checkov drops UNKNOWN results from its",
+        "reports); set SPECGUARD_ALLOW_UNKNOWN=1 to get Checkov's UNKNOWN (unreported) instead.",
+        "",
+        "## Exported",
+        "",
+        "| Checkov id | control | severity | Terraform types |",
+        "|---|---|---|---|",
+    ]
+    for c in plan["checks"]:
+        lines.append(f"| {c['id']} | {c['control']} | {c['severity']} | {', '.join(c['types'])} |")
+    lines += ["", "## Not exported", "", "| control | Terraform types | why |", "|---|---|---|"]
+    for e in plan["not_exported"]:
+        lines.append(f"| {e['control']} | {', '.join(e['types']) or '-'} | {e['reason']} |")
+    lines += ["", "Scan with `specguard scan` for these: it joins resources before evaluating.", ""]
+    return "\n".join(lines)
