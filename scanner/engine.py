@@ -38,11 +38,20 @@ def build_index(resources: list[Resource]) -> dict[str, Resource]:
 
 def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
     index = build_index(resources)
+    by_kind: dict[str, list[Resource]] = {}   # each control looks only at its kinds
+    for r in resources:
+        by_kind.setdefault(r.kind, []).append(r)
+    pos = {id(r): i for i, r in enumerate(resources)}
     findings: list[Finding] = []
     for cs in profile.enabled:
         ctl = cs.control
         ctx = Context(cs.params, index)
-        for r in resources:
+        if ctl.kinds:
+            candidates = [r for k in ctl.kinds for r in by_kind.get(k, ())]
+            candidates.sort(key=lambda r: pos[id(r)])   # findings keep the sources' order
+        else:
+            candidates = resources
+        for r in candidates:
             if r.kind in LINK_KINDS and r.kind not in ctl.kinds:
                 continue
             if not ctl.applies(r):

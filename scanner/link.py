@@ -106,6 +106,19 @@ def _backup_copies(resources: list[Resource], index: dict[str, Resource]) -> Non
     """
     reps = [r for r in resources if r.kind == "backup_replication"]
     sels = [r for r in resources if r.kind == "backup_selection"]
+    # A replication whose source keys all resolve can only name those databases: index it by
+    # them, so each database looks at its own replications plus the unresolved ones (linear,
+    # where comparing every database with every replication is quadratic).
+    direct: dict[int, list[Resource]] = {}
+    general: list[Resource] = []
+    for rep in reps:
+        src = rep["source"]
+        keys = src.value if src.known and isinstance(src.value, list) else None
+        if keys is not None and all(isinstance(k, str) and k in index for k in keys):
+            for k in keys:
+                direct.setdefault(id(index[k]), []).append(rep)
+        else:
+            general.append(rep)
     for db in resources:
         if db.kind != "database" or db.provider != "aws" or db.type not in _RDS_ARN_TYPE:
             continue
@@ -113,7 +126,7 @@ def _backup_copies(resources: list[Resource], index: dict[str, Resource]) -> Non
         if have is not None and have.known and have.truthy().is_true:
             continue
         result, by, why = FALSE, [], []
-        for rep in reps:
+        for rep in list({id(x): x for x in direct.get(id(db), []) + general}.values()):
             t = _names_db(rep["source"], db, index)
             if t.is_true:
                 by.append(rep.address)

@@ -79,7 +79,10 @@ def derived(v: Value, field: str, fn) -> Value:
     if not v.known:
         return v
     o = v.origin
-    return Value(fn(v.value), Origin(o.source, f"{field} (from {o.path} = {v.value})", o.file, o.line))
+    shown = repr(v.value) if not isinstance(v.value, str) else v.value
+    if len(shown) > 120:   # the evidence value itself is kept whole; the label stays short
+        shown = shown[:117] + "..."
+    return Value(fn(v.value), Origin(o.source, f"{field} (from {o.path} = {shown})", o.file, o.line))
 
 
 def _via(v: Value, other: TfResource) -> Value:
@@ -179,32 +182,53 @@ def related(tf: TfResource, types: Iterable[str], attr: str) -> list[TfResource]
     project: TfProject | None = tf.project
     if project is None:
         return []
-    types = set(types)
-    base = tf.address.split("[")[0] if tf.index is not None else tf.address
-    idents = {v for v in (tf.raw("id"), tf.raw("arn"), tf.raw("name"), tf.raw("bucket")) if isinstance(v, str) and v}
+    index = _reverse_index(project, tuple(sorted(set(types))), attr)
+    base = tf.address[:tf.address.rfind("[")] if tf.index is not None else tf.address
+    hits = list(index.get(("ref", tf.address), ()))
+    if tf.index is not None:
+        # count.index / each.key: the instance with the same key as the referring resource
+        hits += [o for o in index.get(("base", base), ()) if o.index is None or o.index == tf.index]
+    for ident in (tf.raw("id"), tf.raw("arn"), tf.raw("name"), tf.raw("bucket")):
+        if isinstance(ident, str) and ident:
+            hits += index.get(("lit", ident), ())
+    seen: set[int] = set()
+    pos = index["position"]
     out = []
-    for other in managed_of_types(project, types):
-        if other.type not in types:
-            continue
-        if any(_refers_to(a, tf, base, other) for a in other.refs(attr) or []):
-            out.append(other)
-            continue
-        lit = other.raw(attr)
-        if isinstance(lit, str) and lit in idents:
-            out.append(other)
+    for o in sorted(hits, key=lambda o: pos.get(id(o), 0)):
+        if id(o) not in seen:
+            seen.add(id(o))
+            out.append(o)
     return out
 
 
-def _refers_to(ref: str, tf: TfResource, base: str, other: TfResource) -> bool:
-    if ref == tf.address:
-        return True
-    if tf.index is None or not ref.startswith(base + "["):
-        return False
-    idx = ref[len(base) + 1:].split("]", 1)[0]
-    if idx.isdigit() or idx.startswith('"'):
-        return False  # a literal index that is not this instance
-    # count.index / each.key: the instance with the same key as the referring resource
-    return other.index is None or other.index == tf.index
+def _reverse_index(project: TfProject, types: tuple[str, ...], attr: str) -> dict:
+    """What each resource of ``types`` points at through ``attr``, built once per project.
+
+    Keys: ("ref", address) for a reference to one instance, ("base", address without
+    index) for a reference whose index is count.index/each.key, ("lit", value) for a
+    literal name/id.  Looking a parent up is then constant time instead of a scan of
+    every candidate (quadratic on large plans).
+    """
+    cache = project.__dict__.setdefault("_reverse_index_cache", {})
+    key = (types, attr, len(project.resources))
+    if key in cache:
+        return cache[key]
+    index: dict = {"order": []}
+    for other in managed_of_types(project, types):
+        index["order"].append(other)
+        for ref in other.refs(attr) or []:
+            index.setdefault(("ref", ref), []).append(other)
+            if ref.endswith("]"):
+                cut = ref.rfind("[")
+                idx = ref[cut + 1:-1]
+                if not (idx.isdigit() or idx.startswith('"')):
+                    index.setdefault(("base", ref[:cut]), []).append(other)
+        lit = other.raw(attr)
+        if isinstance(lit, str):
+            index.setdefault(("lit", lit), []).append(other)
+    index["position"] = {id(o): i for i, o in enumerate(index["order"])}
+    cache[key] = index
+    return index
 
 
 def _related_unknown(tf: TfResource, types: Iterable[str], attr: str) -> list[TfResource]:

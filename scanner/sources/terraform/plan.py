@@ -16,6 +16,7 @@ from ...values import Origin, Unknown, Value
 from .tfmodel import TfProject, TfResource
 
 AFTER_APPLY = "known only after apply"
+_AFTER_APPLY = Unknown(AFTER_APPLY)
 _RES_RE = re.compile(r'^((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)((?:\[[^\]]*\])?)')
 _MOD_SEG_RE = re.compile(r'module\.([A-Za-z0-9_-]+)(\[[^\]]*\])?')
 _INSTANCE_KEY_RE = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]$')
@@ -114,12 +115,18 @@ class PlanProject(TfProject):
 
     # ---------------------------------------------------------- configuration
     def _config_module(self, mod_addr: str) -> dict | None:
+        # Every instance of a module shares one configuration: memoized per module address.
+        memo = self.__dict__.setdefault("_config_module_memo", {})
+        if mod_addr in memo:
+            return memo[mod_addr]
         node = self.config.get("root_module") or {}
         for name, _idx in _MOD_SEG_RE.findall(mod_addr or ""):
             call = (node.get("module_calls") or {}).get(name)
             if not call:
-                return None
+                node = None
+                break
             node = call.get("module") or {}
+        memo[mod_addr] = node
         return node
 
     def _config_resource(self, mod_addr: str, r: dict) -> dict | None:
@@ -127,10 +134,13 @@ class PlanProject(TfProject):
         if not node:
             return None
         local = ("data." if r.get("mode") == "data" else "") + f"{r['type']}.{r.get('name', '')}"
-        for c in node.get("resources") or []:
-            if c.get("address") == local:
-                return c
-        return None
+        memo = self.__dict__.setdefault("_config_resources_memo", {})
+        by_local = memo.get(id(node))   # the config nodes live as long as self.doc
+        if by_local is None:
+            by_local = memo[id(node)] = {}
+            for c in node.get("resources") or []:
+                by_local.setdefault(c.get("address"), c)
+        return by_local.get(local)
 
     def expression(self, res: TfResource, path: str) -> Any:
         cfg = self._config_resource(res.module, {"type": res.type, "name": res.name, "mode": res.mode})
@@ -317,23 +327,40 @@ def _expr_values(block: dict, path: str) -> tuple[dict, dict]:
 
 
 def _mark_unknown(values: Any, unknown: Any, addr: str) -> Any:
-    """Overlay after_unknown on planned values: unknown leaves become Unknown."""
+    """Overlay after_unknown on planned values: unknown leaves become Unknown.
+
+    Values are copied only along the paths that hold an unknown: most of a plan's
+    after_unknown is false or empty, and copying every resource's values costs more
+    than the rest of the plan reading.
+    """
     if unknown is True:
-        return Unknown(AFTER_APPLY)
+        return _AFTER_APPLY   # shared: TfResource.get gives each read its own origin
+    if not unknown:
+        return values
     if isinstance(unknown, dict):
-        out = dict(values) if isinstance(values, dict) else {}
+        src = values if isinstance(values, dict) else {}
+        out = None
         for k, u in unknown.items():
-            if u is True or isinstance(u, (dict, list)):
-                out[k] = _mark_unknown(out.get(k), u, addr)
-        return out
+            if u is True or (u and isinstance(u, (dict, list))):
+                old = src.get(k)
+                new = _mark_unknown(old, u, addr)
+                if new is not old:
+                    if out is None:
+                        out = dict(src)
+                    out[k] = new
+        return values if out is None else out
     if isinstance(unknown, list):
-        vals = list(values) if isinstance(values, list) else []
-        out = []
-        for i in range(max(len(vals), len(unknown))):
-            v = vals[i] if i < len(vals) else None
-            u = unknown[i] if i < len(unknown) else False
-            out.append(_mark_unknown(v, u, addr) if (u is True or isinstance(u, (dict, list))) else v)
-        return out
+        vals = values if isinstance(values, list) else []
+        out = None
+        for i, u in enumerate(unknown):
+            if u is True or (u and isinstance(u, (dict, list))):
+                old = vals[i] if i < len(vals) else None
+                new = _mark_unknown(old, u, addr)
+                if new is not old or i >= len(vals):
+                    if out is None:
+                        out = list(vals) + [None] * max(0, len(unknown) - len(vals))
+                    out[i] = new
+        return values if out is None else out
     return values
 
 
