@@ -19,3 +19,22 @@ def test_live_finding_evidence_carries_its_scope():
     assert f["evidence"]["account"] == "111122223333" and f["evidence"]["region"] == "eu-west-1"
     assert f["evidence"]["KeyRotationEnabled"] is False
     assert f["evidence"]["observed_via"] == ["kms:GetKeyRotationStatus"]
+
+
+def test_json_file_hash_is_the_hash_printed_on_the_html_report(tmp_path, run_cli):
+    import hashlib
+    import re
+
+    from planlib import Plan
+    plan = Plan()
+    plan.add("aws_db_instance", "db", {"storage_encrypted": False, "tags": {"Name": "café <b>"}})
+    path = plan.write(tmp_path / "plan.json")
+    r = run_cli("scan", path, "--format", "json", "-o", tmp_path / "r.json", "--format", "html", "-o", tmp_path / "r.html")
+    assert r.returncode == 1, r.stderr
+    digest = hashlib.sha256((tmp_path / "r.json").read_bytes()).hexdigest()
+    html = (tmp_path / "r.html").read_text()
+    assert re.search(r'name="specguard-results-sha256" content="([0-9a-f]{64})"', html).group(1) == digest
+    # re-rendering the saved results prints the same hash
+    r = run_cli("report", tmp_path / "r.json", "--format", "html", "-o", tmp_path / "again.html")
+    assert r.returncode == 0, r.stderr
+    assert digest in (tmp_path / "again.html").read_text()
