@@ -100,16 +100,19 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
         controls.append({"id": c.id, "title": c.title, "family": c.family, "severity": cs.severity,
                          "soc2": c.soc2, "requirement": c.requirement, "params": cs.params,
                          "status": control_status(counts), "counts": counts})
+    overrides, disabled = profile_changes(profile)
     doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "specguard", "version": __version__},
         "run": {"id": str(uuid.uuid4()), "started_at": utc(run.started_at), "finished_at": utc(finished),
                 "profile": profile.name, "profile_sha256": profile.sha256,
-                "organisation": profile.organisation, "system": profile.system, "command": run.command},
+                "organisation": profile.organisation, "system": profile.system, "command": run.command,
+                "profile_overrides": overrides},
         "sources": run.sources,
         "scope": run.scope,
         "summary": dict(summary, total=len(findings)),
         "controls": controls,
+        "disabled_controls": disabled,
         "findings": [finding_dict(f, today) for f in findings],
         "coverage": run.coverage,
         "waivers": [w.as_dict(today) for w in (waivers or [])],
@@ -117,6 +120,28 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
     if extra:
         doc.update(extra)
     return doc
+
+
+def profile_changes(profile: Profile) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """What the active profile changed from the spec defaults, for reports to show.
+
+    A weakened parameter or a switched-off control must be visible to whoever reads the
+    report, not only as a different profile hash.
+    """
+    overrides: list[dict[str, Any]] = []
+    disabled: list[dict[str, str]] = []
+    for cid, cs in profile.controls.items():
+        c = cs.control
+        if not cs.enabled:
+            disabled.append({"id": cid, "title": c.title})
+            continue
+        if cs.severity != c.severity:
+            overrides.append({"control_id": cid, "setting": "severity", "spec": c.severity, "profile": cs.severity})
+        for k, default in c.params.items():
+            if cs.params.get(k) != default:
+                overrides.append({"control_id": cid, "setting": f"params.{k}", "spec": default,
+                                  "profile": cs.params.get(k)})
+    return overrides, disabled
 
 
 @lru_cache(maxsize=1)
