@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import stat
 import sys
 import tempfile
 
@@ -202,8 +203,10 @@ COMMANDS = {"scan": cmd_scan, "audit": cmd_audit, "report": cmd_report, "control
 
 # ----------------------------------------------------------------------------- output
 def resolve_outputs(outputs) -> list[dict]:
+    """Pair formats with files and check every file can be written, before any scanning."""
     from .render import EXTENSIONS, FORMATS
     outs = [dict(o) for o in (outputs or [])] or [{"format": "table", "path": None}]
+    seen: dict[str, str] = {}
     for o in outs:
         if o["format"] is None:
             ext = os.path.splitext(o["path"])[1].lower()
@@ -214,13 +217,45 @@ def resolve_outputs(outputs) -> list[dict]:
             raise InputError(f"unknown format {o['format']!r} (expected one of {', '.join(FORMATS)})")
         if o["format"] == "pdf" and not o["path"]:
             raise InputError("--format pdf needs -o FILE")
+        if o["path"] not in (None, "-"):
+            _check_writable(o["path"])
+            real = os.path.realpath(o["path"])
+            if real in seen and not _is_special(real):
+                raise InputError(f"both {seen[real]} and {o['format']} would be written to this file", o["path"])
+            seen[real] = o["format"]
     if sum(1 for o in outs if o["path"] in (None, "-")) > 1:
         raise InputError("only one format can go to standard output: give -o FILE for the others")
     return outs
 
 
+def _is_special(path: str) -> bool:
+    """A device, FIFO or socket: written in place (never replaced by a regular file)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _check_writable(path: str) -> None:
+    if os.path.isdir(path):
+        raise InputError("is a directory, not an output file", path)
+    real = os.path.realpath(path)   # a symlink is written through, so check its target's folder
+    directory = os.path.dirname(real) or "."
+    if not os.path.isdir(directory):
+        raise InputError("output directory does not exist", path)
+    if os.path.exists(real) and _is_special(real):
+        if not os.access(real, os.W_OK):
+            raise InputError("cannot write to this file", path)
+    elif not os.access(directory, os.W_OK | os.X_OK):
+        raise InputError("output directory is not writable", path)
+
+
 def write_outputs(doc: dict, outputs: list[dict], args) -> None:
-    """Render everything first, then write: a failure leaves no half-written file."""
+    """Render everything, stage every file, then put them all in place.
+
+    A rendering or writing failure leaves no output half-written: nothing is renamed into
+    place until every file has been written in full beside its target.
+    """
     from .render import render
     rendered = []
     for o in outputs:
@@ -228,35 +263,82 @@ def write_outputs(doc: dict, outputs: list[dict], args) -> None:
         if o["format"] == "table":
             opts = {"color": o["path"] is None and sys.stdout.isatty(), "show_pass": getattr(args, "show_pass", False)}
         rendered.append((o, render(doc, o["format"], **opts)))
+    staged: list[_Staged] = []
+    try:
+        for o, data in rendered:
+            if o["path"] not in (None, "-"):
+                staged.append(_Staged(o["path"], data))
+    except BaseException:
+        for st in staged:
+            st.discard()
+        raise
+    for st in staged:
+        st.commit()
     for o, data in rendered:
-        _emit(o, data)
+        if o["path"] in (None, "-"):
+            _stdout(data)
+
+
+def _stdout(data) -> None:
+    if isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data)
+    sys.stdout.flush()
 
 
 def _emit(o: dict, data) -> None:
-    path = o["path"]
-    if path in (None, "-"):
-        if isinstance(data, bytes):
-            sys.stdout.buffer.write(data)
-        else:
-            sys.stdout.write(data)
-        sys.stdout.flush()
-        return
-    atomic_write(path, data)
+    if o["path"] in (None, "-"):
+        _stdout(data)
+    else:
+        atomic_write(o["path"], data)
+
+
+class _Staged:
+    """One output written in full to a temporary file beside its target (see atomic_write)."""
+
+    def __init__(self, path: str, data):
+        self.path = path
+        self.blob = data if isinstance(data, bytes) else data.encode("utf-8")
+        self.real = os.path.realpath(path)
+        self.tmp = None
+        if os.path.exists(self.real) and _is_special(self.real):
+            return   # a device or FIFO (/dev/null, a pipe) is written in place at commit
+        try:
+            mode = stat.S_IMODE(os.stat(self.real).st_mode)   # an existing file keeps its mode
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask                              # a new one gets the umask's, as `>` would
+        fd, self.tmp = tempfile.mkstemp(dir=os.path.dirname(self.real) or ".", prefix=".specguard-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(self.blob)
+            os.chmod(self.tmp, mode)
+        except OSError as e:
+            self.discard()
+            raise InputError(f"cannot write output: {e.strerror or e}", path)
+
+    def commit(self) -> None:
+        try:
+            if self.tmp is None:
+                with open(self.real, "wb") as fh:
+                    fh.write(self.blob)
+            else:
+                os.replace(self.tmp, self.real)   # the rename replaces the entry: symlinks were resolved
+        except OSError as e:
+            self.discard()
+            raise InputError(f"cannot write output: {e.strerror or e}", self.path)
+
+    def discard(self) -> None:
+        if self.tmp and os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
 
 def atomic_write(path: str, data) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InputError("output directory does not exist", path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".specguard-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write a whole file or nothing (symlinks followed, devices written in place, mode kept)."""
+    st = _Staged(path, data)
+    st.commit()
 
 
 def finish(args, doc: dict) -> int:

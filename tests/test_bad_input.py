@@ -138,3 +138,46 @@ def test_a_tf_file_instead_of_a_directory(tmp_path, run_cli):
     tf.write_text('resource "aws_s3_bucket" "b" {}\n')
     r, out = _scan(run_cli, tmp_path, tf)
     _check(r, out, "main.tf", "directory")
+
+
+def test_second_output_unusable_writes_nothing(tmp_path, run_cli):
+    first = tmp_path / "first.json"
+    (tmp_path / "adir").mkdir()
+    for bad in (tmp_path / "nope" / "x.html", tmp_path / "adir"):
+        r = run_cli("scan", _good_plan(tmp_path), "-f", "json", "-o", first, "-f", "html", "-o", bad)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert not first.exists()
+
+
+def test_same_file_twice_is_an_error(tmp_path, run_cli):
+    out = tmp_path / "same"
+    r = run_cli("scan", _good_plan(tmp_path), "-f", "json", "-o", out, "-f", "html", "-o", out)
+    assert r.returncode == 2 and "same" in r.stderr
+    assert not out.exists()
+
+
+def test_outputs_follow_symlinks_keep_modes_and_write_devices(tmp_path, run_cli):
+    import os
+    import stat
+    plan = _good_plan(tmp_path)
+    target = tmp_path / "target.json"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    r = run_cli("scan", plan, "-f", "json", "-o", link, "-f", "markdown", "-o", fifo, "-f", "html",
+                "-o", tmp_path / "new.html", "--fail-on", "none")
+    reader.join(timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink() and target.read_text().startswith("{")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and got and got[0]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "new.html").stat().st_mode) == 0o666 & ~umask
