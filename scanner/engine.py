@@ -22,10 +22,12 @@ class Finding:
     file: str | None = None
     line: int | None = None
     waiver: Any = None
+    salt: str = ""   # the input a finding came from, when one run scans several
 
     @property
     def fingerprint(self) -> str:
-        return hashlib.sha256(f"{self.control_id}|{self.resource.address}".encode()).hexdigest()[:32]
+        key = f"{self.control_id}|{self.resource.address}" + (f"|{self.salt}" if self.salt else "")
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def build_index(resources: list[Resource]) -> dict[str, Resource]:

@@ -27,7 +27,7 @@ def scan_paths(args) -> dict:
 
     profile, waivers = prepare(args)
     run = Run(command="scan")
-    resources: list[Resource] = []
+    groups: list[list[Resource]] = []
     for path in args.paths:
         if os.path.isdir(path):
             hcl = importlib.import_module("scanner.sources.terraform.hcl")
@@ -45,12 +45,15 @@ def scan_paths(args) -> dict:
                 hcl.locate(project, src_dir, run=run)
                 waivers.extend(getattr(project, "waivers", []))
             run.sources.append({"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)})
-        resources += normalize(project)
+        group = normalize(project)
+        for r in group:
+            r.context.setdefault("input", path)
+        groups.append(group)
     extra = {}
     if getattr(args, "checkov_results", None):
         ck = importlib.import_module("scanner.checkov_import")
         extra["supplementary"] = ck.load(args.checkov_results, getattr(args, "checkov_mapping", None), run)
-    return finish_run(resources, profile, run, waivers, extra)
+    return finish_run(groups, profile, run, waivers, extra)
 
 
 def _plan_source_dir(path: str) -> str | None:
@@ -68,13 +71,24 @@ def audit(args) -> dict:
     run = Run(command=f"audit {args.cloud}")
     mod = importlib.import_module(f"scanner.sources.{args.cloud}.audit")
     resources = mod.collect(args, run)
-    return finish_run(resources, profile, run, waivers)
+    return finish_run([resources], profile, run, waivers)
 
 
-def finish_run(resources: list[Resource], profile: Profile, run: Run, waivers: list[Waiver],
+def finish_run(groups: list[list[Resource]], profile: Profile, run: Run, waivers: list[Waiver],
                extra: dict | None = None) -> dict:
-    link(resources)
-    findings = evaluate(resources, profile)
+    """Link and evaluate each input on its own, then gather the findings.
+
+    Two plans scanned together are two separate configurations: a reference in one must
+    never resolve to a resource of the other (addresses repeat across plans).
+    """
+    findings = []
+    for group in groups:
+        link(group)
+        found = evaluate(group, profile)
+        if len(groups) > 1:
+            for f in found:
+                f.salt = str(f.resource.context.get("input", ""))
+        findings += found
     apply_waivers(findings, waivers)
     return build_document(findings, profile, run, waivers, extra=extra)
 

@@ -63,3 +63,23 @@ def test_cli_scan_json_and_exit_status(tmp_path, run_cli):
     from scanner.results import validate
     validate(doc)
     assert any(f["control_id"] == "ENC-01" and f["status"] == "fail" for f in doc["findings"])
+
+
+def test_plans_scanned_together_do_not_resolve_into_each_other(tmp_path, run_cli):
+    a = Plan()
+    a.add("aws_security_group", "app", {"tags": {"Tier": "app"}, "ingress": [], "egress": []})
+    b = Plan()
+    b.add("aws_security_group", "app", {"tags": {"Tier": "web"}, "ingress": [], "egress": []})
+    b.add("aws_security_group", "db", {"tags": {"Tier": "db"}, "egress": []}, unknown={"ingress": True},
+          expressions={"ingress": [{"from_port": {"constant_value": 5432}, "to_port": {"constant_value": 5432},
+                                    "protocol": {"constant_value": "tcp"},
+                                    "security_groups": {"references": ["aws_security_group.app.id",
+                                                                       "aws_security_group.app"]}}]})
+    pa, pb = a.write(tmp_path / "a.json"), b.write(tmp_path / "b.json")
+    for order in ((pa, pb), (pb, pa)):
+        doc = json.loads(run_cli("scan", *order, "--format", "json").stdout)
+        net3 = [f for f in doc["findings"] if f["control_id"] == "NET-03"]
+        assert [(f["resource"]["input"], f["status"]) for f in net3] == [(pb, "fail")]
+    doc = json.loads(run_cli("scan", pa, pb, "--format", "json").stdout)
+    prints = [f["fingerprint"] for f in doc["findings"]]
+    assert len(prints) == len(set(prints))   # same address in two plans: two findings, two fingerprints
