@@ -58,6 +58,9 @@ def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
                 continue
             if not ctl.applies(r):
                 continue
+            if r.opaque:
+                findings.append(Finding(ctl.id, "unknown", cs.severity, r, r.opaque, {}, r.file, r.line))
+                continue
             try:
                 v = ctl.func(r, ctx)
             except Exception as e:  # a rule bug must not become a pass

@@ -114,6 +114,7 @@ class Resource:
     file: str | None = None
     line: int | None = None
     context: dict[str, Any] = field(default_factory=dict)  # account, region, subscription, ...
+    opaque: str | None = None   # why nothing about this resource can be known (every control: unknown)
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind

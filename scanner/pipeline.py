@@ -45,6 +45,8 @@ def scan_paths(args) -> dict:
                 hcl.locate(project, src_dir, run=run)
                 waivers.extend(getattr(project, "waivers", []))
             run.sources.append({"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)})
+            for kind, message in getattr(project, "notes", []):
+                run.add_coverage(kind, message, source=path)
         group = normalize(project)
         for r in group:
             r.context.setdefault("input", path)

@@ -83,3 +83,29 @@ def test_plans_scanned_together_do_not_resolve_into_each_other(tmp_path, run_cli
     doc = json.loads(run_cli("scan", pa, pb, "--format", "json").stdout)
     prints = [f["fingerprint"] for f in doc["findings"]]
     assert len(prints) == len(set(prints))   # same address in two plans: two findings, two fingerprints
+
+
+def test_errored_plan_is_refused(tmp_path, run_cli):
+    p = Plan()
+    p.add("aws_db_instance", "db", {"storage_encrypted": True})
+    p.doc["errored"] = True
+    out = tmp_path / "o.json"
+    r = run_cli("scan", p.write(tmp_path / "plan.json"), "--format", "json", "-o", out)
+    assert r.returncode == 2 and "$.errored" in r.stderr and not out.exists()
+
+
+def test_deferred_changes_are_unknown_and_reported(tmp_path, run_cli):
+    p = Plan()
+    p.add("aws_kms_key", "k", {"enable_key_rotation": True, "tags": {}})
+    p.doc["complete"] = False
+    p.doc["deferred_changes"] = [{"reason": "resource_config_unknown", "resource_change": {
+        "address": "aws_db_instance.later", "mode": "managed", "type": "aws_db_instance", "name": "later",
+        "change": {"actions": ["create"], "before": None, "after": {"storage_encrypted": False}}}}]
+    r = run_cli("scan", p.write(tmp_path / "plan.json"), "--format", "json")
+    doc = json.loads(r.stdout)
+    later = {f["control_id"]: f["status"] for f in doc["findings"] if f["resource"]["address"] == "aws_db_instance.later"}
+    assert later and set(later.values()) == {"unknown"}, later
+    assert {"ENC-01", "HA-01", "BAK-01"} <= set(later)
+    kinds = {c["kind"] for c in doc["coverage"]}
+    assert {"plan-incomplete", "deferred-change"} <= kinds
+    assert r.returncode == 1

@@ -35,18 +35,8 @@ from .tfmodel import MISSING, TfProject, TfResource
 
 # ------------------------------------------------------------------ small helpers
 def _declared(tf: TfResource, path: str) -> bool | None:
-    """Whether configuration writes the top-level attribute/block (None: cannot tell).
-
-    A plan shows an Optional+Computed attribute that configuration leaves out
-    as "known after apply"; that is the provider's or the cloud's default,
-    not a value someone chose.  The .tf adapter simply has no such attribute.
-    """
-    project = tf.project
-    expression = getattr(project, "expression", None)
-    config = getattr(project, "config", None)
-    if expression is None or not isinstance(config, dict) or not config.get("root_module"):
-        return None
-    return expression(tf, path.split(".")[0]) is not None
+    """Whether configuration writes the top-level attribute/block (None: cannot tell)."""
+    return tf.project.declares(tf, path) if tf.project is not None else None
 
 
 def _unset(tf: TfResource, path: str, value: Any, note: str) -> Value:

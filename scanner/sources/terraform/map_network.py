@@ -35,21 +35,8 @@ def _origin(tf: TfResource, path: str, note: str = "") -> Origin:
 
 
 def _in_config(tf: TfResource, path: str) -> bool | None:
-    """Whether ``path`` is written in configuration: True / False, or None when that cannot be told.
-
-    Needed because Terraform marks an Optional+Computed attribute that the
-    configuration leaves out as "known after apply": left out, it means "none".
-    """
-    project = tf.project
-    expression = getattr(project, "expression", None)
-    find = getattr(project, "_config_resource", None)
-    if expression is None or find is None:
-        return None
-    if find(tf.module, {"type": tf.type, "name": tf.name, "mode": tf.mode}) is None:
-        return None
-    if expression(tf, path) is not None or expression(tf, "dynamic") is not None:
-        return True  # a dynamic block may generate the attribute
-    return False
+    """Whether ``path`` is written in configuration (None: cannot tell); see TfProject.declares."""
+    return tf.project.declares(tf, path) if tf.project is not None else None
 
 
 def _blocks(tf: TfResource, path: str) -> tuple[list[tuple[TfResource, str]] | Unknown, str]:

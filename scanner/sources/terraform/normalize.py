@@ -63,6 +63,8 @@ def normalize(project: TfProject) -> list[Resource]:
             r.set("tags", tags)
         if mapper is not None:
             mapper(tf, r)
+        if isinstance(tf.values, Unknown):
+            r.opaque = f"nothing about this resource is known yet: {tf.values.reason}"
         out.append(r)
     return out
 

@@ -61,6 +61,9 @@ def load_plan(path: str, doc: Any | None = None) -> "PlanProject":
     for key, typ in (("planned_values", dict), ("resource_changes", list), ("configuration", dict)):
         if key in doc and doc[key] is not None and not isinstance(doc[key], typ):
             raise InputError(f"malformed plan: '{key}' must be a {typ.__name__}", path, f"$.{key}")
+    if doc.get("errored") is True:
+        raise InputError("the plan errored (`terraform plan` did not finish): its planned values are partial; "
+                         "fix the plan and scan it again", path, "$.errored")
     return PlanProject(doc, path)
 
 
@@ -77,6 +80,19 @@ class PlanProject(TfProject):
         self._changes = changes
         root = (doc.get("planned_values") or {}).get("root_module") or {}
         self._walk(root, "", "$.planned_values.root_module")
+        self.notes: list[tuple[str, str]] = []   # (coverage kind, message) for the run
+        if doc.get("complete") is False:
+            self.notes.append(("plan-incomplete", "the plan is incomplete (complete = false): Terraform deferred "
+                                                  "some changes to a later plan; deferred resources are unknown"))
+        for i, d in enumerate(doc.get("deferred_changes") or []):
+            rc = (d or {}).get("resource_change") or {}
+            if "address" in rc and "type" in rc:
+                # Nothing about a deferred resource is known yet: every value is unknown.
+                why = f"deferred by Terraform ({d.get('reason', 'reason not given')})"
+                self._add(rc, rc.get("module_address", ""), {}, ("deferred",))
+                self.resources[-1].values = Unknown(why)
+                self.notes.append(("deferred-change", f"{rc['address']}: {why}"))
+                changes.setdefault(rc["address"], rc)
         seen = {r.address for r in self.resources}
         # Resources only in resource_changes (deletes, or plans without planned_values).
         for addr, rc in changes.items():
@@ -160,6 +176,16 @@ class PlanProject(TfProject):
             if cur is None:
                 return None
         return cur
+
+    def declares(self, res: TfResource, path: str) -> bool | None:
+        if isinstance(res.values, Unknown):
+            return None   # a deferred resource: nothing about it is known, defaults included
+        if self._config_resource(res.module, {"type": res.type, "name": res.name, "mode": res.mode}) is None:
+            return None
+        top = path.split(".")[0]
+        if self.expression(res, top) is not None or self.expression(res, "dynamic") is not None:
+            return True  # a dynamic block may generate the attribute
+        return False
 
     def refs(self, res: TfResource, path: str) -> list[str] | None:
         # Memoized: mappers that join split resources ask the same question once per candidate

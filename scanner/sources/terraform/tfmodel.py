@@ -112,3 +112,11 @@ class TfProject:
     def config_blocks(self, res: TfResource, path: str) -> list["TfResource"] | None:
         """Nested blocks as written in configuration, for when planned values are unknown."""
         return None
+
+    def declares(self, res: TfResource, path: str) -> bool | None:
+        """Whether configuration writes this top-level attribute or block (None: cannot tell).
+
+        A plan shows an Optional+Computed attribute that configuration leaves out as
+        "known after apply": left out, it takes the provider's or the cloud's default.
+        """
+        return None
