@@ -279,10 +279,25 @@ def _tier_rule(r, ctx, egress_check: bool = False):
 _GROUP_FIELDS = ("ingress", "egress")
 
 
+def _validate_sources(params: dict, all_params: dict) -> str | None:
+    """A profile's `from` entries must name the internet or a known tier (a typo would allow nothing)."""
+    tiers = {str(t).lower() for t in all_params.get("NET-04", {}).get("tiers", TIERS)} | {str(params["tier"]).lower()}
+    for i, entry in enumerate(params.get("allowed_ingress") or []):
+        for src in entry.get("from") or []:
+            if str(src).lower() != "internet" and str(src).lower() not in tiers:
+                return (f"allowed_ingress[{i}].from: {src!r} is neither 'internet' nor a tier "
+                        f"({', '.join(sorted(tiers))}; NET-04's tiers list them)")
+        for port in entry.get("ports") or []:
+            if not 0 <= int(port) <= 65535:
+                return f"allowed_ingress[{i}].ports: {port} is not a port number"
+    return None
+
+
 @control("NET-01", title="Web-tier security groups admit only HTTPS and HTTP",
          family="NET", severity="high", soc2=SOC2, kinds=("security_group",), fields=_GROUP_FIELDS,
          params={"tier_tag": "Tier", "tier": "web",
                  "allowed_ingress": [{"ports": [443, 80], "protocol": "tcp", "from": ["internet"]}]},
+         validate=_validate_sources,
          requirement="Web tier: ingress only 443 and 80 (from the internet or narrower); nothing else reachable.")
 def net_01(r, ctx):
     return _tier_rule(r, ctx)
@@ -293,6 +308,7 @@ def net_01(r, ctx):
          params={"tier_tag": "Tier", "tier": "app",
                  "allowed_ingress": [{"ports": [8080], "protocol": "tcp", "from": ["web"]},
                                      {"ports": [9090], "protocol": "tcp", "from": ["monitoring"]}]},
+         validate=_validate_sources,
          requirement="App tier: ingress only 8080 from the web tier and 9090 from the monitoring tier; "
                      "no ingress from the internet.")
 def net_02(r, ctx):
@@ -304,6 +320,7 @@ def net_02(r, ctx):
          params={"tier_tag": "Tier", "tier": "db",
                  "allowed_ingress": [{"ports": [5432], "protocol": "tcp", "from": ["app"]}],
                  "egress_to_internet": False},
+         validate=_validate_sources,
          requirement="DB tier: ingress only 5432 from the app tier; no egress to the internet.")
 def net_03(r, ctx):
     return _tier_rule(r, ctx, egress_check=True)

@@ -40,6 +40,7 @@ class Control:
     params: dict[str, Any]
     requirement: str
     func: Callable[[Resource, "Context"], Verdict]
+    validate: Callable[[dict, dict], str | None] | None = None   # cross-parameter checks of a profile
 
     def applies(self, r: Resource) -> bool:
         if self.kinds and r.kind not in self.kinds:
@@ -52,14 +53,15 @@ REGISTRY: dict[str, Control] = {}
 
 def control(id: str, *, title: str, family: str, severity: str, soc2: list[str],
             kinds: tuple[str, ...] | list[str] = (), fields: tuple[str, ...] | list[str] = (),
-            params: dict[str, Any] | None = None, requirement: str = ""):
+            params: dict[str, Any] | None = None, requirement: str = "",
+            validate: Callable[[dict, dict], str | None] | None = None):
     """Register a rule function as the check of control ``id``."""
 
     def deco(func):
         if id in REGISTRY:
             raise RuntimeError(f"control {id} declared twice")
         REGISTRY[id] = Control(id, title, family, severity, list(soc2), tuple(kinds), tuple(fields),
-                               dict(params or {}), requirement or title, func)
+                               dict(params or {}), requirement or title, func, validate)
         return func
 
     return deco

@@ -70,10 +70,22 @@ def _plan_source_dir(path: str) -> str | None:
 
 def audit(args) -> dict:
     profile, waivers = prepare(args)
+    needs = {"aws": ("boto3", "aws"), "azure": ("azure.identity", "azure")}[args.cloud]
+    if not _importable(needs[0]):
+        raise ScanError(f"live {args.cloud.upper() if args.cloud == 'aws' else 'Azure'} audits need {needs[0]}, "
+                        f"which is not installed: pip install 'specguard[{needs[1]}]'")
     run = Run(command=f"audit {args.cloud}")
     mod = importlib.import_module(f"scanner.sources.{args.cloud}.audit")
     resources = mod.collect(args, run)
     return finish_run([resources], profile, run, waivers)
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:   # the parent package (azure) is missing
+        return False
 
 
 def finish_run(groups: list[list[Resource]], profile: Profile, run: Run, waivers: list[Waiver],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +77,7 @@ def load_profile(path: str | None) -> Profile:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
         raise InputError(f"cannot read profile: {e.__class__.__name__}", path)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else None
@@ -129,34 +130,106 @@ def load_profile(path: str | None) -> Profile:
                 known = ", ".join(sorted(cs.params)) or "none"
                 raise InputError(f"unknown parameter {pk!r} of {cid} (known: {known})", path, f"{where}.params.{pk}")
             cs.params[pk] = _coerce(pv, cs.params[pk], path, f"{where}.params.{pk}")
+    for cid, cs in prof.controls.items():
+        check = cs.control.validate
+        problem = check(cs.params, {c: x.params for c, x in prof.controls.items()}) if check else None
+        if problem:
+            raise InputError(problem, path, f"controls.{cid}.params")
     return prof
 
 
+VERSION_RE = re.compile(r"^1\.[0-3]$")
+TYPE_NAMES = {bool: "true or false", int: "a number", float: "a number", str: "a string",
+              list: "a list", dict: "a mapping"}
+
+
 def _coerce(value: Any, default: Any, path: str, where: str) -> Any:
-    """A parameter keeps the type of its default (an int stays an int...)."""
+    """Check a parameter against the shape of its default, all the way down.
+
+    A parameter keeps the type of its default; a list of mappings accepts only the keys the
+    default's entries use (a typo such as `port:` for `ports:` would otherwise silently
+    change a check); version strings must be 1.0-1.3; counts and days cannot be negative;
+    a table keyed by resource type accepts only types specguard knows.
+    """
+    name = where.rsplit(".", 1)[-1]
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise InputError(f"expected true or false, got {value!r}", path, where)
         return value
-    if isinstance(default, (int, float)) and not isinstance(default, bool):
+    if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(f"expected a number, got {value!r}", path, where)
+        floor = 1 if name.endswith(("_instances", "_count")) else 0
+        if value < floor:
+            raise InputError(f"must be at least {floor}, got {value!r}", path, where)
         return value
     if isinstance(default, str):
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise InputError(f"expected a string, got {value!r}", path, where)
-        return str(value)
+        value = str(value)
+        if VERSION_RE.match(default) and not VERSION_RE.match(value):
+            raise InputError(f"expected a TLS version 1.0, 1.1, 1.2 or 1.3, got {value!r}", path, where)
+        return value
     if isinstance(default, list):
         if not isinstance(value, list):
             raise InputError(f"expected a list, got {value!r}", path, where)
-        return value
+        if not default:
+            return value
+        if all(isinstance(d, dict) for d in default):
+            return [_entry(v, default, path, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [_coerce(v, default[0], path, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(default, dict):
         if not isinstance(value, dict):
             raise InputError(f"expected a mapping, got {value!r}", path, where)
         merged = dict(default)
-        merged.update(value)
+        typed = default and all(_looks_like_type(k) for k in default)
+        for k, v in value.items():
+            if typed and not _known_type(k):
+                raise InputError(f"unknown resource type {k!r}", path, f"{where}.{k}")
+            sample = default.get(k, next(iter(default.values()), None)) if default else None
+            merged[k] = _coerce(v, sample, path, f"{where}.{k}") if sample is not None else v
         return merged
     return value
+
+
+def _entry(value: Any, defaults: list[dict], path: str, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise InputError(f"expected a mapping, got {value!r}", path, where)
+    allowed: dict[str, Any] = {}
+    for d in defaults:
+        for k, v in d.items():
+            allowed.setdefault(k, v)
+    required = set.intersection(*(set(d) for d in defaults))
+    for k in value:
+        if k not in allowed:
+            raise InputError(f"unknown key {k!r} (expected {', '.join(sorted(allowed))})", path, f"{where}.{k}")
+    missing = sorted(required - set(value))
+    if missing:
+        raise InputError(f"missing {', '.join(missing)}", path, where)
+    return {k: _coerce(v, allowed[k], path, f"{where}.{k}") for k, v in value.items()}
+
+
+def _looks_like_type(key: str) -> bool:
+    return isinstance(key, str) and key.startswith(("aws_", "azurerm_"))
+
+
+def _known_type(key: str) -> bool:
+    from .sources.terraform.normalize import MAPPERS, _load_mappers
+    _load_mappers()
+    return key in MAPPERS
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML lets the last win)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for k, _v in node.value:
+            key = self.construct_object(k, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} appears twice", k.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 def _stem(path: str) -> str:

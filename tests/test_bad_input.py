@@ -181,3 +181,25 @@ def test_outputs_follow_symlinks_keep_modes_and_write_devices(tmp_path, run_cli)
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "new.html").stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("params,needles", [
+    ("NET-01:\n    params:\n      allowed_ingress: [{port: [443], protocol: tcp, from: [internet]}]", ["allowed_ingress[0].port", "unknown key"]),
+    ("NET-02:\n    params:\n      allowed_ingress: [{ports: [8080], protocol: tcp, from: [wbe]}]", ["wbe", "tier"]),
+    ("NET-01:\n    params:\n      allowed_ingress: [{ports: \"443\", protocol: tcp, from: [internet]}]", ["ports", "list"]),
+    ("NET-01:\n    params:\n      allowed_ingress: [{ports: [443], protocol: tcp, from: internet}]", ["from", "list"]),
+    ("NET-01:\n    params:\n      allowed_ingress: [443, 80]", ["allowed_ingress[0]", "mapping"]),
+    ("TLS-02:\n    params:\n      platform_ceilings: {aws_cloudfront_distributon: '1.3'}", ["aws_cloudfront_distributon", "unknown resource type"]),
+    ("TLS-02:\n    params:\n      platform_ceilings: {aws_cloudfront_distribution: banana}", ["banana", "TLS version"]),
+    ("TLS-01:\n    params:\n      min_version: TLSv1.2", ["min_version", "TLS version"]),
+    ("BAK-01:\n    params:\n      min_retention_days: -1", ["min_retention_days", "at least 0"]),
+    ("HA-01:\n    params:\n      min_cluster_instances: 0", ["min_cluster_instances", "at least 1"]),
+    ("TAG-01:\n    params:\n      required_tags: [Environment, 5, null]", ["required_tags[2]", "string"]),
+    ("ENC-01: {severity: low}\n  ENC-01: {severity: high}", ["appears twice"]),
+])
+def test_profile_parameter_shapes(tmp_path, run_cli, params, needles):
+    prof = tmp_path / "profile.yaml"
+    prof.write_text("controls:\n  " + params + "\n")
+    out = tmp_path / "out.json"
+    r = run_cli("scan", _good_plan(tmp_path), "--profile", prof, "--format", "json", "-o", out)
+    _check(r, out, "profile.yaml", *needles)
