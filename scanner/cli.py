@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--source-dir", metavar="DIR", help=".tf sources of a scanned plan (file and line on findings)")
     s.add_argument("--var-file", action="append", default=[], metavar="FILE", help=".tf scans: a tfvars file")
     s.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help=".tf scans: a variable")
+    s.add_argument("--no-source-waivers", action="store_true",
+                   help="ignore `# specguard:waive` comments in .tf files (only --waivers counts)")
     s.add_argument("--checkov-results", metavar="FILE", help="Checkov -o json output to include as supplementary checks")
     s.add_argument("--checkov-mapping", metavar="FILE", help="YAML: Checkov check id -> SOC 2 criteria")
     _common(s)
@@ -179,9 +181,10 @@ def cmd_controls(args) -> int:
                                         indent=2) + "\n"))
         elif o["format"] == "table":
             lines = [f"profile {prof.name} ({prof.sha256[:12]})"]
+            width = max(len(", ".join(r["soc2"])) for r in rows)
             for r in rows:
                 flag = "" if r["enabled"] else "  (disabled)"
-                lines.append(f"{r['id']:<7} {r['severity']:<11} {','.join(r['soc2']):<14} {r['title']}{flag}")
+                lines.append(f"{r['id']:<7} {r['severity']:<11} {', '.join(r['soc2']):<{width}}  {r['title']}{flag}")
             texts.append((o, "\n".join(lines) + "\n"))
         else:
             raise InputError(f"controls can be listed as table or json, not {o['format']!r}")

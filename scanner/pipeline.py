@@ -34,7 +34,7 @@ def scan_paths(args) -> dict:
             project = hcl.load_dir(path, var_files=args.var_file,
                                    variables=args.var, run=run)
             run.sources.append({"kind": "terraform-source", "path": path, "sha256": hcl.tree_sha256(project)})
-            waivers.extend(getattr(project, "waivers", []))
+            _source_waivers(args, run, waivers, project)
         else:
             if path.endswith(".tf"):
                 raise InputError("a .tf file: scan its directory instead", path)
@@ -43,7 +43,7 @@ def scan_paths(args) -> dict:
             if src_dir:
                 hcl = importlib.import_module("scanner.sources.terraform.hcl")
                 hcl.locate(project, src_dir, run=run)
-                waivers.extend(getattr(project, "waivers", []))
+                _source_waivers(args, run, waivers, project)
             run.sources.append({"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)})
             for kind, message in getattr(project, "notes", []):
                 run.add_coverage(kind, message, source=path)
@@ -56,6 +56,16 @@ def scan_paths(args) -> dict:
         ck = importlib.import_module("scanner.checkov_import")
         extra["supplementary"] = ck.load(args.checkov_results, getattr(args, "checkov_mapping", None), run)
     return finish_run(groups, profile, run, waivers, extra)
+
+
+def _source_waivers(args, run: Run, waivers: list[Waiver], project) -> None:
+    found = getattr(project, "waivers", [])
+    if getattr(args, "no_source_waivers", False):
+        if found:
+            run.add_coverage("source-waivers-ignored", f"{len(found)} `# specguard:waive` comment(s) ignored "
+                                                       "(--no-source-waivers)")
+        return
+    waivers.extend(found)
 
 
 def _plan_source_dir(path: str) -> str | None:
@@ -130,4 +140,11 @@ def load_results(path: str) -> dict:
     except jsonschema.ValidationError as e:
         where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
         raise InputError(f"results do not match the schema: {e.message}", path, where)
+    counts = {k: 0 for k in ("pass", "fail", "unknown", "waived")}
+    for f in doc["findings"]:
+        counts[f["status"]] += 1
+    if any(doc["summary"].get(k) != v for k, v in counts.items()):
+        # A report must not state counts its own findings contradict (an edited or damaged file).
+        raise InputError(f"the summary {dict((k, doc['summary'].get(k)) for k in counts)} does not match the "
+                         f"findings {counts}: the results were altered", path, "$.summary")
     return doc

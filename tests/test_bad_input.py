@@ -203,3 +203,22 @@ def test_profile_parameter_shapes(tmp_path, run_cli, params, needles):
     out = tmp_path / "out.json"
     r = run_cli("scan", _good_plan(tmp_path), "--profile", prof, "--format", "json", "-o", out)
     _check(r, out, "profile.yaml", *needles)
+
+
+def test_report_refuses_results_whose_summary_contradicts_findings(tmp_path, run_cli):
+    res = tmp_path / "r.json"
+    run_cli("scan", _good_plan(tmp_path), "--format", "json", "-o", res)
+    doc = json.loads(res.read_text())
+    assert doc["summary"]["fail"] > 0
+    doc["summary"]["fail"] = 0
+    res.write_text(json.dumps(doc))
+    out = tmp_path / "x.md"
+    r = run_cli("report", res, "--format", "markdown", "-o", out)
+    _check(r, out, "r.json:$.summary", "altered")
+
+
+def test_resources_not_a_list(tmp_path, run_cli):
+    p = tmp_path / "plan.json"
+    p.write_text(json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": "oops"}}}))
+    r, out = _scan(run_cli, tmp_path, p)
+    _check(r, out, "$.planned_values.root_module.resources", "not a list")

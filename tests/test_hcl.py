@@ -482,3 +482,17 @@ def test_bench_tree_has_the_promised_size_and_scans_cleanly(tmp_path):
     assert len(p.resources) == 500
     v = verdicts(p)
     assert "unknown" not in set(v.values()) and "fail" in set(v.values()) and "pass" in set(v.values())
+
+
+def test_source_waivers_can_be_switched_off(tmp_path, run_cli):
+    import json as _json
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_kms_key" "k" {\n'
+        '  # specguard:waive ENC-05 until=2999-01-01 reason="rotation handled by an external HSM process"\n'
+        '  enable_key_rotation = false\n'
+        '}\n')
+    on = _json.loads(run_cli("scan", tmp_path, "--format", "json").stdout)
+    off = _json.loads(run_cli("scan", tmp_path, "--format", "json", "--no-source-waivers").stdout)
+    status = lambda d: next(f["status"] for f in d["findings"] if f["control_id"] == "ENC-05")
+    assert status(on) == "waived" and status(off) == "fail"
+    assert any(c["kind"] == "source-waivers-ignored" for c in off["coverage"])

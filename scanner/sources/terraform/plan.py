@@ -106,6 +106,11 @@ class PlanProject(TfProject):
     def _walk(self, mod: dict, mod_addr: str, jpath: str) -> None:
         if not isinstance(mod, dict):
             raise InputError("malformed plan: module is not an object", self.source_path, jpath)
+        if not isinstance(mod.get("resources") or [], list):
+            raise InputError("malformed plan: 'resources' is not a list", self.source_path, f"{jpath}.resources")
+        if not isinstance(mod.get("child_modules") or [], list):
+            raise InputError("malformed plan: 'child_modules' is not a list", self.source_path,
+                             f"{jpath}.child_modules")
         for i, r in enumerate(mod.get("resources") or []):
             if not isinstance(r, dict) or "address" not in r or "type" not in r:
                 raise InputError("malformed plan: resource without address/type", self.source_path,
