@@ -1,0 +1,150 @@
+"""Benchmark of `specguard audit aws`: one account, 3 regions, 1,000 resources per region, 50 ms per request.
+
+moto's server (one process per region) runs behind the test proxy (tests/aws_support.py) that adds
+the latency and counts every request; the audit runs as the real command in its own process,
+reaching the proxy through AWS_ENDPOINT_URL.  Resources are loaded straight into moto (no
+latency).  The mix per region follows the platform's proportions of collected types:
+
+    250 security groups, 250 EBS volumes, 100 RDS instances, 100 secrets, 50 EFS file systems,
+    100 SQS queues, 50 SNS topics, 50 DynamoDB tables, 25 KMS keys, 25 Kinesis streams
+
+Run:  python3 bench/bench_aws.py [--concurrency 16] [--delay 0.05] [--per-region 1000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from aws_support import CLEAR, FaultProxy, MotoServer, aws_env, client  # noqa: E402
+
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+MIX = {"sg": 250, "volume": 250, "rds": 100, "secret": 100, "efs": 50, "sqs": 100, "sns": 50,
+       "dynamodb": 50, "kms": 25, "kinesis": 25}
+# operations made once per region and service (listings), as opposed to once per resource
+LISTINGS = {"DescribeRegions", "GetCallerIdentity", "DescribeSecurityGroups", "DescribeVolumes", "DescribeDBInstances",
+            "DescribeDBClusters", "DescribeDBParameterGroups", "DescribeDBClusterParameterGroups",
+            "DescribeDBParameters", "DescribeDBClusterParameters", "ListKeys", "DescribeLoadBalancers",
+            "GetDomainNames", "GetDomainNamesV2", "DescribeFileSystems", "ListTables", "DescribeReplicationGroups",
+            "ListStreams", "ListQueues", "ListTopics", "ListSecrets", "ListBackupPlans", "ListBuckets",
+            "ListDistributions"}
+
+
+def load(endpoint: str, region: str, scale: float) -> int:
+    n = {k: max(1, round(v * scale)) for k, v in MIX.items()}
+    c = lambda svc: client(endpoint, svc, region)  # noqa: E731
+    tags = [{"Key": "Environment", "Value": "prod"}, {"Key": "Project", "Value": "bench"}]
+    ec2, rds, sm, efs, sqs, sns, ddb, kms, kin = (c(s) for s in ("ec2", "rds", "secretsmanager", "efs", "sqs", "sns",
+                                                              "dynamodb", "kms", "kinesis"))
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    jobs: list = []
+    groups: list[int] = []   # where each kind's jobs start
+    groups.append(len(jobs))
+    jobs += [lambda i=i: ec2.create_security_group(GroupName=f"g{i}", Description="b", VpcId=vpc, TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": tags + [{"Key": "Tier", "Value": "app"}]}]) for i in range(n["sg"])]
+    groups.append(len(jobs))
+    jobs += [lambda: ec2.create_volume(AvailabilityZone=f"{region}a", Size=1, Encrypted=True, TagSpecifications=[
+        {"ResourceType": "volume", "Tags": tags}]) for _ in range(n["volume"])]
+    groups.append(len(jobs))
+    jobs += [lambda i=i: rds.create_db_instance(DBInstanceIdentifier=f"db{i}", Engine="postgres", AllocatedStorage=20,
+                                                DBInstanceClass="db.t3.micro", MasterUsername="u",
+                                                MasterUserPassword="password-123", Tags=tags) for i in range(n["rds"])]
+    groups.append(len(jobs))
+    jobs += [lambda i=i: sm.create_secret(Name=f"s{i}", SecretString="x", Tags=tags) for i in range(n["secret"])]
+    groups.append(len(jobs))
+    jobs += [lambda i=i: efs.create_file_system(CreationToken=f"fs{i}", Encrypted=True, Tags=tags) for i in range(n["efs"])]
+    groups.append(len(jobs))
+    jobs += [lambda i=i: sqs.create_queue(QueueName=f"q{i}", tags={"Environment": "prod"}) for i in range(n["sqs"])]
+    groups.append(len(jobs))
+    jobs += [lambda i=i: sns.create_topic(Name=f"t{i}", Tags=tags) for i in range(n["sns"])]
+    groups.append(len(jobs))
+    jobs += [lambda i=i: ddb.create_table(TableName=f"tb{i}", BillingMode="PAY_PER_REQUEST", Tags=tags,
+                                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+             for i in range(n["dynamodb"])]
+    groups.append(len(jobs))
+    jobs += [lambda: kms.create_key(Tags=[{"TagKey": "Environment", "TagValue": "prod"}]) for _ in range(n["kms"])]
+    groups.append(len(jobs))
+    jobs += [lambda i=i: kin.create_stream(StreamName=f"k{i}", ShardCount=1) for i in range(n["kinesis"])]
+    # moto sets a service up on its first request, and EC2's security groups and volumes are not
+    # safe to create concurrently: those, and one of each other kind, go first and one at a time
+    serial = set(range(groups[2])) | set(groups)
+    for i in sorted(serial):
+        jobs[i]()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda f: f(), [j for i, j in enumerate(jobs) if i not in serial]))
+    return sum(n.values())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--delay", type=float, default=0.05)
+    ap.add_argument("--per-region", type=int, default=1000)
+    opts = ap.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # one moto process per region (moto serves one request at a time per process, ~4 ms each; one
+    # process for 1,800 calls would measure moto, not the audit); global calls go to the first
+    servers = {r: MotoServer(process=True) for r in REGIONS}
+    proxy = FaultProxy(servers[REGIONS[0]].url, delay=opts.delay, by_region={r: s.url for r, s in servers.items()})
+    try:
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(len(REGIONS)) as pool:
+            resources = sum(pool.map(lambda r: load(servers[r].url, r, opts.per_region / 1000), REGIONS))
+        print(f"loaded {resources} resources in {time.monotonic() - t0:.1f}s "
+              f"({len(REGIONS)} regions, {opts.per_region} per region)")
+        env = {k: v for k, v in os.environ.items() if k not in CLEAR}
+        env.update(aws_env(proxy.url))
+        with tempfile.TemporaryDirectory() as tmp:
+            out = pathlib.Path(tmp) / "results.json"
+            proxy.seen.clear()
+            ru_self, ru_kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.monotonic()
+            r = subprocess.run([sys.executable, "-m", "scanner", "audit", "aws", "--regions", ",".join(REGIONS),
+                                "--concurrency", str(opts.concurrency), "--format", "json", "-o", str(out),
+                                "--quiet"], env=env, capture_output=True, text=True)
+            wall = time.monotonic() - t0
+            ru_self2, ru_kids2 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_audit = (ru_kids2.ru_utime + ru_kids2.ru_stime) - (ru_kids.ru_utime + ru_kids.ru_stime)
+            cpu_server = (ru_self2.ru_utime + ru_self2.ru_stime) - (ru_self.ru_utime + ru_self.ru_stime)
+            if r.returncode not in (0, 1):
+                print(r.stderr)
+                return 2
+            doc = json.loads(out.read_text())
+        calls = proxy.total
+        by_op = Counter()
+        for (service, op, region), n in proxy.seen.items():
+            by_op[op] += n
+        listing = sum(n for op, n in by_op.items() if op in LISTINGS)
+        bound = calls * opts.delay / opts.concurrency
+        print(f"audit wall time        {wall:.2f}s (process start and report included)")
+        print(f"API calls (HTTP)       {calls}  = {listing} listing calls + {calls - listing} per-resource calls")
+        print(f"calls per resource     {calls / resources:.3f}  (per-resource calls only: "
+              f"{(calls - listing) / resources:.3f})")
+        print(f"bound                  calls x {opts.delay * 1000:.0f} ms / concurrency {opts.concurrency} "
+              f"= {bound:.2f}s; wall / bound = {wall / bound:.2f} (required <= 3)")
+        print(f"CPU seconds            audit process {cpu_audit:.1f}, moto + proxy {cpu_server:.1f} "
+              f"({os.cpu_count()} CPUs)")
+        print(f"findings               {len(doc['findings'])}, coverage entries {len(doc['coverage'])}")
+        print("calls by operation     " + ", ".join(f"{op} {n}" for op, n in by_op.most_common()))
+        return 0
+    finally:
+        proxy.stop()
+        for s in servers.values():
+            s.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

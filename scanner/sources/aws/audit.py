@@ -1,0 +1,254 @@
+"""``specguard audit aws``: every collector over every account and region, concurrently.
+
+Work is split into units (account x region x service; S3 and CloudFront once
+per account).  Units run on one thread pool, the per-resource calls they fan
+out on another, and a semaphore in ``guard.Calls`` keeps at most
+``--concurrency`` API calls in flight.  A call that fails for good becomes
+Unknown fields or a placeholder resource (see ``scope.py``) plus one coverage
+entry; the audit always finishes.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Callable
+
+from ...errors import InputError, ScanError
+from ...model import Resource
+from ...results import Run
+from . import accounts as acc
+from . import collect_backup, collect_msg, collect_net, collect_rds, collect_store
+from .guard import Calls, Failure
+from .scope import KeyManagers, Scope
+
+# (unit name, collector) -- run once per account and region
+REGIONAL: list[tuple[str, Callable[[Scope], list[Resource]]]] = [
+    ("ec2 security groups", collect_net.security_groups),
+    ("ec2 volumes", collect_store.volumes),
+    ("rds", collect_rds.collect),
+    ("kms", collect_msg.keys),
+    ("elbv2", collect_net.load_balancers),
+    ("apigateway", collect_net.domain_names),
+    ("efs", collect_store.file_systems),
+    ("dynamodb", collect_store.tables),
+    ("elasticache", collect_store.caches),
+    ("kinesis", collect_msg.streams),
+    ("sqs", collect_msg.queues),
+    ("sns", collect_msg.topics),
+    ("secretsmanager", collect_msg.secrets),
+    ("backup", collect_backup.plans),
+]
+# read once per account, not once per region
+GLOBAL: list[tuple[str, Callable[[Scope, set], list[Resource]]]] = [
+    ("s3", collect_store.buckets),
+    ("cloudfront", lambda scope, regions: collect_net.distributions(scope)),
+]
+
+
+class DeadScope(Scope):
+    """A scope every call of which has already failed (an account that could not be entered, a crashed
+    collector): running the collectors on it yields their placeholders, so the scope reads as unknown."""
+
+    def __init__(self, base: Scope, failure: Failure):
+        super().__init__(base.calls, None, base.account, base.region, base.partition, base.keys, None,
+                         base.home_region)
+        self.failure = failure
+
+    def at(self, region):
+        return DeadScope(Scope(self.calls, None, self.account, region, self.partition, self.keys, None,
+                               self.home_region), self.failure)
+
+    def call(self, service, op, expect=(), **params):
+        return self.failure
+
+    def pages(self, service, op, key, **params):
+        return [], self.failure
+
+
+def collect(args, run: Run) -> list[Resource]:
+    regions_opt = acc.check_regions(acc.parse_list(getattr(args, "regions", None)))
+    only = acc.check_accounts(acc.parse_list(getattr(args, "accounts", None)), "--accounts")
+    skip = acc.check_accounts(acc.parse_list(getattr(args, "exclude_accounts", None)), "--exclude-accounts")
+    if (only or skip) and not getattr(args, "org_role", None):
+        raise InputError("--accounts / --exclude-accounts choose accounts of an organization: give --org-role too")
+    if getattr(args, "external_id", None) and not (args.role_arn or args.org_role):
+        raise InputError("--external-id goes with --role-arn or --org-role")
+    calls = Calls(concurrency=args.concurrency, max_attempts=args.max_attempts, connect_timeout=args.timeout,
+                  read_timeout=args.timeout)
+    session = acc.base_session(getattr(args, "aws_profile", None))
+    home = acc.home_region(session)
+    ident = acc.caller(calls, session, home)
+    partition = ident["Arn"].split(":")[1]
+    current = ident["Account"]
+    if args.role_arn:
+        assumed = acc.assume(calls, session, home, args.role_arn, args.external_id, current)
+        if isinstance(assumed, Failure):
+            raise ScanError(f"could not assume {args.role_arn}: {assumed.error}")
+        session = assumed
+        current = acc.caller(calls, session, home)["Account"]
+
+    accounts = _accounts(args, calls, session, home, partition, current, only, skip)
+    for a in accounts:
+        if a.session is not None and not regions_opt:
+            got = acc.enabled_regions(calls, a.session, home, a.id, partition)
+            if isinstance(got, Failure):
+                a.regions = [home]   # the account's regions are not known: audit the home region at least
+                run.add_coverage("regions-unknown", f"{got.message}; only {home} was audited",
+                                 account=a.id, region=home, operation=got.api, error=got.error)
+            else:
+                a.regions = got
+        else:
+            a.regions = list(regions_opt) or ["*"]
+
+    resources = _run_units(args, calls, accounts, partition, home)
+    _record(run, calls, accounts)
+    run.aws_calls = calls   # operations made and HTTP attempts, for tests and the benchmark
+    return resources
+
+
+def _accounts(args, calls, session, home, partition, current, only, skip) -> list[acc.Account]:
+    if not args.org_role:
+        return [acc.Account(current, session)]
+    listed = acc.org_accounts(calls, session, home, current)
+    out = []
+    for item in listed:
+        aid = item["Id"]
+        if item.get("Status", "ACTIVE") != "ACTIVE" or (only and aid not in only) or aid in skip:
+            continue
+        if aid == current:
+            out.append(acc.Account(aid, session, name=item.get("Name", "")))
+            continue
+        role = f"arn:{partition}:iam::{aid}:role/{args.org_role}"
+        s = acc.assume(calls, session, home, role, args.external_id, aid)
+        if isinstance(s, Failure):
+            out.append(acc.Account(aid, None, s, name=item.get("Name", "")))
+        else:
+            out.append(acc.Account(aid, s, name=item.get("Name", "")))
+    missing = [a for a in only if a not in {x["Id"] for x in listed}]
+    if missing:
+        raise InputError(f"--accounts: {', '.join(missing)} not in the organization")
+    return out
+
+
+def _run_units(args, calls: Calls, accounts: list[acc.Account], partition: str, home: str) -> list[Resource]:
+    fanout = ThreadPoolExecutor(max_workers=calls.concurrency, thread_name_prefix="specguard-aws-call")
+    units = []   # (account, region label, name, thunk)
+    for a in accounts:
+        keys = KeyManagers()
+        base = Scope(calls, a.session, a.id, "global", partition, keys, fanout, home)
+        regions = set(a.regions)
+        for name, fn in GLOBAL:
+            units.append((a, "global", name, _unit(base, a, lambda s, fn=fn, regions=regions: fn(s, regions))))
+        for region in a.regions:
+            for name, fn in REGIONAL:
+                units.append((a, region, name, _unit(base.at(region), a, fn)))
+    progress = _Progress(args, accounts, units)
+    out: list[Resource] = []
+    try:
+        with ThreadPoolExecutor(max_workers=calls.concurrency, thread_name_prefix="specguard-aws-unit") as pool:
+            futures = {pool.submit(thunk): (a, region, name) for a, region, name, thunk in units}
+            for fut in as_completed(futures):
+                out += fut.result()
+                progress.done(*futures[fut])
+    finally:
+        progress.close()
+        fanout.shutdown(wait=True)
+    out.sort(key=lambda r: (r.context.get("account", ""), r.context.get("region", ""), r.type, r.address))
+    return out
+
+
+def _unit(scope: Scope, account: acc.Account, fn: Callable[[Scope], list[Resource]]):
+    def run() -> list[Resource]:
+        if account.failure is not None:
+            return fn(DeadScope(scope, account.failure))
+        try:
+            return fn(scope)
+        except Exception as e:  # a collector bug must not end the audit, nor pass anything
+            f = Failure(f"specguard:{getattr(fn, '__name__', 'collector')}", scope.region, scope.account,
+                        f"internal error {e.__class__.__name__}", str(e)[:200])
+            with scope.calls._lock:  # noqa: SLF001 - the failure log is the guard's
+                scope.calls.failures.append(f)
+            try:
+                return fn(DeadScope(scope, f))   # its placeholders: the scope reads as unknown
+            except Exception:
+                return []   # the coverage entry above still says what was not read
+
+    return run
+
+
+def _record(run: Run, calls: Calls, accounts: list[acc.Account]) -> None:
+    for a in accounts:
+        run.add_scope("accounts", a.id)
+        for r in a.regions:
+            if r != "*":
+                run.add_scope("regions", r)
+        src = {"kind": "aws", "path": f"account {a.id}", "account": a.id, "regions": list(a.regions)}
+        if a.failure is not None:
+            src["error"] = a.failure.message
+        run.sources.append(src)
+    for a in accounts:
+        if a.failure is not None:
+            run.add_coverage("account-unreachable", f"{a.failure.message}: nothing of account {a.id} could be read",
+                             account=a.id, operation=a.failure.api, error=a.failure.error)
+    # one entry per operation, scope and error; "calls" says how many calls (resources) it cost
+    counts = Counter((f.account, f.region, f.api, f.error) for f in calls.failures)
+    first = {}
+    for f in calls.failures:
+        first.setdefault((f.account, f.region, f.api, f.error), f)
+    for key in sorted(counts):
+        f = first[key]
+        if f.api == "sts:AssumeRole" and any(a.failure == f for a in accounts):
+            continue
+        service, _, op = f.api.partition(":")
+        run.add_coverage("api-error", f.message, service=service, operation=op, region=f.region,
+                         account=f.account, error=f.error, calls=counts[key])
+
+
+class _Progress:
+    """Accounts, regions and services done, for a person at a terminal (stderr), never otherwise."""
+
+    def __init__(self, args, accounts: list[acc.Account], units: list):
+        self.bar = None
+        if getattr(args, "quiet", False) or not sys.stderr.isatty() or not units:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        self.left: dict = {}
+        for a, region, _, _ in units:
+            self.left.setdefault(("account", a.id), 0)
+            self.left[("account", a.id)] += 1
+            if region != "global":
+                self.left.setdefault(("region", a.id, region), 0)
+                self.left[("region", a.id, region)] += 1
+        self.lock = threading.Lock()
+        self.bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), transient=True, console=_stderr_console())
+        self.t_acc = self.bar.add_task("accounts", total=len(accounts))
+        self.t_reg = self.bar.add_task("regions", total=sum(1 for k in self.left if k[0] == "region"))
+        self.t_svc = self.bar.add_task("services", total=len(units))
+        self.bar.start()
+
+    def done(self, account, region, name):
+        if self.bar is None:
+            return
+        with self.lock:
+            self.bar.advance(self.t_svc)
+            if region != "global":
+                k = ("region", account.id, region)
+                self.left[k] -= 1
+                if self.left[k] == 0:
+                    self.bar.advance(self.t_reg)
+            k = ("account", account.id)
+            self.left[k] -= 1
+            if self.left[k] == 0:
+                self.bar.advance(self.t_acc)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console():
+    from rich.console import Console
+    return Console(stderr=True)

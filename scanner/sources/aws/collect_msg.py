@@ -1,0 +1,154 @@
+"""Messaging, secrets and keys: Kinesis streams, SQS queues, SNS topics, Secrets Manager, KMS keys.
+
+KMS keys that AWS manages (aws/rds, aws/s3, ...) are not emitted as resources:
+AWS rotates them itself and they cannot be tagged; they still answer "who
+manages this key" for ENC-01/ENC-02.  Keys pending deletion are left out too.
+"""
+from __future__ import annotations
+
+from ...model import Resource
+from .guard import Failure
+from .ops import api_name
+from .scope import Scope, set_all, tag_dict, tags, unknown, val
+
+
+def streams(scope: Scope) -> list[Resource]:
+    names, fail = scope.pages("kinesis", "ListStreams", "StreamNames")
+
+    def one(name: str) -> Resource:
+        d = scope.call("kinesis", "DescribeStreamSummary", StreamName=name)
+        summary = {} if isinstance(d, Failure) else d["StreamDescriptionSummary"]
+        arn = summary.get("StreamARN") or scope.arn("kinesis", f"stream/{name}")
+        r = scope.resource("data_store", "aws_kinesis_stream", arn, name, (arn, name))
+        r.set("kms_encrypted", unknown(d, "EncryptionType") if isinstance(d, Failure) else
+              val(summary.get("EncryptionType") == "KMS", "EncryptionType", api_name("kinesis", "DescribeStreamSummary")))
+        r.set("tags", _kinesis_tags(scope, name))
+        return r
+
+    out = scope.each(one, names)
+    if fail:
+        out.append(scope.placeholder("data_store", "aws_kinesis_stream", "kinesis", "stream/*", fail,
+                                     "Kinesis streams"))
+    return out
+
+
+def _kinesis_tags(scope: Scope, name: str):
+    found: list[dict] = []
+    start = None
+    while True:
+        resp = scope.call("kinesis", "ListTagsForStream", StreamName=name,
+                          **({"ExclusiveStartTagKey": start} if start else {}))
+        if isinstance(resp, Failure):
+            return unknown(resp, "Tags")
+        page = resp.get("Tags") or []
+        found += page
+        if not resp.get("HasMoreTags") or not page:
+            return tags(found, "Tags", api_name("kinesis", "ListTagsForStream"))
+        start = page[-1]["Key"]
+
+
+def queues(scope: Scope) -> list[Resource]:
+    urls, fail = scope.pages("sqs", "ListQueues", "QueueUrls")
+    api = api_name("sqs", "GetQueueAttributes")
+
+    def one(url: str) -> Resource:
+        name = url.rstrip("/").rsplit("/", 1)[-1]
+        a = scope.call("sqs", "GetQueueAttributes", QueueUrl=url,
+                       AttributeNames=["QueueArn", "KmsMasterKeyId", "SqsManagedSseEnabled"])
+        attrs = {} if isinstance(a, Failure) else a.get("Attributes") or {}
+        arn = attrs.get("QueueArn") or scope.arn("sqs", name)
+        r = scope.resource("data_store", "aws_sqs_queue", arn, name, (arn, url, name))
+        if isinstance(a, Failure):
+            r.set("kms_encrypted", unknown(a, "KmsMasterKeyId"))
+        elif attrs.get("KmsMasterKeyId"):
+            r.set("kms_encrypted", val(True, "KmsMasterKeyId", api))
+        else:
+            r.set("kms_encrypted", val(str(attrs.get("SqsManagedSseEnabled", "false")).lower() == "true",
+                                       "SqsManagedSseEnabled", api))
+        t = scope.call("sqs", "ListQueueTags", QueueUrl=url)
+        r.set("tags", unknown(t, "Tags") if isinstance(t, Failure) else
+              val(dict(t.get("Tags") or {}), "Tags", api_name("sqs", "ListQueueTags")))
+        return r
+
+    out = scope.each(one, urls)
+    if fail:
+        out.append(scope.placeholder("data_store", "aws_sqs_queue", "sqs", "*", fail, "SQS queues"))
+    return out
+
+
+def topics(scope: Scope) -> list[Resource]:
+    items, fail = scope.pages("sns", "ListTopics", "Topics")
+
+    def one(t: dict) -> Resource:
+        arn = t["TopicArn"]
+        r = scope.resource("data_store", "aws_sns_topic", arn, arn.rsplit(":", 1)[-1], (arn,))
+        a = scope.call("sns", "GetTopicAttributes", TopicArn=arn)
+        r.set("kms_encrypted", unknown(a, "KmsMasterKeyId") if isinstance(a, Failure) else
+              val(bool((a.get("Attributes") or {}).get("KmsMasterKeyId")), "KmsMasterKeyId",
+                  api_name("sns", "GetTopicAttributes")))
+        tg = scope.call("sns", "ListTagsForResource", ResourceArn=arn)
+        r.set("tags", unknown(tg, "Tags") if isinstance(tg, Failure) else
+              tags(tg.get("Tags"), "Tags", api_name("sns", "ListTagsForResource")))
+        return r
+
+    out = scope.each(one, items)
+    if fail:
+        out.append(scope.placeholder("data_store", "aws_sns_topic", "sns", "*", fail, "SNS topics"))
+    return out
+
+
+def secrets(scope: Scope) -> list[Resource]:
+    api = api_name("secretsmanager", "ListSecrets")
+    items, fail = scope.pages("secretsmanager", "ListSecrets", "SecretList")
+    out = []
+    for s in items:
+        arn = s["ARN"]
+        r = scope.resource("data_store", "aws_secretsmanager_secret", arn, s.get("Name", arn), (arn, s.get("Name")))
+        # no KmsKeyId: the secret uses the default aws/secretsmanager key (ENC-04 asks for a chosen key)
+        r.set("kms_encrypted", val(bool(s.get("KmsKeyId")), "KmsKeyId", api))
+        r.set("tags", tags(s.get("Tags"), "Tags", api))
+        out.append(r)
+    if fail:
+        out.append(scope.placeholder("data_store", "aws_secretsmanager_secret", "secretsmanager", "secret:*",
+                                     fail, "Secrets Manager secrets"))
+    return out
+
+
+def keys(scope: Scope) -> list[Resource]:
+    items, fail = scope.pages("kms", "ListKeys", "Keys")
+    api = api_name("kms", "DescribeKey")
+
+    def one(k: dict) -> Resource | None:
+        arn = k.get("KeyArn") or scope.arn("kms", f"key/{k['KeyId']}")
+        meta = scope.keys.describe(scope, arn)
+        r = scope.resource("kms_key", "aws_kms_key", arn, k["KeyId"], (arn, k["KeyId"]))
+        if isinstance(meta, Failure):
+            set_all(r, meta, ("key_manager", "rotation_enabled", "tags"))
+            return r
+        state = str(meta.get("KeyState", ""))
+        if meta.get("KeyManager") == "AWS" or (state.startswith("Pending") and "Deletion" in state):
+            return None
+        if meta.get("Origin", "AWS_KMS") == "EXTERNAL":
+            # imported key material (Terraform's aws_kms_external_key): it cannot rotate; tags only
+            r = scope.resource("generic", "aws_kms_external_key", arn, k["KeyId"], (arn, k["KeyId"]))
+        else:
+            r.set("key_manager", val("customer", "KeyManager", api))
+            spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+            r.set("key_spec", val(spec, "KeySpec", api))
+            if spec == "SYMMETRIC_DEFAULT":  # KMS rotates only symmetric encryption keys (ENC-05 skips others)
+                rot = scope.call("kms", "GetKeyRotationStatus", KeyId=arn)
+                r.set("rotation_enabled", unknown(rot, "KeyRotationEnabled") if isinstance(rot, Failure) else
+                      val(bool(rot.get("KeyRotationEnabled")), "KeyRotationEnabled",
+                          api_name("kms", "GetKeyRotationStatus")))
+        found, tfail = scope.pages("kms", "ListResourceTags", "Tags", KeyId=arn)
+        r.set("tags", unknown(tfail, "Tags") if tfail else
+              tags(found, "Tags", api_name("kms", "ListResourceTags"), key="TagKey", value="TagValue"))
+        label = tag_dict(found, "TagKey", "TagValue").get("Name") if not tfail else None
+        if label:
+            r.name = label   # key ids mean nothing to a reader; the Name tag does
+        return r
+
+    out = [r for r in scope.each(one, items) if r is not None]
+    if fail:
+        out.append(scope.placeholder("kms_key", "aws_kms_key", "kms", "key/*", fail, "KMS keys"))
+    return out

@@ -1,0 +1,125 @@
+"""Every AWS operation the audit may call, and the IAM action that allows it.
+
+This table is the single list behind three things: the read-only guard
+(``guard.py`` refuses any operation that is not a read), the IAM policy shipped
+in ``scanner/data/aws-iam-policy.json`` (``specguard audit aws
+--print-iam-policy``), and the test that checks every operation the audit
+really calls is in that policy.  Import-light: no boto3 here.
+"""
+from __future__ import annotations
+
+import json
+from importlib import resources as ires
+
+# boto3 service name -> IAM service prefix (also the prefix of the "api" strings in evidence)
+PREFIX = {
+    "elbv2": "elasticloadbalancing",
+    "efs": "elasticfilesystem",
+    "apigatewayv2": "apigateway",
+    "resourcegroupstaggingapi": "tag",
+}
+
+# (boto3 service, operation) -> IAM action.  Only reads, plus sts:AssumeRole.
+OPERATIONS: dict[tuple[str, str], str] = {
+    ("sts", "GetCallerIdentity"): "sts:GetCallerIdentity",
+    ("sts", "AssumeRole"): "sts:AssumeRole",
+    ("organizations", "ListAccounts"): "organizations:ListAccounts",
+    ("ec2", "DescribeRegions"): "ec2:DescribeRegions",
+    ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
+    ("ec2", "DescribeVolumes"): "ec2:DescribeVolumes",
+    ("rds", "DescribeDBInstances"): "rds:DescribeDBInstances",
+    ("rds", "DescribeDBClusters"): "rds:DescribeDBClusters",
+    ("rds", "DescribeDBParameterGroups"): "rds:DescribeDBParameterGroups",
+    ("rds", "DescribeDBParameters"): "rds:DescribeDBParameters",
+    ("rds", "DescribeDBClusterParameterGroups"): "rds:DescribeDBClusterParameterGroups",
+    ("rds", "DescribeDBClusterParameters"): "rds:DescribeDBClusterParameters",
+    ("rds", "ListTagsForResource"): "rds:ListTagsForResource",
+    ("kms", "ListKeys"): "kms:ListKeys",
+    ("kms", "DescribeKey"): "kms:DescribeKey",
+    ("kms", "GetKeyRotationStatus"): "kms:GetKeyRotationStatus",
+    ("kms", "ListResourceTags"): "kms:ListResourceTags",
+    ("elbv2", "DescribeLoadBalancers"): "elasticloadbalancing:DescribeLoadBalancers",
+    ("elbv2", "DescribeListeners"): "elasticloadbalancing:DescribeListeners",
+    ("elbv2", "DescribeTags"): "elasticloadbalancing:DescribeTags",
+    ("cloudfront", "ListDistributions"): "cloudfront:ListDistributions",
+    ("cloudfront", "ListTagsForResource"): "cloudfront:ListTagsForResource",
+    ("cloudfront", "GetDistributionConfig"): "cloudfront:GetDistributionConfig",
+    ("apigateway", "GetDomainNames"): "apigateway:GET",
+    ("apigatewayv2", "GetDomainNames"): "apigateway:GET",
+    ("efs", "DescribeFileSystems"): "elasticfilesystem:DescribeFileSystems",
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "GetBucketLocation"): "s3:GetBucketLocation",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetBucketVersioning"): "s3:GetBucketVersioning",
+    ("s3", "GetBucketTagging"): "s3:GetBucketTagging",
+    ("dynamodb", "ListTables"): "dynamodb:ListTables",
+    ("dynamodb", "DescribeTable"): "dynamodb:DescribeTable",
+    ("dynamodb", "DescribeContinuousBackups"): "dynamodb:DescribeContinuousBackups",
+    ("dynamodb", "ListTagsOfResource"): "dynamodb:ListTagsOfResource",
+    ("elasticache", "DescribeReplicationGroups"): "elasticache:DescribeReplicationGroups",
+    ("elasticache", "ListTagsForResource"): "elasticache:ListTagsForResource",
+    ("kinesis", "ListStreams"): "kinesis:ListStreams",
+    ("kinesis", "DescribeStreamSummary"): "kinesis:DescribeStreamSummary",
+    ("kinesis", "ListTagsForStream"): "kinesis:ListTagsForStream",
+    ("sqs", "ListQueues"): "sqs:ListQueues",
+    ("sqs", "GetQueueAttributes"): "sqs:GetQueueAttributes",
+    ("sqs", "ListQueueTags"): "sqs:ListQueueTags",
+    ("sns", "ListTopics"): "sns:ListTopics",
+    ("sns", "GetTopicAttributes"): "sns:GetTopicAttributes",
+    ("sns", "ListTagsForResource"): "sns:ListTagsForResource",
+    ("secretsmanager", "ListSecrets"): "secretsmanager:ListSecrets",
+    ("backup", "ListBackupPlans"): "backup:ListBackupPlans",
+    ("backup", "GetBackupPlan"): "backup:GetBackupPlan",
+    ("backup", "ListBackupSelections"): "backup:ListBackupSelections",
+    ("backup", "GetBackupSelection"): "backup:GetBackupSelection",
+    ("backup", "ListTags"): "backup:ListTags",
+}
+
+# Reads that return data rather than configuration: refused even though they are "Get"s.
+DATA_READS = {"GetSecretValue", "GetObject", "GetParameter", "GetParameters", "GetParametersByPath",
+              "BatchGetSecretValue", "GetItem", "BatchGetItem", "ReceiveMessage", "GetRecords",
+              "GetShardIterator", "Decrypt", "GetQueueUrl"}
+
+READ_PREFIXES = ("Describe", "List", "Get")
+ALWAYS_ALLOWED = {("sts", "AssumeRole"), ("sts", "GetCallerIdentity")}
+
+
+def is_read_only(service: str, operation: str) -> bool:
+    """True for a configuration read: Describe*/List*/Get* (data reads excluded), or STS identity calls."""
+    if (service, operation) in ALWAYS_ALLOWED:
+        return True
+    if operation in DATA_READS:
+        return False
+    return operation.startswith(READ_PREFIXES)
+
+
+def api_name(service: str, operation: str) -> str:
+    """The name used in evidence and coverage entries: "rds:DescribeDBInstances"."""
+    return f"{PREFIX.get(service, service)}:{operation}"
+
+
+def policy_document() -> dict:
+    """The minimal IAM policy of the audit, built from OPERATIONS."""
+    actions = sorted({a for a in OPERATIONS.values() if not a.startswith("apigateway:")})
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "SpecguardReadOnlyAudit", "Effect": "Allow", "Action": actions, "Resource": "*"},
+            {"Sid": "SpecguardApiGatewayDomainNames", "Effect": "Allow", "Action": ["apigateway:GET"],
+             "Resource": ["arn:aws:apigateway:*::/domainnames", "arn:aws:apigateway:*::/domainnames/*",
+                          "arn:aws:apigateway:*::/v2/domainnames", "arn:aws:apigateway:*::/v2/domainnames/*"]},
+        ],
+    }
+
+
+def shipped_policy_text() -> str:
+    return ires.files("scanner").joinpath("data/aws-iam-policy.json").read_text("utf-8")
+
+
+def shipped_actions() -> set[str]:
+    doc = json.loads(shipped_policy_text())
+    out: set[str] = set()
+    for st in doc["Statement"]:
+        acts = st["Action"]
+        out.update([acts] if isinstance(acts, str) else acts)
+    return out

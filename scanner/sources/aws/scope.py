@@ -1,0 +1,197 @@
+"""One account and one region as the collectors see it, and helpers to build model Resources.
+
+A collector gets a ``Scope`` and returns model Resources.  It reads with
+``scope.call`` / ``scope.pages``; a ``Failure`` coming back means the fields
+that call would have filled become ``Unknown`` (``scope.unknown(failure, path)``),
+and a failed *listing* becomes a placeholder resource standing for everything
+of that type in the scope (``scope.placeholder``), so the controls that cover
+the type report ``unknown`` instead of silently having nothing to check.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable
+
+from ...model import Resource
+from ...values import Origin, Unknown, Value
+from .guard import Calls, Failure, map_bounded
+from .ops import api_name
+
+SOURCE = "aws"
+
+# The fields each model type is filled with: a placeholder sets all of them to Unknown.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "aws_db_instance": ("engine", "encrypted", "encryption_key", "encryption_key_managed_by", "multi_az",
+                        "backup_retention_days", "backup_cross_region", "security_groups", "tags"),
+    "aws_rds_cluster": ("engine", "encrypted", "encryption_key", "encryption_key_managed_by",
+                        "backup_retention_days", "backup_cross_region", "security_groups", "cluster_members",
+                        "cluster_zone_count", "tags"),
+    "aws_rds_cluster_instance": ("cluster", "availability_zone", "tags"),
+    "aws_db_parameter_group": ("requires_tls", "tls_min_version", "family", "tags"),
+    "aws_rds_cluster_parameter_group": ("requires_tls", "tls_min_version", "family", "tags"),
+    "aws_kms_key": ("rotation_enabled", "key_manager", "tags"),
+    "aws_lb": ("tags",),
+    "aws_lb_listener": ("protocol", "terminates_tls", "tls_policy", "tls_min_version", "plain_http",
+                        "http_redirects_to_https", "tags"),
+    "aws_cloudfront_distribution": ("allows_plain_http", "tls_policy", "tls_min_version", "tags"),
+    "aws_api_gateway_domain_name": ("allows_plain_http", "tls_policy", "tls_min_version", "tags"),
+    "aws_apigatewayv2_domain_name": ("allows_plain_http", "tls_policy", "tls_min_version", "tags"),
+    "aws_security_group": ("tier", "ingress", "egress", "tags"),
+    "aws_ebs_volume": ("encrypted", "tags"),
+    "aws_efs_file_system": ("encrypted", "tags"),
+    "aws_s3_bucket": ("default_encryption", "encryption_key_managed_by", "versioning", "tags"),
+    "aws_dynamodb_table": ("kms_encrypted", "pitr_enabled", "tags"),
+    "aws_elasticache_replication_group": ("at_rest_encrypted", "requires_tls", "automatic_failover", "multi_az",
+                                          "node_count", "zone_count", "snapshot_retention_days", "tags"),
+    "aws_kinesis_stream": ("kms_encrypted", "tags"),
+    "aws_sqs_queue": ("kms_encrypted", "tags"),
+    "aws_sns_topic": ("kms_encrypted", "tags"),
+    "aws_secretsmanager_secret": ("kms_encrypted", "tags"),
+    "aws_backup_plan": ("rules", "region", "tags"),
+    "aws_backup_selection": ("plan", "resources", "tag_conditions"),
+}
+
+
+class KeyManagers:
+    """kms:DescribeKey results of one account, one call per key however many resources name it.
+
+    Shared by every collector of an account: the KMS collector describes the keys
+    it lists; an RDS instance or S3 bucket naming a key (maybe in another region
+    or account, or by alias) gets the cached answer or makes the one call,
+    deduplicated across threads.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._known: dict[str, Any] = {}        # ref -> KeyMetadata dict | Failure
+        self._pending: dict[str, threading.Event] = {}
+
+    def describe(self, scope: "Scope", ref: str):
+        """KeyMetadata of the key, or the Failure of the call."""
+        while True:
+            with self._lock:
+                if ref in self._known:
+                    return self._known[ref]
+                ev = self._pending.get(ref)
+                mine = ev is None
+                if mine:
+                    ev = self._pending[ref] = threading.Event()
+            if not mine:
+                ev.wait()
+                continue
+            try:
+                region = scope.region
+                if ref.startswith("arn:") and ref.count(":") >= 5:
+                    region = ref.split(":")[3] or region
+                resp = scope.at(region).call("kms", "DescribeKey", KeyId=ref)
+                meta = resp if isinstance(resp, Failure) else resp["KeyMetadata"]
+                with self._lock:
+                    self._known[ref] = meta
+                    if not isinstance(meta, Failure):
+                        self._known.setdefault(meta.get("Arn", ref), meta)
+                return meta
+            finally:
+                with self._lock:
+                    self._pending.pop(ref, None)
+                ev.set()
+
+    def manager(self, scope: "Scope", ref: str | None, path: str, api: str) -> Value:
+        """Who manages the key: Value("customer"|"provider") or Unknown."""
+        if not ref:
+            # no key named: the service's default key, which AWS manages
+            return Value("provider", Origin(SOURCE, f"{path} (unset: the service's AWS-managed key)", api=api))
+        if "alias/aws/" in ref:
+            return Value("provider", Origin(SOURCE, path, api=api))
+        meta = self.describe(scope, ref)
+        if isinstance(meta, Failure):
+            return Unknown(f"who manages key {ref} is not known: {meta.reason}",
+                           Origin(SOURCE, "KeyManager", api=meta.api))
+        mgr = {"CUSTOMER": "customer", "AWS": "provider"}.get(meta.get("KeyManager"))
+        origin = Origin(SOURCE, "KeyManager", api=api_name("kms", "DescribeKey"))
+        if mgr is None:
+            return Unknown(f"kms:DescribeKey gave no KeyManager for {ref}", origin)
+        return Value(mgr, origin)
+
+
+class Scope:
+    """An account and a region (or "global"), with the session and shared state of the account."""
+
+    def __init__(self, calls: Calls, session, account: str, region: str, partition: str = "aws",
+                 keys: KeyManagers | None = None, pool=None, home_region: str = "us-east-1"):
+        self.calls = calls
+        self.session = session
+        self.account = account
+        self.region = region
+        self.partition = partition
+        self.keys = keys or KeyManagers()
+        self.pool = pool
+        self.home_region = home_region
+
+    def at(self, region: str) -> "Scope":
+        return Scope(self.calls, self.session, self.account, region, self.partition, self.keys, self.pool,
+                     self.home_region)
+
+    @property
+    def client_region(self) -> str:
+        return self.home_region if self.region == "global" else self.region
+
+    # ------------------------------------------------------------------ reading
+    def client(self, service: str):
+        return self.calls.client(self.session, service, self.client_region)
+
+    def call(self, service: str, op: str, expect: Iterable[str] = (), **params):
+        return self.calls.call(self.client(service), op, self.account, self.region, expect=expect, **params)
+
+    def pages(self, service: str, op: str, key: str, **params):
+        return self.calls.pages(self.client(service), op, key, self.account, self.region, **params)
+
+    def each(self, fn: Callable, items: list) -> list:
+        """``fn`` over ``items`` concurrently (bounded by the audit's concurrency)."""
+        if self.pool is None:
+            return [fn(i) for i in items]
+        return map_bounded(self.pool, fn, items)
+
+    def key_manager(self, ref: str | None, path: str, api: str) -> Value:
+        return self.keys.manager(self, ref, path, api)
+
+    # ------------------------------------------------------------------ building
+    def arn(self, service: str, rest: str, region: str | None = None) -> str:
+        reg = self.region if region is None else region
+        return f"arn:{self.partition}:{service}:{'' if reg == 'global' else reg}:{self.account}:{rest}"
+
+    def resource(self, kind: str, type_: str, arn: str, name: str, keys: Iterable[str] = ()) -> Resource:
+        r = Resource(kind=kind, type=type_, address=arn, provider="aws", source=SOURCE, name=name,
+                     keys={k for k in keys if k}, context={"account": self.account, "region": self.region})
+        return r
+
+    def placeholder(self, kind: str, type_: str, service: str, pattern: str, failure: Failure,
+                    what: str) -> Resource:
+        """Stands for every ``type_`` of this scope when listing them failed: all fields Unknown."""
+        arn = self.arn(service, pattern)
+        r = self.resource(kind, type_, arn, f"({what} in {self.region}, account {self.account}: not listed)")
+        r.context["unlisted"] = failure.message
+        for f in FIELDS[type_]:
+            r.set(f, unknown(failure, f))
+        return r
+
+
+# ---------------------------------------------------------------------- values
+def val(value: Any, path: str, api: str) -> Value:
+    return Value(value, Origin(SOURCE, path, api=api))
+
+
+def unknown(failure: Failure, path: str) -> Unknown:
+    return Unknown(failure.reason, Origin(SOURCE, path, api=failure.api))
+
+
+def set_all(r: Resource, failure: Failure, fields: Iterable[str]) -> None:
+    for f in fields:
+        r.set(f, unknown(failure, f))
+
+
+def tag_dict(items: Iterable[dict] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    return {t[key]: t.get(value, "") for t in (items or []) if key in t}
+
+
+def tags(items, path: str, api: str, key: str = "Key", value: str = "Value") -> Value:
+    return val(tag_dict(items, key, value), path, api)

@@ -1,0 +1,589 @@
+"""Live-AWS test support: moto's server on loopback, a fault-injecting proxy, and the trading-platform loader.
+
+The audit under test is the production code path: boto3 reaches these servers
+only through configuration (AWS_ENDPOINT_URL and fake credentials in the
+environment), never through patched clients.
+
+    server = MotoServer()                      # moto.server.ThreadedMotoServer on 127.0.0.1, free port
+    proxy = FaultProxy(server.url)             # in front of it: faults, added latency, request counts
+    proxy.fail(service="rds", op="DescribeDBInstances", region="eu-west-1", error="AccessDenied")
+    env = aws_env(proxy.url)                   # environment for the audit
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ACCOUNT = "123456789012"   # moto's default account for any access key it did not issue
+
+
+# ----------------------------------------------------------------------------- moto server
+class MotoServer:
+    """moto's server on 127.0.0.1 and a free port: a thread of this process, or (``process=True``,
+    for the benchmark) a process of its own, so its CPU does not compete with ours for one GIL."""
+
+    def __init__(self, process: bool = False):
+        self._proc = self._server = None
+        if process:
+            import socket
+            import subprocess
+            import sys
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            self._proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.url = f"http://127.0.0.1:{port}"
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(self.url + "/moto-api/", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            return
+        from moto.server import ThreadedMotoServer
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.url = f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        req = urllib.request.Request(self.url + "/moto-api/reset", method="POST", data=b"")
+        urllib.request.urlopen(req, timeout=30).read()
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=30)
+        else:
+            self._server.stop()
+
+
+def aws_env(endpoint: str, region: str = "us-east-1", key: str = "testing") -> dict[str, str]:
+    """The environment a user's shell would have: endpoint, credentials, no config files, no IMDS."""
+    return {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": "testing-secret",
+            "AWS_DEFAULT_REGION": region, "AWS_CONFIG_FILE": "/nonexistent/specguard-test",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/specguard-test", "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+# variables of the user's own environment that must not leak into a test audit
+CLEAR = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
+         "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+         "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_REGION")
+
+
+def use_env(monkeypatch, endpoint: str, **kw) -> dict[str, str]:
+    for k in CLEAR:
+        monkeypatch.delenv(k, raising=False)
+    env = aws_env(endpoint, **kw)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env
+
+
+def client(endpoint: str, service: str, region: str = "us-east-1"):
+    """A plain boto3 client for loading test data straight into moto (not through the proxy)."""
+    import boto3
+    return boto3.client(service, region_name=region, endpoint_url=endpoint, aws_access_key_id="testing",
+                        aws_secret_access_key="testing-secret")
+
+
+# ----------------------------------------------------------------------------- fault proxy
+_CRED = re.compile(r"Credential=([^/]+)/\d+/([^/]+)/([^/]+)/")
+# REST operations the tests aim faults at: (service, method, path regex, query key) -> operation
+_REST_OPS = [
+    ("s3", "GET", r"^/$", None, "ListBuckets"),
+    ("s3", "GET", r"^/[^/]+/?$", "location", "GetBucketLocation"),
+    ("s3", "GET", r"^/[^/]+/?$", "encryption", "GetBucketEncryption"),
+    ("s3", "GET", r"^/[^/]+/?$", "versioning", "GetBucketVersioning"),
+    ("s3", "GET", r"^/[^/]+/?$", "tagging", "GetBucketTagging"),
+    ("elasticfilesystem", "GET", r"/file-systems", None, "DescribeFileSystems"),
+    ("backup", "GET", r"^/backup/plans/?$", None, "ListBackupPlans"),
+    ("backup", "GET", r"^/backup/plans/[^/]+/selections/?$", None, "ListBackupSelections"),
+    ("backup", "GET", r"^/backup/plans/[^/]+/selections/[^/]+/?$", None, "GetBackupSelection"),
+    ("backup", "GET", r"^/backup/plans/[^/]+/?$", None, "GetBackupPlan"),
+    ("backup", "GET", r"^/tags/", None, "ListTags"),
+    ("cloudfront", "GET", r"/distribution/?$", None, "ListDistributions"),
+    ("cloudfront", "GET", r"/distribution/[^/]+/config$", None, "GetDistributionConfig"),
+    ("cloudfront", "GET", r"/tagging", None, "ListTagsForResource"),
+    ("apigateway", "GET", r"^/v2/domainnames", None, "GetDomainNamesV2"),
+    ("apigateway", "GET", r"^/domainnames", None, "GetDomainNames"),
+]
+_EC2_STYLE = {"ec2"}
+_QUERY_XML = {"rds", "elasticache", "elasticloadbalancing", "sns", "sts", "iam", "autoscaling"}
+_REST_XML = {"s3", "cloudfront"}
+
+
+class FaultProxy:
+    """An HTTP proxy in front of moto that can add latency and answer chosen calls with errors.
+
+    Faults are rules matched on service (the SigV4 credential scope), operation
+    (X-Amz-Target, the query Action, or the REST table above), region and
+    access key; ``times`` limits how often a rule fires (None: always).
+    """
+
+    def __init__(self, upstream: str, delay: float = 0.0, by_region: dict[str, str] | None = None):
+        self.upstream = urllib.parse.urlparse(upstream)
+        # region -> another moto server (the benchmark shards regions over processes)
+        self.by_region = {r: urllib.parse.urlparse(u) for r, u in (by_region or {}).items()}
+        self.delay = delay
+        self.rules: list[dict] = []
+        self.stubs: dict = {}
+        self.patches: dict = {}
+        self.seen: Counter = Counter()      # (service, operation, region) -> requests
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                proxy._handle(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def fail(self, service: str | None, op: str | None = None, region: str | None = None, error: str = "AccessDenied",
+             key: str | None = None, times: int | None = None, contains: str | None = None) -> None:
+        """Answer matching requests with ``error`` (AccessDenied, Throttling, 500, or any code);
+        None matches anything; ``contains`` must occur in the request body (e.g. a RoleArn)."""
+        with self.lock:
+            self.rules.append({"service": service, "op": op, "region": region, "error": error, "key": key,
+                               "times": times, "contains": contains})
+
+    def stub(self, service: str, op: str, answer) -> None:
+        """Answer an operation moto does not implement: ``answer(path) -> (status, json-able body)``."""
+        with self.lock:
+            self.stubs[(service, op)] = answer
+
+    def patch(self, service: str, op: str, edit) -> None:
+        """Edit moto's response body of an operation: ``edit(bytes) -> bytes`` (fields moto leaves out)."""
+        with self.lock:
+            self.patches[(service, op)] = edit
+
+    def clear(self) -> None:
+        with self.lock:
+            self.stubs.clear()
+            self.patches.clear()
+        with self.lock:
+            self.rules.clear()
+            self.seen.clear()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    @property
+    def total(self) -> int:
+        return sum(self.seen.values())
+
+    # ------------------------------------------------------------------ internals
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        key, region, service = _scope(h.headers.get("Authorization", ""))
+        op = _operation(service, h.command, h.path, h.headers, body)
+        with self.lock:
+            self.seen[(service, op, region)] += 1
+            rule = next((r for r in self.rules if _matches(r, service, op, region, key, body)), None)
+            if rule is not None and rule["times"] is not None:
+                rule["times"] -= 1
+                if rule["times"] <= 0:
+                    self.rules.remove(rule)
+        if self.delay:
+            time.sleep(self.delay)
+        stub, patch = self.stubs.get((service, op)), self.patches.get((service, op))
+        if rule is not None:
+            status, headers, payload = _error(service, h.headers, rule["error"])
+        elif stub is not None:
+            status, answer = stub(urllib.parse.urlparse(h.path).path)
+            status, headers, payload = status, [("Content-Type", "application/json")], json.dumps(answer).encode()
+        else:
+            status, headers, payload = self._forward(h, body, self.by_region.get(region, self.upstream))
+            if patch is not None and status == 200:
+                payload = patch(payload)
+        h.send_response(status)
+        for k, v in headers:
+            if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                h.send_header(k, v)
+        h.send_header("Content-Length", str(len(payload)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(payload)
+
+    def _forward(self, h, body: bytes, upstream):
+        conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+        try:
+            headers = {k: v for k, v in h.headers.items() if k.lower() not in ("connection", "keep-alive")}
+            conn.request(h.command, h.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            return resp.status, resp.getheaders(), resp.read()
+        finally:
+            conn.close()
+
+
+def _scope(auth: str) -> tuple[str, str, str]:
+    m = _CRED.search(auth)
+    return (m.group(1), m.group(2), m.group(3)) if m else ("", "", "")
+
+
+def _operation(service: str, method: str, path: str, headers, body: bytes) -> str:
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    parsed = urllib.parse.urlparse(path)
+    query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+    if "Action" in query:
+        return query["Action"][0]
+    if body and "x-www-form-urlencoded" in (headers.get("Content-Type") or ""):
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            return form["Action"][0]
+    for svc, m, rx, qkey, op in _REST_OPS:
+        if svc == service and m == method and re.search(rx, parsed.path) and (qkey is None or qkey in query):
+            if svc == "s3" and qkey is None and parsed.path != "/":
+                continue
+            return op
+    return f"{method} {parsed.path}"
+
+
+def _matches(rule: dict, service: str, op: str, region: str, key: str, body: bytes) -> bool:
+    return (rule["service"] in (None, service) and rule["op"] in (None, op) and rule["region"] in (None, region)
+            and rule["key"] in (None, key)
+            and (rule["contains"] is None or urllib.parse.quote(rule["contains"], safe="").encode() in body
+                 or rule["contains"].encode() in body))
+
+
+def _error(service: str, headers, error: str) -> tuple[int, list, bytes]:
+    """An error response in the protocol the service speaks, so botocore parses it as AWS's own."""
+    kind = {"AccessDenied": ("AccessDenied", 403), "Throttling": ("Throttling", 400),
+            "500": ("InternalError", 500)}.get(error, (error, 400))
+    code, status = kind
+    msg = f"injected by the test proxy: {error}"
+    json_proto = bool(headers.get("X-Amz-Target")) or "json" in (headers.get("Content-Type") or "")
+    if json_proto:
+        if code == "Throttling":
+            code = "ThrottlingException"
+        if code == "AccessDenied":
+            code = "AccessDeniedException"
+        return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code),
+                        ("x-amzn-query-error", f"{code};Sender")], \
+            json.dumps({"__type": code, "message": msg}).encode()
+    if service in _EC2_STYLE:
+        if code == "Throttling":
+            code = "RequestLimitExceeded"
+        return status, [("Content-Type", "text/xml")], (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{msg}</Message></Error></Errors>"
+            f"<RequestID>test</RequestID></Response>").encode()
+    if service in _QUERY_XML:
+        return status, [("Content-Type", "text/xml")], (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{msg}</Message></Error>"
+            f"<RequestId>test</RequestId></ErrorResponse>").encode()
+    if service in _REST_XML:
+        if code == "Throttling":
+            code, status = "SlowDown", 503
+        return status, [("Content-Type", "application/xml")], (
+            f"<Error><Code>{code}</Code><Message>{msg}</Message><RequestId>test</RequestId></Error>").encode()
+    # rest-json services (efs, backup, apigateway)
+    if code == "Throttling":
+        code, status = "TooManyRequestsException", 429
+    if code == "AccessDenied":
+        code = "AccessDeniedException"
+    return status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)], \
+        json.dumps({"message": msg, "Message": msg}).encode()
+
+
+# ----------------------------------------------------------------------------- the trading platform
+# The seeds' AWS platform as fixtures/_build/aws_platform.py writes it in Terraform: same names,
+# same settings, same tags (the provider's default_tags land on every resource, as tags_all does).
+NAME = "qts-prod"
+TAGS = {"Environment": "prod", "Project": "quantum-trading", "CostCenter": "CC-4410", "Owner": "platform-team"}
+OTHER_ACCOUNT = "444455556666"   # the shared-services account whose key the violating Aurora cluster uses
+AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+def _tl(extra: dict | None = None, base: dict | None = None) -> list[dict]:
+    t = dict(TAGS if base is None else base)
+    t.update(extra or {})
+    return [{"Key": k, "Value": v} for k, v in t.items()]
+
+
+def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | None" = None) -> dict:
+    """Build the platform inside moto; returns a few ids the tests use."""
+    v = violating
+    c = lambda svc, region="us-east-1": client(endpoint, svc, region)  # noqa: E731
+    dr_tags = {k: x for k, x in TAGS.items() if not (v and k == "CostCenter")}
+    out: dict = {}
+
+    # -- keys
+    kms = c("kms")
+    data_key = kms.create_key(Description="qts-prod data at rest", Tags=_tl({"Name": f"{NAME}-data"}, TAGS)
+                              and [{"TagKey": k, "TagValue": x} for k, x in {**TAGS, "Name": f"{NAME}-data"}.items()]
+                              )["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=data_key["KeyId"])
+    kms.create_alias(AliasName=f"alias/{NAME}-data", TargetKeyId=data_key["KeyId"])
+    kms_dr = c("kms", "us-west-2")
+    dr_key = kms_dr.create_key(Description="qts-prod backup copies",
+                               Tags=[{"TagKey": k, "TagValue": x} for k, x in {**dr_tags, "Name": f"{NAME}-dr-backups"}.items()]
+                               )["KeyMetadata"]
+    if not v:
+        kms_dr.enable_key_rotation(KeyId=dr_key["KeyId"])
+    db_key = data_key["Arn"]
+    if v:
+        db_key = _other_account_key(endpoint)
+    out["data_key"] = data_key["Arn"]
+
+    # -- network
+    ec2 = c("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    sg = {}
+    names = ["web", "app", "db", "monitoring", "cache", "efs"] + (["bastion"] if v else [])
+    for n in names:
+        tags = {"Name": f"{NAME}-{n}"}
+        if n in ("web", "app", "db", "monitoring"):
+            tags["Tier"] = n
+        gid = ec2.create_security_group(GroupName=f"{NAME}-{n}", Description=n, VpcId=vpc,
+                                        TagSpecifications=[{"ResourceType": "security-group",
+                                                            "Tags": _tl(tags)}])["GroupId"]
+        # Terraform removes the default allow-all egress rule of a group it manages
+        ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=[{"IpProtocol": "-1",
+                                                                      "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        sg[n] = gid
+    internet = {"IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
+
+    def ingress(g, perms):
+        ec2.authorize_security_group_ingress(GroupId=sg[g], IpPermissions=perms)
+
+    def egress(g, perms):
+        ec2.authorize_security_group_egress(GroupId=sg[g], IpPermissions=perms)
+
+    def tcp(port, **src):
+        return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, **src}
+
+    ingress("web", [tcp(443, **internet), tcp(80, **internet)] + ([tcp(22, IpRanges=[{"CidrIp": "0.0.0.0/0"}])] if v else []))
+    egress("web", [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": sg["app"]}]}])
+    ingress("app", [tcp(8080, UserIdGroupPairs=[{"GroupId": sg["web"]}]),
+                    tcp(9090, UserIdGroupPairs=[{"GroupId": sg["monitoring"]}])]
+            + ([tcp(8080, IpRanges=[{"CidrIp": "0.0.0.0/0"}])] if v else []))
+    egress("app", [tcp(5432, UserIdGroupPairs=[{"GroupId": sg["db"]}])])
+    ingress("db", [tcp(5432, UserIdGroupPairs=[{"GroupId": sg["app"]}])])
+    egress("db", [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}] if v else
+           [tcp(443, IpRanges=[{"CidrIp": "10.0.0.0/16"}])])
+    ingress("monitoring", [tcp(3000, IpRanges=[{"CidrIp": "10.100.0.0/16"}])])
+    ingress("cache", [tcp(6379, UserIdGroupPairs=[{"GroupId": sg["app"]}])])
+    ingress("efs", [tcp(2049, UserIdGroupPairs=[{"GroupId": sg["app"]}])])
+    if v:
+        ingress("bastion", [tcp(22, IpRanges=[{"CidrIp": "0.0.0.0/0"}])])
+    out["sg"] = sg
+
+    # -- databases
+    rds = c("rds")
+    rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=f"{NAME}-aurora-pg16",
+                                          DBParameterGroupFamily="aurora-postgresql16", Description="aurora",
+                                          Tags=_tl())
+    rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=f"{NAME}-aurora-pg16", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "0" if v else "1", "ApplyMethod": "pending-reboot"},
+        {"ParameterName": "ssl_min_protocol_version", "ParameterValue": "TLSv1.3", "ApplyMethod": "pending-reboot"}])
+    rds.create_db_parameter_group(DBParameterGroupName=f"{NAME}-postgres16", DBParameterGroupFamily="postgres16",
+                                  Description="postgres", Tags=_tl())
+    rds.modify_db_parameter_group(DBParameterGroupName=f"{NAME}-postgres16", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "pending-reboot"},
+        {"ParameterName": "ssl_min_protocol_version", "ParameterValue": "TLSv1.3", "ApplyMethod": "pending-reboot"}])
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier=f"{NAME}-aurora", Engine="aurora-postgresql", EngineVersion="16.4",
+        MasterUsername="qts_admin", MasterUserPassword="not-a-real-password-1", StorageEncrypted=True,
+        KmsKeyId=db_key, DBClusterParameterGroupName=f"{NAME}-aurora-pg16", VpcSecurityGroupIds=[sg["db"]],
+        BackupRetentionPeriod=7 if v else 35, Tags=_tl())["DBCluster"]
+    for k in range(1 if v else 3):
+        rds.create_db_instance(DBInstanceIdentifier=f"{NAME}-aurora-{k}", DBClusterIdentifier=f"{NAME}-aurora",
+                               Engine="aurora-postgresql", DBInstanceClass="db.r6g.large",
+                               AvailabilityZone=AZS[k], Tags=_tl())
+    reporting = dict(DBInstanceIdentifier=f"{NAME}-reporting", Engine="postgres", EngineVersion="16.4",
+                     DBInstanceClass="db.m6g.large", AllocatedStorage=200, MasterUsername="reporting_admin",
+                     MasterUserPassword="not-a-real-password-1", MultiAZ=not v, StorageEncrypted=not v,
+                     DBParameterGroupName=f"{NAME}-postgres16",
+                     VpcSecurityGroupIds=[sg["app"] if v else sg["db"]], BackupRetentionPeriod=1 if v else 35,
+                     Tags=_tl())
+    if not v:
+        reporting["KmsKeyId"] = data_key["Arn"]
+    db = rds.create_db_instance(**reporting)["DBInstance"]
+    out["cluster_arn"], out["reporting_arn"] = cluster["DBClusterArn"], db["DBInstanceArn"]
+
+    # -- cache, tables, streams, queues, topics, secrets
+    ec = c("elasticache")
+    ec.create_replication_group(
+        ReplicationGroupId=f"{NAME}-sessions", ReplicationGroupDescription="sessions", Engine="redis",
+        EngineVersion="7.1", CacheNodeType="cache.r7g.large", NumCacheClusters=1 if v else 2,
+        AtRestEncryptionEnabled=not v, TransitEncryptionEnabled=not v, AutomaticFailoverEnabled=not v,
+        MultiAZEnabled=not v, SnapshotRetentionLimit=1 if v else 35, Tags=_tl(),
+        **({} if v else {"KmsKeyId": data_key["Arn"]}))
+    ddb = c("dynamodb")
+    for name, sse, pitr in (("sessions", not v, True), ("wallets", True, not v)):
+        ddb.create_table(TableName=f"{NAME}-{name}", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], Tags=_tl(),
+                         **({"SSESpecification": {"Enabled": True, "SSEType": "KMS",
+                                                  "KMSMasterKeyId": data_key["Arn"]}} if sse else {}))
+        if pitr:
+            ddb.update_continuous_backups(TableName=f"{NAME}-{name}", PointInTimeRecoverySpecification={
+                "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 35})
+    kin = c("kinesis")
+    kin.create_stream(StreamName=f"{NAME}-market-data", ShardCount=1)
+    kin.start_stream_encryption(StreamName=f"{NAME}-market-data", EncryptionType="KMS", KeyId=data_key["Arn"])
+    kin.add_tags_to_stream(StreamName=f"{NAME}-market-data", Tags={**TAGS, **({"Owner": ""} if v else {})})
+    sqs = c("sqs")
+    sqs.create_queue(QueueName=f"{NAME}-orders.fifo", tags=TAGS, Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true",
+        **({} if v else {"KmsMasterKeyId": data_key["Arn"], "KmsDataKeyReusePeriodSeconds": "300"})})
+    sqs.create_queue(QueueName=f"{NAME}-orders-dlq.fifo", tags=TAGS, Attributes={
+        "FifoQueue": "true", "SqsManagedSseEnabled": "false" if v else "true"})
+    sns = c("sns")
+    sns.create_topic(Name=f"{NAME}-trade-events", Attributes={"KmsMasterKeyId": data_key["Arn"]},
+                     Tags=_tl({"Environment": "production"} if v else None))
+    c("secretsmanager").create_secret(Name=f"{NAME}/market-data/api-key", KmsKeyId=data_key["Arn"],
+                                      SecretString="not-a-secret", Tags=_tl())
+    vol = ec2.create_volume(AvailabilityZone=AZS[0], Size=500, VolumeType="gp3", Encrypted=not v,
+                            **({} if v else {"KmsKeyId": data_key["Arn"]}),
+                            TagSpecifications=[{"ResourceType": "volume", "Tags": _tl({"Name": f"{NAME}-market-cache"})}])
+    if v:  # `encrypted` left out: the account's EBS encryption-by-default setting (off here) decides
+        ec2.create_volume(AvailabilityZone=AZS[1], Size=200, VolumeType="gp3",
+                          TagSpecifications=[{"ResourceType": "volume", "Tags": _tl({"Name": f"{NAME}-scratch"})}])
+    efs = c("efs").create_file_system(CreationToken=f"{NAME}-shared", Encrypted=True, KmsKeyId=data_key["Arn"],
+                                      Tags=_tl({"Name": f"{NAME}-shared"}))
+
+    # -- buckets (the Terraform module: one bucket per entry, random suffix)
+    s3 = c("s3")
+    buckets = {"historical-data": ("aws:kms", "Enabled", "confidential"),
+               "static-assets": ("AES256", "Suspended" if v else "Enabled", "public"),
+               "alb-logs": ("AES256", "Enabled", "internal")}
+    for key, (algo, ver, cls) in buckets.items():
+        name = f"{NAME}-{key}-1a2b3c4d"
+        s3.create_bucket(Bucket=name)
+        rule = {"SSEAlgorithm": algo, **({"KMSMasterKeyID": f"alias/{NAME}-data"} if algo == "aws:kms" else {})}
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": rule, "BucketKeyEnabled": algo == "aws:kms"}]})
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": ver})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tl({"Name": name, "DataClass": cls})})
+    if v:
+        s3.create_bucket(Bucket=f"{NAME}-exports-1a2b3c4d")
+        s3.put_bucket_tagging(Bucket=f"{NAME}-exports-1a2b3c4d", Tagging={"TagSet": _tl({"Name": f"{NAME}-exports"})})
+
+    # -- edge: ALB + listeners, CloudFront, API Gateway domain
+    cert = c("acm").request_certificate(DomainName="trade.example.com", ValidationMethod="DNS")["CertificateArn"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i + 1}.0/24", AvailabilityZone=AZS[i])["Subnet"]["SubnetId"]
+               for i in range(3)]
+    elb = c("elbv2")
+    lb = elb.create_load_balancer(Name=f"{NAME}-alb", Subnets=subnets, SecurityGroups=[sg["web"]],
+                                  Type="application", Tags=_tl())["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(Name=f"{NAME}-app", Protocol="HTTPS", Port=8080, VpcId=vpc,
+                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    https = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=443, Certificates=[{"CertificateArn": cert}],
+                                SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06" if v else "ELBSecurityPolicy-TLS13-1-3-2021-06",
+                                DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}], Tags=_tl())
+    http = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, Tags=_tl(), DefaultActions=[
+        {"Type": "forward", "TargetGroupArn": tg} if v else
+        {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}])
+    out["listeners"] = {"https": https["Listeners"][0]["ListenerArn"], "http": http["Listeners"][0]["ListenerArn"]}
+    cf = c("cloudfront")
+    cert_conf = ({"CloudFrontDefaultCertificate": True, "MinimumProtocolVersion": "TLSv1"} if v else
+                 {"ACMCertificateArn": cert, "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"})
+    cf.create_distribution_with_tags(DistributionConfigWithTags={"Tags": {"Items": _tl()}, "DistributionConfig": {
+        "CallerReference": "qts", "Comment": "qts-prod web front end", "Enabled": True,
+        "Aliases": {"Quantity": 1, "Items": ["trade.example.com"]},
+        "Origins": {"Quantity": 1, "Items": [{"Id": "alb", "DomainName": "alb.example.com", "CustomOriginConfig": {
+            "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "allow-all" if v else "redirect-to-https",
+                                 "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+        "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": "/static/*", "TargetOriginId": "alb",
+                                                     "ViewerProtocolPolicy": "https-only",
+                                                     "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}]},
+        "ViewerCertificate": cert_conf}})
+    c("apigateway").create_domain_name(domainName="api.trade.example.com", regionalCertificateArn=cert,
+                                       securityPolicy="TLS_1_2", endpointConfiguration={"types": ["REGIONAL"]},
+                                       tags=TAGS)
+
+    # -- AWS Backup
+    bk = c("backup")
+    bk.create_backup_vault(BackupVaultName=f"{NAME}-primary", EncryptionKeyArn=data_key["Arn"])
+    dr_vault = c("backup", "us-west-2").create_backup_vault(BackupVaultName=f"{NAME}-dr",
+                                                           EncryptionKeyArn=dr_key["Arn"])["BackupVaultArn"]
+    if v:
+        dr_vault = f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:qts-prod-secondary"
+    days = 14 if v else 35
+    plan = bk.create_backup_plan(BackupPlan={"BackupPlanName": f"{NAME}-daily", "Rules": [{
+        "RuleName": f"daily-{days}d", "TargetBackupVaultName": f"{NAME}-primary", "ScheduleExpression": "cron(0 5 * * ? *)",
+        "Lifecycle": {"DeleteAfterDays": days},
+        "CopyActions": [{"DestinationBackupVaultArn": dr_vault, "Lifecycle": {"DeleteAfterDays": days}}]}]},
+        BackupPlanTags=TAGS)
+    selection = {"SelectionName": f"{NAME}-databases", "IamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{NAME}-backup",
+                 "Resources": [cluster["DBClusterArn"], efs["FileSystemArn"],
+                               f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/{vol['VolumeId']}"]}
+    if proxy is not None:
+        _emulate(proxy, plan["BackupPlanId"], selection, None if v else db["DBInstanceArn"])
+    return out
+
+
+def _emulate(proxy: FaultProxy, plan_id: str, selection: dict, replicated: str | None) -> None:
+    """What moto 5.2 does not implement, answered by the proxy with AWS's own response shapes:
+    AWS Backup selections (CreateBackupSelection is not implemented) and automated-backups
+    replication (StartDBInstanceAutomatedBackupsReplication is not implemented)."""
+    sid = "4f7d2c1a-0000-4000-8000-000000000001"
+
+    def list_selections(path):
+        if f"/plans/{plan_id}/" not in path + "/":
+            return 200, {"BackupSelectionsList": []}
+        return 200, {"BackupSelectionsList": [{"SelectionId": sid, "SelectionName": selection["SelectionName"],
+                                               "BackupPlanId": plan_id, "IamRoleArn": selection["IamRoleArn"]}]}
+
+    def get_selection(path):
+        if path.rstrip("/").endswith(sid) and f"/plans/{plan_id}/" in path:
+            return 200, {"BackupSelection": selection, "SelectionId": sid, "BackupPlanId": plan_id}
+        return 404, {"message": "selection not found"}
+
+    if replicated:
+        # moto keeps one node whatever NumCacheClusters says: show the replica AWS would run in another AZ
+        rg = f"{NAME}-sessions"
+        one = f"<MemberClusters><ClusterId>{rg}-001</ClusterId></MemberClusters>".encode()
+        two = f"<MemberClusters><ClusterId>{rg}-001</ClusterId><ClusterId>{rg}-002</ClusterId></MemberClusters>".encode()
+        end = b"</NodeGroupMember></NodeGroupMembers>"
+        replica = (f"</NodeGroupMember><NodeGroupMember><CacheClusterId>{rg}-002</CacheClusterId>"
+                   "<CacheNodeId>0001</CacheNodeId><PreferredAvailabilityZone>us-east-1b</PreferredAvailabilityZone>"
+                   "<CurrentRole>replica</CurrentRole></NodeGroupMember></NodeGroupMembers>").encode()
+        proxy.patch("elasticache", "DescribeReplicationGroups",
+                    lambda body: body.replace(one, two).replace(end, replica, 1) if one in body else body)
+    proxy.stub("backup", "ListBackupSelections", list_selections)
+    proxy.stub("backup", "GetBackupSelection", get_selection)
+    if replicated:
+        ident = replicated.rsplit(":", 1)[-1]
+        target = f"arn:aws:rds:us-west-2:{ACCOUNT}:auto-backup:ab-{ident}"
+        marker = f"<DBInstanceIdentifier>{ident}</DBInstanceIdentifier>".encode()
+        extra = ("<DBInstanceAutomatedBackupsReplications><DBInstanceAutomatedBackupsReplication>"
+                 f"<DBInstanceAutomatedBackupsArn>{target}</DBInstanceAutomatedBackupsArn>"
+                 "</DBInstanceAutomatedBackupsReplication></DBInstanceAutomatedBackupsReplications>").encode()
+        proxy.patch("rds", "DescribeDBInstances", lambda body: body.replace(marker, marker + extra))
+
+
+def _other_account_key(endpoint: str) -> str:
+    """A KMS key of another account (moto keys its backends by the account of the credentials)."""
+    import boto3
+    sts = client(endpoint, "sts")
+    cr = sts.assume_role(RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/shared-keys",
+                         RoleSessionName="fixture")["Credentials"]
+    kms = boto3.client("kms", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=cr["AccessKeyId"],
+                       aws_secret_access_key=cr["SecretAccessKey"], aws_session_token=cr["SessionToken"])
+    return kms.create_key(Description="shared-services database key")["KeyMetadata"]["Arn"]
