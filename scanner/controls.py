@@ -157,12 +157,7 @@ class Check:
 
 
 def _dedupe(items: list[str]) -> list[str]:
-    seen, out = set(), []
-    for i in items:
-        if i not in seen:
-            seen.add(i)
-            out.append(i)
-    return out
+    return list(dict.fromkeys(items))   # first occurrence kept, order kept
 
 
 def unknown_reason(v: Value) -> str:

@@ -416,9 +416,4 @@ def _instance_of(mod: str, prefix: str) -> str:
 
 
 def _uniq(items: list[str]) -> list[str]:
-    seen, out = set(), []
-    for i in items:
-        if i not in seen:
-            seen.add(i)
-            out.append(i)
-    return out
+    return list(dict.fromkeys(items))
