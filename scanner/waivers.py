@@ -19,6 +19,8 @@ import yaml
 from .errors import InputError
 
 REQUIRED = ("control", "resource", "reason", "approver", "expires")
+TEXT = ("control", "resource", "reason", "approver")   # YAML turns `approver: no` into False: quote it
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -58,18 +60,19 @@ class Waiver:
 
 
 def parse_date(value: Any, file: str, where: str) -> dt.date:
-    """A waiver is valid through the day it expires."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
+    """A waiver is valid through the day it expires: YYYY-MM-DD, a real day.
+
+    The text is checked as written: Python's fromisoformat alone would also take
+    20991231 or the ISO week date 2099W011, which a reader of the waiver file
+    would not recognise as the date it is.
+    """
+    text = value.strip() if isinstance(value, str) else None
+    if text is None or not _DATE.fullmatch(text):
+        raise InputError(f"bad date {value!r} (expected YYYY-MM-DD)", file, where)
     try:
-        if "T" in text:  # a full timestamp names its day
-            return dt.datetime.fromisoformat(text).date()
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"bad date {value!r} (expected YYYY-MM-DD)", file, where)
+        raise InputError(f"bad date {value!r}: there is no such day (expected YYYY-MM-DD)", file, where)
 
 
 def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
@@ -97,25 +100,44 @@ def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
         raise InputError("expected a list of waivers (or a mapping with a 'waivers' list)", path)
     out = []
     for i, entry in enumerate(data):
-        line = _line_of(node, i)
+        entry_node = node.value[i] if isinstance(node, yaml.SequenceNode) and i < len(node.value) else None
+        line = entry_node.start_mark.line + 1 if entry_node is not None else None
         where = f"{line}" if line else f"waivers[{i}]"
         if not isinstance(entry, dict):
             raise InputError("a waiver must be a mapping", path, where)
+
+        def at(key: str) -> str:
+            """The line of that field, where YAML can tell; else the entry's."""
+            kline = _key_line(entry_node, key)
+            return str(kline) if kline else where
+
         entry = dict(entry)
         if "control_id" in entry and "control" not in entry:
             entry["control"] = entry.pop("control_id")
+        names = {k: ("control_id" if k == "control" and "control" not in _keys(entry_node) else k) for k in REQUIRED}
         missing = [k for k in REQUIRED if entry.get(k) in (None, "")]
         if missing:
             raise InputError(f"waiver is missing {', '.join(missing)}", path, where)
-        extra = set(entry) - set(REQUIRED)
+        extra = sorted(set(entry) - set(REQUIRED), key=str)
         if extra:
-            raise InputError(f"unknown waiver field(s) {', '.join(sorted(extra))}", path, where)
-        cid = str(entry["control"])
+            raise InputError(f"unknown waiver field(s) {', '.join(map(str, extra))}", path, at(extra[0]))
+        for k in TEXT:
+            v = entry[k]
+            if not isinstance(v, str):
+                raise InputError(f"waiver {names[k]} must be text, not {_yaml_kind(v)} ({v!r})", path, at(names[k]))
+            if not v.strip():
+                raise InputError(f"waiver {names[k]} is blank", path, at(names[k]))
+        cid = entry["control"].strip()
         if cid not in known:
-            raise InputError(f"unknown control id {cid!r}", path, where)
-        out.append(Waiver(cid, str(entry["resource"]), str(entry["reason"]), str(entry["approver"]),
-                          parse_date(entry["expires"], path, where), origin=f"{path}:{line or i}"))
+            raise InputError(f"unknown control id {cid!r}", path, at(names["control"]))
+        out.append(Waiver(cid, entry["resource"].strip(), entry["reason"].strip(), entry["approver"].strip(),
+                          parse_date(entry["expires"], path, at("expires")), origin=f"{path}:{line or i}"))
     return out
+
+
+def _yaml_kind(v: Any) -> str:
+    return {list: "a list", dict: "a mapping", bool: "a boolean", int: "a number", float: "a number",
+            type(None): "empty"}.get(type(v), type(v).__name__)
 
 
 class _Loader(yaml.SafeLoader):
@@ -136,9 +158,17 @@ def _child(node, key):
     return None
 
 
-def _line_of(node, i):
-    if isinstance(node, yaml.SequenceNode) and i < len(node.value):
-        return node.value[i].start_mark.line + 1
+def _keys(node) -> set:
+    if isinstance(node, yaml.MappingNode):
+        return {getattr(k, "value", None) for k, _v in node.value}
+    return set()
+
+
+def _key_line(node, key: str) -> int | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, _v in node.value:
+            if getattr(k, "value", None) == key:
+                return k.start_mark.line + 1
     return None
 
 

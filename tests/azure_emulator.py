@@ -389,7 +389,7 @@ def _type_of(lower_id: str) -> str:
 
 
 # proxy (child setting) resources: readable by ID, never in listings of resources
-_PROXY = ("/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies")
+_PROXY = ("/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies", "/customdomains")
 
 
 def _tracked(lower_id: str) -> bool:
@@ -580,6 +580,27 @@ def key_vault(sub, rg, name, *, location="eastus2", tags=None, purge_protection=
     return b
 
 
+def frontdoor_profile(sub, rg, name, *, sku="Standard_AzureFrontDoor", tags=None):
+    # No official example in the corpus: shape per the Cdn Profile definition (2024-02-01).
+    pid = arm_id(sub, rg, "Microsoft.Cdn/profiles", name)
+    return {"id": pid, "name": name, "type": "Microsoft.Cdn/profiles", "location": "Global",
+            "kind": "frontdoor" if "AzureFrontDoor" in sku else "cdn", "sku": {"name": sku}, "tags": dict(tags or {}),
+            "properties": {"provisioningState": "Succeeded", "resourceState": "Active",
+                           "frontDoorId": "00000000-0000-0000-0000-00000000fd00", "originResponseTimeoutSeconds": 60}}
+
+
+def frontdoor_custom_domain(profile_id, name, *, host=None, min_tls="TLS12"):
+    # Shape per the AFDDomain definition (2024-02-01); a proxy resource: no location, no tags.
+    tls = {"certificateType": "ManagedCertificate"}
+    if min_tls is not None:
+        tls["minimumTlsVersion"] = min_tls
+    return {"id": f"{profile_id}/customDomains/{name}", "name": name, "type": "Microsoft.Cdn/profiles/customdomains",
+            "properties": {"profileName": profile_id.rsplit("/", 1)[-1], "hostName": host or f"{name}.example.com",
+                           "tlsSettings": tls, "validationProperties": {"validationToken": "token"},
+                           "domainValidationState": "Approved", "provisioningState": "Succeeded",
+                           "deploymentStatus": "NotStarted"}}
+
+
 def tracked_resource(sub, rg, provider_type, name, *, location="eastus2", tags=None, properties=None):
     """Any other resource (virtual network, public IP, identity, ...): what the generic listing shows."""
     return {"id": arm_id(sub, rg, provider_type, name), "name": name, "type": provider_type, "location": location,
@@ -600,6 +621,7 @@ ARM_TYPES = {   # azurerm type -> ARM provider type (top-level resources)
     "azurerm_virtual_network": "Microsoft.Network/virtualNetworks",
     "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",
     "azurerm_private_dns_zone": "Microsoft.Network/privateDnsZones",
+    "azurerm_cdn_frontdoor_profile": "Microsoft.Cdn/profiles",
 }
 
 
@@ -798,6 +820,22 @@ class PlanDeployment:
                                 f"{zname}/virtualNetworkLinks/{self.names[tf.address]}", location="global",
                                 tags=self.val(tf, "tags", {}))
         body.update({"name": self.names[tf.address], "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks"})
+        self.emu.put(body)
+
+    def _cdn_frontdoor_profile(self, tf):
+        self.emu.put(frontdoor_profile(self.sub, self._rg(tf), self.names[tf.address],
+                                       sku=self.val(tf, "sku_name", "Standard_AzureFrontDoor"),
+                                       tags=self.val(tf, "tags", {})))
+
+    def _cdn_frontdoor_custom_domain(self, tf):
+        profile = self.ref(tf, "cdn_frontdoor_profile_id", "azurerm_cdn_frontdoor_profile")
+        if profile is None:
+            self.unknown.setdefault(tf.address, []).append("cdn_frontdoor_profile_id")
+            return
+        tls = self.blocks(tf, "tls")
+        body = frontdoor_custom_domain(self.ids[profile], self.names[tf.address], host=self.val(tf, "host_name"),
+                                       min_tls=(tls[0].get("minimum_tls_version") if tls else None) or "TLS12")
+        self.ids[tf.address] = body["id"]
         self.emu.put(body)
 
     def _tracked(self, tf, location=None):

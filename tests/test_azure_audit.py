@@ -349,6 +349,7 @@ def test_arm_values_normalise_like_the_terraform_mappers():
     from scanner.values import Origin
     assert [tls_version(v) for v in ("TLSv1.3", "TLS1_2", "1.1", "TLSv1_0", "None")] == ["1.3", "1.2", "1.1", "1.0",
                                                                                           "1.0"]
+    assert [tls_version(v) for v in ("TLS12", "TLS10", "TLS13", "TLS9")] == ["1.2", "1.0", "1.3", None]  # Front Door
     rules = nsg_rule("web", {"protocol": "*", "access": "Allow", "priority": 100, "direction": "Inbound",
                              "destinationPortRanges": ["443", "8000-8100"], "sourceAddressPrefixes": ["Internet", "10.0.0.0/8"],
                              "sourceApplicationSecurityGroups": [{"id": "/subscriptions/S/resourceGroups/RG/providers/"
@@ -363,3 +364,100 @@ def test_arm_values_normalise_like_the_terraform_mappers():
                                   "destinationAddressPrefix": "*"}, "destination", Origin("azure", "x"))
     assert [(r["protocol"], r["from_port"], r["to_port"], r["cidrs"]) for r in everything] == \
         [("tcp", 0, 65535, ["0.0.0.0/0"])]
+
+
+# ----------------------------------------------------------------------------- Front Door custom domains (TLS-02)
+def front_doors(emu, sub=SUB, rg="rg-edge"):
+    emu.add_subscription(sub, "edge")
+    emu.add_resource_group(sub, rg, tags=TAGS)
+    fd = emu.put(ae.frontdoor_profile(sub, rg, "fd-edge", sku="Premium_AzureFrontDoor", tags=TAGS))
+    emu.put(ae.frontdoor_custom_domain(fd["id"], "www", min_tls="TLS12"))
+    emu.put(ae.frontdoor_custom_domain(fd["id"], "legacy", min_tls="TLS10"))
+    emu.put(ae.frontdoor_custom_domain(fd["id"], "unset", min_tls=None))
+    classic = emu.put(ae.frontdoor_profile(sub, rg, "cdn-classic", sku="Standard_Microsoft", tags=TAGS))
+    return fd, classic
+
+
+@pytest.mark.parametrize("strategy", ["arm", "graph"])
+def test_front_door_custom_domains_are_audited(tmp_path, emu, strategy):
+    fd, classic = front_doors(emu)
+    rc, doc = run_audit(tmp_path, emu, "--strategy", strategy)
+    from scanner.results import validate
+    validate(doc)
+    v = verdicts(doc)
+    domain = "azurerm_cdn_frontdoor_custom_domain"
+    assert v[("TLS-02", domain, "www")] == "pass"              # TLS 1.2: the service's ceiling
+    assert v[("TLS-02", domain, "legacy")] == "fail"
+    assert v[("TLS-02", domain, "unset")] == "unknown"         # not returned: never a pass
+    legacy = next(f for f in doc["findings"] if f["control_id"] == "TLS-02" and f["resource"]["name"] == "legacy")
+    assert legacy["resource"]["address"] == f"{fd['id']}/customDomains/legacy"
+    assert legacy["evidence"]["properties.tlsSettings.minimumTlsVersion"] == "TLS10"
+    assert legacy["evidence"]["properties.tlsSettings.minimumTlsVersion (lowest TLS version)"] == "1.0"
+    assert "GET Microsoft.Cdn/profiles/customDomains" in legacy["evidence"]["observed_via"]
+    # custom domains carry no tags (as in a plan); the profile is checked for its tags
+    assert not [k for k in v if k[0] == "TAG-01" and k[1] == domain]
+    assert v[("TAG-01", "azurerm_cdn_frontdoor_profile", "fd-edge")] == "pass"
+    # a classic CDN profile has no Front Door custom domains: not asked for them
+    paths = [r["path"].lower() for r in emu.arm_requests()]
+    assert f"{fd['id']}/customDomains".lower() in paths
+    assert not any(p.startswith(classic["id"].lower() + "/") for p in paths)
+    assert all(r["method"] == "GET" or "resourcegraph" in r["path"].lower() for r in emu.arm_requests())
+
+
+def test_front_door_domain_listing_failure_is_unknown_and_reported(tmp_path, emu):
+    fd, _ = front_doors(emu)
+    emu.fault(r"/customdomains$", 403, "AuthorizationFailed")
+    rc, doc = run_audit(tmp_path, emu)
+    fs = [f for f in doc["findings"] if f["resource"]["type"] == "azurerm_cdn_frontdoor_custom_domain"]
+    assert [(f["control_id"], f["status"], f["resource"]["address"]) for f in fs] == \
+        [("TLS-02", "unknown", f"{fd['id']}/customDomains")]
+    assert "403 AuthorizationFailed" in fs[0]["message"]
+    assert any("Microsoft.Cdn/profiles/customDomains (list)" in c["message"] and "403" in c["message"]
+               for c in doc["coverage"])
+
+
+def test_front_door_profiles_unseen_means_their_domains_are_unknown(tmp_path, emu):
+    front_doors(emu)
+    emu.fault(rf"^/subscriptions/{SUB}/resources$", 403, "AuthorizationFailed")
+    rc, doc = run_audit(tmp_path, emu)
+    fs = [f for f in doc["findings"] if f["resource"]["type"] == "azurerm_cdn_frontdoor_custom_domain"]
+    assert [(f["control_id"], f["status"]) for f in fs] == [("TLS-02", "unknown")]
+    assert fs[0]["resource"]["address"] == f"/subscriptions/{SUB}/providers/Microsoft.Cdn/profiles/customDomains"
+
+
+def test_front_door_live_verdicts_match_the_plan(tmp_path, emu):
+    from planlib import Plan
+    from scanner.engine import evaluate
+    from scanner.link import link
+    from scanner.profile import load_profile
+    from scanner.sources.terraform.normalize import normalize
+
+    p = Plan()
+    p.add("azurerm_resource_group", "rg", {"name": "rg-fd", "location": "eastus2", "tags": TAGS},
+          provider_key="azurerm")
+    p.add("azurerm_cdn_frontdoor_profile", "fd", {"name": "fd-plan", "resource_group_name": "rg-fd",
+                                                  "sku_name": "Standard_AzureFrontDoor", "tags": TAGS},
+          provider_key="azurerm")
+    for name, tls in (("www", "TLS12"), ("old", "TLS10")):
+        p.add("azurerm_cdn_frontdoor_custom_domain", name,
+              {"name": name, "host_name": f"{name}.example.com", "tls": [{"minimum_tls_version": tls}]},
+              unknown={"cdn_frontdoor_profile_id": True},
+              refs={"cdn_frontdoor_profile_id": ["azurerm_cdn_frontdoor_profile.fd.id",
+                                                 "azurerm_cdn_frontdoor_profile.fd"]}, provider_key="azurerm")
+    plan_path = p.write(tmp_path / "plan.json")
+    dep = ae.PlanDeployment(emu, plan_path, SUB).deploy()
+    planned = {(f.control_id, dep.names[f.resource.address]): (f.status, f.message)
+               for f in evaluate(link(normalize(p.project())), load_profile(None))
+               if f.resource.type == "azurerm_cdn_frontdoor_custom_domain"}
+    rc, doc = run_audit(tmp_path, emu)
+    live = {(f["control_id"], f["resource"]["name"]): (f["status"], f["message"]) for f in doc["findings"]
+            if f["resource"]["type"] == "azurerm_cdn_frontdoor_custom_domain"}
+    assert planned == live
+    assert planned[("TLS-02", "old")][0] == "fail" and planned[("TLS-02", "www")][0] == "pass"
+
+
+def test_role_reads_front_door_custom_domains():
+    from scanner.sources.azure.cli import role_text
+    actions = {a.lower() for a in json.loads(role_text())["Actions"]}
+    assert {"microsoft.cdn/profiles/read", "microsoft.cdn/profiles/customdomains/read",
+            "microsoft.resources/subscriptions/resources/read"} <= actions

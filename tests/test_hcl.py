@@ -329,6 +329,9 @@ def test_waiver_per_instance(tmp_path):
     ("# specguard:waive ENC-03 until=2099-01-01", "missing reason"),
     ('# specguard:waive NOPE-9 until=2099-01-01 reason="x"', "unknown control id"),
     ('# specguard:waive ENC-03 until=someday reason="x"', "bad date"),
+    ('# specguard:waive ENC-03 until=20990101 reason="x"', "bad date"),
+    ('# specguard:waive ENC-03 until=2099-01-01 reason="   "', "missing reason"),
+    ('# specguard:waive ENC-03 until=2099-01-01 reason="x" approver=" "', "approver is blank"),
 ])
 def test_bad_waive_comments_are_input_errors(tmp_path, comment, message):
     write_tree(tmp_path, {"main.tf": f'''

@@ -186,3 +186,72 @@ def test_large_report_renders_and_stays_compact():
 def test_print_all_marks_the_page(xss_doc):
     assert 'data-print-all="1"' in html.render(xss_doc, print_all=True)
     assert "<body data-print-all" not in html.render(xss_doc)
+
+
+# ----------------------------------------------------------------------------- profile changes
+def weak_doc(tmp_path):
+    from planlib import Plan
+
+    plan = Plan()
+    plan.add("aws_db_instance", "db", {"storage_encrypted": True, "kms_key_id": "arn:aws:kms:us-east-1:1:key/k",
+                                       "backup_retention_period": 1})
+    prof = tmp_path / "weak.yaml"
+    prof.write_text("name: weak\ncontrols:\n  BAK-01: {params: {min_retention_days: 1}}\n"
+                    "  ENC-01: {severity: low}\n  TAG-01: {enabled: false}\n")
+    return reportlib.scan_doc(tmp_path, plan, "--profile", str(prof))
+
+
+def matrix_rows(out: str) -> dict:
+    """Control id -> the text of its control-matrix row."""
+    section = out[out.index('<section id="matrix">'):]
+    section = section[:section.index("</section>")]
+    rows = {}
+    for chunk in section.split("<tr")[2:]:               # [0] before the table, [1] the header
+        text = " ".join(" ".join(parse("<tr" + chunk).text).split())
+        rows[text.split()[0]] = text
+    return rows
+
+
+def test_profile_changes_are_on_the_cover_and_in_the_matrix(tmp_path):
+    doc = weak_doc(tmp_path)
+    out = html.render(doc)
+    cover = out[out.index('<section id="cover"'):out.index('<section id="summary"')]
+    text = " ".join(" ".join(parse(cover).text).split())
+    assert "Profile changes from the spec defaults" in text
+    assert "not the spec's, so their results do not show that the spec is met" in text
+    assert "BAK-01 min_retention_days 1 35" in text and "ENC-01 severity low high" in text
+    assert doc["disabled_controls"] == [{"id": "TAG-01", "title": "Resources carry the required tags"}]
+    assert "TAG-01 disabled by profile : Resources carry the required tags (not checked in this run)" in text
+    rows = matrix_rows(out)
+    bak = rows["BAK-01"]
+    assert doc["controls"][[c["id"] for c in doc["controls"]].index("BAK-01")]["status"] == "pass"
+    assert "profile: min_retention_days = 1 (spec: 35)" in bak
+    assert "pass against profile settings, not the spec" in bak     # the status is qualified
+    assert "disabled by profile" in rows["TAG-01"]
+    assert "profile:" not in rows["ENC-02"] and "not the spec" not in rows["ENC-02"]
+    # the findings group says it too
+    detail = out[out.index('id="ctl-BAK-01"'):]
+    assert "profile: min_retention_days = 1 (spec: 35)" in detail[:detail.index("</summary>")]
+
+
+def test_no_profile_change_says_so():
+    out = html.render(reportlib.synthetic(50))
+    text = " ".join(parse(out).text)
+    assert "Profile changes from the spec defaults" in text
+    assert "None: every control is checked with the spec's settings." in text
+    assert "disabled by profile" not in text and 'class="changed"' not in out
+
+
+def test_profile_change_values_are_escaped():
+    doc = reportlib.synthetic(50)
+    doc["run"]["profile_overrides"] = [{"control_id": "TLS-01", "setting": f"params.{XSS[1]}",
+                                        "spec": ["ELBSecurityPolicy-TLS13-1-2-2021-06"], "profile": XSS[0]}]
+    doc["disabled_controls"] = [{"id": "NET-04", "title": XSS[1]}]
+    out = html.render(doc)
+    p = parse(out)
+    assert not any(tag == "img" for tag, _ in p.tags)
+    executable = [s for a, s in p.scripts if a.get("type") != "application/json"]
+    assert len(executable) == 1 and "alert(1)" not in executable[0]
+    text = " ".join(p.text)
+    assert f'{XSS[1]} = {XSS[0]} (spec: ["ELBSecurityPolicy-TLS13-1-2-2021-06"])' in text
+    assert XSS[1] in matrix_rows(out)["NET-04"]

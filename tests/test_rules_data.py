@@ -207,7 +207,12 @@ def test_enc04_data_stores():
         "aws_elasticache_replication_group.plain": "fail", "aws_elasticache_replication_group.enc": "pass"}
     sqs = finding(p, "ENC-04", "aws_sqs_queue.default")
     assert any("SSE-SQS" in k for k in sqs.evidence)
-    assert any("aws/secretsmanager" in k for k in finding(p, "ENC-04", "aws_secretsmanager_secret.default").evidence)
+    secret = finding(p, "ENC-04", "aws_secretsmanager_secret.default")
+    assert any("aws/secretsmanager" in k for k in secret.evidence)
+    # message and evidence agree: the data is encrypted, with the AWS-managed key
+    assert secret.message == ("the secret is encrypted with the AWS-managed key aws/secretsmanager, "
+                              "not a customer-managed KMS key")
+    assert finding(p, "ENC-04", "aws_sns_topic.plain").message == "the data is not encrypted with a KMS key"
 
 
 # ---------------------------------------------------------------- ENC-05

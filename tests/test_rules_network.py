@@ -369,6 +369,76 @@ def test_tls01_application_gateway():
     assert "does not redirect" in one(p, "TLS-01", "azurerm_application_gateway.noredirect").message
 
 
+def test_tls01_evidence_is_the_observed_value_and_derived_flags_have_their_own_names():
+    p = Plan()
+    listener(p, "plain", "HTTP")
+    listener(p, "redirect", "HTTP", action={"type": "redirect", "redirect": [{"protocol": "HTTPS", "port": "443",
+                                                                              "status_code": "HTTP_301"}]})
+    listener(p, "nopolicy", "HTTPS", unknown={"ssl_policy": True})
+    appgw(p, "noredirect", {"policy_type": "CustomV2", "min_protocol_version": "TLSv1_3"}, redirect=False)
+    appgw(p, "legacy", {"min_protocol_version": "TLSv1_2"})
+    appgw(p, "good", {"policy_type": "CustomV2", "min_protocol_version": "TLSv1_3"})
+    appgw(p, "default")
+    ev = {a: one(p, "TLS-01", a).evidence for a in
+          ("aws_lb_listener.plain", "aws_lb_listener.redirect", "aws_lb_listener.nopolicy",
+           "azurerm_application_gateway.noredirect", "azurerm_application_gateway.legacy",
+           "azurerm_application_gateway.good", "azurerm_application_gateway.default")}
+    assert ev["aws_lb_listener.plain"] == {"protocol": "HTTP",
+                                           "http_redirects_to_https (from default_action.0.type = forward)": False}
+    assert ev["aws_lb_listener.redirect"]["http_redirects_to_https (from default_action.0.redirect.0.protocol "
+                                          "= HTTPS)"] is True
+    assert ev["aws_lb_listener.nopolicy"]["tls_min_version (from ssl_policy not set: ELBSecurityPolicy-2016-08 "
+                                          "or a later default)"] == "1.0"
+    assert ev["azurerm_application_gateway.noredirect"][
+        "http_redirects_to_https (from request_routing_rule for http_listener http: redirect_configuration_name "
+        "= null, not a redirect to an https listener)"] is False
+    assert "redirect_configuration" not in ev["azurerm_application_gateway.good"]
+    assert ev["azurerm_application_gateway.legacy"]["ssl_policy.policy_type (not set: a legacy policy)"] == "legacy"
+    assert "ssl_policy.policy_type" not in ev["azurerm_application_gateway.legacy"]
+    assert ev["azurerm_application_gateway.default"]["tls_min_version (from ssl_policy not set: "
+                                                     "AppGwSslPolicy20150501 on older API versions)"] == "1.0"
+    for e in ev.values():        # no computed boolean under a bare attribute name
+        assert not [k for k, v in e.items() if isinstance(v, bool) and " " not in k], e
+
+
+def test_tls02_evidence_names_the_observed_policies():
+    p = Plan()
+    cloudfront(p, "plain", ordered=["https-only", "allow-all"])
+    cloudfront(p, "good", ordered=["https-only"])
+    cloudfront(p, "defaultcert", default_cert=True)
+    p.add("aws_api_gateway_domain_name", "ok", {"domain_name": "a.example.com", "security_policy": "TLS_1_2"})
+    ev = {a: one(p, "TLS-02", a).evidence for a in ("aws_cloudfront_distribution.plain",
+                                                    "aws_cloudfront_distribution.good",
+                                                    "aws_cloudfront_distribution.defaultcert",
+                                                    "aws_api_gateway_domain_name.ok")}
+    assert ev["aws_cloudfront_distribution.plain"]["allows_plain_http (from viewer_protocol_policy = allow-all)"]
+    assert ev["aws_cloudfront_distribution.good"][
+        "allows_plain_http (from viewer_protocol_policy = redirect-to-https, https-only)"] is False
+    assert ev["aws_cloudfront_distribution.defaultcert"][
+        "tls_policy (from viewer_certificate.cloudfront_default_certificate = true: CloudFront's certificate "
+        "uses TLSv1)"] == "TLSv1"
+    assert ev["aws_api_gateway_domain_name.ok"]["security_policy"] == "TLS_1_2"
+    assert "allows_plain_http (API Gateway custom domains serve HTTPS only)" in ev["aws_api_gateway_domain_name.ok"]
+    for e in ev.values():
+        assert not [k for k, v in e.items() if isinstance(v, bool) and " " not in k], e
+
+
+def test_violating_fixture_http_listener_evidence(run_cli, tmp_path):
+    import pathlib
+    plan = pathlib.Path(__file__).resolve().parent.parent / "fixtures/aws-platform/violating/plan.json"
+    planned = json.loads(plan.read_text())
+    r = run_cli("scan", plan, "--format", "json", "-o", tmp_path / "r.json")
+    assert r.returncode == 1, r.stderr
+    doc = json.loads((tmp_path / "r.json").read_text())
+    f = next(f for f in doc["findings"] if f["control_id"] == "TLS-01"
+             and f["resource"]["address"] == "module.edge.aws_lb_listener.http")
+    listener_values = next(rc["change"]["after"] for rc in planned["resource_changes"]
+                           if rc["address"] == "module.edge.aws_lb_listener.http")
+    assert listener_values["default_action"][0]["type"] == "forward"
+    assert f["evidence"] == {"protocol": "HTTP",
+                             "http_redirects_to_https (from default_action.0.type = forward)": False}
+
+
 # ================================================================= TLS-02
 def cloudfront(p, name, mpv="TLSv1.2_2021", vpp="redirect-to-https", default_cert=False, ordered=(), **kw):
     vals = {"default_cache_behavior": [{"viewer_protocol_policy": vpp}],

@@ -112,12 +112,61 @@ def test_malformed_waivers_are_input_errors(tmp_path, run_cli, text, needle):
     assert "w.yaml" in err and needle in err
 
 
-def test_error_names_the_line_of_the_bad_entry(tmp_path):
+def test_error_names_the_line_of_the_bad_field(tmp_path):
     path = tmp_path / "w.yaml"
     path.write_text("waivers:\n" + waiver() + waiver(expires="soon"), encoding="utf-8")
     with pytest.raises(InputError) as e:
         load_waivers(str(path), ["ENC-01"])
-    assert f"{path}:7:" in e.value.message
+    assert f"{path}:11: bad date 'soon'" in e.value.message          # the expires line of the second entry
+    path.write_text("waivers:\n" + waiver() + waiver().replace("  approver: ciso@example.com\n", ""))
+    with pytest.raises(InputError) as e:
+        load_waivers(str(path), ["ENC-01"])
+    assert f"{path}:7: waiver is missing approver" in e.value.message  # a missing field: the entry's line
+
+
+@pytest.mark.parametrize("field, value, line, needle", [
+    ("reason", "'   '", 4, "waiver reason is blank"),
+    ("approver", '"\t "', 5, "waiver approver is blank"),
+    ("approver", "no", 5, "waiver approver must be text, not a boolean (False)"),
+    ("resource", "[aws_db_instance.a, aws_db_instance.b]", 3, "waiver resource must be text, not a list"),
+    ("resource", "{a: 1}", 3, "waiver resource must be text, not a mapping"),
+    ("expires", "20991231", 6, "bad date 20991231 (expected YYYY-MM-DD)"),
+    ("expires", "2099W011", 6, "bad date '2099W011' (expected YYYY-MM-DD)"),
+    ("expires", "2099-12-31T00:00:00", 6, "bad date '2099-12-31T00:00:00' (expected YYYY-MM-DD)"),
+    ("expires", "2099-02-30", 6, "bad date '2099-02-30': there is no such day"),
+    ("expires", "'2099-1-31'", 6, "bad date '2099-1-31' (expected YYYY-MM-DD)"),
+])
+def test_bad_field_values_are_errors_at_their_line(tmp_path, field, value, line, needle):
+    fields = {"control": "ENC-01", "resource": "aws_db_instance.a", "reason": "accepted risk",
+              "approver": "ciso@example.com", "expires": FUTURE}
+    fields[field] = value
+    path = tmp_path / "w.yaml"
+    path.write_text("waivers:\n" + "".join(f"{'- ' if i == 0 else '  '}{k}: {v}\n"
+                                            for i, (k, v) in enumerate(fields.items())), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_waivers(str(path), ["ENC-01"])
+    assert e.value.message.startswith(f"{path}:{line}: {needle}"), e.value.message
+
+
+def test_unknown_field_and_control_point_at_their_line(tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text(waiver() + "  ticket: OPS-1\n" + waiver(control="ENC-99"), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_waivers(str(path), ["ENC-01"])
+    assert f"{path}:6: unknown waiver field(s) ticket" in e.value.message
+    path.write_text(waiver() + waiver(control="ENC-99").replace("control:", "control_id:"), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_waivers(str(path), ["ENC-01"])
+    assert f"{path}:6: unknown control id 'ENC-99'" in e.value.message
+
+
+def test_good_waiver_values_are_kept_as_written(tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text(waiver(resource="aws_db_instance.a[*]", reason="'  padded reason '",
+                           expires=f"'{FUTURE}'"), encoding="utf-8")
+    (w,) = load_waivers(str(path), ["ENC-01"])
+    assert (w.resource, w.reason, w.approver, w.expires.isoformat()) == \
+        ("aws_db_instance.a[*]", "padded reason", "ciso@example.com", FUTURE)
 
 
 def _finding(address, keys=(), control="ENC-01", status="fail"):

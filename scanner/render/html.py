@@ -82,7 +82,10 @@ def script_json(value) -> str:
 # ----------------------------------------------------------------------------- context
 def build_context(doc: dict) -> dict:
     findings = doc.get("findings", [])
+    changes = _profile_changes(doc)
     controls = _controls(doc, findings)
+    for c in controls:
+        c["changes"] = [ch["text"] for ch in changes["overrides"] if ch["control_id"] == c["id"]]
     by_id = {c["id"]: c for c in controls}
     families = _families(controls)
     criteria = _criteria(controls)
@@ -98,6 +101,7 @@ def build_context(doc: dict) -> dict:
         "families": families, "criteria": criteria, "controls": controls,
         "max_family_total": max([f["total"] for f in families] + [1]),
         "max_criterion_total": max([c["total"] for c in criteria] + [1]),
+        "profile_changes": changes,
         "waivers": _waivers(doc),
         "coverage": _coverage(doc),
         "unknowns": _unknowns(findings, by_id),
@@ -178,6 +182,23 @@ def _crit_key(k: str):
     head, _, rest = k.partition(".")
     return (head.rstrip("0123456789"), int(head[len(head.rstrip("0123456789")):] or 0),
             int(rest) if rest.isdigit() else 0, k)
+
+
+def setting_value(v) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
+def _profile_changes(doc: dict) -> dict:
+    """What the profile changed from the spec defaults, so a weakened check does not read as the spec's."""
+    overrides = []
+    for o in doc.get("run", {}).get("profile_overrides") or []:
+        name = str(o.get("setting", "")).removeprefix("params.")
+        prof, spec = setting_value(o.get("profile")), setting_value(o.get("spec"))
+        overrides.append({"control_id": str(o.get("control_id", "")), "setting": name, "profile": prof,
+                          "spec": spec, "text": f"{name} = {prof} (spec: {spec})"})
+    disabled = [{"id": str(d.get("id", "")), "title": str(d.get("title", ""))}
+                for d in doc.get("disabled_controls") or []]
+    return {"overrides": overrides, "disabled": disabled, "any": bool(overrides or disabled)}
 
 
 def _summary(doc: dict, findings: list) -> dict:

@@ -1,23 +1,44 @@
 """A short Markdown summary for a pull-request comment or a CI job summary.
 
-Counts first, then the failing findings (fail, then unknown), then what the
-waivers did.  The result never exceeds ``LIMIT`` characters (GitHub's limit
-for a comment body); when findings are left out it says how many.  Every value
-from the results is escaped, so HTML in a resource name shows as text.
+Counts first, then what the profile changed from the spec, then the failing
+findings (fail, then unknown), then what the waivers did.  The result never
+exceeds ``LIMIT`` characters (GitHub's limit for a comment body); when findings
+are left out it says how many.  Every value from the results is escaped, so
+HTML in a resource name shows as text, and a control character (an ANSI escape
+in a tag value) shows as ``\x1b``: CI logs and PR comments must not interpret it.
 """
 from __future__ import annotations
+
+import json
+import re
+import unicodedata
 
 FORMAT = "markdown"
 BINARY = False
 
 LIMIT = 65536
 CELL = 300            # longest message shown in one table cell
+PROFILE_LINES = 30    # profile changes listed before "N more"
 ORDER = {"fail": 0, "unknown": 1}
 SEV_RANK = {"critical": 0, "high": 1, "medium-high": 2, "medium": 3, "low": 4, "info": 5}
 
+# bidirectional overrides reorder what a reader sees ("Trojan Source"): shown escaped like controls
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_control(ch: str) -> bool:
+    return ch in _BIDI or unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+
+
+def visible(ch: str) -> str:
+    """A control character written out: \\x1b, \\u202e."""
+    n = ord(ch)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
 
 def esc(text) -> str:
-    """Text for a Markdown table cell: HTML specials as entities, Markdown punctuation escaped."""
+    """Text for Markdown (table cells too): HTML specials as entities, Markdown punctuation
+    escaped, newlines and tabs as spaces, other control characters shown as \\x1b."""
     out = []
     for ch in str(text):
         if ch == "&":
@@ -30,9 +51,25 @@ def esc(text) -> str:
             out.append("\\" + ch)
         elif ch in "\r\n\t":
             out.append(" ")
+        elif _is_control(ch):
+            out.append("\\" + visible(ch))     # its backslash escaped, so Markdown shows \x1b
         else:
             out.append(ch)
     return "".join(out)
+
+
+def code(text) -> str:
+    """A code span (not for table cells).  Its content is shown literally and is HTML-escaped
+    by the renderer, so nothing is entity- or backslash-escaped here; newlines and tabs become
+    spaces, other control characters are written out (\\x1b), and backticks in the text are
+    kept, inside a fence longer than their longest run.  Empty text gives ""."""
+    t = "".join(" " if ch in "\r\n\t" else visible(ch) if _is_control(ch) else ch for ch in str(text))
+    if not t.strip():
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", t)), default=0) + 1)
+    if t[0] == "`" or t[-1] == "`" or (t[0] == " " and t[-1] == " "):
+        t = f" {t} "   # the renderer strips one space from each side
+    return f"{fence}{t}{fence}"
 
 
 def _cut(text: str, n: int) -> str:
@@ -56,8 +93,9 @@ def render(doc: dict, limit: int = LIMIT, **_options) -> str:
              f"| {s.get('fail', 0)} | {s.get('unknown', 0)} | {s.get('waived', 0)} | {s.get('pass', 0)} | "
              f"{s.get('total', len(findings))} |", "",
              f"{len(doc.get('controls', []))} controls, {len(failing_controls)} failing or unknown · profile "
-             f"`{esc(run.get('profile', ''))}` · specguard {esc(doc.get('tool', {}).get('version', ''))} · "
+             f"{code(run.get('profile', '')) or '(none)'} · specguard {esc(doc.get('tool', {}).get('version', ''))} · "
              f"run {esc(run.get('finished_at', ''))}", ""]
+    head += _profile_lines(doc)
     tail = _waiver_lines(doc) + _coverage_lines(doc)
     body: list[str] = []
     if bad:
@@ -89,6 +127,31 @@ def render(doc: dict, limit: int = LIMIT, **_options) -> str:
     if len(text) > limit:  # only when the fixed parts alone are huge (thousands of waivers)
         text = text[: limit - 80].rsplit("\n", 1)[0] + "\n\n_Summary truncated at the size limit._\n"
     return text
+
+
+def setting_value(v) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
+def _profile_lines(doc: dict) -> list[str]:
+    """One line per change the profile made to the spec: a weakened check must not read as meeting it."""
+    overrides = doc.get("run", {}).get("profile_overrides") or []
+    disabled = doc.get("disabled_controls") or []
+    if not overrides and not disabled:
+        return []
+    lines = [f"**⚠️ Profile changes from the spec defaults:** {len(overrides)} setting(s) changed, "
+             f"{len(disabled)} control(s) disabled.", ""]
+    for o in overrides[:PROFILE_LINES]:
+        name = str(o.get("setting", "")).removeprefix("params.")
+        lines.append(f"- {esc(o.get('control_id', ''))}: {code(_cut(name, 100))} = "
+                     f"{code(_cut(setting_value(o.get('profile')), 200)) or '(empty)'} "
+                     f"(spec: {code(_cut(setting_value(o.get('spec')), 200)) or '(empty)'})")
+    for d in disabled[:max(0, PROFILE_LINES - len(overrides))]:
+        lines.append(f"- {esc(d.get('id', ''))}: disabled by profile ({esc(_cut(str(d.get('title', '')), 200))})")
+    more = len(overrides) + len(disabled) - (len(lines) - 2)
+    if more > 0:
+        lines.append(f"- _{more} more profile changes in the full report._")
+    return lines + [""]
 
 
 def _waiver_lines(doc: dict) -> list[str]:

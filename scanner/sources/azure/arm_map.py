@@ -9,11 +9,12 @@ read failed is an Unknown carrying the error, never absent and never a pass.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from .inventory import GENERIC, PG, SQL, SQLDB, Failure, Inventory, Item, parse_id
+from .inventory import FD_DOMAIN, GENERIC, PG, SQL, SQLDB, Failure, Inventory, Item, parse_id
 
 SOURCE = "azure"
 _MISSING = object()
@@ -29,8 +30,11 @@ TF_TYPES = {
     "Microsoft.Network/applicationSecurityGroups": ("application_security_group",
                                                     "azurerm_application_security_group"),
     "Microsoft.KeyVault/vaults": ("key_vault", "azurerm_key_vault"),
+    FD_DOMAIN: ("edge_endpoint", "azurerm_cdn_frontdoor_custom_domain"),
     GENERIC: ("generic", "azurerm_resource"),
 }
+# Types that carry no tags (proxy resources): no tags field, so TAG-01 does not apply, as in a plan.
+UNTAGGED = {FD_DOMAIN}
 # Other taggable types (kind generic, TAG-01 only) -> their Terraform type; a type not listed
 # keeps its ARM type, lower-cased, as its type.
 GENERIC_TYPES = {
@@ -111,6 +115,7 @@ FIELDS = {
     "Microsoft.Network/networkSecurityGroups": ("tier", "ingress", "egress"),
     "Microsoft.Network/applicationSecurityGroups": ("tier",),
     "Microsoft.KeyVault/vaults": ("purge_protection",),
+    FD_DOMAIN: ("tls_policy", "tls_min_version"),
     GENERIC: (),
 }
 
@@ -153,7 +158,7 @@ def placeholder(scope_id: str, sub: str, arm_type: str, failure: Failure) -> Res
                  name=f"({arm_type} in subscription {sub}: not listed)",
                  context={"subscription": sub, "resource_group": ids["resource_group"] or None,
                           "unlisted": failure.reason})
-    for f in FIELDS[arm_type] + ("tags",):
+    for f in FIELDS[arm_type] + (() if arm_type in UNTAGGED else ("tags",)):
         r.set(f, Unknown(failure.reason, Origin(SOURCE, f, api=failure.api)))
     return r
 
@@ -169,8 +174,9 @@ def to_resource(item: Item, inv: Inventory) -> Resource | None:
     r = Resource(kind=kind, type=tf_type, address=rid, provider="azure", source=SOURCE,
                  name=body.get("name") or ids["names"][-1], context=ctx)
     r.keys.add(rid.lower())
-    r.set("tags", p.value("tags", lambda t: dict(t or {}), missing={}, missing_note="no tags"))
-    r.set("inherited_tags", _rg_tags(inv, ctx["subscription"], ctx["resource_group"]))
+    if item.arm_type not in UNTAGGED:
+        r.set("tags", p.value("tags", lambda t: dict(t or {}), missing={}, missing_note="no tags"))
+        r.set("inherited_tags", _rg_tags(inv, ctx["subscription"], ctx["resource_group"]))
     MAPPERS[item.arm_type](item, p, r)
     return r
 
@@ -197,6 +203,9 @@ def tls_version(v: Any) -> str | None:
     s = str(v).strip().lower()
     if s in ("none", "disabled", ""):
         return "1.0"
+    compact = re.fullmatch(r"tlsv?1([0-3])", s)     # Front Door: TLS10, TLS12
+    if compact:
+        return f"1.{compact.group(1)}"
     for ver in ("1.0", "1.1", "1.2", "1.3"):
         if s.endswith(ver) or s.endswith(ver.replace(".", "_")):
             return ver
@@ -417,9 +426,23 @@ def _key_vault(item: Item, p: Props, r: Resource) -> None:
                                       missing_note="not returned: purge protection is off"))
 
 
+def _front_door_domain(item: Item, p: Props, r: Resource) -> None:
+    """As the Terraform mapper: tls_policy is the setting, tls_min_version the version it names."""
+    path = "properties.tlsSettings.minimumTlsVersion"
+    pol = p.value(path)
+    r.set("tls_policy", pol)
+    if not pol.known:
+        r.set("tls_min_version", pol)
+        return
+    ver = tls_version(pol.value)
+    r.set("tls_min_version", Value(ver, p.origin(f"{path} (lowest TLS version)")) if ver else
+          Unknown(f"unrecognised minimumTlsVersion {pol.value}", p.origin(path)))
+
+
 MAPPERS: dict[str, Callable[[Item, Props, Resource], None]] = {
     PG: _postgres, SQL: _sql_server, SQLDB: _sql_database,
     "Microsoft.Storage/storageAccounts": _storage, "Microsoft.Cache/Redis": _redis,
     "Microsoft.Network/applicationGateways": _app_gateway, "Microsoft.Network/networkSecurityGroups": _nsg,
     "Microsoft.Network/applicationSecurityGroups": _asg, "Microsoft.KeyVault/vaults": _key_vault,
+    FD_DOMAIN: _front_door_domain,
 }

@@ -10,7 +10,8 @@ Two listing strategies fill the same ``Inventory``:
 
 Both then read the child settings that listings do not return: PostgreSQL
 server configurations, SQL encryption protectors and short-term retention
-policies.  Work runs on a bounded thread pool; a call that fails for good is
+policies, and the custom domains of each Front Door (Standard/Premium) profile
+found among the other resources.  Work runs on a bounded thread pool; a call that fails for good is
 recorded as a ``Failure`` where its answer would have gone, never dropped.
 """
 from __future__ import annotations
@@ -25,6 +26,9 @@ from .session import Session, describe_error, to_json
 PG = "Microsoft.DBforPostgreSQL/flexibleServers"
 SQL = "Microsoft.Sql/servers"
 SQLDB = "Microsoft.Sql/servers/databases"
+FD_PROFILE = "microsoft.cdn/profiles"
+FD_DOMAIN = "Microsoft.Cdn/profiles/customDomains"   # proxy resources: read per profile, never listed
+FD_API_VERSION = "2024-02-01"
 PG_SETTINGS = ("require_secure_transport", "ssl_min_protocol_version")
 GENERIC = "*"   # any other taggable type
 
@@ -40,7 +44,7 @@ LISTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     # list() goes through the generic resources listing and omits properties
     "Microsoft.KeyVault/vaults": ("keyvault", lambda c: c.vaults.list_by_subscription()),
 }
-ALL_TYPES = list(LISTINGS) + [SQLDB]
+ALL_TYPES = list(LISTINGS) + [SQLDB, FD_DOMAIN]
 CANONICAL = {t.lower(): t for t in ALL_TYPES}
 GRAPH_BATCH = 1000   # subscriptions per Resource Graph query (the service's limit)
 GRAPH_PAGE = 1000    # rows per page (the service's maximum)
@@ -177,9 +181,11 @@ class Reader:
             f = self.inv.fail(sub, api, e, " (list)")
             with self.inv.lock:
                 self.inv.unlisted.append((f"/subscriptions/{sub}/resources", sub, GENERIC, f))
+                # Front Door profiles are found in this listing: their custom domains are unseen too
+                self.inv.unlisted.append((f"/subscriptions/{sub}/providers/{FD_DOMAIN}", sub, FD_DOMAIN, f))
         with self.inv.lock:
             self.inv.generic.extend(found)
-        return []
+        return self._front_doors(found)
 
     # per-service listing (strategy "arm") ---------------------------------------
     def list_type(self, sub: str, arm_type: str) -> list[Task]:
@@ -231,6 +237,8 @@ class Reader:
                 for row in resp.data or []:
                     arm_type = CANONICAL.get((row.get("type") or "").lower())
                     sub = row.get("subscriptionId") or parse_id(row["id"])["subscription"]
+                    if arm_type == FD_DOMAIN:
+                        continue   # read from their profiles, as with the per-service listings
                     if arm_type:
                         follow += self._found(arm_type, row, sub, api)
                     else:
@@ -248,7 +256,7 @@ class Reader:
                 [(self.list_generic, (sub,)) for sub in subs]
         with self.inv.lock:
             self.inv.generic.extend(generic)
-        return follow
+        return follow + self._front_doors(generic)
 
     def graph_resource_groups(self, subs: list[str]) -> list[Task]:
         from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
@@ -276,6 +284,23 @@ class Reader:
         with self.inv.lock:
             self.inv.rg_tags.update(found)
             self.inv.generic.extend(bodies)
+        return []
+
+    # Front Door custom domains (TLS-02) ---------------------------------------------
+    def _front_doors(self, generic: list[tuple[dict, str, str]]) -> list[Task]:
+        """A custom-domain listing for every Front Door Standard/Premium profile among the other resources."""
+        return [(self.list_custom_domains, (body, sub)) for body, sub, _api in generic
+                if (body.get("type") or "").lower() == FD_PROFILE and _is_front_door(body)]
+
+    def list_custom_domains(self, profile: dict, sub: str) -> list[Task]:
+        api = f"GET {FD_DOMAIN}"
+        try:
+            for d in self.s.list_json(f"{profile['id']}/customDomains", FD_API_VERSION, sub):
+                self._found(FD_DOMAIN, d, sub, api)
+        except Exception as e:
+            f = self.inv.fail(sub, api, e, f" (list) of {profile['id']}")
+            with self.inv.lock:
+                self.inv.unlisted.append((f"{profile['id']}/customDomains", sub, FD_DOMAIN, f))
         return []
 
     # child settings ---------------------------------------------------------------
@@ -322,6 +347,13 @@ class Reader:
             item.children[name] = (to_json(call()), api)
         except Exception as e:
             item.children[name] = self.inv.fail(item.subscription, api, e, f" of {item.body['id']}")
+
+
+def _is_front_door(profile: dict) -> bool:
+    """Standard_AzureFrontDoor / Premium_AzureFrontDoor; classic CDN profiles have no AFD custom domains.
+    A profile whose SKU is not shown is read too (a failed read is reported, a skipped one would not be)."""
+    sku = (profile.get("sku") or {}).get("name") if isinstance(profile.get("sku"), dict) else None
+    return sku is None or "azurefrontdoor" in str(sku).lower()
 
 
 def _system_database(body: dict) -> bool:

@@ -197,6 +197,28 @@ class Session:
             raise KeyError(service)
         return C(self.cred, sub, **kw)
 
+    def list_json(self, path: str, api_version: str, subscription: str):
+        """Every item of a Resource Manager collection (``{"value": [...], "nextLink": ...}``), as JSON.
+
+        For the few collections no installed SDK covers (Front Door custom domains): a plain
+        GET through the same pipeline (credential, retries, the read-only guard).
+        """
+        from azure.core.exceptions import HttpResponseError
+        from azure.core.rest import HttpRequest
+        from azure.mgmt.core.exceptions import ARMErrorFormat
+
+        client = self.client("resources", subscription)
+        from urllib.parse import quote
+
+        url = f"{self.ep.arm}{quote(path)}?api-version={api_version}"
+        while url:
+            resp = client.send_request(HttpRequest("GET", url))
+            if resp.status_code >= 400:
+                raise HttpResponseError(response=resp, error_format=ARMErrorFormat)
+            page = resp.json()
+            yield from page.get("value") or []
+            url = page.get("nextLink")
+
     def close(self) -> None:
         self._http.close()
         close = getattr(self.cred, "close", None)

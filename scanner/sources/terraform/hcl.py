@@ -163,14 +163,23 @@ def load_dir(path: str, var_files: list[str] | None = None, variables: list[str]
     if not tf_files(root):
         raise InputError("no .tf or .tf.json files in this directory (is it a Terraform root module?)", path)
     project = SourceProject(root, path, {}, run)
-    project.var_values = _variable_values(project, root, var_files or [], variables or [])
     src = project.module_source(root)
+    project.var_values = _variable_values(project, root, var_files or [], variables or [])
     top = ModuleInstance(project, src, "")
-    for inst in top.walk():
-        for rb in inst.src.resources.values():
-            for r in inst.instances(rb):
-                r.realize()
-                project.resources.append(r)
+    where = (project.shown(os.path.relpath(tf_files(root)[0], root)), None, "the root module")
+    try:
+        for inst in top.walk():
+            for rb in inst.src.resources.values():
+                where = (project.shown(rb.file), str(rb.block.line), rb.local)
+                for r in inst.instances(rb):
+                    r.realize()
+                    project.resources.append(r)
+            where = (where[0], where[1], f"the module calls of {inst.addr or 'the root module'}")
+    except RecursionError:
+        # the parser bounds nesting; what is left is a very long chain of references
+        # (local.a = local.b, local.b = local.c, ...), which Python's stack cannot follow
+        raise InputError(f"{where[2]}: a chain of references (locals, variables, outputs, resources) "
+                         f"is too long to evaluate", where[0], where[1]) from None
     project.waivers = _source_waivers(project, top)
     return project
 
@@ -184,7 +193,7 @@ def locate(plan_project: TfProject, src_dir: str, run=None) -> None:
         raise InputError("no .tf or .tf.json files in the source directory", src_dir)
     project = SourceProject(root, src_dir, {}, None)
     blocks: dict[str, ResBlock] = {}
-    _static_blocks(project, project.module_source(root), "", blocks, set())
+    _static_blocks(project, project.module_source(root), "", blocks, {root})
     matched: dict[str, list[str]] = {}
     for r in plan_project.resources:
         key = _deindex(r.address)
@@ -241,12 +250,25 @@ def _variable_values(project: SourceProject, root: str, var_files: list[str], op
         if not os.path.isfile(f):
             raise InputError("--var-file not found", f)
         files.append((os.path.abspath(f), f))
+    declared = project.module_source(root).variables
     values: dict = {}
     for path, shown in files:
-        values.update(read_tfvars(path, shown))
+        got = read_tfvars(path, shown)
+        for name in got:
+            if name not in declared:
+                # Terraform warns here (a shared tfvars file may set variables of other roots)
+                project.coverage("input-warning",
+                                 f"{shown}: a value for undeclared variable {name} is ignored "
+                                 f"(the root module declares no variable {name!r})",
+                                 file=shown, variable=name)
+        values.update(got)
         project.extra_files.append(path)
     for opt in options:
         name, value = parse_var_option(opt)
+        if name not in declared:
+            # Terraform refuses it: most often a typo, and the value meant for the scan would be lost
+            raise InputError(f"--var {name}: a value for undeclared variable {name} "
+                             f"(the root module {project.shown_root} declares no variable {name!r})")
         values[name] = value
     return values
 
@@ -458,13 +480,15 @@ def _waiver(project: SourceProject, frel: str, line: int, text: str, address: st
     control_id = words[0]
     fields = {k: (v[1:-1].replace('\\"', '"') if v.startswith('"') else v)
               for k, v in _PAIR.findall(words[1] if len(words) > 1 else "")}
-    missing = [k for k in ("until", "reason") if not fields.get(k)]
+    missing = [k for k in ("until", "reason") if not fields.get(k, "").strip()]
     if missing:
         raise InputError(f"specguard:waive {control_id} is missing {' and '.join(missing)} "
                          f"(both until=YYYY-MM-DD and reason=\"...\" are required)", shown, where)
+    if "approver" in fields and not fields["approver"].strip():
+        raise InputError(f"specguard:waive {control_id}: approver is blank", shown, where)
     if control_id not in load_rules():
         raise InputError(f"specguard:waive: unknown control id {control_id!r}", shown, where)
-    return Waiver(control_id, address, fields["reason"], fields.get("approver") or "in-source comment",
+    return Waiver(control_id, address, fields["reason"].strip(), (fields.get("approver") or "in-source comment").strip(),
                   parse_date(fields["until"], shown, where), origin=f"{frel}:{line}")
 
 

@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 
 from ...errors import InputError
-from .hcl_parse import Attribute, Block, HclSyntaxError, parse, parse_expression, parse_template
+from .hcl_parse import (MAX_NESTING, Attribute, Block, HclSyntaxError, HclTooDeep, parse, parse_expression,
+                        parse_template)
 
 
 @dataclass
@@ -62,6 +63,8 @@ def parse_hcl_file(path: str, shown: str):
     text = read_text(path, shown)
     try:
         return parse(text)
+    except HclTooDeep as e:
+        raise InputError(e.message, shown, str(e.line))
     except HclSyntaxError as e:
         if _reference_parser_accepts(text):
             raise InputError(f"specguard cannot read this construct yet (python-hcl2 accepts the file): "
@@ -167,14 +170,36 @@ _MAP_ATTRS = {"tags", "tags_all", "labels", "variables", "environment", "paramet
 
 def _json_body(path: str, shown: str) -> tuple[list, list]:
     text = read_text(path, shown)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"syntax error: {e.msg}", shown, str(e.lineno))
+    doc = _load_json(text, shown)
     if not isinstance(doc, dict):
         raise InputError("syntax error: a .tf.json file must hold a JSON object", shown, "1")
     body: list = []
     finder = _LineFinder(text)
+    try:
+        _json_items(doc, finder, body)
+    except HclTooDeep as e:
+        raise InputError(e.message, shown, str(e.line))
+    return body, []
+
+
+def _load_json(text: str, shown: str):
+    too_deep = InputError(f"JSON nested more than {MAX_NESTING} levels deep (specguard's limit)", shown)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"syntax error: {e.msg}", shown, str(e.lineno))
+    except RecursionError:
+        raise too_deep from None
+    # the values go on to recursive code (evaluation, evidence): same limit as HCL
+    level = [doc]
+    for _ in range(MAX_NESTING + 2):
+        level = [x for v in level for x in (v.values() if isinstance(v, dict) else v if isinstance(v, list) else ())]
+        if not level:
+            return doc
+    raise too_deep
+
+
+def _json_items(doc: dict, finder: "_LineFinder", body: list) -> None:
     for top, content in doc.items():
         for item in content if isinstance(content, list) else [content]:
             if not isinstance(item, dict):
@@ -192,12 +217,13 @@ def _json_body(path: str, shown: str) -> tuple[list, list]:
                         body.append(Block(top, [name], _block_body(one, line, top != "module"), line, line))
             elif top == "locals":
                 line = finder.find("locals")
-                body.append(Block("locals", [], [Attribute(k, _json_expr(v), line, json.dumps(v))
+                body.append(Block("locals", [], [Attribute(k, _json_expr(v, line), line, json.dumps(v))
                                                  for k, v in item.items()], line, line))
-    return body, []
 
 
-def _block_body(obj: dict, line: int, nested_blocks: bool = True) -> list:
+def _block_body(obj: dict, line: int, nested_blocks: bool = True, depth: int = 0) -> list:
+    if depth > MAX_NESTING:
+        raise HclTooDeep(line)
     out: list = []
     for k, v in (obj or {}).items():
         if k == "//":
@@ -205,22 +231,26 @@ def _block_body(obj: dict, line: int, nested_blocks: bool = True) -> list:
         if nested_blocks and k not in _MAP_ATTRS and (
                 isinstance(v, dict) or (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))):
             for one in v if isinstance(v, list) else [v]:
-                out.append(Block(k, [], _block_body(one, line), line, line))
+                out.append(Block(k, [], _block_body(one, line, depth=depth + 1), line, line))
         else:
-            out.append(Attribute(k, _json_expr(v), line, json.dumps(v)))
+            out.append(Attribute(k, _json_expr(v, line), line, json.dumps(v)))
     return out
 
 
-def _json_expr(v):
+def _json_expr(v, line: int = 0, depth: int = 0):
+    if depth > MAX_NESTING:
+        raise HclTooDeep(line)
     if isinstance(v, str):
         try:
             return parse_template(v)
+        except HclTooDeep:
+            raise HclTooDeep(line) from None
         except HclSyntaxError:
             return ("lit", v)
     if isinstance(v, list):
-        return ("tuple", [_json_expr(x) for x in v])
+        return ("tuple", [_json_expr(x, line, depth + 1) for x in v])
     if isinstance(v, dict):
-        return ("object", [(("lit", k), _json_expr(x)) for k, x in v.items()])
+        return ("object", [(("lit", k), _json_expr(x, line, depth + 1)) for k, x in v.items()])
     return ("lit", v)
 
 
@@ -246,11 +276,7 @@ def read_tfvars(path: str, shown: str) -> dict:
     from .hcl_eval import EvalError, Scope, evaluate
 
     if path.endswith(".json"):
-        text = read_text(path, shown)
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(f"syntax error: {e.msg}", shown, str(e.lineno))
+        doc = _load_json(read_text(path, shown), shown)
         if not isinstance(doc, dict):
             raise InputError("a .tfvars.json file must hold a JSON object", shown)
         return doc

@@ -305,6 +305,7 @@ class ModuleInstance:
         if not tf_files(directory):
             raise InputError(f"module {call_name}: source {src_value} has no .tf files",
                              self.project.shown(frel), str(source.line))
+        self._no_cycle(call_name, src_value, directory, frel, source.line)
         child_src = self.project.module_source(directory)
         providers = {k: v for k, v in self.providers.items() if "." not in k}
         pmap = block.attrs().get("providers")
@@ -319,6 +320,24 @@ class ModuleInstance:
             out.append(ModuleInstance(self.project, child_src, base + index_suffix(key), self, block, scope, providers,
                                       key))
         return out
+
+    def _no_cycle(self, call_name: str, src_value: str, directory: str, frel: str, line: int) -> None:
+        """A module that (through its calls) includes itself would expand forever: Terraform rejects it too."""
+        chain, inst = [], self
+        while inst is not None:
+            chain.append(inst)
+            if inst.src.dir == directory:
+                break
+            inst = inst.parent
+        else:
+            return
+        if len(chain) == 1:
+            what = "includes itself"
+        else:
+            dirs = [i.src.rel for i in reversed(chain)] + [chain[-1].src.rel]
+            what = "includes a module that includes it (" + " -> ".join(dirs) + ")"
+        raise InputError(f"module {call_name}: source {src_value} {what} (module cycle)",
+                         self.project.shown(frel), str(line))
 
     def module_value(self, call_name: str) -> Any:
         if call_name not in self.src.modules:

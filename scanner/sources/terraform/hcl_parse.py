@@ -36,6 +36,21 @@ class HclSyntaxError(Exception):
         self.line = line
 
 
+# Parsing, evaluating and walking the trees are recursive: a nesting deeper than this would
+# exhaust Python's stack (a RecursionError) somewhere down the line.  Real configurations nest
+# a few levels; the limit counts brackets, braces, parentheses, interpolations, nested blocks,
+# unary operators and chains of binary operators / attribute accesses (a left-deep tree).
+MAX_NESTING = 64
+
+
+class HclTooDeep(HclSyntaxError):
+    """The input is nested deeper than MAX_NESTING: a limit of specguard, not a syntax error."""
+
+    def __init__(self, line: int):
+        super().__init__(f"expression or block nested more than {MAX_NESTING} levels deep "
+                         f"(specguard's limit)", line)
+
+
 @dataclass
 class Attribute:
     name: str
@@ -87,6 +102,8 @@ class _Lexer:
     def __init__(self, text: str):
         self.text = text
         self.comments: list[tuple[int, str]] = []
+        self.lex_depth = 0      # nested interpolations while lexing
+        self.parse_depth = 0    # tree depth while parsing (shared with the sub-parsers of templates)
 
     def tokens(self, pos: int, line: int, stop_at_brace: bool) -> tuple[list, int, int]:
         """Tokens from ``pos``; with stop_at_brace, up to the ``}`` closing an interpolation."""
@@ -226,7 +243,11 @@ class _Lexer:
             p = pos + 2
             if text[p: p + 1] == "~":
                 p += 1
+            self.lex_depth += 1
+            if self.lex_depth > MAX_NESTING:
+                raise HclTooDeep(line)
             toks, end, nline = self.tokens(p, line, True)
+            self.lex_depth -= 1
             if len(toks) > 1 and toks[-2][0] == "op" and toks[-2][1] == "~":
                 toks = toks[:-2] + [toks[-1]]
             parts.append(("interp" if two == "${" else "directive", toks))
@@ -280,6 +301,16 @@ class _Parser:
             raise HclSyntaxError(f"expected '{op}' but found {_desc(t)}", t[2])
         return t
 
+    def deeper(self, levels: int = 1):
+        """Count ``levels`` more of nesting; the caller gives them back with ``shallower``."""
+        lx = self.lexer
+        lx.parse_depth += levels
+        if lx.parse_depth > MAX_NESTING:
+            raise HclTooDeep(self.toks[self.i][2])
+
+    def shallower(self, levels: int = 1):
+        self.lexer.parse_depth -= levels
+
     def skip_nl(self):
         while self.toks[self.i][0] == "nl":
             self.i += 1
@@ -321,7 +352,9 @@ class _Parser:
                         break
                     self.i += 1
                 self.expect_op("{")
+                self.deeper()
                 body = self.body(True)
+                self.shallower()
                 close = self.next()
                 items.append(Block(t[1], labels, body, t[2], close[2]))
                 self.end_of_item()
@@ -337,38 +370,56 @@ class _Parser:
 
     # -- expressions
     def expr(self):
+        lx = self.lexer      # deeper()/shallower() inlined: this is the parser's hottest path
+        lx.parse_depth += 1
+        if lx.parse_depth > MAX_NESTING:
+            raise HclTooDeep(self.toks[self.i][2])
         test = self.binary(0)
         if self.is_op("?"):
             self.next()
             a = self.expr()
             self.expect_op(":")
             b = self.expr()
-            return ("cond", test, a, b)
+            test = ("cond", test, a, b)
+        lx.parse_depth -= 1
         return test
 
     def binary(self, min_prec: int):
         """Precedence climbing over the binary operators (all left-associative)."""
         left = self.unary()
+        chain = 0    # each operator makes the (left-deep) tree one level deeper
         while True:
             t = self.peek()
             prec = _PREC.get(t[1]) if t[0] == "op" else None
             if prec is None or prec < min_prec:
+                if chain:
+                    self.shallower(chain)
                 return left
             self.next()
+            self.deeper()
+            chain += 1
             left = ("binop", t[1], left, self.binary(prec + 1))
 
     def unary(self):
         t = self.peek()
         if t[0] == "op" and t[1] in ("!", "-"):
             self.next()
-            return ("unop", t[1], self.unary())
+            self.deeper()
+            node = ("unop", t[1], self.unary())
+            self.shallower()
+            return node
         return self.postfix(self.primary())
 
     def postfix(self, node):
+        chain = 0    # a.b.c[0]... is a left-deep tree too
         while True:
             t = self.peek() if self.nl_ok[-1] else self.toks[self.i]
-            if t[0] != "op":
+            if t[0] != "op" or t[1] not in (".", "["):
+                if chain:
+                    self.shallower(chain)
                 return node
+            self.deeper()
+            chain += 1
             if t[1] == ".":
                 self.next()
                 n = self.next()
@@ -393,8 +444,6 @@ class _Parser:
                     self.expect_op("]")
                     self.nl_ok.pop()
                     node = ("index", node, key)
-            else:
-                return node
 
     def splat_rest(self, legacy: bool) -> list:
         ops = []
@@ -579,10 +628,12 @@ class _Parser:
             if word == "if":
                 sub = self._sub(toks[1:])
                 cond = sub.expr_all()
+                self.deeper()
                 then, i = self._template_seq(parts, i + 1, line, ("else", "endif"))
                 other: list = []
                 if i < len(parts) and parts[i][1][0][1] == "else":
                     other, i = self._template_seq(parts, i + 1, line, ("endif",))
+                self.shallower()
                 if i >= len(parts):
                     raise HclSyntaxError("%{if} without %{endif}", line)
                 out.append(("tmpl_if", cond, then, other))
@@ -591,7 +642,9 @@ class _Parser:
                 sub = self._sub(toks)
                 sub.nl_ok = [True]
                 k, v, coll = sub._for_head_template()
+                self.deeper()
                 body, i = self._template_seq(parts, i + 1, line, ("endfor",))
+                self.shallower()
                 if i >= len(parts):
                     raise HclSyntaxError("%{for} without %{endfor}", line)
                 out.append(("tmpl_for", k, v, coll, body))

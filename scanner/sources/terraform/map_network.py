@@ -34,6 +34,18 @@ def _origin(tf: TfResource, path: str, note: str = "") -> Origin:
     return Origin(o.source, f"{path} {note}" if note else path, o.file, o.line)
 
 
+def _derived(field: str, value: Any, o: Origin, observed: str) -> Value:
+    """A model field computed from what the source says, e.g.
+    ``{"http_redirects_to_https (from default_action.0.type = forward)": false}``: the evidence
+    key names the field and the observed setting, so a computed flag never appears as the
+    value of the attribute it was computed from (``{"default_action.type": false}``)."""
+    return Value(value, Origin(o.source, f"{field} (from {observed})", o.file, o.line))
+
+
+def _shown(v: Any) -> str:
+    return v if isinstance(v, str) else "null" if v is None else repr(v)
+
+
 def _in_config(tf: TfResource, path: str) -> bool | None:
     """Whether ``path`` is written in configuration (None: cannot tell); see TfProject.declares."""
     return tf.project.declares(tf, path) if tf.project is not None else None
@@ -305,7 +317,8 @@ def azurerm_network_security_rule(tf: TfResource, r: Resource) -> None:
                                tf.origin("network_security_group_name")))
     origin = Origin(tf.source, tf.address, tf.file, tf.line)
     direction, rules = _az_rules(tf, "", origin, False)
-    r.set("direction", direction if isinstance(direction, Unknown) else Value(direction, tf.origin("direction")))
+    r.set("direction", direction if isinstance(direction, Unknown) else
+          _derived("direction", direction, tf.origin("direction"), f"direction = {_shown(tf.raw('direction'))}"))
     r.set("rule", Value(rules, origin))
 
 
@@ -343,8 +356,9 @@ def aws_lb_listener(tf: TfResource, r: Resource) -> None:
     else:
         p = str(proto).upper()
         r.set("protocol", Value(p, po))
-        r.set("terminates_tls", Value(p in ("HTTPS", "TLS"), po))
-        r.set("plain_http", Value(p == "HTTP", po))
+        seen = f"{po.path} = {proto}"
+        r.set("terminates_tls", _derived("terminates_tls", p in ("HTTPS", "TLS"), po, seen))
+        r.set("plain_http", _derived("plain_http", p == "HTTP", po, seen))
         if p in ("HTTPS", "TLS"):
             _elb_policy(tf, r)
         if p == "HTTP":
@@ -356,8 +370,8 @@ def _elb_policy(tf: TfResource, r: Resource) -> None:
     if pol is None or (isinstance(pol, Unknown) and _in_config(tf, "ssl_policy") is False):
         # Left out, AWS picks its default policy; no default has ever been TLS 1.3-only.
         r.set("tls_policy", Value(None, _origin(tf, "ssl_policy", "(not set: the AWS default policy applies)")))
-        r.set("tls_min_version", Value("1.0", _origin(tf, "ssl_policy", "(not set: ELBSecurityPolicy-2016-08 "
-                                                                        "or a later default)")))
+        r.set("tls_min_version", _derived("tls_min_version", "1.0", tf.origin("ssl_policy"),
+                                          "ssl_policy not set: ELBSecurityPolicy-2016-08 or a later default"))
         return
     if isinstance(pol, Unknown):
         r.set("tls_policy", pol)
@@ -375,18 +389,22 @@ def _elb_redirects(tf: TfResource) -> Value:
     if isinstance(blocks, Unknown):
         return blocks
     if not blocks:
-        return Value(False, o)
-    for src, pre in blocks:
+        return _derived("http_redirects_to_https", False, o, "no default_action")
+    types = []
+    for i, (src, pre) in enumerate(blocks):
         typ = _plain(src, pre + "type")
         if isinstance(typ, Unknown):
             return Unknown(f"the default action type is {typ.reason}", o)
+        types.append(f"default_action.{i}.type = {_shown(typ)}")
         if typ != "redirect":
             continue
         proto = _plain(src, pre + "redirect.0.protocol")
         if isinstance(proto, Unknown):
             return Unknown(f"the redirect protocol is {proto.reason}", o)
-        return Value(str(proto).upper() == "HTTPS", _origin(tf, "default_action.redirect.protocol"))
-    return Value(False, _origin(tf, "default_action.type"))
+        return _derived("http_redirects_to_https", str(proto).upper() == "HTTPS",
+                        tf.origin(f"default_action.{i}.redirect.0.protocol"),
+                        f"default_action.{i}.redirect.0.protocol = {_shown(proto)}")
+    return _derived("http_redirects_to_https", False, tf.origin("default_action.0.type"), ", ".join(types))
 
 
 # Predefined Application Gateway policies -> their minimum protocol (Microsoft's published list).
@@ -424,9 +442,11 @@ def azurerm_application_gateway(tf: TfResource, r: Resource) -> None:
         else:
             https = {n for n, p in protos.items() if str(p).lower() == "https"}
             http = {n for n, p in protos.items() if str(p).lower() == "http"}
-            r.set("protocol", Value("HTTPS" if https else "HTTP", lo))
-            r.set("terminates_tls", Value(bool(https), lo))
-            r.set("plain_http", Value(bool(http), lo))
+            seen = "http_listener protocols " + (", ".join(f"{_shown(n)} = {_shown(p)}" for n, p in protos.items())
+                                                 or "(no listener)")
+            r.set("protocol", _derived("protocol", "HTTPS" if https else "HTTP", lo, seen))
+            r.set("terminates_tls", _derived("terminates_tls", bool(https), lo, seen))
+            r.set("plain_http", _derived("plain_http", bool(http), lo, seen))
             if http:
                 r.set("http_redirects_to_https", _appgw_redirects(tf, http, https))
     if r["terminates_tls"].known and r["terminates_tls"].value is False:
@@ -449,8 +469,8 @@ def _appgw_policy(tf: TfResource, r: Resource) -> None:
         # The gateway's default policy: AppGwSslPolicy20150501 (TLS 1.0) before API 2023-02-01,
         # AppGwSslPolicy20220101 (TLS 1.2) since; take the older, so no default ever passes a 1.2 floor unseen.
         r.set("tls_policy", Value(None, _origin(tf, "ssl_policy", "(not set: the gateway's default policy)")))
-        r.set("tls_min_version", Value("1.0", _origin(tf, "ssl_policy", "(not set: AppGwSslPolicy20150501 on "
-                                                                        "older API versions)")))
+        r.set("tls_min_version", _derived("tls_min_version", "1.0", o, "ssl_policy not set: "
+                                          "AppGwSslPolicy20150501 on older API versions"))
         return
     typ = str(pol.get("policy_type") or "").lower()
     name = pol.get("policy_name")
@@ -460,7 +480,10 @@ def _appgw_policy(tf: TfResource, r: Resource) -> None:
         r.set("tls_min_version", Value(ver, _origin(tf, "ssl_policy.policy_name", LOWEST)) if ver else
               Unknown(f"the lowest TLS version of predefined policy {name} is not known", o))
         return
-    r.set("tls_policy", Value(pol.get("policy_type") or "legacy", _origin(tf, "ssl_policy.policy_type")))
+    if pol.get("policy_type"):
+        r.set("tls_policy", Value(pol["policy_type"], _origin(tf, "ssl_policy.policy_type")))
+    else:
+        r.set("tls_policy", Value("legacy", _origin(tf, "ssl_policy.policy_type", "(not set: a legacy policy)")))
     ver = _tls_ver(pol.get("min_protocol_version"))
     if ver:
         r.set("tls_min_version", Value(ver, _origin(tf, "ssl_policy.min_protocol_version")))
@@ -492,9 +515,13 @@ def _appgw_redirects(tf: TfResource, http: set, https: set) -> Value:
     for name in sorted(http, key=str):
         targets = routed.get(name)
         if not targets or not all(redirects.get(t) is True for t in targets):
-            return Value(False, Origin(o.source, f"http_listener {name}: no redirect_configuration to an https "
-                                                 f"listener", o.file, o.line))
-    return Value(True, o)
+            shown = ", ".join(_shown(t) for t in targets or [None])
+            return _derived("http_redirects_to_https", False, o,
+                            f"request_routing_rule for http_listener {name}: redirect_configuration_name = {shown}, "
+                            f"not a redirect to an https listener")
+    names = ", ".join(_shown(n) for n in sorted(http, key=str))
+    return _derived("http_redirects_to_https", True, o,
+                    f"request_routing_rule for http_listener {names}: a redirect_configuration to https")
 
 
 # ----------------------------------------------------------------- edge endpoints
@@ -518,17 +545,21 @@ def aws_cloudfront_distribution(tf: TfResource, r: Resource) -> None:
         policies += [_plain(src, pre + "viewer_protocol_policy") for src, pre in ordered]
     o = tf.origin("default_cache_behavior")
     if any(p == "allow-all" for p in policies):
-        r.set("allows_plain_http", Value(True, _origin(tf, "viewer_protocol_policy", "= allow-all")))
+        r.set("allows_plain_http", _derived("allows_plain_http", True, tf.origin("viewer_protocol_policy"),
+                                            "viewer_protocol_policy = allow-all"))
     elif any(isinstance(p, Unknown) for p in policies):
         r.set("allows_plain_http", Unknown("a cache behaviour's viewer_protocol_policy is not known", o))
     else:
-        r.set("allows_plain_http", Value(False, _origin(tf, "viewer_protocol_policy", "(no behaviour is allow-all)")))
+        seen = ", ".join(dict.fromkeys(_shown(p) for p in policies))
+        r.set("allows_plain_http", _derived("allows_plain_http", False, tf.origin("viewer_protocol_policy"),
+                                            f"viewer_protocol_policy = {seen}"))
     default_cert = _plain(tf, "viewer_certificate.0.cloudfront_default_certificate", False)
     mpv = _plain(tf, "viewer_certificate.0.minimum_protocol_version")
     if default_cert is True:
         # With the *.cloudfront.net certificate CloudFront uses TLSv1 whatever the setting says.
-        vo = _origin(tf, "viewer_certificate.cloudfront_default_certificate", "= true (policy TLSv1)")
-        r.set("tls_policy", Value("TLSv1", vo))
+        vo = tf.origin("viewer_certificate.0.cloudfront_default_certificate")
+        r.set("tls_policy", _derived("tls_policy", "TLSv1", vo, "viewer_certificate.cloudfront_default_certificate = "
+                                                               "true: CloudFront's certificate uses TLSv1"))
         r.set("tls_min_version", Value("1.0", _origin(tf, "viewer_certificate.cloudfront_default_certificate",
                                                       LOWEST)))
         return
@@ -555,8 +586,8 @@ def api_gateway_policy_version(p: str) -> str | None:
 
 
 def _https_only(tf: TfResource, r: Resource) -> None:
-    r.set("allows_plain_http", Value(False, Origin(tf.source, "(API Gateway custom domains serve HTTPS only)",
-                                                   tf.file, tf.line)))
+    r.set("allows_plain_http", Value(False, Origin(tf.source, "allows_plain_http (API Gateway custom domains "
+                                                              "serve HTTPS only)", tf.file, tf.line)))
 
 
 @maps("aws_api_gateway_domain_name", "aws_apigatewayv2_domain_name", kind="edge_endpoint")
