@@ -6,7 +6,6 @@ import importlib
 import os
 import stat
 import sys
-import tempfile
 
 from . import __version__
 from .errors import InputError, ScanError, SpecguardError
@@ -324,6 +323,7 @@ class _Staged:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask                              # a new one gets the umask's, as `>` would
+        import tempfile
         fd, self.tmp = tempfile.mkstemp(dir=os.path.dirname(self.real) or ".", prefix=".specguard-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 
 from .controls import SEVERITIES, Control, load_rules
 from .errors import InputError
@@ -69,19 +68,8 @@ def load_profile(path: str | None) -> Profile:
     prof = spec_profile()
     if not path:
         return prof
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise InputError("profile file not found", path)
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read profile: {e.__class__.__name__}", path)
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{mark.line + 1}:{mark.column + 1}" if mark else None
-        raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path, where)
+    from .yamlfile import read_yaml
+    data, _ = read_yaml(path, "profile")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -217,19 +205,6 @@ def _known_type(key: str) -> bool:
     from .sources.terraform.normalize import MAPPERS, _load_mappers
     _load_mappers()
     return key in MAPPERS
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (YAML lets the last win)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for k, _v in node.value:
-            key = self.construct_object(k, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} appears twice", k.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep)
 
 
 def _stem(path: str) -> str:

@@ -11,7 +11,6 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources as ires
 from typing import Any
 
 from . import __version__
@@ -146,6 +145,7 @@ def profile_changes(profile: Profile) -> tuple[list[dict[str, Any]], list[dict[s
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
+    from importlib import resources as ires
     return json.loads(ires.files("scanner").joinpath("data/results.schema.json").read_text("utf-8"))
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-import yaml
 
 from .errors import InputError
 
@@ -77,20 +76,8 @@ def parse_date(value: Any, file: str, where: str) -> dt.date:
 
 def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
     known = set(control_ids)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise InputError("waivers file not found", path)
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read waivers file: {e.__class__.__name__}", path)
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path,
-                         f"{mark.line + 1}:{mark.column + 1}" if mark else None)
+    from .yamlfile import read_yaml
+    data, node = read_yaml(path, "waivers", with_nodes=True)
     if isinstance(data, dict) and "waivers" in data:
         data = data["waivers"]
         node = _child(node, "waivers")
@@ -100,7 +87,7 @@ def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
         raise InputError("expected a list of waivers (or a mapping with a 'waivers' list)", path)
     out = []
     for i, entry in enumerate(data):
-        entry_node = node.value[i] if isinstance(node, yaml.SequenceNode) and i < len(node.value) else None
+        entry_node = node.value[i] if _is_sequence(node) and i < len(node.value) else None
         line = entry_node.start_mark.line + 1 if entry_node is not None else None
         where = f"{line}" if line else f"waivers[{i}]"
         if not isinstance(entry, dict):
@@ -140,18 +127,18 @@ def _yaml_kind(v: Any) -> str:
             type(None): "empty"}.get(type(v), type(v).__name__)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: YAML's own date parsing raises a plain
-    ValueError on 2024-13-45, which must be reported as a bad date (exit 2) instead."""
+def _is_mapping(node) -> bool:
+    from .yamlfile import MappingNode
+    return isinstance(node, MappingNode)
 
 
-_Loader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+def _is_sequence(node) -> bool:
+    from .yamlfile import SequenceNode
+    return isinstance(node, SequenceNode)
 
 
 def _child(node, key):
-    if isinstance(node, yaml.MappingNode):
+    if _is_mapping(node):
         for k, v in node.value:
             if getattr(k, "value", None) == key:
                 return v
@@ -159,13 +146,13 @@ def _child(node, key):
 
 
 def _keys(node) -> set:
-    if isinstance(node, yaml.MappingNode):
+    if _is_mapping(node):
         return {getattr(k, "value", None) for k, _v in node.value}
     return set()
 
 
 def _key_line(node, key: str) -> int | None:
-    if isinstance(node, yaml.MappingNode):
+    if _is_mapping(node):
         for k, _v in node.value:
             if getattr(k, "value", None) == key:
                 return k.start_mark.line + 1
