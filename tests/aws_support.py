@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import re
 import threading
 import time
@@ -20,6 +21,8 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 ACCOUNT = "123456789012"   # moto's default account for any access key it did not issue
 
@@ -587,3 +590,14 @@ def _other_account_key(endpoint: str) -> str:
     kms = boto3.client("kms", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=cr["AccessKeyId"],
                        aws_secret_access_key=cr["SecretAccessKey"], aws_session_token=cr["SessionToken"])
     return kms.create_key(Description="shared-services database key")["KeyMetadata"]["Arn"]
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """moto's server and the fault-injecting proxy in front of it, shared by a test module."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = MotoServer()
+    proxy = FaultProxy(server.url)
+    yield server, proxy
+    proxy.stop()
+    server.stop()

@@ -8,19 +8,11 @@ import sys
 
 import pytest
 
-from aws_support import ACCOUNT, FaultProxy, MotoServer, client, load_platform, use_env
+from aws_support import ACCOUNT, FaultProxy, MotoServer, client, load_platform, use_env, servers  # noqa: F401 (a fixture)
 
 REGIONS = "us-east-1,us-west-2"
 
 
-@pytest.fixture(scope="module")
-def servers():
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = MotoServer()
-    proxy = FaultProxy(server.url)
-    yield server, proxy
-    proxy.stop()
-    server.stop()
 
 
 @pytest.fixture(scope="module")

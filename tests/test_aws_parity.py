@@ -30,7 +30,7 @@ import re
 import pytest
 import yaml
 
-from aws_support import FaultProxy, MotoServer, load_platform, use_env
+from aws_support import FaultProxy, MotoServer, load_platform, use_env, servers  # noqa: F401 (a fixture)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "aws-platform"
@@ -91,14 +91,6 @@ def _role(res: dict) -> str:
     return name[:-len(SUFFIX)] if res["type"] == "aws_s3_bucket" and name.endswith(SUFFIX) else name
 
 
-@pytest.fixture(scope="module")
-def servers():
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = MotoServer()
-    proxy = FaultProxy(server.url)
-    yield server, proxy
-    proxy.stop()
-    server.stop()
 
 
 @pytest.mark.parametrize("variant", ["compliant", "violating"])
