@@ -22,7 +22,6 @@ Entry shape (schema ``#/properties/supplementary``):
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 

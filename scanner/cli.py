@@ -8,7 +8,7 @@ import stat
 import sys
 
 from . import __version__
-from .errors import InputError, ScanError, SpecguardError
+from .errors import InputError, SpecguardError
 
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "medium-high": 3, "high": 4, "critical": 5}
 

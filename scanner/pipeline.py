@@ -1,9 +1,7 @@
 """One run: read sources -> normalize -> link -> evaluate -> waivers -> results document."""
 from __future__ import annotations
 
-import datetime as dt
 import importlib
-import json
 import os
 
 from .engine import evaluate

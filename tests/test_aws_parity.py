@@ -23,14 +23,13 @@ What cannot be compared, and why:
 from __future__ import annotations
 
 import json
-import logging
 import pathlib
 import re
 
 import pytest
 import yaml
 
-from aws_support import FaultProxy, MotoServer, load_platform, use_env, servers  # noqa: F401 (a fixture)
+from aws_support import load_platform, use_env, servers  # noqa: F401 (a fixture)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "aws-platform"

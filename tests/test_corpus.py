@@ -4,7 +4,6 @@ The table below is CONTROLS.md read independently of the code: for each Terrafor
 the controls that must produce a finding for every such resource in a plan.
 """
 import json
-import pathlib
 
 import pytest
 

@@ -4,7 +4,6 @@ expected.yaml is the verdict table CONTROLS.md gives every (resource, control) p
 of the fixture; the scan must report exactly those pairs with exactly those statuses.
 """
 import json
-import pathlib
 import re
 import subprocess
 import sys

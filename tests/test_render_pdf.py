@@ -1,8 +1,6 @@
 """--format pdf: printed by headless Chromium when there is one; a plain how-to when not."""
 import json
 import re
-import os
-import shutil
 
 import pytest
 

@@ -1,6 +1,5 @@
 """SARIF 2.1.0: schema-valid, one rule per control, fail/unknown results, stable fingerprints."""
 import json
-import pathlib
 
 import jsonschema
 import pytest

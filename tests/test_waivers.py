@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-import reportlib
 from planlib import Plan
 from scanner.engine import Finding
 from scanner.errors import InputError

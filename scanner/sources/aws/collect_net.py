@@ -58,7 +58,6 @@ def _rule(p: dict, own: str, path: str, api: str) -> dict:
 
 # ----------------------------------------------------------------- load balancers
 def load_balancers(scope: Scope) -> list[Resource]:
-    api_lb = api_name("elbv2", "DescribeLoadBalancers")
     api_l = api_name("elbv2", "DescribeListeners")
     lbs, fail = scope.pages("elbv2", "DescribeLoadBalancers", "LoadBalancers")
 
@@ -124,7 +123,6 @@ def _elb_tags(scope: Scope, resources: list[Resource]) -> None:
 
 # ----------------------------------------------------------------- CloudFront (global)
 def distributions(scope: Scope) -> list[Resource]:
-    api = api_name("cloudfront", "ListDistributions")
     items, fail = scope.pages("cloudfront", "ListDistributions", "DistributionList.Items")
 
     def one(d: dict) -> Resource:

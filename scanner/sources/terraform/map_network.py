@@ -298,7 +298,7 @@ def azurerm_network_security_group(tf: TfResource, r: Resource) -> None:
         direction, rules = _az_rules(src, pre, origin, how == "configuration")
         if isinstance(direction, Unknown) or direction not in found:
             for d in found:   # a rule of unknown direction may be either
-                found[d].append(Unknown(f"the direction of an NSG rule is not known", origin))
+                found[d].append(Unknown("the direction of an NSG rule is not known", origin))
             continue
         found[direction] += rules
     for d, rules in found.items():
