@@ -69,7 +69,7 @@ def plan_export(profile_path: str | None) -> dict[str, Any]:
     load_rules()
     tfnorm._load_mappers()
     prof = load_profile(profile_path)
-    checks, not_exported = [], []
+    checks, not_exported, not_applicable = [], [], []
     for cid, cs in prof.controls.items():
         ctl = cs.control
         if not cs.enabled:
@@ -80,15 +80,21 @@ def plan_export(profile_path: str | None) -> dict[str, Any]:
             types = list(WILDCARD_TYPES)   # every taggable resource, mapped or not
         else:
             types = sorted(t for t, (kind, _m) in tfnorm.MAPPERS.items() if kind in kinds)
-        keep, left = [], {}
+        keep, left, never = [], {}, []
         for t in types:
             why = _context_reason(ctl, t)
             if why:
                 left.setdefault(why, []).append(t)
-            else:
+            elif "*" in t or set(ctl.fields) & mapper_fields(t):
                 keep.append(t)
+            else:
+                never.append(t)
         for why, ts in left.items():
             not_exported.append({"control": cid, "types": ts, "reason": why})
+        if never:
+            not_applicable.append({"control": cid, "types": never,
+                                   "reason": f"specguard never sets {' or '.join(ctl.fields)} on these types, so "
+                                             "the control does not apply to them"})
         if not types:
             not_exported.append({"control": cid, "types": [], "reason": "no Terraform type maps to its resource kinds"})
         if keep:
@@ -96,7 +102,8 @@ def plan_export(profile_path: str | None) -> dict[str, Any]:
                            "name": f"{cid}: {ctl.title}", "types": keep, "severity": cs.severity,
                            "soc2": ctl.soc2, "params": cs.params, "requirement": ctl.requirement})
     return {"specguard_version": __version__, "profile": prof.name, "profile_sha256": prof.sha256,
-            "checks": checks, "graph_checks": sorted(GRAPH), "not_exported": not_exported}
+            "checks": checks, "graph_checks": sorted(GRAPH), "not_exported": not_exported,
+            "not_applicable": not_applicable}
 
 
 def _context_reason(ctl, tf_type: str) -> str | None:
@@ -113,6 +120,41 @@ def _context_reason(ctl, tf_type: str) -> str | None:
         # A rule added later that looks up other resources: safe default until someone decides.
         return "the rule looks up other resources (ctx.lookup), which a Checkov resource check cannot see"
     return None
+
+
+def mapper_fields(tf_type: str) -> set[str]:
+    """The model fields the mapper of ``tf_type`` can set, probed on two stand-in resources.
+
+    A control applies to a resource only when one of its key fields is present, and a
+    control's kinds are broad (TLS-03 covers every data kind, security groups included),
+    so a (control, type) is worth a Checkov check only when the mapper can set a key field.
+    The probes are an empty resource (every attribute unset: the defaults) and one whose
+    every attribute is known only after apply (the branches that read a value); the
+    union is what the mapper may produce.  A mapper that fails on a probe contributes
+    nothing from it.
+    """
+    from .checkov_conf import ConfProject
+    from .model import Resource
+    from .sources.terraform import normalize as tfnorm
+    from .sources.terraform.tfmodel import TfResource
+    from .values import Unknown
+
+    tfnorm._load_mappers()
+    kind, mapper = tfnorm.MAPPERS[tf_type]
+    fields: set[str] = set()
+    for values in ({}, Unknown("probe: known only after apply")):
+        project = ConfProject("probe")
+        tf = TfResource(address=f"{tf_type}.probe", type=tf_type, name="probe", mode="managed", module="",
+                        source="probe", values=values, project=project)
+        project.resources.append(tf)
+        project.main = tf
+        r = Resource(kind=kind, type=tf_type, address=tf.address, provider=tf.provider, source="probe")
+        try:
+            mapper(tf, r)
+        except Exception:  # noqa: BLE001 - a stand-in the mapper cannot read proves nothing either way
+            continue
+        fields |= set(r.fields)
+    return fields
 
 
 def _uses_lookup(func) -> bool:
@@ -213,4 +255,11 @@ def _readme(plan: dict[str, Any]) -> str:
     for e in plan["not_exported"]:
         lines.append(f"| {e['control']} | {', '.join(e['types']) or '-'} | {e['reason']} |")
     lines += ["", "Scan with `specguard scan` for these: it joins resources before evaluating.", ""]
+    if plan.get("not_applicable"):
+        lines += ["## Never applicable", "",
+                  "specguard's mapper for these types never sets the control's key fields (for example TLS-03 on",
+                  "a security group), so no check is exported for them.", "",
+                  "| control | Terraform types |", "|---|---|"]
+        lines += [f"| {e['control']} | {', '.join(e['types'])} |" for e in plan["not_applicable"]]
+        lines.append("")
     return "\n".join(lines)

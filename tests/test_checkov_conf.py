@@ -11,7 +11,7 @@ import json
 import pytest
 
 from scanner.checkov_conf import evaluate_conf, mapper_consults_others, settings, to_tf_resource
-from scanner.checkov_export import plan_export
+from scanner.checkov_export import mapper_fields, plan_export
 from scanner.checkov_import import load, load_mapping
 from scanner.errors import InputError
 from scanner.results import Run
@@ -97,6 +97,80 @@ def test_export_plan_leaves_out_context_controls_with_reasons():
         assert len(left[must_leave]) > 40    # a reason, not a placeholder
     ids = [c["id"] for c in plan["checks"]]
     assert len(ids) == len(set(ids)) and all(i.startswith("CKV_SPECGUARD_") for i in ids)
+
+
+def test_probe_names_the_fields_a_mapper_can_set():
+    assert {"requires_tls", "tls_min_version"} <= mapper_fields("aws_db_parameter_group")
+    assert "requires_tls" in mapper_fields("azurerm_redis_cache")
+    assert "kms_encrypted" in mapper_fields("aws_sqs_queue")
+    for t in ("aws_security_group", "aws_kms_key", "aws_backup_plan", "aws_db_instance"):
+        assert not {"requires_tls", "tls_min_version"} & mapper_fields(t), t
+
+
+def test_tls03_is_exported_only_for_types_that_carry_tls_fields():
+    plan = plan_export(None)
+    tls = next(c for c in plan["checks"] if c["control"] == "TLS-03")
+    assert {"aws_db_parameter_group", "aws_rds_cluster_parameter_group", "aws_elasticache_replication_group",
+            "azurerm_redis_cache"} <= set(tls["types"])
+    never = {(e["control"], t) for e in plan["not_applicable"] for t in e["types"]}
+    left = {(e["control"], t) for e in plan["not_exported"] for t in e["types"]}
+    for t in ("aws_security_group", "aws_kms_key", "aws_backup_plan", "aws_db_instance", "azurerm_key_vault"):
+        assert t not in tls["types"]
+        assert ("TLS-03", t) in never and ("TLS-03", t) not in left
+    # the probe drops only pairs with no key field: a type that carries them stays
+    assert ("ENC-04", "aws_sqs_queue") not in never and ("BAK-03", "aws_sqs_queue") in never
+
+
+def _scanned_projects():
+    import glob
+    import pathlib
+    from conftest import CORPUS
+    from scanner.sources.terraform import hcl
+    from scanner.sources.terraform.plan import load_plan, read_json
+    root = pathlib.Path(__file__).resolve().parent.parent
+    paths = sorted(glob.glob(str(root / "fixtures" / "*" / "*" / "plan.json")))
+    paths += sorted(glob.glob(str(CORPUS / "terraform-plans" / "**" / "*.json"), recursive=True))
+    for p in paths:
+        try:
+            yield load_plan(p, read_json(p))
+        except Exception:   # corpus files that are not plans (schemas, provider dumps)
+            continue
+    for d in sorted((root / "fixtures" / "tf").glob("*")):
+        if d.is_dir() and list(d.glob("*.tf")):
+            yield hcl.load_dir(str(d), var_files=[], variables=[], run=Run())
+
+
+def test_never_applicable_pairs_never_get_a_specguard_finding():
+    """What the probe calls never applicable must be so for specguard's own scans (with linking)."""
+    from scanner.engine import evaluate
+    from scanner.link import link
+    from scanner.profile import spec_profile
+    from scanner.sources.terraform.normalize import normalize
+    never = {(e["control"], t) for e in plan_export(None)["not_applicable"] for t in e["types"]}
+    seen = set()
+    for project in _scanned_projects():
+        for f in evaluate(link(normalize(project)), spec_profile()):
+            seen.add((f.control_id, f.resource.type))
+    assert len(seen) > 40 and ("TLS-03", "azurerm_redis_cache") in seen     # the scans covered real pairs
+    assert {t for _c, t in never} & {t for _c, t in seen}                    # ... of the same types
+    assert not seen & never, sorted(seen & never)
+
+
+def test_export_lists_never_applicable_pairs(tmp_path):
+    from scanner.checkov_export import MANIFEST, export
+    d = tmp_path / "ck"
+    assert export(str(d)) == 0
+    manifest = json.loads((d / MANIFEST).read_text())
+    assert any(e["control"] == "TLS-03" and "aws_security_group" in e["types"] for e in manifest["not_applicable"])
+    readme = (d / "README.md").read_text()
+    assert "## Never applicable" in readme and "aws_security_group" in readme.split("## Never applicable")[1]
+    # the generated module registers what the manifest says, TLS-03 without the never-applicable types
+    import ast
+    module = (d / "specguard_checks.py").read_text()
+    literal = next(n for n in ast.walk(ast.parse(module)) if isinstance(n, ast.Call)
+                   and getattr(n.func, "attr", "") == "loads").args[0].value
+    tls = next(c for c in json.loads(literal) if c["control"] == "TLS-03")
+    assert "aws_db_parameter_group" in tls["types"] and "aws_kms_key" not in tls["types"]
 
 
 def test_export_refuses_a_foreign_nonempty_directory(tmp_path, run_cli):

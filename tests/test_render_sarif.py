@@ -138,7 +138,139 @@ def test_imported_checkov_checks_are_a_run_of_their_own(validator):
     assert own["tool"]["driver"]["name"] == "specguard" and imported["tool"]["driver"]["name"] == "checkov"
     assert [r["id"] for r in imported["tool"]["driver"]["rules"]] == ["CKV_AWS_16", "CKV_AWS_157", "CKV_AWS_7"]
     fail, skipped = imported["results"]
-    assert fail["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "main.tf"},
+    assert fail["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"},
                                                         "region": {"startLine": 3}}
     assert skipped["suppressions"][0]["justification"] == "lab"
     assert skipped["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "plan.json"
+
+
+# ---------------------------------------------------------------- several inputs in one run
+DB_BAD = {"storage_encrypted": False, "kms_key_id": None}
+
+
+def _bad_db_plan(module: str = ""):
+    from planlib import Plan
+    p = Plan()
+    p.add("aws_db_instance", "db", dict(DB_BAD), module=module)
+    return p
+
+
+def _sarif_scan(run_cli, cwd, *args) -> tuple[dict, dict]:
+    """`specguard scan ARGS` in ``cwd`` with JSON and SARIF out: (results document, SARIF log)."""
+    r = run_cli("scan", *args, "--format", "json", "-o", "r.json", "--format", "sarif", "-o", "r.sarif", cwd=cwd)
+    assert r.returncode == 1, r.stderr
+    return json.loads((cwd / "r.json").read_text()), json.loads((cwd / "r.sarif").read_text())
+
+
+def _enc01(out: dict) -> list[dict]:
+    return [x for x in out["runs"][0]["results"] if x["ruleId"] == "ENC-01"]
+
+
+def _loc(result: dict) -> dict:
+    return result["locations"][0]["physicalLocation"]
+
+
+def test_two_plans_point_at_their_own_plan_with_distinct_stable_fingerprints(tmp_path, validator, run_cli):
+    for name in ("a", "b"):
+        (tmp_path / "plans" / name).mkdir(parents=True)
+        _bad_db_plan().write(tmp_path / "plans" / name / "plan.json")
+    args = ("plans/a/plan.json", "plans/b/plan.json")
+    doc, out = _sarif_scan(run_cli, tmp_path, *args)
+    validator.validate(out)
+    enc = _enc01(out)
+    assert len(enc) == 2
+    by_input = {x["properties"]["input"]: x for x in enc}
+    assert set(by_input) == set(args)
+    for inp, res in by_input.items():
+        assert _loc(res)["artifactLocation"] == {"uri": inp, "uriBaseId": "%SRCROOT%"}
+        assert "region" not in _loc(res)
+    # the same address in two plans: two alerts, each with the finding's own fingerprint
+    prints = [x["partialFingerprints"]["specguardFinding/v1"] for x in enc]
+    assert prints[0] != prints[1]
+    assert sorted(prints) == sorted(f["fingerprint"] for f in doc["findings"] if f["control_id"] == "ENC-01")
+    _doc2, again = _sarif_scan(run_cli, tmp_path, *args)
+    assert [x["partialFingerprints"] for x in _enc01(again)] == [x["partialFingerprints"] for x in enc]
+
+
+def _stack(root, lines_before: int = 0) -> None:
+    """A root module with one database (after ``lines_before`` comment lines) and a child module.
+
+    A finding's line is the line of the attribute it is about (storage_encrypted: the block's + 1)."""
+    (root / "modules" / "db").mkdir(parents=True)
+    (root / "main.tf").write_text("# comment\n" * lines_before +
+                                  'resource "aws_db_instance" "db" {\n  storage_encrypted = false\n}\n\n'
+                                  'module "data" {\n  source = "./modules/db"\n}\n', encoding="utf-8")
+    (root / "modules" / "db" / "main.tf").write_text(
+        '\n\nresource "aws_db_instance" "inner" {\n  storage_encrypted = false\n}\n', encoding="utf-8")
+
+
+def _stack_plan():
+    p = _bad_db_plan()
+    p.add("aws_db_instance", "inner", dict(DB_BAD), module="module.data")
+    return p
+
+
+def test_plan_with_its_tf_sources_points_at_the_tf_files(tmp_path, validator, run_cli):
+    _stack(tmp_path / "stack", lines_before=3)
+    _stack_plan().write(tmp_path / "stack" / "plan.json")
+    _stack(tmp_path / "stack2")         # a second plan with its sources, its lines differ
+    _stack_plan().write(tmp_path / "stack2" / "plan.json")
+    _stack(tmp_path / "other", lines_before=1)    # and a .tf directory in the same run
+    _doc, out = _sarif_scan(run_cli, tmp_path, "stack/plan.json", str(tmp_path / "stack2" / "plan.json"),
+                            "other")
+    validator.validate(out)
+    got = {(x["properties"]["input"].rsplit("/", 2)[-2] if x["properties"]["input"] != "other" else "other",
+            x["properties"]["resourceAddress"]):
+           (_loc(x)["artifactLocation"]["uri"], _loc(x)["region"]["startLine"]) for x in _enc01(out)}
+    assert got == {
+        ("stack", "aws_db_instance.db"): ("stack/main.tf", 5),
+        ("stack", "module.data.aws_db_instance.inner"): ("stack/modules/db/main.tf", 4),
+        ("stack2", "aws_db_instance.db"): ("stack2/main.tf", 2),
+        ("stack2", "module.data.aws_db_instance.inner"): ("stack2/modules/db/main.tf", 4),
+        ("other", "aws_db_instance.db"): ("other/main.tf", 3),
+        ("other", "module.data.aws_db_instance.inner"): ("other/modules/db/main.tf", 4),
+    }
+
+
+def test_plan_with_source_dir_elsewhere_points_at_the_plan_and_names_the_tf_file(tmp_path, validator, run_cli):
+    # The results record the plan, not the --source-dir directory: the location must not be a
+    # guessed path (build/main.tf does not exist), so it is the plan, with the .tf place as a note.
+    _stack(tmp_path / "infra", lines_before=1)
+    (tmp_path / "build").mkdir()
+    _stack_plan().write(tmp_path / "build" / "plan.json")
+    _doc, out = _sarif_scan(run_cli, tmp_path, "build/plan.json", "--source-dir", "infra")
+    validator.validate(out)
+    enc = {x["properties"]["resourceAddress"]: x["locations"][0] for x in _enc01(out)}
+    top = enc["aws_db_instance.db"]
+    assert top["physicalLocation"] == {"artifactLocation": {"uri": "build/plan.json", "uriBaseId": "%SRCROOT%"}}
+    assert top["message"]["text"] == "defined in main.tf line 3 of the --source-dir directory given to the scan"
+    assert "modules/db/main.tf line 4" in enc["module.data.aws_db_instance.inner"]["message"]["text"]
+
+
+def test_plan_with_source_dir_of_its_own_folder(tmp_path, validator, run_cli):
+    _stack(tmp_path / "stack")
+    _stack_plan().write(tmp_path / "stack" / "plan.json")
+    _doc, out = _sarif_scan(run_cli, tmp_path / "stack", "plan.json", "--source-dir", ".")
+    validator.validate(out)
+    got = {x["properties"]["resourceAddress"]: _loc(x) for x in _enc01(out)}
+    assert got["aws_db_instance.db"] == {"artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"},
+                                         "region": {"startLine": 2}}
+    assert got["module.data.aws_db_instance.inner"]["artifactLocation"]["uri"] == "modules/db/main.tf"
+
+
+def test_two_tf_directories_point_at_their_own_files(tmp_path, validator, run_cli):
+    _stack(tmp_path / "infra" / "prod", lines_before=5)
+    _stack(tmp_path / "infra" / "dev", lines_before=2)
+    # one relative and one absolute input; both come out relative to the working directory
+    _doc, out = _sarif_scan(run_cli, tmp_path, "infra/prod", str(tmp_path / "infra" / "dev"))
+    validator.validate(out)
+    got = {(x["properties"]["input"].endswith("dev"), x["properties"]["resourceAddress"]):
+           (_loc(x)["artifactLocation"]["uri"], _loc(x)["region"]["startLine"]) for x in _enc01(out)}
+    assert got == {
+        (False, "aws_db_instance.db"): ("infra/prod/main.tf", 7),
+        (False, "module.data.aws_db_instance.inner"): ("infra/prod/modules/db/main.tf", 4),
+        (True, "aws_db_instance.db"): ("infra/dev/main.tf", 4),
+        (True, "module.data.aws_db_instance.inner"): ("infra/dev/modules/db/main.tf", 4),
+    }
+    prints = [x["partialFingerprints"]["specguardFinding/v1"] for x in _enc01(out)]
+    assert len(set(prints)) == 4

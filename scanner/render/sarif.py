@@ -2,11 +2,14 @@
 
 One rule per control (help text, ``security-severity``); one result per
 ``fail`` or ``unknown`` finding.  GitHub rejects a result without a physical
-location, so every result has one: the finding's .tf file and line when known,
-the plan file for a plan finding without source, and for live-cloud findings a
-stable pseudo-path naming the cloud scope (the ARN / resource ID is the
-result's logical location).  ``partialFingerprints`` hash the control and the
-resource address, so an alert survives edits that move lines.
+location, so every result has one: the finding's .tf file and line when known
+(joined to the input it came from, ``resource.input``, and made relative to the
+working directory), the finding's own plan file for a plan finding without
+source, and for live-cloud findings a stable pseudo-path naming the cloud scope
+(the ARN / resource ID is the result's logical location).
+``partialFingerprints`` are the findings' fingerprints (control, address and,
+when a run has several inputs, the input), so an alert survives edits that
+move lines and the same address in two plans stays two alerts.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium-high": "7.0", "me
                      "info": "1.0"}
 LEVEL = {"fail": "error", "unknown": "warning"}
 FINGERPRINT_KEY = "specguardFinding/v1"
+SRCROOT = "%SRCROOT%"   # relative URIs are relative to the directory specguard ran in (the checkout in CI)
 
 
 def render(doc: dict, **_options) -> str:
@@ -143,9 +147,9 @@ def _md(text: str) -> str:
 def _bases(doc: dict) -> dict[str, str]:
     """Source kind -> the directory its findings' file names are relative to, when there is one.
 
-    The Terraform adapters record a finding's file relative to the scanned directory (for a plan:
-    its source directory, by default the plan's own); with one such directory per kind the file is
-    joined to it, so the SARIF path is relative to where specguard ran (the repository root in CI).
+    Only for documents whose findings do not name their input (``resource.input``, written since
+    several inputs per run are supported): with one directory of that kind in the run, the file
+    is joined to it, as before.
     """
     dirs: dict[str, set] = {"terraform-source": set(), "terraform-plan": set()}
     for s in doc.get("sources", []):
@@ -170,29 +174,65 @@ def _result(f: dict, rule_index: dict, plan_paths: list[str], bases: dict[str, s
                        "resourceType": r.get("type", ""), "source": r.get("source", ""),
                        "evidence": f.get("evidence", {})},
     }
+    if r.get("input"):
+        result["properties"]["input"] = str(r["input"])
     return result
 
 
 def _fingerprint(f: dict) -> str:
+    """The finding's own fingerprint: the results document salts it with the input when one run
+    scans several, so the same address in two plans gives two alerts, each stable across runs."""
     import hashlib
     return f.get("fingerprint") or hashlib.sha256(
         f"{f['control_id']}|{f['resource']['address']}".encode()).hexdigest()[:32]
 
 
+def _join(base: str, file: str) -> str:
+    return posixpath.join(base.replace("\\", "/"), file.replace("\\", "/"))
+
+
+def _where(r: dict, plan_paths: list[str], bases: dict[str, str]) -> tuple[str | None, int | None, str | None]:
+    """(path relative to where specguard ran, or absolute; line; a note when the .tf file could not be placed).
+
+    ``resource.file`` from the Terraform adapters is relative to the scanned directory: for a
+    .tf input that is the input itself; for a plan it is the source directory (``--source-dir``,
+    else the plan's own folder when that holds .tf files).
+    """
+    source, file, line = r.get("source"), r.get("file"), r.get("line")
+    inp = r.get("input")
+    if source == "terraform-source":
+        base = inp or bases.get(source)
+        if file and base and not os.path.isabs(file):
+            return _join(base, file), line, None
+        return file, line, None
+    if source != "terraform-plan":
+        return file, line, None
+    plan = inp or (plan_paths[0] if len(plan_paths) == 1 else None)
+    if not file:
+        # no .tf source: the plan this finding came from
+        return plan or (plan_paths[0] if plan_paths else None), None, None
+    if os.path.isabs(file) or not plan:
+        return file, line, None
+    candidate = _join(os.path.dirname(plan) or ".", file)
+    if os.path.isfile(plan) and not os.path.isfile(candidate):
+        # The sources came from a --source-dir elsewhere, and the results do not record which
+        # directory: point at the plan rather than at a path that does not exist.
+        return plan, None, f"defined in {file}" + (f" line {line}" if line else "") + \
+            " of the --source-dir directory given to the scan"
+    return candidate, line, None
+
+
 def _location(r: dict, plan_paths: list[str], bases: dict[str, str]) -> dict:
     logical = [{"fullyQualifiedName": r["address"], "kind": "resource"}]
-    file, line = r.get("file"), r.get("line")
-    base = bases.get(r.get("source", ""))
-    if file and base and not os.path.isabs(file):
-        file = posixpath.join(base.replace("\\", "/"), file.replace("\\", "/"))
-    elif not file and r.get("source") == "terraform-plan" and plan_paths:
-        # the finding has no .tf source: point at the plan file (the first, when several were scanned)
-        file, line = plan_paths[0], None
+    file, line, note = _where(r, plan_paths, bases)
     if file:
         phys = {"artifactLocation": _artifact(file)}
         if line:
             phys["region"] = {"startLine": int(line)}
-        return {"physicalLocation": phys, "logicalLocations": logical}
+        loc = {"physicalLocation": phys, "logicalLocations": logical}
+        if note:
+            loc["message"] = {"text": note}
+        return loc
     # live cloud: no file in the repository; a stable pseudo-path names the scope
     parts = [r.get("provider") or r.get("source") or "cloud"]
     for key in ("account", "subscription", "region", "location"):
@@ -225,7 +265,7 @@ def _artifact(path: str) -> dict:
             return {"uri": Path(path).as_uri()}
     p = posixpath.normpath(p)
     from urllib.parse import quote
-    return {"uri": quote(p, safe="/-_.~")}
+    return {"uri": quote(p, safe="/-_.~"), "uriBaseId": SRCROOT}
 
 
 def _invocation(doc: dict) -> dict:
