@@ -42,7 +42,10 @@ def scan_paths(args) -> dict:
                 hcl = importlib.import_module("scanner.sources.terraform.hcl")
                 hcl.locate(project, src_dir, run=run)
                 _source_waivers(args, run, waivers, project)
-            run.sources.append({"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)})
+            entry = {"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)}
+            if src_dir:
+                entry["source_dir"] = src_dir if args.source_dir else os.path.dirname(path) or "."
+            run.sources.append(entry)
             for kind, message in getattr(project, "notes", []):
                 run.add_coverage(kind, message, source=path)
         group = normalize(project)

@@ -232,19 +232,43 @@ def test_plan_with_its_tf_sources_points_at_the_tf_files(tmp_path, validator, ru
     }
 
 
-def test_plan_with_source_dir_elsewhere_points_at_the_plan_and_names_the_tf_file(tmp_path, validator, run_cli):
-    # The results record the plan, not the --source-dir directory: the location must not be a
-    # guessed path (build/main.tf does not exist), so it is the plan, with the .tf place as a note.
+def test_plan_with_source_dir_elsewhere_points_at_the_tf_file(tmp_path, validator, run_cli):
+    # The results record the --source-dir of each plan, so the location is the .tf file itself.
     _stack(tmp_path / "infra", lines_before=1)
     (tmp_path / "build").mkdir()
     _stack_plan().write(tmp_path / "build" / "plan.json")
-    _doc, out = _sarif_scan(run_cli, tmp_path, "build/plan.json", "--source-dir", "infra")
+    doc, out = _sarif_scan(run_cli, tmp_path, "build/plan.json", "--source-dir", "infra")
+    validator.validate(out)
+    assert [s.get("source_dir") for s in doc["sources"]] == ["infra"]
+    got = {x["properties"]["resourceAddress"]: _loc(x) for x in _enc01(out)}
+    assert got["aws_db_instance.db"] == {"artifactLocation": {"uri": "infra/main.tf", "uriBaseId": "%SRCROOT%"},
+                                         "region": {"startLine": 3}}
+    assert got["module.data.aws_db_instance.inner"]["artifactLocation"]["uri"] == "infra/modules/db/main.tf"
+
+
+def test_older_results_without_source_dir_point_at_the_plan_and_name_the_tf_file(tmp_path, validator, run_cli):
+    # Results written before plans recorded their --source-dir: never a guessed path
+    # (build/main.tf does not exist), but the plan, with the .tf place as a note.
+    import json as _json
+    from scanner.render import sarif
+    _stack(tmp_path / "infra", lines_before=1)
+    (tmp_path / "build").mkdir()
+    _stack_plan().write(tmp_path / "build" / "plan.json")
+    doc, _out = _sarif_scan(run_cli, tmp_path, "build/plan.json", "--source-dir", "infra")
+    for s in doc["sources"]:
+        s.pop("source_dir", None)
+    import os
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        out = _json.loads(sarif.render(doc))
+    finally:
+        os.chdir(cwd)
     validator.validate(out)
     enc = {x["properties"]["resourceAddress"]: x["locations"][0] for x in _enc01(out)}
     top = enc["aws_db_instance.db"]
     assert top["physicalLocation"] == {"artifactLocation": {"uri": "build/plan.json", "uriBaseId": "%SRCROOT%"}}
     assert top["message"]["text"] == "defined in main.tf line 3 of the --source-dir directory given to the scan"
-    assert "modules/db/main.tf line 4" in enc["module.data.aws_db_instance.inner"]["message"]["text"]
 
 
 def test_plan_with_source_dir_of_its_own_folder(tmp_path, validator, run_cli):

@@ -156,7 +156,11 @@ def _bases(doc: dict) -> dict[str, str]:
         if s.get("kind") in dirs and s.get("path"):
             d = s["path"] if s["kind"] == "terraform-source" else os.path.dirname(s["path"])
             dirs[s["kind"]].add(posixpath.normpath(d.replace("\\", "/")) if d else ".")
-    return {k: next(iter(v)) for k, v in dirs.items() if len(v) == 1}
+    out = {k: next(iter(v)) for k, v in dirs.items() if len(v) == 1}
+    for s in doc.get("sources", []):
+        if s.get("kind") == "terraform-plan" and s.get("path") and s.get("source_dir"):
+            out["plan:" + s["path"]] = s["source_dir"]   # where that plan's findings' files are
+    return out
 
 
 def _result(f: dict, rule_index: dict, plan_paths: list[str], bases: dict[str, str]) -> dict:
@@ -213,6 +217,8 @@ def _where(r: dict, plan_paths: list[str], bases: dict[str, str]) -> tuple[str |
         return plan or (plan_paths[0] if plan_paths else None), None, None
     if os.path.isabs(file) or not plan:
         return file, line, None
+    if bases.get("plan:" + plan):
+        return _join(bases["plan:" + plan], file), line, None
     candidate = _join(os.path.dirname(plan) or ".", file)
     if os.path.isfile(plan) and not os.path.isfile(candidate):
         # The sources came from a --source-dir elsewhere, and the results do not record which
