@@ -403,3 +403,173 @@ def test_role_arn_audits_the_account_of_that_role(fresh, monkeypatch, tmp_path, 
     r = run_cli("audit", "aws", "--role-arn", f"arn:aws:iam::{target}:role/Auditor", "--regions", "us-east-1",
                 "-o", tmp_path / "no.json")
     assert r.returncode == 3 and "could not assume" in r.stderr and "AccessDenied" in r.stderr
+
+
+# ----------------------------------------------------------------------------- tags read in bulk
+# each service's own tag call, which tag:GetResources replaces for the types it covers
+OWN_TAG_CALLS = {("sqs", "ListQueueTags"), ("sns", "ListTagsForResource"), ("dynamodb", "ListTagsOfResource"),
+                 ("kms", "ListResourceTags"), ("elasticache", "ListTagsForResource")}
+
+
+def _tag_ops(proxy, region=None):
+    """Those of OWN_TAG_CALLS that reached the wire (in ``region``)."""
+    return {(s, op) for (s, op, r), n in proxy.seen.items()
+            if n and (s, op) in OWN_TAG_CALLS and (region is None or r == region)}
+
+
+def _tag01(doc):
+    return {(f["resource"]["type"], f["resource"]["address"]): f["status"] for f in by(doc, "TAG-01")}
+
+
+def _collect(monkeypatch, proxy, *extra):
+    """The audit's resources, in-process, to read where each field came from (Origin.api)."""
+    from scanner.cli import build_parser
+    from scanner.results import Run
+    from scanner.sources.aws import audit as aws_audit
+    use_env(monkeypatch, proxy.url)
+    args = build_parser().parse_args(["audit", "aws", "--regions", REGIONS, "--quiet", *extra])
+    run = Run(command="audit aws")
+    return aws_audit.collect(args, run), run
+
+
+BULK_TYPES = ("aws_sqs_queue", "aws_sns_topic", "aws_dynamodb_table", "aws_kms_key",
+              "aws_elasticache_replication_group")
+
+
+def test_tags_are_read_once_per_region_with_the_tagging_api(platform, servers, monkeypatch, tmp_path):
+    _, proxy = servers
+    without_faults(proxy)
+    proxy.seen.clear()
+    resources, run = _collect(monkeypatch, proxy)
+    assert run.coverage == []
+    # one tag:GetResources per region that has resources of those types (a page holds 100), none per resource
+    assert proxy.seen[("tagging", "GetResources", "us-east-1")] == 1
+    assert proxy.seen[("tagging", "GetResources", "us-west-2")] == 1   # the DR key lives there
+    assert _tag_ops(proxy) == set()
+    bulk = [r for r in resources if r.type in BULK_TYPES]
+    assert {r.type for r in bulk} == set(BULK_TYPES) and len(bulk) == 8
+    for r in bulk:
+        assert r["tags"].origin.api == "tag:GetResources", r.address
+        assert r["tags"].value["Project"] == "quantum-trading", r.address
+    # the Name tag still names a KMS key, though its tags came in bulk
+    assert {r.name for r in bulk if r.type == "aws_kms_key"} == {"qts-prod-data", "qts-prod-dr-backups"}
+    # types the Tagging API is not used for keep their own call
+    [stream] = [r for r in resources if r.type == "aws_kinesis_stream"]
+    assert stream["tags"].origin.api == "kinesis:ListTagsForStream"
+    rc, doc = audit(monkeypatch, proxy, tmp_path)
+    assert {s for (t, _), s in _tag01(doc).items() if t in BULK_TYPES} == {"pass"}
+
+
+def test_a_tagging_read_that_succeeded_without_the_resource_means_no_tags(platform, servers, monkeypatch, tmp_path):
+    _, proxy = servers
+    without_faults(proxy)
+    sqs = client(servers[0].url, "sqs")
+    url = sqs.create_queue(QueueName="qts-prod-untagged")["QueueUrl"]
+    try:
+        resources, _ = _collect(monkeypatch, proxy)
+        [q] = [r for r in resources if r.name == "qts-prod-untagged"]
+        assert q["tags"].value == {} and q["tags"].origin.api == "tag:GetResources"
+        rc, doc = audit(monkeypatch, proxy, tmp_path)
+        [f] = by(doc, "TAG-01", "aws_sqs_queue", "qts-prod-untagged")
+        assert f["status"] == "fail" and "Environment is missing" in f["message"]
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+@pytest.mark.parametrize("error", ["AccessDenied", "Throttling"])
+def test_a_failed_tagging_read_falls_back_to_each_services_tag_call(platform, servers, monkeypatch, tmp_path, error):
+    _, proxy = servers
+    without_faults(proxy)
+    rc, clean = audit(monkeypatch, proxy, tmp_path)
+    proxy.fail("tagging", "GetResources", region="us-east-1", error=error)
+    proxy.seen.clear()
+    rc, doc = audit(monkeypatch, proxy, tmp_path, "--max-attempts", "2")
+    # the same verdicts: a resource missing from an answer that never came is not "untagged"
+    assert _tag01(doc) == _tag01(clean)
+    assert {s for (t, _), s in _tag01(doc).items() if t in BULK_TYPES} == {"pass"}
+    # us-east-1 read each resource's tags with the service's own call; us-west-2 still used the Tagging API
+    assert _tag_ops(proxy, "us-east-1") == OWN_TAG_CALLS
+    assert _tag_ops(proxy, "us-west-2") == set()
+    assert proxy.seen[("tagging", "GetResources", "us-east-1")] == (1 if error == "AccessDenied" else 2)
+    # one coverage entry says what failed and what was done instead; nothing else is missing
+    [entry] = doc["coverage"]
+    code = "AccessDeniedException" if error == "AccessDenied" else "ThrottlingException"
+    assert (entry["kind"], entry["service"], entry["operation"], entry["region"], entry["error"], entry["calls"]) == \
+        ("api-error", "tag", "GetResources", "us-east-1", code, 1)
+    assert entry["message"] == (f"tag:GetResources, us-east-1, account {ACCOUNT}: {code}; "
+                                "tags were read with each service's own tag call instead")
+    # and the evidence names the calls that really answered
+    resources, _ = _collect(monkeypatch, proxy, "--max-attempts", "2")
+    apis = {(r.type, r.context["region"]): r["tags"].origin.api for r in resources if r.type in BULK_TYPES}
+    assert apis == {("aws_sqs_queue", "us-east-1"): "sqs:ListQueueTags",
+                    ("aws_sns_topic", "us-east-1"): "sns:ListTagsForResource",
+                    ("aws_dynamodb_table", "us-east-1"): "dynamodb:ListTagsOfResource",
+                    ("aws_kms_key", "us-east-1"): "kms:ListResourceTags",
+                    ("aws_elasticache_replication_group", "us-east-1"): "elasticache:ListTagsForResource",
+                    ("aws_kms_key", "us-west-2"): "tag:GetResources"}
+
+
+def test_tagging_denied_and_the_own_tag_call_denied_is_unknown_never_untagged(platform, servers, monkeypatch,
+                                                                            tmp_path):
+    _, proxy = servers
+    without_faults(proxy)
+    proxy.fail("tagging", "GetResources", error="AccessDenied")
+    proxy.fail("sqs", "ListQueueTags", error="AccessDenied")
+    rc, doc = audit(monkeypatch, proxy, tmp_path)
+    queues = by(doc, "TAG-01", "aws_sqs_queue")
+    assert len(queues) == 2 and {f["status"] for f in queues} == {"unknown"}
+    assert all("sqs:ListQueueTags" in f["message"] and "AccessDenied" in f["message"] for f in queues)
+    assert by(doc, "TAG-01", "aws_sns_topic")[0]["status"] == "pass"   # its own call answered
+    ops = {c["operation"] for c in doc["coverage"]}
+    assert ops == {"GetResources", "ListQueueTags"}
+
+
+def test_calls_per_resource_stay_within_the_bound(fresh, monkeypatch, tmp_path):
+    """An account of mostly SQS, SNS, DynamoDB and KMS (the benchmark's 4:2:2:1): at most 1.5 calls
+    per resource plus a fixed number per region and service, counted on the wire as the benchmark does.
+    Loaded twice over, so the per-resource slope is measured apart from the fixed part."""
+    server, proxy = fresh
+    regions = REGIONS.split(",")
+    services = 15   # the 14 regional collectors and the Tagging API
+    fixed = 2 * (len(regions) * services) + 5   # two calls each (a listing and a spare page); STS, S3, CloudFront
+
+    def load(batch: int, per: dict) -> int:
+        for region in regions:
+            c = lambda s: client(server.url, s, region)  # noqa: E731
+            sqs, sns, ddb, kms = c("sqs"), c("sns"), c("dynamodb"), c("kms")
+            for i in range(per["sqs"]):
+                sqs.create_queue(QueueName=f"q{batch}-{i}", tags={"Environment": "prod"})
+            for i in range(per["sns"]):
+                sns.create_topic(Name=f"t{batch}-{i}", Tags=[{"Key": "Environment", "Value": "prod"}])
+            for i in range(per["dynamodb"]):
+                ddb.create_table(TableName=f"tb{batch}-{i}", BillingMode="PAY_PER_REQUEST",
+                                 KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                 AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                 Tags=[{"Key": "Environment", "Value": "prod"}])
+            for i in range(per["kms"]):
+                kms.create_key(Tags=[{"TagKey": "Environment", "TagValue": "prod"}])
+        return len(regions) * sum(per.values())
+
+    def calls(coverage: int = 0) -> tuple[int, dict]:
+        proxy.seen.clear()
+        rc, doc = audit(monkeypatch, proxy, tmp_path)
+        assert len(doc["coverage"]) == coverage
+        assert {f["status"] for f in by(doc, "ENC-05")} == {"fail"}   # the keys were read (rotation off)
+        assert {f["status"] for f in by(doc, "TAG-01")} == {"fail"}   # tags read: Environment only
+        return proxy.total, dict(proxy.seen)
+
+    per = {"sqs": 12, "sns": 6, "dynamodb": 6, "kms": 3}
+    n1 = load(1, per)
+    c1, seen1 = calls()
+    n2 = n1 + load(2, per)
+    c2, seen2 = calls()
+    assert c1 <= 1.5 * n1 + fixed, (c1, n1)
+    assert c2 <= 1.5 * n2 + fixed, (c2, n2)
+    assert c2 - c1 <= 1.5 * (n2 - n1), (c1, c2)   # the per-resource part
+    # the Tagging API's cost is per region, not per resource
+    assert sum(n for (s, _, _), n in seen2.items() if s == "tagging") == len(regions)
+    assert not _tag_ops(proxy)
+    # the bound is tight enough to matter: one tag call per resource (the fallback) breaks it
+    proxy.fail("tagging", "GetResources", error="AccessDenied")
+    c3, _ = calls(coverage=len(regions))
+    assert c3 > 1.5 * n2 + fixed, (c3, n2)

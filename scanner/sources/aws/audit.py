@@ -20,6 +20,7 @@ from ...model import Resource
 from ...results import Run
 from . import accounts as acc
 from . import collect_backup, collect_msg, collect_net, collect_rds, collect_store
+from . import tagging
 from .guard import Calls, Failure
 from .scope import KeyManagers, Scope
 
@@ -202,7 +203,10 @@ def _record(run: Run, calls: Calls, accounts: list[acc.Account]) -> None:
         if f.api == "sts:AssumeRole" and any(a.failure == f for a in accounts):
             continue
         service, _, op = f.api.partition(":")
-        run.add_coverage("api-error", f.message, service=service, operation=op, region=f.region,
+        message = f.message
+        if f.api == tagging.API:   # nothing was left unread: say so, and what it cost
+            message += "; tags were read with each service's own tag call instead"
+        run.add_coverage("api-error", message, service=service, operation=op, region=f.region,
                          account=f.account, error=f.error, calls=counts[key])
 
 

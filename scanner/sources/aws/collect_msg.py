@@ -7,9 +7,10 @@ manages this key" for ENC-01/ENC-02.  Keys pending deletion are left out too.
 from __future__ import annotations
 
 from ...model import Resource
+from ...values import Unknown
 from .guard import Failure
 from .ops import api_name
-from .scope import Scope, set_all, tag_dict, tags, unknown, val
+from .scope import Scope, set_all, tags, unknown, val
 
 
 def streams(scope: Scope) -> list[Resource]:
@@ -50,6 +51,7 @@ def _kinesis_tags(scope: Scope, name: str):
 def queues(scope: Scope) -> list[Resource]:
     urls, fail = scope.pages("sqs", "ListQueues", "QueueUrls")
     api = api_name("sqs", "GetQueueAttributes")
+    bulk = scope.region_tags() if urls else None
 
     def one(url: str) -> Resource:
         name = url.rstrip("/").rsplit("/", 1)[-1]
@@ -65,9 +67,7 @@ def queues(scope: Scope) -> list[Resource]:
         else:
             r.set("kms_encrypted", val(str(attrs.get("SqsManagedSseEnabled", "false")).lower() == "true",
                                        "SqsManagedSseEnabled", api))
-        t = scope.call("sqs", "ListQueueTags", QueueUrl=url)
-        r.set("tags", unknown(t, "Tags") if isinstance(t, Failure) else
-              val(dict(t.get("Tags") or {}), "Tags", api_name("sqs", "ListQueueTags")))
+        r.set("tags", bulk.value(arn) if bulk else _queue_tags(scope, url))
         return r
 
     out = scope.each(one, urls)
@@ -76,8 +76,15 @@ def queues(scope: Scope) -> list[Resource]:
     return out
 
 
+def _queue_tags(scope: Scope, url: str):
+    t = scope.call("sqs", "ListQueueTags", QueueUrl=url)
+    return unknown(t, "Tags") if isinstance(t, Failure) else \
+        val(dict(t.get("Tags") or {}), "Tags", api_name("sqs", "ListQueueTags"))
+
+
 def topics(scope: Scope) -> list[Resource]:
     items, fail = scope.pages("sns", "ListTopics", "Topics")
+    bulk = scope.region_tags() if items else None
 
     def one(t: dict) -> Resource:
         arn = t["TopicArn"]
@@ -86,15 +93,19 @@ def topics(scope: Scope) -> list[Resource]:
         r.set("kms_encrypted", unknown(a, "KmsMasterKeyId") if isinstance(a, Failure) else
               val(bool((a.get("Attributes") or {}).get("KmsMasterKeyId")), "KmsMasterKeyId",
                   api_name("sns", "GetTopicAttributes")))
-        tg = scope.call("sns", "ListTagsForResource", ResourceArn=arn)
-        r.set("tags", unknown(tg, "Tags") if isinstance(tg, Failure) else
-              tags(tg.get("Tags"), "Tags", api_name("sns", "ListTagsForResource")))
+        r.set("tags", bulk.value(arn) if bulk else _topic_tags(scope, arn))
         return r
 
     out = scope.each(one, items)
     if fail:
         out.append(scope.placeholder("data_store", "aws_sns_topic", "sns", "*", fail, "SNS topics"))
     return out
+
+
+def _topic_tags(scope: Scope, arn: str):
+    tg = scope.call("sns", "ListTagsForResource", ResourceArn=arn)
+    return unknown(tg, "Tags") if isinstance(tg, Failure) else \
+        tags(tg.get("Tags"), "Tags", api_name("sns", "ListTagsForResource"))
 
 
 def secrets(scope: Scope) -> list[Resource]:
@@ -117,6 +128,7 @@ def secrets(scope: Scope) -> list[Resource]:
 def keys(scope: Scope) -> list[Resource]:
     items, fail = scope.pages("kms", "ListKeys", "Keys")
     api = api_name("kms", "DescribeKey")
+    bulk = scope.region_tags() if items else None
 
     def one(k: dict) -> Resource | None:
         arn = k.get("KeyArn") or scope.arn("kms", f"key/{k['KeyId']}")
@@ -140,10 +152,9 @@ def keys(scope: Scope) -> list[Resource]:
                 r.set("rotation_enabled", unknown(rot, "KeyRotationEnabled") if isinstance(rot, Failure) else
                       val(bool(rot.get("KeyRotationEnabled")), "KeyRotationEnabled",
                           api_name("kms", "GetKeyRotationStatus")))
-        found, tfail = scope.pages("kms", "ListResourceTags", "Tags", KeyId=arn)
-        r.set("tags", unknown(tfail, "Tags") if tfail else
-              tags(found, "Tags", api_name("kms", "ListResourceTags"), key="TagKey", value="TagValue"))
-        label = tag_dict(found, "TagKey", "TagValue").get("Name") if not tfail else None
+        tv = bulk.value(arn) if bulk else _key_tags(scope, arn)
+        r.set("tags", tv)
+        label = None if isinstance(tv, Unknown) else tv.value.get("Name")
         if label:
             r.name = label   # key ids mean nothing to a reader; the Name tag does
         return r
@@ -152,3 +163,9 @@ def keys(scope: Scope) -> list[Resource]:
     if fail:
         out.append(scope.placeholder("kms_key", "aws_kms_key", "kms", "key/*", fail, "KMS keys"))
     return out
+
+
+def _key_tags(scope: Scope, arn: str):
+    found, tfail = scope.pages("kms", "ListResourceTags", "Tags", KeyId=arn)
+    return unknown(tfail, "Tags") if tfail else \
+        tags(found, "Tags", api_name("kms", "ListResourceTags"), key="TagKey", value="TagValue")

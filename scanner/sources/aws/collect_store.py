@@ -101,6 +101,7 @@ def _bucket_fields(s: Scope, r: Resource, name: str) -> None:
 
 def tables(scope: Scope) -> list[Resource]:
     names, fail = scope.pages("dynamodb", "ListTables", "TableNames")
+    bulk = scope.region_tags() if names else None
 
     def one(name: str) -> Resource:
         d = scope.call("dynamodb", "DescribeTable", TableName=name)
@@ -123,7 +124,7 @@ def tables(scope: Scope) -> list[Resource]:
                                       "PointInTimeRecoveryStatus", api))
             if pitr.get("RecoveryPeriodInDays") is not None:
                 r.set("recovery_days", val(pitr["RecoveryPeriodInDays"], "RecoveryPeriodInDays", api))
-        r.set("tags", _dynamo_tags(scope, arn))
+        r.set("tags", bulk.value(arn) if bulk else _dynamo_tags(scope, arn))
         return r
 
     out = scope.each(one, names)
@@ -141,6 +142,7 @@ def _dynamo_tags(scope: Scope, arn: str):
 def caches(scope: Scope) -> list[Resource]:
     api = api_name("elasticache", "DescribeReplicationGroups")
     groups, fail = scope.pages("elasticache", "DescribeReplicationGroups", "ReplicationGroups")
+    bulk = scope.region_tags() if groups else None
 
     def one(g: dict) -> Resource:
         gid = g["ReplicationGroupId"]
@@ -159,9 +161,7 @@ def caches(scope: Scope) -> list[Resource]:
         if azs:  # like a plan without preferred_cache_cluster_azs, no zones named means no zone count
             r.set("zone_count", val(len(azs), "NodeGroupMembers.PreferredAvailabilityZone", api))
         r.set("snapshot_retention_days", val(g.get("SnapshotRetentionLimit", 0), "SnapshotRetentionLimit", api))
-        resp = scope.call("elasticache", "ListTagsForResource", ResourceName=arn)
-        r.set("tags", unknown(resp, "TagList") if isinstance(resp, Failure) else
-              tags(resp.get("TagList"), "TagList", api_name("elasticache", "ListTagsForResource")))
+        r.set("tags", bulk.value(arn) if bulk else _cache_tags(scope, arn))
         return r
 
     out = scope.each(one, groups)
@@ -169,3 +169,9 @@ def caches(scope: Scope) -> list[Resource]:
         out.append(scope.placeholder("cache", "aws_elasticache_replication_group", "elasticache",
                                      "replicationgroup:*", fail, "ElastiCache replication groups"))
     return out
+
+
+def _cache_tags(scope: Scope, arn: str):
+    resp = scope.call("elasticache", "ListTagsForResource", ResourceName=arn)
+    return unknown(resp, "TagList") if isinstance(resp, Failure) else \
+        tags(resp.get("TagList"), "TagList", api_name("elasticache", "ListTagsForResource"))

@@ -73,6 +73,7 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("backup", "ListBackupSelections"): "backup:ListBackupSelections",
     ("backup", "GetBackupSelection"): "backup:GetBackupSelection",
     ("backup", "ListTags"): "backup:ListTags",
+    ("resourcegroupstaggingapi", "GetResources"): "tag:GetResources",
 }
 
 # Reads that return data rather than configuration: refused even though they are "Get"s.

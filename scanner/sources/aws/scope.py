@@ -52,6 +52,43 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+class Once:
+    """One computation per key, shared across threads: the first caller computes, the others wait
+    for its answer (a Failure is an answer too, so a failed read is made, and reported, once)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._known: dict[Any, Any] = {}
+        self._pending: dict[Any, threading.Event] = {}
+
+    def get(self, key, compute: Callable[[], Any]):
+        while True:
+            with self._lock:
+                if key in self._known:
+                    return self._known[key]
+                ev = self._pending.get(key)
+                mine = ev is None
+                if mine:
+                    ev = self._pending[key] = threading.Event()
+            if not mine:
+                ev.wait()
+                continue   # the owner may have raised: then the next caller computes
+            try:
+                value = compute()
+                with self._lock:
+                    self._known[key] = value
+                return value
+            finally:
+                with self._lock:
+                    self._pending.pop(key, None)
+                ev.set()
+
+    def alias(self, key, value) -> None:
+        """Answer ``key`` with a value already read under another key."""
+        with self._lock:
+            self._known.setdefault(key, value)
+
+
 class KeyManagers:
     """kms:DescribeKey results of one account, one call per key however many resources name it.
 
@@ -62,38 +99,21 @@ class KeyManagers:
     """
 
     def __init__(self):
-        self._lock = threading.Lock()
-        self._known: dict[str, Any] = {}        # ref -> KeyMetadata dict | Failure
-        self._pending: dict[str, threading.Event] = {}
+        self._once = Once()
 
     def describe(self, scope: "Scope", ref: str):
         """KeyMetadata of the key, or the Failure of the call."""
-        while True:
-            with self._lock:
-                if ref in self._known:
-                    return self._known[ref]
-                ev = self._pending.get(ref)
-                mine = ev is None
-                if mine:
-                    ev = self._pending[ref] = threading.Event()
-            if not mine:
-                ev.wait()
-                continue
-            try:
-                region = scope.region
-                if ref.startswith("arn:") and ref.count(":") >= 5:
-                    region = ref.split(":")[3] or region
-                resp = scope.at(region).call("kms", "DescribeKey", KeyId=ref)
-                meta = resp if isinstance(resp, Failure) else resp["KeyMetadata"]
-                with self._lock:
-                    self._known[ref] = meta
-                    if not isinstance(meta, Failure):
-                        self._known.setdefault(meta.get("Arn", ref), meta)
-                return meta
-            finally:
-                with self._lock:
-                    self._pending.pop(ref, None)
-                ev.set()
+        def read():
+            region = scope.region
+            if ref.startswith("arn:") and ref.count(":") >= 5:
+                region = ref.split(":")[3] or region
+            resp = scope.at(region).call("kms", "DescribeKey", KeyId=ref)
+            meta = resp if isinstance(resp, Failure) else resp["KeyMetadata"]
+            if not isinstance(meta, Failure):
+                self._once.alias(meta.get("Arn", ref), meta)
+            return meta
+
+        return self._once.get(ref, read)
 
     def manager(self, scope: "Scope", ref: str | None, path: str, api: str) -> Value:
         """Who manages the key: Value("customer"|"provider") or Unknown."""
@@ -117,7 +137,8 @@ class Scope:
     """An account and a region (or "global"), with the session and shared state of the account."""
 
     def __init__(self, calls: Calls, session, account: str, region: str, partition: str = "aws",
-                 keys: KeyManagers | None = None, pool=None, home_region: str = "us-east-1"):
+                 keys: KeyManagers | None = None, pool=None, home_region: str = "us-east-1",
+                 tags: Once | None = None):
         self.calls = calls
         self.session = session
         self.account = account
@@ -126,10 +147,11 @@ class Scope:
         self.keys = keys or KeyManagers()
         self.pool = pool
         self.home_region = home_region
+        self._tags = tags or Once()   # region -> tagging.RegionTags | Failure, shared by the account's scopes
 
     def at(self, region: str) -> "Scope":
         return Scope(self.calls, self.session, self.account, region, self.partition, self.keys, self.pool,
-                     self.home_region)
+                     self.home_region, self._tags)
 
     @property
     def client_region(self) -> str:
@@ -153,6 +175,13 @@ class Scope:
 
     def key_manager(self, ref: str | None, path: str, api: str) -> Value:
         return self.keys.manager(self, ref, path, api)
+
+    def region_tags(self):
+        """The region's tags from one tag:GetResources (read on first need, once per account and
+        region), or None if that read failed: the caller then uses the service's own tag call."""
+        from . import tagging
+        got = self._tags.get(self.region, lambda: tagging.read(self))
+        return None if isinstance(got, Failure) else got
 
     # ------------------------------------------------------------------ building
     def arn(self, service: str, rest: str, region: str | None = None) -> str:
