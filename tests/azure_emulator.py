@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import trustme
 
-CORPUS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "corpus" / "azure-rest-examples"
+CORPUS = pathlib.Path(__file__).resolve().parent / "corpus" / "azure-rest-examples"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 CLIENT_SECRET = "emulator-secret-do-not-print"

@@ -7,7 +7,10 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
+# A copy of ../shared/corpus lives in tests/corpus (and the catalogue in docs/CONTROLS.md) so that a
+# checkout on its own runs every test; test_corpus_copy.py checks the copy against ../shared when
+# that folder is beside the checkout.
+CORPUS = ROOT / "tests" / "corpus"
 FIXTURES = ROOT / "fixtures"
 
 sys.path.insert(0, str(ROOT / "tests"))

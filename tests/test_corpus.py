@@ -10,6 +10,7 @@ import pytest
 from conftest import CORPUS
 
 PLANS = sorted((CORPUS / "terraform-plans").glob("*/*.json"))
+assert len(PLANS) >= 37, "the corpus copy in tests/corpus is missing"  # an empty list would skip silently
 
 # type -> controls that apply to every resource of that type (TAG-01 is checked separately)
 APPLIES = {
