@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import pathlib
 import logging
 import re
 import threading
@@ -56,6 +58,11 @@ class MotoServer:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server process (process mode, Linux), for the benchmark."""
+        fields = pathlib.Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def reset(self) -> None:
         req = urllib.request.Request(self.url + "/moto-api/reset", method="POST", data=b"")
@@ -141,6 +148,7 @@ class FaultProxy:
         self.stubs: dict = {}
         self.patches: dict = {}
         self.seen: Counter = Counter()      # (service, operation, region) -> requests
+        self.timeline: list | None = None   # set to [] to record (start, upstream seconds, end, op, region)
         self.lock = threading.Lock()
         proxy = self
 
@@ -197,6 +205,7 @@ class FaultProxy:
 
     # ------------------------------------------------------------------ internals
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        started = time.monotonic()
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
         key, region, service = _scope(h.headers.get("Authorization", ""))
@@ -217,7 +226,10 @@ class FaultProxy:
             status, answer = stub(urllib.parse.urlparse(h.path).path)
             status, headers, payload = status, [("Content-Type", "application/json")], json.dumps(answer).encode()
         else:
+            t0 = time.monotonic()
             status, headers, payload = self._forward(h, body, self.by_region.get(region, self.upstream))
+            if self.timeline is not None:
+                self.timeline.append((started, time.monotonic() - t0, time.monotonic(), op, region))
             if patch is not None and status == 200:
                 payload = patch(payload)
         h.send_response(status)

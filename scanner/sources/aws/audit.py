@@ -148,7 +148,11 @@ def _run_units(args, calls: Calls, accounts: list[acc.Account], partition: str, 
     progress = _Progress(args, accounts, units)
     out: list[Resource] = []
     try:
-        with ThreadPoolExecutor(max_workers=calls.concurrency, thread_name_prefix="specguard-aws-unit") as pool:
+        # a unit spends most of its life waiting for its fan-out; with only `concurrency` unit threads,
+        # the units queued behind them would not even list until those finish.  The semaphore of
+        # Calls, not this pool, bounds the calls in flight.
+        unit_threads = max(1, min(len(units), 4 * calls.concurrency))
+        with ThreadPoolExecutor(max_workers=unit_threads, thread_name_prefix="specguard-aws-unit") as pool:
             futures = {pool.submit(thunk): (a, region, name) for a, region, name, thunk in units}
             for fut in as_completed(futures):
                 out += fut.result()

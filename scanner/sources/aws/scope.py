@@ -83,6 +83,10 @@ class Once:
                     self._pending.pop(key, None)
                 ev.set()
 
+    def started(self, key) -> bool:
+        with self._lock:
+            return key in self._known or key in self._pending
+
     def alias(self, key, value) -> None:
         """Answer ``key`` with a value already read under another key."""
         with self._lock:
@@ -182,6 +186,16 @@ class Scope:
         from . import tagging
         got = self._tags.get(self.region, lambda: tagging.read(self))
         return None if isinstance(got, Failure) else got
+
+    def region_tags_later(self) -> Callable[[], Any]:
+        """Start ``region_tags`` in the background and return the function that waits for it.
+
+        The read is a chain of pages (100 resources each); started when a collector has listed its
+        resources, it runs while that collector's per-resource calls do, instead of before them.
+        The thread is not one of the fan-out pool's, whose workers may be the ones waiting."""
+        if not self._tags.started(self.region):
+            threading.Thread(target=self.region_tags, name="specguard-aws-tags", daemon=True).start()
+        return self.region_tags
 
     # ------------------------------------------------------------------ building
     def arn(self, service: str, rest: str, region: str | None = None) -> str:
