@@ -31,20 +31,22 @@ def scan_paths(args) -> dict:
             hcl = importlib.import_module("scanner.sources.terraform.hcl")
             project = hcl.load_dir(path, var_files=args.var_file,
                                    variables=args.var, run=run)
-            run.sources.append({"kind": "terraform-source", "path": path, "sha256": hcl.tree_sha256(project)})
+            run.sources.append({"kind": "terraform-source", "path": path, **hcl.source_record(project)})
             _source_waivers(args, run, waivers, project)
         else:
             if path.endswith(".tf"):
                 raise InputError("a .tf file: scan its directory instead", path)
             project = load_plan(path, read_json(path))
             src_dir = args.source_dir or _plan_source_dir(path)
-            if src_dir:
-                hcl = importlib.import_module("scanner.sources.terraform.hcl")
-                hcl.locate(project, src_dir, run=run)
-                _source_waivers(args, run, waivers, project)
             entry = {"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)}
             if src_dir:
+                hcl = importlib.import_module("scanner.sources.terraform.hcl")
+                tree = hcl.locate(project, src_dir, run=run)
+                _source_waivers(args, run, waivers, project)
                 entry["source_dir"] = src_dir if args.source_dir else os.path.dirname(path) or "."
+                # the files that gave findings their lines and any in-source waivers are evidence too
+                rec = hcl.source_record(tree)
+                entry["source_sha256"], entry["source_files"] = rec["sha256"], rec["files"]
             run.sources.append(entry)
             for kind, message in getattr(project, "notes", []):
                 run.add_coverage(kind, message, source=path)

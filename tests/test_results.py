@@ -38,3 +38,59 @@ def test_json_file_hash_is_the_hash_printed_on_the_html_report(tmp_path, run_cli
     r = run_cli("report", tmp_path / "r.json", "--format", "html", "-o", tmp_path / "again.html")
     assert r.returncode == 0, r.stderr
     assert digest in (tmp_path / "again.html").read_text()
+
+
+def _tree_digest(files) -> str:
+    import hashlib
+    return hashlib.sha256("".join(f"{f['path']}\0{f['sha256']}\n" for f in files).encode()).hexdigest()
+
+
+def test_a_tf_tree_is_recorded_file_by_file_with_the_variables_given(tmp_path, run_cli):
+    """An auditor can check every input with sha256sum; a --var that changes a verdict is on record."""
+    import hashlib
+    import json
+    import shutil
+
+    from conftest import FIXTURES
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "aws-platform" / "compliant", tree, ignore=shutil.ignore_patterns("plan.json", "*.yaml"))
+    (tmp_path / "prod.tfvars").write_text('domain_name = "example.org"\n')
+    r = run_cli("scan", tree, "--var-file", tmp_path / "prod.tfvars", "--var", "domain_name=prod-secret-ish.example",
+                "--format", "json", "-o", tmp_path / "r.json")
+    assert r.returncode in (0, 1), r.stderr
+    doc = json.loads((tmp_path / "r.json").read_text())
+    validate(doc)
+    src = doc["sources"][0]
+    paths = [f["path"] for f in src["files"]]
+    assert "main.tf" in paths and "../prod.tfvars" in paths and any(p.startswith("modules/") for p in paths)
+    for f in src["files"]:
+        assert hashlib.sha256((tree / f["path"]).read_bytes()).hexdigest() == f["sha256"]
+    assert src["sha256"] == _tree_digest(src["files"])
+    assert src["variables"] == [{"name": "domain_name",
+                                 "value_sha256": hashlib.sha256(b"prod-secret-ish.example").hexdigest()}]
+    assert "prod-secret-ish.example" not in (tmp_path / "r.json").read_text()
+
+
+def test_a_plan_records_the_sources_its_lines_and_waivers_come_from(tmp_path, run_cli):
+    import json
+    import shutil
+
+    from conftest import FIXTURES
+    work = tmp_path / "w"
+    shutil.copytree(FIXTURES / "aws-platform" / "violating", work)
+
+    def scan():
+        r = run_cli("scan", work / "plan.json", "--format", "json", "-o", tmp_path / "r.json")
+        assert r.returncode == 1, r.stderr
+        doc = json.loads((tmp_path / "r.json").read_text())
+        validate(doc)
+        return doc["sources"][0]
+
+    before = scan()
+    assert before["source_dir"] and before["source_sha256"] == _tree_digest(before["source_files"])
+    assert "kms.tf" in [f["path"] for f in before["source_files"]]
+    # a waive comment added to the sources changes what the plan's verdicts are: it must change the record
+    text = (work / "kms.tf").read_text()
+    (work / "kms.tf").write_text(text + "\n# a comment\n")
+    after = scan()
+    assert after["sha256"] == before["sha256"] and after["source_sha256"] != before["source_sha256"]

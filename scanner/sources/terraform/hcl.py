@@ -39,6 +39,7 @@ class SourceProject(TfProject):
         self.run = run
         self.files: list[str] = []
         self.extra_files: list[str] = []      # tfvars files read
+        self.cli_vars: list[tuple[str, str]] = []   # (name, text given) of each --var, in order
         self.waivers: list[Waiver] = []
         self._sources: dict[str, ModuleSource] = {}
         self._not_followed: set[str] = set()
@@ -184,8 +185,9 @@ def load_dir(path: str, var_files: list[str] | None = None, variables: list[str]
     return project
 
 
-def locate(plan_project: TfProject, src_dir: str, run=None) -> None:
-    """Give a plan's resources the file and line of their blocks; read waive comments."""
+def locate(plan_project: TfProject, src_dir: str, run=None) -> SourceProject:
+    """Give a plan's resources the file and line of their blocks; read waive comments.
+    Returns the source tree read (its files are hashed into the results: waivers come from them)."""
     if not os.path.isdir(src_dir):
         raise InputError("--source-dir is not a directory", src_dir)
     root = os.path.abspath(src_dir)
@@ -212,17 +214,38 @@ def locate(plan_project: TfProject, src_dir: str, run=None) -> None:
         for frel, line, text in comments.get(id(rb.block), []):
             waivers += [_waiver(project, frel, line, text, a) for a in matched.get(addr) or [addr]]
     plan_project.waivers = waivers
+    return project
 
 
-def tree_sha256(project: SourceProject) -> str:
-    """sha256 over the tree's files (relative name and content), in a stable order."""
-    h = hashlib.sha256()
-    paths = sorted(set(project.files) | set(project.extra_files))
-    for p in paths:
+def tree_files(project: SourceProject) -> list[dict]:
+    """Every file read (.tf, .tf.json, tfvars), relative to the root, with its own sha256, by name."""
+    out = []
+    for p in sorted(set(project.files) | set(project.extra_files)):
         with open(p, "rb") as fh:
-            digest = hashlib.sha256(fh.read()).hexdigest()
-        h.update(f"{os.path.relpath(p, project.root_dir)}\0{digest}\n".encode())
+            out.append({"path": os.path.relpath(p, project.root_dir).replace(os.sep, "/"),
+                        "sha256": hashlib.sha256(fh.read()).hexdigest()})
+    return sorted(out, key=lambda f: f["path"])
+
+
+def tree_sha256(files: list[dict]) -> str:
+    """One digest for a tree: sha256 over the lines "<path>\\0<sha256 of the file>\\n" of ``tree_files``.
+
+    An auditor reproduces it from the per-file digests the results list (which ``sha256sum`` gives)."""
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f"{f['path']}\0{f['sha256']}\n".encode())
     return h.hexdigest()
+
+
+def source_record(project: SourceProject) -> dict:
+    """What the results say of a .tf tree: its digest, every file read, and the --var values set
+    (name and the sha256 of the text given, not the text: a variable may hold a secret)."""
+    files = tree_files(project)
+    rec = {"sha256": tree_sha256(files), "files": files}
+    if project.cli_vars:
+        rec["variables"] = [{"name": n, "value_sha256": hashlib.sha256(raw.encode()).hexdigest()}
+                            for n, raw in project.cli_vars]
+    return rec
 
 
 def block_attr_lines(block: Block) -> dict[str, int]:
@@ -270,6 +293,7 @@ def _variable_values(project: SourceProject, root: str, var_files: list[str], op
             raise InputError(f"--var {name}: a value for undeclared variable {name} "
                              f"(the root module {project.shown_root} declares no variable {name!r})")
         values[name] = value
+        project.cli_vars.append((name, opt.split("=", 1)[1] if "=" in opt else ""))
     return values
 
 
