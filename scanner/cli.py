@@ -217,20 +217,21 @@ COMMANDS = {"scan": cmd_scan, "audit": cmd_audit, "report": cmd_report, "control
 # ----------------------------------------------------------------------------- output
 def resolve_outputs(outputs) -> list[dict]:
     """Pair formats with files and check every file can be written, before any scanning."""
-    from .render import EXTENSIONS, FORMATS
+    from .render import FORMATS, format_of
     outs = [dict(o) for o in (outputs or [])] or [{"format": "table", "path": None}]
     seen: dict[str, str] = {}
     for o in outs:
         if o["format"] is None:
-            ext = os.path.splitext(o["path"])[1].lower()
-            if ext not in EXTENSIONS:
+            o["format"] = format_of(o["path"])
+            if o["format"] is None:
                 raise InputError(f"cannot tell the format of {o['path']!r} from its name: give --format before -o")
-            o["format"] = EXTENSIONS[ext]
         if o["format"] not in FORMATS:
             raise InputError(f"unknown format {o['format']!r} (expected one of {', '.join(FORMATS)})")
         if o["format"] == "pdf" and not o["path"]:
             raise InputError("--format pdf needs -o FILE")
-        if o["path"] not in (None, "-"):
+        if _descriptor(o["path"]) == 1:
+            o["path"] = "-"   # standard output by another name: written to the stream, never reopened
+        if o["path"] not in (None, "-") and _descriptor(o["path"]) is None:
             _check_writable(o["path"])
             real = os.path.realpath(o["path"])
             if real in seen and not _is_special(real):
@@ -239,6 +240,23 @@ def resolve_outputs(outputs) -> list[dict]:
     if sum(1 for o in outs if o["path"] in (None, "-")) > 1:
         raise InputError("only one format can go to standard output: give -o FILE for the others")
     return outs
+
+
+def _descriptor(path: str | None) -> int | None:
+    """The open descriptor a path names (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), or None.
+
+    Such a path is written to the descriptor itself.  Opening it again would truncate a file the
+    shell opened for appending (`-o /dev/stdout >> "$GITHUB_STEP_SUMMARY"`), and its real path
+    may be a pipe that cannot be renamed over."""
+    if not path:
+        return None
+    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+    if path in named:
+        return named[path]
+    for prefix in ("/dev/fd/", "/proc/self/fd/"):
+        if path.startswith(prefix) and path[len(prefix):].isdigit():
+            return int(path[len(prefix):])
+    return None
 
 
 def _is_special(path: str) -> bool:
@@ -315,6 +333,9 @@ class _Staged:
         self.blob = data if isinstance(data, bytes) else data.encode("utf-8")
         self.real = os.path.realpath(path)
         self.tmp = None
+        self.fd = _descriptor(path)
+        if self.fd is not None:
+            return   # written to the open descriptor at commit
         if os.path.exists(self.real) and _is_special(self.real):
             return   # a device or FIFO (/dev/null, a pipe) is written in place at commit
         try:
@@ -335,7 +356,11 @@ class _Staged:
 
     def commit(self) -> None:
         try:
-            if self.tmp is None:
+            if self.fd is not None:
+                view = memoryview(self.blob)
+                while view:
+                    view = view[os.write(self.fd, view):]
+            elif self.tmp is None:
                 with open(self.real, "wb") as fh:
                     fh.write(self.blob)
             else:

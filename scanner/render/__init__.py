@@ -16,7 +16,15 @@ FORMATS = {
     "junit": "junit", "markdown": "markdown", "pdf": "pdf",
 }
 EXTENSIONS = {".json": "json", ".html": "html", ".htm": "html", ".sarif": "sarif", ".xml": "junit",
-              ".md": "markdown", ".pdf": "pdf", ".txt": "table"}
+              ".md": "markdown", ".pdf": "pdf", ".txt": "table",
+              ".sarif.json": "sarif", ".junit.xml": "junit"}   # the longest ending that matches wins
+
+
+def format_of(path: str) -> str | None:
+    """The format a file name asks for by its ending, or None."""
+    name = path.lower()
+    ends = [e for e in EXTENSIONS if name.endswith(e)]
+    return EXTENSIONS[max(ends, key=len)] if ends else None
 
 
 def renderer(fmt: str):
