@@ -59,7 +59,10 @@ def tag_01(r, ctx):
         if key.lower() == "environment":
             val = Value(v, Origin(tags.origin.source, f"tags.{key} ({src})", tags.origin.file, tags.origin.line))
             allowed = ctx["environment_values"]
-            chk.require(val.is_in(allowed), f"Environment is {v!r}, not one of {', '.join(allowed)}",
+            # tag values are case-sensitive on AWS and Azure: cost reports and policies keyed on
+            # Environment=prod do not match "Prod"
+            chk.require(val.is_in(allowed, ignore_case=False),
+                        f"Environment is {v!r}, not one of {', '.join(allowed)} (tag values are case-sensitive)",
                         "the Environment tag is not known")
     return chk.verdict(f"tags {', '.join(ctx['required_tags'])} are set and Environment is allowed")
 

@@ -112,7 +112,12 @@ class Value:
     def ne(self, other: Any) -> Tri:
         return ~self.eq(other)
 
-    def is_in(self, options: Iterable[Any]) -> Tri:
+    def is_in(self, options: Iterable[Any], ignore_case: bool = True) -> Tri:
+        """Membership; strings compare without case by default (providers spell enums both ways),
+        exactly with ``ignore_case=False`` (values people choose, such as tag values)."""
+        if not ignore_case:
+            opts_exact = set(options)
+            return self.test(lambda v: v in opts_exact)
         opts = {_norm(o) for o in options}
         return self.test(lambda v: _norm(v) in opts)
 

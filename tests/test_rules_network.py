@@ -553,9 +553,14 @@ def test_tag01_default_tags_from_a_reference_make_missing_tags_unknown():
 
 def test_tag01_azure_names_are_case_insensitive_and_resource_group_tags_count_on_request():
     p = Plan()
-    p.add("azurerm_storage_account", "sa", {"tags": {"environment": "Prod", "project": "p", "costcenter": "c",
+    p.add("azurerm_storage_account", "sa", {"tags": {"environment": "prod", "project": "p", "costcenter": "c",
                                                      "owner": "o"}}, provider_key="azurerm")
-    assert p.verdicts("TAG-01") == {"azurerm_storage_account.sa": "pass"}
+    # tag names are case-insensitive on Azure, tag values are not (on AWS neither is)
+    p.add("azurerm_storage_account", "cap", {"tags": {"environment": "Prod", "project": "p", "costcenter": "c",
+                                                      "owner": "o"}}, provider_key="azurerm")
+    p.add("aws_s3_bucket", "cap", {"tags": dict(ALL_TAGS, Environment="Prod")})
+    assert p.verdicts("TAG-01") == {"azurerm_storage_account.sa": "pass", "azurerm_storage_account.cap": "fail",
+                                    "aws_s3_bucket.cap": "fail"}
     res = Resource("generic", "azurerm_virtual_network", "/subscriptions/s/vnet", "azure", "azure",
                    fields={"tags": Value({"Owner": "o"}, Origin("azure", "tags")),
                            "inherited_tags": Value({"Environment": "dev", "Project": "p", "CostCenter": "c"},
