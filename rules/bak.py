@@ -13,7 +13,8 @@ def bak_01(r, ctx):
     chk = Check()
     need = int(ctx.params.get("min_retention_days", 35))
     v = r["backup_retention_days"]
-    chk.require(v.ge(need), f"backups are kept {_days(v)}; the specification requires at least {need} days",
+    chk.require(v.ge(need), f"backups are kept {_days(v)}; "
+                            f"{ctx.requires('min_retention_days', f'at least {need} days')}",
                 "the backup retention is not known", v)
     return chk.verdict(f"backups are kept {_days(v)} (at least {need} required)")
 
@@ -55,11 +56,13 @@ def bak_03(r, ctx):
         chk.require(v.truthy(), "point-in-time recovery is off", "whether point-in-time recovery is on is not known", v)
         if r.has("recovery_days"):
             d = r["recovery_days"]
-            chk.require(d.ge(need), f"point-in-time recovery covers {_days(d)}; at least {need} are required",
+            chk.require(d.ge(need), f"point-in-time recovery covers {_days(d)}; "
+                                      f"{ctx.requires('min_retention_days', f'at least {need} days')}",
                         "the recovery period is not known", d)
     if r.has("snapshot_retention_days"):
         v = r["snapshot_retention_days"]
-        chk.require(v.ge(need), f"snapshots are kept {_days(v)}; the specification requires at least {need} days",
+        chk.require(v.ge(need), f"snapshots are kept {_days(v)}; "
+                                f"{ctx.requires('min_retention_days', f'at least {need} days')}",
                     "the snapshot retention is not known", v)
     if r.has("versioning"):
         v = r["versioning"]

@@ -85,12 +85,22 @@ def _sort_key(cid: str):
 class Context:
     """What a rule may know beyond its resource: parameters and other resources."""
 
-    def __init__(self, params: dict[str, Any], index: dict[str, Resource]):
+    def __init__(self, params: dict[str, Any], index: dict[str, Resource], defaults: dict[str, Any] | None = None):
         self.params = params
         self._index = index
+        self._defaults = params if defaults is None else defaults
 
     def __getitem__(self, name: str) -> Any:
         return self.params[name]
+
+    def requires(self, name: str, what: str) -> str:
+        """"the specification requires <what>", or, when a profile changed parameter ``name``,
+        "the profile requires <what> (the specification: 35)": a reader must not take a
+        profile's value for the specification's."""
+        spec = self._defaults.get(name)
+        if name not in self._defaults or self.params.get(name) == spec:
+            return f"the specification requires {what}"
+        return f"the profile requires {what} (the specification: {spec})"
 
     def lookup(self, key: str) -> Resource | None:
         return self._index.get(key)

@@ -47,7 +47,7 @@ def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
     findings: list[Finding] = []
     for cs in profile.enabled:
         ctl = cs.control
-        ctx = Context(cs.params, index)
+        ctx = Context(cs.params, index, ctl.params)
         if ctl.kinds:
             candidates = [r for k in ctl.kinds for r in by_kind.get(k, ())]
             candidates.sort(key=lambda r: pos[id(r)])   # findings keep the sources' order

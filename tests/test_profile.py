@@ -44,6 +44,17 @@ def test_profile_parameter_changes_the_verdict(tmp_path):
         {"aws_db_instance.db": "pass"}
 
 
+def test_messages_say_when_a_value_is_the_profiles_not_the_specifications(tmp_path):
+    plan = Plan()
+    plan.add("aws_db_instance", "db", {"storage_encrypted": True, "backup_retention_period": 7})
+    spec = plan.findings("BAK-01")[0].message
+    assert spec == "backups are kept 7 days; the specification requires at least 35 days"
+    p = tmp_path / "p.yaml"
+    p.write_text("controls:\n  BAK-01:\n    params:\n      min_retention_days: 30\n")
+    relaxed = plan.findings("BAK-01", load_profile(str(p)))[0].message
+    assert relaxed == "backups are kept 7 days; the profile requires at least 30 days (the specification: 35)"
+
+
 def test_disabled_control_produces_no_findings(tmp_path, run_cli):
     plan = Plan()
     plan.add("aws_db_instance", "db", {"storage_encrypted": False})
