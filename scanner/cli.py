@@ -133,6 +133,15 @@ def _precheck(args) -> None:
     if fail_on != "none" and fail_on not in SEVERITY_RANK:
         raise InputError(f"unknown --fail-on severity {args.fail_on!r} "
                          f"(expected {', '.join(SEVERITY_RANK)} or none)")
+    if getattr(args, "checkov_mapping", None) and not getattr(args, "checkov_results", None):
+        raise InputError("--checkov-mapping goes with --checkov-results (it maps the imported Checkov ids)")
+    seen: dict[str, str] = {}
+    for path in getattr(args, "paths", None) or []:
+        real = os.path.realpath(path)
+        if real in seen:
+            # its findings would be counted twice
+            raise InputError(f"given twice (also as {seen[real]})", path)
+        seen[real] = path
 
 
 def _no_cyclic_gc() -> None:

@@ -4,25 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
-
-
-def _seconds(text: str) -> float:
-    try:
-        n = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
-    if n <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return n
+from ...options import positive, role_arn, seconds
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,17 +13,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="AWS named profile (default: the standard credential chain: environment, SSO, role)")
     g.add_argument("--regions", action="append", metavar="R1,R2",
                    help="regions to audit (default: every region enabled for each account)")
-    g.add_argument("--role-arn", metavar="ARN", help="assume this role before auditing")
+    g.add_argument("--role-arn", type=role_arn, metavar="ARN", help="assume this role before auditing")
     g.add_argument("--external-id", metavar="ID", help="external id for --role-arn / --org-role")
     g.add_argument("--org-role", metavar="NAME",
                    help="list the AWS Organization's accounts and assume this role name in each")
     g.add_argument("--accounts", action="append", metavar="ID,ID", help="with --org-role: only these accounts")
     g.add_argument("--exclude-accounts", action="append", metavar="ID,ID", help="with --org-role: skip these accounts")
-    g.add_argument("--concurrency", type=_positive, default=16, metavar="N",
+    g.add_argument("--concurrency", type=positive, default=16, metavar="N",
                    help="API calls in flight at once (default 16)")
-    g.add_argument("--max-attempts", type=_positive, default=5, metavar="N",
+    g.add_argument("--max-attempts", type=positive, default=5, metavar="N",
                    help="attempts per call, botocore adaptive retry mode (default 5)")
-    g.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+    g.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS",
                    help="connect and read timeout of each request (default 30)")
     g.add_argument("--print-iam-policy", action="store_true",
                    help="print the minimal IAM policy the audit needs, and exit")

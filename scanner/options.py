@@ -1,0 +1,59 @@
+"""Value checks for command-line options (argparse ``type=``): a wrong value is an input error
+(exit 2) with a plain reason, before any credential or network is touched."""
+from __future__ import annotations
+
+import argparse
+import re
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$")
+
+
+def positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def non_negative(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
+
+
+def seconds(text: str) -> float:
+    try:
+        n = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not n > 0 or n == float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of seconds more than 0")
+    return n
+
+
+def guid(text: str) -> str:
+    if not GUID.match(text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id of the form 00000000-0000-0000-0000-000000000000")
+    return text.strip()
+
+
+def tenant(text: str) -> str:
+    """A tenant id, or a tenant's domain name (contoso.onmicrosoft.com), as azure-identity takes."""
+    if not (GUID.match(text.strip()) or DOMAIN.match(text.strip())):
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a tenant id (a GUID) nor a domain name")
+    return text.strip()
+
+
+def role_arn(text: str) -> str:
+    if not ROLE_ARN.match(text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)")
+    return text.strip()
