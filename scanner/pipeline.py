@@ -29,8 +29,8 @@ def scan_paths(args) -> dict:
     for path in args.paths:
         if os.path.isdir(path):
             hcl = importlib.import_module("scanner.sources.terraform.hcl")
-            project = hcl.load_dir(path, var_files=args.var_file,
-                                   variables=args.var, run=run)
+            project = hcl.load_dir(path, var_files=args.var_file, variables=args.var, run=run,
+                                   waivers=not getattr(args, "no_source_waivers", False))
             run.sources.append({"kind": "terraform-source", "path": path, **hcl.source_record(project)})
             _source_waivers(args, run, waivers, project)
         else:
@@ -41,7 +41,7 @@ def scan_paths(args) -> dict:
             entry = {"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)}
             if src_dir:
                 hcl = importlib.import_module("scanner.sources.terraform.hcl")
-                tree = hcl.locate(project, src_dir, run=run)
+                tree = hcl.locate(project, src_dir, run=run, waivers=not getattr(args, "no_source_waivers", False))
                 _source_waivers(args, run, waivers, project)
                 entry["source_dir"] = src_dir if args.source_dir else os.path.dirname(path) or "."
                 # the files that gave findings their lines and any in-source waivers are evidence too
@@ -62,13 +62,11 @@ def scan_paths(args) -> dict:
 
 
 def _source_waivers(args, run: Run, waivers: list[Waiver], project) -> None:
-    found = getattr(project, "waivers", [])
-    if getattr(args, "no_source_waivers", False):
-        if found:
-            run.add_coverage("source-waivers-ignored", f"{len(found)} `# specguard:waive` comment(s) ignored "
-                                                       "(--no-source-waivers)")
-        return
-    waivers.extend(found)
+    ignored = getattr(project, "ignored_waivers", 0)
+    if ignored:
+        run.add_coverage("source-waivers-ignored", f"{ignored} `# specguard:waive` comment(s) not read "
+                                                   "(--no-source-waivers)")
+    waivers.extend(getattr(project, "waivers", []))
 
 
 def _plan_source_dir(path: str) -> str | None:

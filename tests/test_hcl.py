@@ -500,3 +500,28 @@ def test_source_waivers_can_be_switched_off(tmp_path, run_cli):
     status = lambda d: next(f["status"] for f in d["findings"] if f["control_id"] == "ENC-05")
     assert status(on) == "waived" and status(off) == "fail"
     assert any(c["kind"] == "source-waivers-ignored" for c in off["coverage"])
+
+
+def test_no_source_waivers_does_not_read_a_malformed_comment(tmp_path, run_cli):
+    """A gate that counts only reviewed waiver files must not be broken by a comment it ignores."""
+    import json as _json
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_kms_key" "k" {\n'
+        '  # specguard:waive ENC-05 reason="no expiry given"\n'
+        '  enable_key_rotation = false\n'
+        '}\n')
+    bad = run_cli("scan", tmp_path, "--format", "json")
+    assert bad.returncode == 2 and "missing until" in bad.stderr
+    r = run_cli("scan", tmp_path, "--format", "json", "--no-source-waivers")
+    assert r.returncode == 1, r.stderr
+    doc = _json.loads(r.stdout)
+    assert [c["message"] for c in doc["coverage"] if c["kind"] == "source-waivers-ignored"] == \
+        ["1 `# specguard:waive` comment(s) not read (--no-source-waivers)"]
+    # the same through a plan whose sources hold the comment
+    plan = Plan()
+    plan.add("aws_kms_key", "k", {"enable_key_rotation": False})
+    plan.write(tmp_path / "plan.json")
+    assert run_cli("scan", tmp_path / "plan.json").returncode == 2
+    r = run_cli("scan", tmp_path / "plan.json", "--format", "json", "--no-source-waivers")
+    assert r.returncode == 1, r.stderr
+    assert any(c["kind"] == "source-waivers-ignored" for c in _json.loads(r.stdout)["coverage"])

@@ -41,6 +41,7 @@ class SourceProject(TfProject):
         self.extra_files: list[str] = []      # tfvars files read
         self.cli_vars: list[tuple[str, str]] = []   # (name, text given) of each --var, in order
         self.waivers: list[Waiver] = []
+        self.ignored_waivers = 0              # waive comments not read (--no-source-waivers)
         self._sources: dict[str, ModuleSource] = {}
         self._not_followed: set[str] = set()
         self._coverage_seen: set = set()
@@ -157,7 +158,10 @@ class _SrcBlock(TfResource):
 
 # ----------------------------------------------------------------------------- entry points
 def load_dir(path: str, var_files: list[str] | None = None, variables: list[str] | None = None,
-             run=None) -> SourceProject:
+             run=None, waivers: bool = True) -> SourceProject:
+    """The root module at ``path`` with its resources; ``waivers=False`` counts the waive comments
+    without reading them (a gate that trusts only reviewed waiver files: a malformed comment
+    there is not its input error)."""
     if not os.path.isdir(path):
         raise InputError("not a directory", path)
     root = os.path.abspath(path)
@@ -181,11 +185,14 @@ def load_dir(path: str, var_files: list[str] | None = None, variables: list[str]
         # (local.a = local.b, local.b = local.c, ...), which Python's stack cannot follow
         raise InputError(f"{where[2]}: a chain of references (locals, variables, outputs, resources) "
                          f"is too long to evaluate", where[0], where[1]) from None
-    project.waivers = _source_waivers(project, top)
+    if waivers:
+        project.waivers = _source_waivers(project, top)
+    else:
+        project.ignored_waivers = sum(len(list(_waive_comments(project, i.src))) for i in top.walk())
     return project
 
 
-def locate(plan_project: TfProject, src_dir: str, run=None) -> SourceProject:
+def locate(plan_project: TfProject, src_dir: str, run=None, waivers: bool = True) -> SourceProject:
     """Give a plan's resources the file and line of their blocks; read waive comments.
     Returns the source tree read (its files are hashed into the results: waivers come from them)."""
     if not os.path.isdir(src_dir):
@@ -209,11 +216,14 @@ def locate(plan_project: TfProject, src_dir: str, run=None) -> SourceProject:
     for src in project._sources.values():
         for frel, line, text, block in _waive_comments(project, src):
             comments.setdefault(id(block), []).append((frel, line, text))
-    waivers: list[Waiver] = []
+    found: list[Waiver] = []
     for addr, rb in blocks.items():
         for frel, line, text in comments.get(id(rb.block), []):
-            waivers += [_waiver(project, frel, line, text, a) for a in matched.get(addr) or [addr]]
-    plan_project.waivers = waivers
+            if not waivers:
+                plan_project.ignored_waivers = getattr(plan_project, "ignored_waivers", 0) + 1
+                continue
+            found += [_waiver(project, frel, line, text, a) for a in matched.get(addr) or [addr]]
+    plan_project.waivers = found
     return project
 
 
