@@ -38,6 +38,7 @@ class Profile:
     system: str = ""
     controls: dict[str, ControlSettings] = field(default_factory=dict)
     path: str | None = None
+    file_sha256: str | None = None   # of the YAML file as given (sha256sum); ``sha256`` is of the settings
 
     @property
     def enabled(self) -> list[ControlSettings]:
@@ -52,6 +53,9 @@ class Profile:
 
     @property
     def sha256(self) -> str:
+        """sha256 of the effective settings (every control's enabled, severity and params, in
+        canonical JSON): equal for two files that say the same thing, and defined for the
+        built-in spec profile, which has no file."""
         canon = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canon.encode()).hexdigest()
 
@@ -83,6 +87,8 @@ def load_profile(path: str | None) -> Profile:
     prof.organisation = str(data.get("organisation") or data.get("organization") or "")
     prof.system = str(data.get("system") or "")
     prof.path = path
+    with open(path, "rb") as fh:
+        prof.file_sha256 = hashlib.sha256(fh.read()).hexdigest()
     controls = data.get("controls") or {}
     if not isinstance(controls, dict):
         raise InputError("'controls' must be a mapping of control id to settings", path, "controls")

@@ -106,7 +106,9 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
         "run": {"id": str(uuid.uuid4()), "started_at": utc(run.started_at), "finished_at": utc(finished),
                 "profile": profile.name, "profile_sha256": profile.sha256,
                 "organisation": profile.organisation, "system": profile.system, "command": run.command,
-                "profile_overrides": overrides},
+                "profile_overrides": overrides,
+                **({"profile_file": profile.path, "profile_file_sha256": profile.file_sha256}
+                   if profile.file_sha256 else {})},
         "sources": run.sources,
         "scope": run.scope,
         "summary": dict(summary, total=len(findings)),

@@ -89,3 +89,19 @@ def test_fail_on_and_allow_unknown(tmp_path, run_cli):
     assert run_cli(*base, "--allow-unknown").returncode == 0    # unless allowed
     assert run_cli(*base, "--fail-on", "critical").returncode == 0
     assert run_cli(*base, "--fail-on", "none").returncode == 0
+
+
+def test_results_record_the_profile_file_hash_an_auditor_can_check(tmp_path, run_cli):
+    import hashlib
+    p = tmp_path / "acme.yaml"
+    p.write_text("name: acme\ncontrols:\n  BAK-01:\n    params: {min_retention_days: 30}\n")
+    plan = Plan()
+    plan.add("aws_db_instance", "db", {"storage_encrypted": True, "backup_retention_period": 35})
+    r = run_cli("scan", plan.write(tmp_path / "plan.json"), "--profile", p, "--format", "json")
+    run = json.loads(r.stdout)["run"]
+    assert run["profile_file_sha256"] == hashlib.sha256(p.read_bytes()).hexdigest()
+    assert run["profile_file"] == str(p) and run["profile"] == "acme"
+    # the settings hash does not change with a comment; the file hash does
+    p.write_text("# reviewed\n" + p.read_text())
+    again = json.loads(run_cli("scan", tmp_path / "plan.json", "--profile", p, "--format", "json").stdout)["run"]
+    assert again["profile_sha256"] == run["profile_sha256"] and again["profile_file_sha256"] != run["profile_file_sha256"]
