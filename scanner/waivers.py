@@ -169,10 +169,12 @@ def apply_waivers(findings: list, waivers: list[Waiver], today: dt.date | None =
         idents = identities(f.resource)
         for w in live:
             if w.matches(f.control_id, *idents):
-                f.status = "waived"
-                f.waiver = w
+                if f.waiver is None:   # the first in file order is the one the finding shows
+                    f.status = "waived"
+                    f.waiver = w
+                # every waiver that covers the finding is in use: calling the second "unused"
+                # would invite deleting it, and the finding with it once the first expires
                 w.matched.append(f.resource.address)
-                break
 
 
 @lru_cache(maxsize=4096)

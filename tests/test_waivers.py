@@ -207,3 +207,12 @@ def test_reports_show_waivers(tmp_path, run_cli):
     assert "expired: covers nothing" in page and "migration" in page
     assert "1 applied, 1 expired, 0 unused" in markdown.render(doc)
     assert junit.render(doc).count("<skipped") == 2
+
+
+def test_two_waivers_covering_one_finding_are_both_in_use():
+    f = _finding("aws_db_instance.legacy")
+    exact = Waiver("ENC-01", "aws_db_instance.legacy", "replica", "a", TODAY)
+    broad = Waiver("ENC-01", "aws_db_instance.*", "migration", "b", TODAY)
+    apply_waivers([f], [exact, broad], TODAY)
+    assert f.status == "waived" and f.waiver is exact
+    assert exact.status(TODAY) == broad.status(TODAY) == "applied"
