@@ -242,7 +242,7 @@ def _check_egress_internet(chk: Check, r) -> None:
         if isinstance(cidrs, Unknown):
             chk.unknown(f"the destination of an egress rule is not known: {cidrs.reason}")
             continue
-        out += [desc + c for c in cidrs]
+        out += [desc + c + _where(e) for c in cidrs]
         hit = [c for c in cidrs if _is_internet(c)]
         if hit:
             chk.fail(f"egress {desc}{hit[0]}{_where(e)}: the db tier must not reach the internet")
