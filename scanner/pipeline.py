@@ -20,6 +20,7 @@ def prepare(args) -> tuple[Profile, list[Waiver]]:
 
 
 def scan_paths(args) -> dict:
+    from .sources.terraform.declared import declared_scope
     from .sources.terraform.normalize import normalize
     from .sources.terraform.plan import load_plan, read_json
 
@@ -50,6 +51,9 @@ def scan_paths(args) -> dict:
             run.sources.append(entry)
             for kind, message in getattr(project, "notes", []):
                 run.add_coverage(kind, message, source=path)
+        for key, values in declared_scope(project).items():
+            for v in values:
+                run.add_scope(key, v)
         group = normalize(project)
         for r in group:
             r.context.setdefault("input", path)

@@ -94,3 +94,23 @@ def test_a_plan_records_the_sources_its_lines_and_waivers_come_from(tmp_path, ru
     (work / "kms.tf").write_text(text + "\n# a comment\n")
     after = scan()
     assert after["sha256"] == before["sha256"] and after["source_sha256"] != before["source_sha256"]
+
+
+def test_iac_scope_lists_the_regions_and_subscriptions_the_configuration_declares(run_cli):
+    import json
+
+    from conftest import FIXTURES
+    scope = lambda *a: json.loads(run_cli("scan", *a, "--format", "json", "-q").stdout)["scope"]  # noqa: E731
+    assert scope(FIXTURES / "aws-platform" / "violating" / "plan.json") == {"regions": ["us-east-1", "us-west-2"]}
+    assert scope(FIXTURES / "aws-platform" / "violating") == {"regions": ["us-east-1", "us-west-2"]}
+    tf = scope(FIXTURES / "azure-standby" / "violating")
+    assert tf["regions"] == ["centralus", "eastus2"] and len(tf["subscriptions"]) == 1
+
+
+def test_a_region_the_configuration_does_not_state_is_not_guessed(tmp_path, run_cli):
+    import json
+    (tmp_path / "main.tf").write_text('variable "r" {}\nprovider "aws" { region = var.r }\n'
+                                      'resource "aws_sqs_queue" "q" { name = "q" }\n')
+    r = run_cli("scan", tmp_path, "--format", "json", "-q")
+    assert r.returncode in (0, 1), r.stderr
+    assert json.loads(r.stdout)["scope"] == {}
