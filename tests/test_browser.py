@@ -1,6 +1,7 @@
 """The HTML report in a real headless Chromium: no request, no console error, no script from the data,
 filters that work, and it opens fast at 100,000 findings."""
 import os
+import pathlib
 import shutil
 
 import pytest
@@ -198,3 +199,182 @@ def test_100k_findings_open_in_under_3_seconds(browser, tmp_path):
     wait_count(page, f"{want} of 100000 findings")
     w.clean()
     page.close()
+
+
+# ----------------------------------------------------------------------------- layout (auditor QA defects)
+FIXTURE_PLAN = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "aws-platform" / "violating" / "plan.json"
+LONG_NAME = ('versioning (from module.buckets["static-assets"].aws_s3_bucket_versioning.this.'
+             'versioning_configuration.0.status = Suspended)')
+WAIVERS = """waivers:
+  - control: TLS-02
+    resource: module.edge.aws_cloudfront_distribution.this
+    reason: CDN migration; a long reason that goes on to check that the exceptions table wraps its cells
+    approver: someone.with.a.long.address@example.com
+    expires: 2099-06-30
+  - control: BAK-03
+    resource: module.buckets["static-assets"].aws_s3_bucket.this
+    reason: rebuilt nightly
+    approver: ciso@example.com
+    expires: 2024-01-31
+"""
+
+
+@pytest.fixture(scope="module")
+def fixture_doc(tmp_path_factory):
+    """The violating AWS fixture scanned for real, with waivers, plus evidence with a long name, null and ""."""
+    import json
+    from scanner.cli import main
+    tmp = tmp_path_factory.mktemp("fixture")
+    (tmp / "waivers.yaml").write_text(WAIVERS, encoding="utf-8")
+    out = tmp / "r.json"
+    assert main(["scan", str(FIXTURE_PLAN), "--waivers", str(tmp / "waivers.yaml"), "--format", "json",
+                 "-o", str(out)]) in (0, 1)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    f = next(f for f in doc["findings"] if f["control_id"] == "TLS-02")
+    f["evidence"].update({LONG_NAME: "AppGwSslPolicy20220101", "min_tls_version": None, "policy_name": ""})
+    return doc
+
+
+def open_everything(page):
+    page.evaluate("""() => { document.querySelectorAll('details.ctl').forEach(d => d.open = true);
+        document.querySelectorAll('details.ctl .more button').forEach(b => {
+          if (b.textContent.startsWith('Show all')) b.click(); }); }""")
+
+
+EVIDENCE_LINES = """() => Array.from(document.querySelectorAll('dl.ev dt, dl.ev dd')).map(e => {
+    const r = document.createRange(); r.selectNodeContents(e);
+    const tops = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));
+    return [e.tagName, e.textContent, tops.size, Math.round(e.getBoundingClientRect().width)]; })"""
+
+
+@pytest.mark.parametrize("width,media", [(1400, "screen"), (1000, "screen"), (390, "screen"), (703, "print")])
+def test_evidence_names_and_values_stay_readable(browser, tmp_path, fixture_doc, width, media):
+    w = Watched(browser, write(tmp_path, fixture_doc))
+    w.page.set_viewport_size({"width": width, "height": 900})
+    w.page.emulate_media(media=media)
+    page = w.open()
+    open_everything(page)
+    cells = page.evaluate(EVIDENCE_LINES)
+    assert len(cells) > 200
+    # a short value (or name) without spaces never breaks: no more "t r u e" down the cell
+    broken = [c for c in cells if " " not in c[1] and len(c[1]) <= 24 and c[2] > 1]
+    assert broken == []
+    # a long name does not squeeze its value: the value stays on one line next to (or under) it
+    value = next(c for c in cells if c[1] == "AppGwSslPolicy20220101")
+    assert value[2] == 1 and value[3] >= 100
+    texts = [c[1] for c in cells]
+    assert LONG_NAME in texts and "not set" in texts and "(empty)" in texts
+    w.clean()
+    w.page.close()
+
+
+def test_no_sideways_scroll_on_a_phone(browser, tmp_path, fixture_doc):
+    w = Watched(browser, write(tmp_path, fixture_doc))
+    w.page.set_viewport_size({"width": 390, "height": 844})
+    page = w.open()
+    open_everything(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.querySelector('header.top').getBoundingClientRect().height") < 50
+    # findings become one card each: the message has the screen's width, not 20 px
+    widths = page.evaluate("Array.from(document.querySelectorAll('td.c-msg')).map(e => e.getBoundingClientRect().width)")
+    assert widths and min(widths) > 300
+    # wide tables scroll inside their own box
+    assert page.evaluate("getComputedStyle(document.querySelector('table.matrix').parentElement).overflowX") == "auto"
+    w.clean()
+    w.page.close()
+
+
+@pytest.mark.parametrize("width", [1400, 900, 390])
+def test_matrix_links_land_below_the_sticky_bars(browser, tmp_path, fixture_doc, width):
+    w = Watched(browser, write(tmp_path, fixture_doc))
+    w.page.set_viewport_size({"width": width, "height": 800})
+    page = w.open()
+    for cid in ("ENC-05", "TLS-02", "BAK-02"):
+        page.evaluate("window.scrollTo(0, document.getElementById('matrix').offsetTop)")
+        page.click(f'a[href="#ctl-{cid}"]')
+        page.wait_for_timeout(100)
+        top, header, bar_bottom, sticky = page.evaluate(f"""() => {{
+            const f = document.getElementById('filters');
+            return [document.querySelector('#ctl-{cid} > summary').getBoundingClientRect().top,
+                    document.querySelector('header.top').getBoundingClientRect().bottom,
+                    f.getBoundingClientRect().bottom, getComputedStyle(f).position === 'sticky']; }}""")
+        assert top >= header, (cid, top, header)
+        if sticky:
+            assert top >= bar_bottom, (cid, top, bar_bottom)
+            assert page.evaluate("document.getElementById('filters').getBoundingClientRect().top") >= header - 1
+        assert top < 400
+    w.clean()
+    w.page.close()
+
+
+def test_search_covers_control_criterion_severity_status_and_every_word(browser, tmp_path):
+    doc = reportlib.synthetic(2000)
+    total = len(doc["findings"])
+    meta = {c[0]: c for c in reportlib.CONTROLS}
+    w = Watched(browser, write(tmp_path, doc))
+    page = w.open()
+
+    def n(pred):
+        return sum(1 for f in doc["findings"] if pred(f))
+
+    page.fill("#f-search", "BAK-03")
+    wait_count(page, f"{n(lambda f: f['control_id'] == 'BAK-03')} of {total} findings")
+    assert {r[0] for r in visible_rows(page)} >= {"fail", "pass"}
+    page.fill("#f-search", "CC7.5 unknown")                       # criterion AND status
+    wait_count(page, f"{n(lambda f: 'CC7.5' in meta[f['control_id']][3] and f['status'] == 'unknown')} of {total} findings")
+    page.fill("#f-search", "medium-high   unknown")               # severity AND status, any spacing
+    wait_count(page, f"{n(lambda f: meta[f['control_id']][2] == 'medium-high' and f['status'] == 'unknown')} "
+                     f"of {total} findings")
+    page.fill("#f-search", '"known only after" ENC-01')           # a quoted phrase and a word
+    wait_count(page, f"{n(lambda f: f['control_id'] == 'ENC-01' and f['status'] == 'unknown')} of {total} findings")
+    w.clean()
+    page.close()
+
+
+def test_filters_show_what_they_match_and_say_what_they_hide(browser, tmp_path, fixture_doc):
+    total = len(fixture_doc["findings"])
+    waived = [f for f in fixture_doc["findings"] if f["status"] == "waived"]
+    assert [f["control_id"] for f in waived] == ["TLS-02"]
+    w = Watched(browser, write(tmp_path, fixture_doc))
+    page = w.open()
+    assert page.locator("#f-note").is_hidden()
+    assert page.evaluate("document.getElementById('ctl-TLS-02').open") is False   # pass and waived only
+    for st in ("fail", "unknown", "pass"):
+        page.uncheck(f"input[name=status][value={st}]")
+    # the filter opens the collapsed group its match is in: no click needed to see it
+    assert count_text(page) == f"1 of {total} findings"
+    assert visible_rows(page) == [["waived", waived[0]["resource"]["address"]]]
+    note = page.locator("#f-note").inner_text()
+    assert "Filtered view" in note and "status = waived" in note and f"1 of {total} findings shown" in note
+    # printed, the filter is said on the cover too
+    page.emulate_media(media="print")
+    assert page.locator("#f-note-cover").is_visible()
+    assert "status = waived" in page.locator("#f-note-cover").inner_text()
+    page.emulate_media(media="screen")
+    # a matrix link to a control the filter hides shows its group and says why it is empty
+    page.click('a[href="#ctl-BAK-02"]')
+    grp = page.locator("#ctl-BAK-02")
+    assert grp.is_visible() and "matches the filter" in grp.locator(".rows").inner_text()
+    grp.locator(".rows button").click()
+    assert count_text(page) == f"{total} of {total} findings"
+    assert page.locator("#f-note").is_hidden() and page.locator("#f-note-cover").is_hidden()
+    assert page.evaluate("document.getElementById('ctl-TLS-02').open") is False   # back as it was
+    w.clean()
+    page.close()
+
+
+def test_printed_pages_fit_a4_without_shrinking(browser, tmp_path, fixture_doc):
+    """Chromium shrinks every printed page when one element is wider than the page: A4 less the
+    margins is 703 CSS px, so nothing may be wider."""
+    w = Watched(browser, write(tmp_path, fixture_doc, print_all=True))
+    w.page.set_viewport_size({"width": 703, "height": 1000})
+    w.page.emulate_media(media="print")
+    page = w.open()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 703
+    wide = page.evaluate("""Array.from(document.querySelectorAll('main table'))
+        .filter(t => t.getBoundingClientRect().right > 704).map(t => t.className)""")
+    assert wide == []
+    assert page.evaluate("getComputedStyle(document.querySelector('details.ctl > summary')).breakAfter") == "avoid"
+    assert page.evaluate("getComputedStyle(document.querySelector('details.ctl[open]')).contentVisibility") == "visible"
+    w.clean()
+    w.page.close()

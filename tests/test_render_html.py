@@ -255,3 +255,86 @@ def test_profile_change_values_are_escaped():
     text = " ".join(p.text)
     assert f'{XSS[1]} = {XSS[0]} (spec: ["ELBSecurityPolicy-TLS13-1-2-2021-06"])' in text
     assert XSS[1] in matrix_rows(out)["NET-04"]
+
+
+# ----------------------------------------------------------------------------- auditor QA
+def section(out: str, sid: str) -> str:
+    part = out[out.index(f'<section id="{sid}"'):]
+    return " ".join(" ".join(parse(part[:part.index("</section>")]).text).split())
+
+
+def test_scope_limitations_qualify_the_cover_and_the_matrix():
+    doc = reportlib.synthetic(100)          # one API error and one module not followed
+    out = html.render(doc)
+    for sid in ("cover", "matrix"):
+        assert "2 scope limitations : see Coverage and limitations" in section(out, sid)
+    cov = section(out, "coverage")
+    assert "API error (1)" in cov and "Module not followed (1)" in cov and "module_not_followed" not in cov
+    assert html.label("module-not-followed") == "Module not followed"
+    # a note that narrows nothing is listed but not counted; none at all: no notice
+    doc["coverage"] = [{"kind": "source-waivers-ignored", "message": "1 comment ignored"}]
+    out = html.render(doc)
+    assert "scope limitation" not in section(out, "cover") and "Source waivers ignored (1)" in section(out, "coverage")
+    doc["coverage"] = []
+    assert 'class="warn limits"' not in html.render(doc)
+
+
+def test_chart_segments_stack_in_the_order_of_the_count_columns():
+    ctx = html.build_context(reportlib.synthetic(400))
+    for row in ctx["families"] + ctx["criteria"]:
+        order = [s["status"] for s in row["bar"]]
+        assert order == [k for k in ("pass", "fail", "unknown", "waived") if k in order]
+        xs = [s["x"] for s in row["bar"]]
+        assert xs == sorted(xs)
+    out = html.render(reportlib.synthetic(400))
+    legend = out[out.index('<p class="legend">'):]
+    legend = legend[:legend.index("</p>")]
+    assert [legend.index(k) for k in ("seg-pass", "seg-fail", "seg-unknown", "seg-waived")] == \
+        sorted(legend.index(k) for k in ("seg-pass", "seg-fail", "seg-unknown", "seg-waived"))
+
+
+def test_one_finding_is_singular():
+    doc = reportlib.synthetic(len(reportlib.CONTROLS))    # one finding a control
+    out = html.render(doc)
+    assert "1 findings" not in out and "1 finding:" in out
+    assert html.plural(1, "finding") == "1 finding" and html.plural(2, "finding") == "2 findings"
+
+
+def test_matrix_shows_each_controls_effective_parameters(tmp_path):
+    doc = weak_doc(tmp_path)
+    rows = matrix_rows(html.render(doc))
+    assert "min_retention_days = 1" in rows["BAK-01"]
+    tls = rows["TLS-02"]
+    assert "min_version = 1.3" in tls and "platform_ceilings" in tls and "aws_cloudfront_distribution: 1.2" in tls
+    assert "min_retention_days = 35" in rows["BAK-03"]
+
+
+def test_methodology_says_how_source_digests_are_made_and_what_a_platform_ceiling_does(tmp_path):
+    doc = reportlib.scan_doc(tmp_path, reportlib.xss_plan())
+    text = section(html.render(doc), "methodology")
+    assert "NUL byte" in text and "sources[].files" in text and "sha256sum" in text
+    assert "platform ceiling" in text and "platform_ceilings" in text
+    assert "TLS-02" in text                       # the controls the ceilings apply to in this run
+
+
+def test_methodology_recipe_reproduces_a_source_directory_digest(tmp_path, run_cli):
+    """The one-liner the methodology prints gives the SHA-256 the cover shows for a .tf directory."""
+    import subprocess
+    import sys
+    infra = tmp_path / "infra"
+    (infra / "mod").mkdir(parents=True)
+    (infra / "main.tf").write_text('module "m" {\n  source = "./mod"\n}\n', encoding="utf-8")
+    (infra / "mod" / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n', encoding="utf-8")
+    r = run_cli("scan", "infra", "--format", "json", "-o", "r.json", cwd=tmp_path)
+    assert r.returncode in (0, 1), r.stderr
+    doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    out = html.render(doc)
+    pre = [m for m in re.findall(r"<pre>(.*?)</pre>", out, re.S) if '["sources"]' in m.replace("&#34;", '"')]
+    assert len(pre) == 1
+    import html as htmllib
+    cmd = htmllib.unescape(pre[0])
+    assert cmd.startswith("python3 -c '") and cmd.endswith("' results.json")
+    code = cmd[len("python3 -c '"):-len("' results.json")]
+    got = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.json")], capture_output=True, text=True)
+    assert got.stdout.strip() == doc["sources"][0]["sha256"]
+    assert len(doc["sources"][0]["files"]) == 2

@@ -20,9 +20,12 @@
   });
   var form = document.getElementById('filters');
   var countOut = document.getElementById('f-count');
+  var notes = [document.getElementById('f-note'), document.getElementById('f-note-cover')];
   var hay = null, resHay = null;
+  var autoOpened = groups.map(function () { return false; });
 
   function str(i) { return i < 0 ? '' : S[i]; }
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -31,14 +34,27 @@
   }
 
   // ------------------------------------------------------------------ filtering
+  // search covers the row and its control: id, title, severity, SOC 2 criteria, and the status
+  var ctlHay = D.controls.map(function (c) { return [c[0], c[1], c[2], c[3] || ''].join('\n'); });
   function buildHay() {
     hay = new Array(F.length); resHay = new Array(F.length);
     for (var i = 0; i < F.length; i++) {
       var r = F[i], w = r[WV] >= 0 ? W[r[WV]] : null;
       resHay[i] = (r[ADDR] + '\n' + str(r[NAME])).toLowerCase();
-      hay[i] = [r[ADDR], str(r[NAME]), str(r[TYPE]), str(r[SRC]), str(r[FILE]), str(r[MSG]), str(r[EV]),
-                str(r[CTX]), w ? w.join('\n') : ''].join('\n').toLowerCase();
+      hay[i] = [ctlHay[r[C]], ST[r[STA]], r[ADDR], str(r[NAME]), str(r[TYPE]), str(r[SRC]), str(r[FILE]),
+                str(r[MSG]), str(r[EV]), str(r[CTX]), w ? w.join('\n') : ''].join('\n').toLowerCase();
     }
+  }
+
+  // "a b" matches when both words occur (anywhere in the finding); "a b" in double quotes is one phrase
+  function terms(q) {
+    var out = [], re = /"([^"]*)"|(\S+)/g, m;
+    while ((m = re.exec(q))) { var t = m[1] !== undefined ? m[1] : m[2]; if (t) out.push(t); }
+    return out;
+  }
+  function hasAll(text, words) {
+    for (var k = 0; k < words.length; k++) if (text.indexOf(words[k]) < 0) return false;
+    return true;
   }
 
   function readState() {
@@ -54,11 +70,37 @@
     };
   }
 
+  // what the filter hides, in words: shown above the findings and, when printed, on the cover
+  function describe(s) {
+    var parts = [], sts = ST.filter(function (x, k) { return s.status[k]; });
+    if (sts.length < ST.length) parts.push('status = ' + (sts.length ? sts.join(', ') : 'none'));
+    if (s.control) parts.push('control = ' + s.control);
+    if (s.resource) parts.push('resource contains \u201c' + s.resource + '\u201d');
+    if (s.q) parts.push('search \u201c' + s.q + '\u201d');
+    return parts.join('; ');
+  }
+  function showNote(active, s, total) {
+    notes.forEach(function (n) {
+      if (!n) return;
+      n.textContent = '';
+      n.hidden = !active;
+      if (!active) return;
+      n.appendChild(el('b', null, 'Filtered view: '));
+      n.appendChild(document.createTextNode(describe(s) + '; ' + total + ' of ' + plural(F.length, 'finding') +
+        ' shown. The findings section omits the rest; the summary, matrix and totals count every finding. '));
+      var b = el('button', 'noprint', 'Show every finding');
+      b.type = 'button';
+      b.addEventListener('click', reset);
+      n.appendChild(b);
+    });
+  }
+
   function apply() {
     var s = readState();
     var all = s.status[0] && s.status[1] && s.status[2] && s.status[3];
-    var active = !all || s.control || s.resource || s.q;
-    if ((s.resource || s.q) && !hay) buildHay();
+    var active = !!(!all || s.control || s.resource || s.q);
+    var words = terms(s.q);
+    if ((s.resource || words.length) && !hay) buildHay();
     var total = 0;
     for (var g = 0; g < groups.length; g++) {
       var id = D.controls[g][0], src = groups[g], out;
@@ -70,21 +112,28 @@
           var i = src[k];
           if (!s.status[F[i][STA]]) continue;
           if (s.resource && resHay[i].indexOf(s.resource) < 0) continue;
-          if (s.q && hay[i].indexOf(s.q) < 0) continue;
+          if (words.length && !hasAll(hay[i], words)) continue;
           out.push(i);
         }
       }
       matched[g] = out; total += out.length;
       var d = details[g];
       if (!d) continue;
-      d.classList.toggle('hidden', !!active && out.length === 0);
-      d.querySelector('.shown').textContent = active ? out.length + ' match the filter' : '';
-      if (active && out.length && (s.control || s.resource || s.q)) d.open = true;
+      d.classList.toggle('hidden', active && out.length === 0);
+      d.classList.remove('forced');
+      d.querySelector('.shown').textContent = active ? out.length + ' of ' + plural(src.length, 'finding') +
+        ' match the filter' : '';
+      // a filter shows what it matched: groups with matching rows open (and close again on reset)
+      if (active && out.length && !d.open) { d.open = true; autoOpened[g] = true; }
+      else if (!active && autoOpened[g]) { d.open = false; autoOpened[g] = false; }
       dirty[g] = true; shown[g] = 0;
       if (d.open) renderGroup(g, PAGE);
     }
-    countOut.textContent = total + ' of ' + F.length + ' findings';
+    countOut.textContent = total + ' of ' + plural(F.length, 'finding');
+    showNote(active, s, total);
   }
+
+  function reset() { form.reset(); apply(); }
 
   // ------------------------------------------------------------------ rendering
   function evidence(i) {
@@ -97,8 +146,11 @@
         if (keys.length === 1 && keys[0] === 'unknown') { add(k, 'unknown: ' + v.unknown, depth); return; }
         if (depth < 1 && keys.length) { keys.forEach(function (s) { add(k + '.' + s, v[s], depth + 1); }); return; }
       }
-      dl.appendChild(el('dt', null, k));
-      dl.appendChild(el('dd', null, typeof v === 'string' ? v : JSON.stringify(v)));
+      var text = v === null ? 'not set' : v === '' ? '(empty)' : typeof v === 'string' ? v : JSON.stringify(v);
+      var kv = el('div', 'kv');
+      kv.appendChild(el('dt', null, k));
+      kv.appendChild(el('dd', v === null || v === '' ? 'none' : null, text));
+      dl.appendChild(kv);
     }
     var ev = JSON.parse(raw);
     Object.keys(ev).forEach(function (k) { add(k, ev[k], 0); });
@@ -107,22 +159,23 @@
 
   function row(i) {
     var r = F[i], tr = el('tr'), st = ST[r[STA]];
-    var td = el('td'); td.appendChild(el('span', 'badge b-' + st, st)); tr.appendChild(td);
-    td = el('td');
+    var td = el('td', 'c-st'); td.appendChild(el('span', 'badge b-' + st, st)); tr.appendChild(td);
+    td = el('td', 'c-res');
     td.appendChild(el('div', 'addr', r[ADDR]));
     if (r[NAME] >= 0) td.appendChild(el('span', 'meta', 'name: ' + str(r[NAME])));
     td.appendChild(el('span', 'meta', [str(r[TYPE]), str(r[SRC])].filter(Boolean).join(' · ')));
     if (r[FILE] >= 0) td.appendChild(el('span', 'meta', str(r[FILE]) + (r[LINE] ? ':' + r[LINE] : '')));
     if (r[CTX] >= 0) td.appendChild(el('span', 'meta', str(r[CTX])));
     tr.appendChild(td);
-    td = el('td', null, str(r[MSG]));
+    td = el('td', 'c-msg', str(r[MSG]));
     if (r[WV] >= 0) {
       var w = W[r[WV]];
       td.appendChild(el('span', 'wv', 'Waived: ' + w[0] + ' — approved by ' + w[1] + ', expires ' + w[2] +
                         ' (waiver for ' + w[3] + ')'));
     }
     tr.appendChild(td);
-    td = el('td'); td.appendChild(evidence(i)); tr.appendChild(td);
+    td = el('td', 'c-ev'); var box = el('div', 'evw'); box.appendChild(evidence(i)); td.appendChild(box);
+    tr.appendChild(td);
     return tr;
   }
 
@@ -142,8 +195,15 @@
       box.textContent = '';
       shown[g] = 0; dirty[g] = false;
       if (!list.length) {
-        box.appendChild(el('p', 'muted', groups[g].length ? 'No finding of this control matches the filter.'
-          : 'Not applicable: no resource in scope has the settings this control checks.'));
+        var p = el('p', 'muted', groups[g].length ? 'No finding of this control matches the filter (' +
+          describe(readState()) + '). ' : 'Not applicable: no resource in scope has the settings this control checks.');
+        if (groups[g].length) {
+          var b = el('button', 'noprint', 'Show every finding');
+          b.type = 'button';
+          b.addEventListener('click', function () { reset(); reveal(details[g]); });
+          p.appendChild(b);
+        }
+        box.appendChild(p);
         return;
       }
       box.appendChild(table());
@@ -193,8 +253,9 @@
       renderGroup(g, want[g]);
       var bar = d.querySelector('.more');
       if (want[g] < matched[g].length) {
-        bar.appendChild(el('span', null, (matched[g].length - want[g]) + ' more findings of this control are ' +
-          'not printed (' + PRINT_LIMIT + ' rows at most); every finding is in the HTML report and the JSON results.'));
+        var left = matched[g].length - want[g];
+        bar.appendChild(el('span', null, plural(left, 'more finding') + ' of this control ' + (left === 1 ? 'is' : 'are') +
+          ' not printed (' + PRINT_LIMIT + ' rows at most); every finding is in the HTML report and the JSON results.'));
       }
     }
   }
@@ -206,7 +267,7 @@
   form.addEventListener('change', apply);
   form.querySelector('#f-resource').addEventListener('input', later);
   form.querySelector('#f-search').addEventListener('input', later);
-  document.getElementById('f-reset').addEventListener('click', function () { form.reset(); apply(); });
+  document.getElementById('f-reset').addEventListener('click', reset);
   details.forEach(function (d, g) {
     if (!d) return;
     d.addEventListener('toggle', function () { if (d.open && (dirty[g] || !shown[g])) renderGroup(g, PAGE); });
@@ -221,13 +282,42 @@
     details.forEach(function (d, g) { if (d && matched[g].length) { d.open = true; } });
     document.getElementById('detail').scrollIntoView();
   });
+  // a link to a control the filter hides: show the group anyway, saying the filter hides its findings
+  function reveal(d) {
+    if (!d || d.tagName !== 'DETAILS') return;
+    var g = +d.getAttribute('data-ci');
+    if (d.classList.contains('hidden')) {
+      d.classList.remove('hidden');
+      d.classList.add('forced');
+      dirty[g] = true;
+    }
+    d.open = true;
+    if (dirty[g] || !shown[g]) renderGroup(g, PAGE);
+  }
   function openHash() {
     var t = location.hash && document.getElementById(location.hash.slice(1));
-    if (t && t.tagName === 'DETAILS') t.open = true;
+    if (t && t.tagName === 'DETAILS') { reveal(t); t.scrollIntoView(); }
   }
   window.addEventListener('hashchange', openHash);
+  // before the browser follows the link, so that it scrolls to a visible group (also when the hash is unchanged)
+  document.addEventListener('click', function (e) {
+    var a = e.target && e.target.closest ? e.target.closest('a[href^="#ctl-"]') : null;
+    if (a) reveal(document.getElementById(a.getAttribute('href').slice(1)));
+  });
+
+  // sticky header and filter bar: anchors land below them, whatever their height at this width
+  var header = document.querySelector('header.top');
+  function offsets() {
+    var h = header ? header.getBoundingClientRect().height : 0;
+    var fs = getComputedStyle(form).position === 'sticky' ? form.getBoundingClientRect().height : 0;
+    var root = document.documentElement.style;
+    root.setProperty('--hdr-h', Math.ceil(h) + 'px');
+    root.setProperty('--anchor-top', Math.ceil(h + fs + 8) + 'px');
+  }
+  window.addEventListener('resize', offsets);
   window.addEventListener('beforeprint', expandForPrint);
 
+  offsets();
   apply();
   openHash();
   // the search text of 100,000 findings takes a few hundred ms to build: do it while the reader reads

@@ -28,6 +28,9 @@ SOURCE_NAMES = {"terraform-plan": "Terraform plan (terraform show -json)", "terr
                 "aws": "Live AWS (read-only API calls)", "azure": "Live Azure (Resource Manager, read-only)",
                 "checkov": "Checkov results (supplementary)"}
 UNKNOWN_GROUPS_SHOWN = 200   # distinct unknown reasons listed in the limitations section
+# coverage entries that say something about the run without narrowing what it read
+INFORMATIONAL_COVERAGE = {"source-waivers-ignored"}
+ACRONYMS = {"api": "API", "tls": "TLS", "aws": "AWS", "arn": "ARN", "id": "ID"}
 RESOURCE_KEYS = {"address", "type", "provider", "source", "name", "file", "line"}
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
@@ -51,6 +54,7 @@ def render(doc: dict, print_all: bool = False, **_options) -> str:
 
     env = Environment(loader=PackageLoader("scanner.reports", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
+    env.globals["plural"] = plural
     css, js = _asset("report.css"), _asset("report.js")
     ctx = build_context(doc)
     data = ctx.pop("data")
@@ -86,11 +90,13 @@ def build_context(doc: dict) -> dict:
     controls = _controls(doc, findings)
     for c in controls:
         c["changes"] = [ch["text"] for ch in changes["overrides"] if ch["control_id"] == c["id"]]
+        c["param_list"] = _params(c.get("params"))
     by_id = {c["id"]: c for c in controls}
     families = _families(controls)
     criteria = _criteria(controls)
     run = doc.get("run", {})
     addresses = {f["resource"]["address"] for f in findings}
+    coverage = _coverage(doc)
     return {
         "doc": doc, "run": run, "tool": doc.get("tool", {}),
         "results_sha256": document_sha256(doc),
@@ -103,7 +109,9 @@ def build_context(doc: dict) -> dict:
         "max_criterion_total": max([c["total"] for c in criteria] + [1]),
         "profile_changes": changes,
         "waivers": _waivers(doc),
-        "coverage": _coverage(doc),
+        "coverage": coverage,
+        "ceiling_controls": [c["id"] for c in controls if "platform_ceilings" in (c.get("params") or {})],
+        "limitations": sum(len(g["entries"]) for g in coverage if not g["informational"]),
         "unknowns": _unknowns(findings, by_id),
         "supplementary": _supplementary(doc),
         "data": _data(findings, controls),
@@ -135,9 +143,9 @@ def _add(into: dict, counts: dict) -> None:
 
 
 def _bar(counts: dict, total: int, scale: int) -> list[dict]:
-    """Stacked-bar segments (SVG units out of 300) in status order."""
+    """Stacked-bar segments (SVG units out of 300), in the order of the count columns beside them."""
     segs, x = [], 0.0
-    for k in STATUS_ORDER:
+    for k in COUNT_KEYS:
         w = 300.0 * counts[k] / scale if scale else 0
         if w:
             segs.append({"status": k, "x": round(x, 2), "w": round(w, 2), "n": counts[k]})
@@ -245,7 +253,33 @@ def _coverage(doc: dict) -> list[dict]:
     for c in doc.get("coverage", []):
         details = {k: v for k, v in c.items() if k not in ("kind", "message")}
         groups.setdefault(c["kind"], []).append({"message": c["message"], "details": details})
-    return [{"kind": k, "label": k.replace("_", " "), "entries": v} for k, v in sorted(groups.items())]
+    return [{"kind": k, "label": label(k), "entries": v, "informational": k in INFORMATIONAL_COVERAGE}
+            for k, v in sorted(groups.items())]
+
+
+def label(kind) -> str:
+    """A machine label as words: "module-not-followed" -> "Module not followed"."""
+    words = [ACRONYMS.get(w, w) for w in str(kind).replace("_", " ").replace("-", " ").split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _params(params) -> list[dict]:
+    """A control's effective parameters as (name, text) pairs for the matrix."""
+    out = []
+    for k, v in sorted((params or {}).items()):
+        if isinstance(v, dict):
+            text = "; ".join(f"{sk}: {setting_value(sv)}" for sk, sv in sorted(v.items())) or "none"
+        elif isinstance(v, list):
+            text = ", ".join(setting_value(x) for x in v) or "none"
+        else:
+            text = setting_value(v)
+        out.append({"name": str(k), "text": text})
+    return out
+
+
+def plural(n, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def _unknowns(findings: list, by_id: dict) -> dict:
@@ -323,5 +357,6 @@ def _data(findings: list, controls: list[dict]) -> dict:
                      S(name if name and name != r["address"] else None), S(r.get("type")), S(r.get("source")),
                      S(r.get("file")), r.get("line") or 0, S(f.get("message")),
                      S(_encode(f["evidence"])) if f.get("evidence") else -1, S(ctx), w])
-    return {"controls": [[c["id"], c["title"], c["severity"]] for c in controls], "statuses": list(STATUS_ORDER),
+    return {"controls": [[c["id"], c["title"], c["severity"], " ".join(c.get("soc2") or [])] for c in controls],
+            "statuses": list(STATUS_ORDER),
             "strings": S.items, "findings": rows, "waivers": waivers}
