@@ -62,7 +62,15 @@ def normalize(project: TfProject) -> list[Resource]:
         if tags is not None:
             r.set("tags", tags)
         if mapper is not None:
-            mapper(tf, r)
+            try:
+                mapper(tf, r)
+            except (TypeError, AttributeError, KeyError, ValueError, IndexError) as e:
+                # an attribute value of a type its provider never gives: an input error naming the
+                # resource's place when the project can (plans), else the error as it is
+                err = getattr(project, "unreadable", lambda *_: None)(tf, e)
+                if err is None:
+                    raise
+                raise err from e
         if isinstance(tf.values, Unknown):
             r.opaque = f"nothing about this resource is known yet: {tf.values.reason}"
         out.append(r)

@@ -8,11 +8,13 @@ module inputs that pass a reference straight through.
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
 from ...errors import InputError
 from ...values import Origin, Unknown, Value
+from . import plan_schema
 from .tfmodel import TfProject, TfResource
 
 AFTER_APPLY = "known only after apply"
@@ -42,6 +44,25 @@ def read_json(path: str) -> Any:
         raise InputError(f"not valid JSON: {e.msg}", path, f"{e.lineno}:{e.colno}")
 
 
+_VERSION_RE = re.compile(r"^(\d+)(?:\.\d+)*$")
+SUPPORTED_MAJORS = (0, 1)   # format 0.1 (Terraform 0.12) to 1.x (Terraform 1.x, OpenTofu)
+
+
+def check_format_version(fv: Any, path: str) -> None:
+    """format_version's major version must be one specguard knows; a minor one it does not know
+    only adds to the format (Terraform's compatibility promise), so it is read."""
+    if not isinstance(fv, str):
+        raise InputError(f"malformed plan: format_version must be a string like \"1.2\", found "
+                         f"{plan_schema.kind(fv)}", path, "$.format_version")
+    m = _VERSION_RE.match(fv.strip())
+    if not m:
+        raise InputError(f"format_version {json.dumps(fv)[:40]} is not a version "
+                         "(expected a Terraform plan format such as \"1.2\")", path, "$.format_version")
+    if int(m.group(1)) not in SUPPORTED_MAJORS:
+        raise InputError(f"format_version {fv.strip()} is not supported: specguard reads 0.x and 1.x",
+                         path, "$.format_version")
+
+
 def looks_like_plan(doc: Any) -> bool:
     return isinstance(doc, dict) and "format_version" in doc and (
         "planned_values" in doc or "resource_changes" in doc)
@@ -53,14 +74,15 @@ def load_plan(path: str, doc: Any | None = None) -> "PlanProject":
         raise InputError("not a Terraform plan: the top level is not a JSON object", path, "$")
     if "format_version" not in doc:
         raise InputError("not a Terraform plan: no 'format_version' (expected `terraform show -json` output)", path, "$")
+    check_format_version(doc["format_version"], path)
     if "planned_values" not in doc and "resource_changes" not in doc:
         if "values" in doc:
             raise InputError("this is Terraform state (`terraform show -json` of a state), not a plan: "
                              "scan `terraform show -json plan.out` instead", path, "$.values")
         raise InputError("not a Terraform plan: no 'planned_values'", path, "$")
-    for key, typ in (("planned_values", dict), ("resource_changes", list), ("configuration", dict)):
-        if key in doc and doc[key] is not None and not isinstance(doc[key], typ):
-            raise InputError(f"malformed plan: '{key}' must be a {typ.__name__}", path, f"$.{key}")
+    bad = plan_schema.first_error(doc)
+    if bad is not None:
+        raise InputError(f"malformed plan: {bad[1]}", path, bad[0])
     if doc.get("errored") is True:
         raise InputError("the plan errored (`terraform plan` did not finish): its planned values are partial; "
                          "fix the plan and scan it again", path, "$.errored")
@@ -74,10 +96,13 @@ class PlanProject(TfProject):
         self.config = (doc.get("configuration") or {})
         self.variables = doc.get("variables") or {}
         changes = {}
+        change_paths = {}
         for i, rc in enumerate(doc.get("resource_changes") or []):
             if isinstance(rc, dict) and "address" in rc:
                 changes[rc["address"]] = rc
+                change_paths[rc["address"]] = f"$.resource_changes[{i}]"
         self._changes = changes
+        self._json_paths: dict[int, str] = {}   # id(TfResource) -> where the plan holds it
         root = (doc.get("planned_values") or {}).get("root_module") or {}
         self._walk(root, "", "$.planned_values.root_module")
         self.notes: list[tuple[str, str]] = []   # (coverage kind, message) for the run
@@ -89,10 +114,13 @@ class PlanProject(TfProject):
             if "address" in rc and "type" in rc:
                 # Nothing about a deferred resource is known yet: every value is unknown.
                 why = f"deferred by Terraform ({d.get('reason', 'reason not given')})"
-                self._add(rc, rc.get("module_address", ""), {}, ("deferred",))
+                self._add(rc, rc.get("module_address", ""), {}, ("deferred",),
+                          jpath=f"$.deferred_changes[{i}].resource_change")
                 self.resources[-1].values = Unknown(why)
                 self.notes.append(("deferred-change", f"{rc['address']}: {why}"))
-                changes.setdefault(rc["address"], rc)
+                if rc["address"] not in changes:
+                    changes[rc["address"]] = rc
+                    change_paths[rc["address"]] = f"$.deferred_changes[{i}].resource_change"
         seen = {r.address for r in self.resources}
         # Resources only in resource_changes (deletes, or plans without planned_values).
         for addr, rc in changes.items():
@@ -100,7 +128,8 @@ class PlanProject(TfProject):
                 ch = rc.get("change") or {}
                 actions = tuple(ch.get("actions") or ())
                 vals = ch.get("after") if actions != ("delete",) else ch.get("before")
-                self._add(rc, rc.get("module_address", ""), vals if isinstance(vals, dict) else {}, actions)
+                self._add(rc, rc.get("module_address", ""), vals if isinstance(vals, dict) else {}, actions,
+                          jpath=change_paths[addr])
 
     # ---------------------------------------------------------------- reading
     def _walk(self, mod: dict, mod_addr: str, jpath: str) -> None:
@@ -117,11 +146,13 @@ class PlanProject(TfProject):
                                  f"{jpath}.resources[{i}]")
             rc = self._changes.get(r["address"], {})
             actions = tuple((rc.get("change") or {}).get("actions") or ())
-            self._add(r, mod.get("address", mod_addr), r.get("values") or {}, actions, rc)
+            self._add(r, mod.get("address", mod_addr), r.get("values") or {}, actions, rc,
+                      jpath=f"{jpath}.resources[{i}]")
         for i, child in enumerate(mod.get("child_modules") or []):
             self._walk(child, child.get("address", ""), f"{jpath}.child_modules[{i}]")
 
-    def _add(self, r: dict, mod_addr: str, values: dict, actions: tuple, rc: dict | None = None) -> None:
+    def _add(self, r: dict, mod_addr: str, values: dict, actions: tuple, rc: dict | None = None,
+             jpath: str = "$") -> None:
         rc = rc if rc is not None else r
         unknown = (rc.get("change") or {}).get("after_unknown") or {}
         vals = _mark_unknown(values, unknown, r["address"])
@@ -133,6 +164,25 @@ class PlanProject(TfProject):
             address=r["address"], type=r["type"], name=r.get("name", ""), mode=r.get("mode", "managed"),
             module=mod_addr or "", index=r.get("index"), provider_key=provider_key, values=vals,
             source="terraform-plan", actions=actions, project=self))
+        self._json_paths[id(self.resources[-1])] = jpath
+
+    def unreadable(self, res: TfResource, exc: Exception) -> InputError | None:
+        """The input error for a resource whose attributes a mapper could not read.
+
+        The schema checks the plan's structure; attribute values are provider data it does
+        not know, so a value of a type its provider never gives (a list where a string is
+        expected) can still trip a mapper. Named by the resource's place in the plan, never
+        as an internal error; SPECGUARD_DEBUG=1 shows the traceback instead.
+        """
+        if os.environ.get("SPECGUARD_DEBUG"):
+            return None
+        where = self._json_paths.get(id(res))
+        if where is None:
+            return None
+        detail = " ".join(str(exc).split())[:120]   # one line
+        return InputError(f"malformed plan: cannot read the attributes of {res.address} "
+                          f"({exc.__class__.__name__}: {detail}): one of its values or configuration "
+                          f"expressions has a type {res.type} never has", self.source_path, where)
 
     # ---------------------------------------------------------- configuration
     def _config_module(self, mod_addr: str) -> dict | None:
@@ -341,7 +391,7 @@ def _expr_values(block: dict, path: str) -> tuple[dict, dict]:
     for k, e in block.items():
         if isinstance(e, dict) and "constant_value" in e:
             vals[k] = e["constant_value"]
-        elif isinstance(e, dict) and "references" in e:
+        elif isinstance(e, dict) and _is_reference_list(e.get("references")):
             vals[k] = Unknown(f"set from {', '.join(e['references'])} (resolved after apply)")
             refmap[k] = e["references"]
         elif isinstance(e, list):
@@ -395,8 +445,15 @@ def _mark_unknown(values: Any, unknown: Any, addr: str) -> Any:
     return values
 
 
+def _is_reference_list(refs: Any) -> bool:
+    # An object (or an array of objects) under "references" is a nested block or attribute of that name.
+    return isinstance(refs, list) and all(isinstance(r, str) for r in refs)
+
+
 def _most_specific(refs: list[str]) -> list[str]:
     """Terraform lists a.b.c, a.b and a: keep only the longest form of each reference."""
+    if not isinstance(refs, list):
+        return []
     refs = [r for r in refs if isinstance(r, str)]
     return [r for r in refs if not any(o != r and (o.startswith(r + ".") or o.startswith(r + "[")) for o in refs)]
 
