@@ -10,24 +10,22 @@ ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$")
 
 
-def positive(text: str) -> int:
+def _whole(text: str, least: int, says: str) -> int:
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+    if n < least:
+        raise argparse.ArgumentTypeError(says)
     return n
+
+
+def positive(text: str) -> int:
+    return _whole(text, 1, "must be at least 1")
 
 
 def non_negative(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return n
+    return _whole(text, 0, "must be 0 or more")
 
 
 def seconds(text: str) -> float:
