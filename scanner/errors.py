@@ -1,4 +1,21 @@
 """Errors that end a run with a documented exit status (INTERFACE.md)."""
+import json
+import re
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def json_path(parts) -> str:
+    """The place an InputError names in a JSON document: ``$.a[0]["my-mod"]`` from ("a", 0, "my-mod")."""
+    out = "$"
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif _IDENT.match(p):
+            out += f".{p}"
+        else:
+            out += "[" + json.dumps(p) + "]"
+    return out
 
 
 class SpecguardError(Exception):

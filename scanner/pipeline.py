@@ -5,7 +5,7 @@ import importlib
 import os
 
 from .engine import evaluate
-from .errors import InputError, ScanError
+from .errors import InputError, ScanError, json_path
 from .link import link
 from .model import Resource
 from .profile import Profile, load_profile
@@ -143,8 +143,7 @@ def load_results(path: str) -> dict:
     try:
         jsonschema.validate(doc, schema())
     except jsonschema.ValidationError as e:
-        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
-        raise InputError(f"results do not match the schema: {e.message}", path, where)
+        raise InputError(f"results do not match the schema: {e.message}", path, json_path(e.absolute_path))
     counts = {k: 0 for k in ("pass", "fail", "unknown", "waived")}
     for f in doc["findings"]:
         counts[f["status"]] += 1

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import importlib.resources as ires
 import json
-import re
 from functools import lru_cache
 from typing import Any, Callable
+
+from ...errors import json_path
 
 SCHEMA_FILE = "data/terraform-plan.schema.json"
 
@@ -22,7 +23,6 @@ _PY_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "null": (typ
              "boolean": (bool,), "number": (int, float), "integer": (int,)}
 # x-expected: how a type error names what is expected there (default: the schema's types)
 _ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description", "$comment", "x-expected"}
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @lru_cache(maxsize=None)
@@ -124,18 +124,6 @@ def first_error(doc: Any) -> tuple[str, str] | None:
     if err is None:
         return None
     return json_path(err.absolute_path), reason(err)
-
-
-def json_path(parts) -> str:
-    out = "$"
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif _IDENT.match(p):
-            out += f".{p}"
-        else:
-            out += "[" + json.dumps(p) + "]"
-    return out
 
 
 def kind(v: Any) -> str:
