@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from .controls import SEVERITIES, Control, load_rules
 from .errors import InputError
 
@@ -73,7 +72,7 @@ def load_profile(path: str | None) -> Profile:
     if not path:
         return prof
     from .yamlfile import read_yaml
-    data, _ = read_yaml(path, "profile")
+    data, _, file_sha256 = read_yaml(path, "profile")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -87,8 +86,7 @@ def load_profile(path: str | None) -> Profile:
     prof.organisation = str(data.get("organisation") or data.get("organization") or "")
     prof.system = str(data.get("system") or "")
     prof.path = path
-    with open(path, "rb") as fh:
-        prof.file_sha256 = hashlib.sha256(fh.read()).hexdigest()
+    prof.file_sha256 = file_sha256   # of the very bytes parsed above
     controls = data.get("controls") or {}
     if not isinstance(controls, dict):
         raise InputError("'controls' must be a mapping of control id to settings", path, "controls")

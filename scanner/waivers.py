@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-
 from .errors import InputError
 
 REQUIRED = ("control", "resource", "reason", "approver", "expires")
@@ -77,7 +76,7 @@ def parse_date(value: Any, file: str, where: str) -> dt.date:
 def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
     known = set(control_ids)
     from .yamlfile import read_yaml
-    data, node = read_yaml(path, "waivers", with_nodes=True)
+    data, node, _ = read_yaml(path, "waivers", with_nodes=True)
     if isinstance(data, dict) and "waivers" in data:
         data = data["waivers"]
         node = _child(node, "waivers")

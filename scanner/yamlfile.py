@@ -4,7 +4,8 @@ Imported only when such a file is given, so a plain scan does not pay for PyYAML
 """
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -34,11 +35,18 @@ UniqueKeyLoader.yaml_implicit_resolvers = {
     for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
-def read_yaml(path: str, what: str, with_nodes: bool = False) -> tuple[Any, Any]:
-    """(data, node tree or None) of a YAML file; InputError naming file and line otherwise."""
+class YamlFile(NamedTuple):
+    data: Any
+    node: Any             # the node tree (with_nodes), else None
+    sha256: str           # of the file's bytes as read: what `sha256sum` prints
+
+
+def read_yaml(path: str, what: str, with_nodes: bool = False) -> YamlFile:
+    """A YAML file read once: its data, node tree and hash; InputError naming file and line otherwise."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"{what} file not found", path)
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
@@ -50,4 +58,4 @@ def read_yaml(path: str, what: str, with_nodes: bool = False) -> tuple[Any, Any]
         mark = getattr(e, "problem_mark", None)
         raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path,
                          f"{mark.line + 1}:{mark.column + 1}" if mark else None)
-    return data, node
+    return YamlFile(data, node, hashlib.sha256(raw).hexdigest())
