@@ -51,7 +51,7 @@ def _kinesis_tags(scope: Scope, name: str):
 def queues(scope: Scope) -> list[Resource]:
     urls, fail = scope.pages("sqs", "ListQueues", "QueueUrls")
     api = api_name("sqs", "GetQueueAttributes")
-    tags_later = scope.region_tags_later() if urls else None
+    tags_for = scope.region_tags_later() if urls else None
 
     def one(url: str) -> Resource:
         name = url.rstrip("/").rsplit("/", 1)[-1]
@@ -67,7 +67,7 @@ def queues(scope: Scope) -> list[Resource]:
         else:
             r.set("kms_encrypted", val(str(attrs.get("SqsManagedSseEnabled", "false")).lower() == "true",
                                        "SqsManagedSseEnabled", api))
-        r.set("tags", bulk.value(arn) if (bulk := tags_later()) else _queue_tags(scope, url))
+        r.set("tags", tags_for(arn, lambda: _queue_tags(scope, url)))
         return r
 
     out = scope.each(one, urls)
@@ -84,7 +84,7 @@ def _queue_tags(scope: Scope, url: str):
 
 def topics(scope: Scope) -> list[Resource]:
     items, fail = scope.pages("sns", "ListTopics", "Topics")
-    tags_later = scope.region_tags_later() if items else None
+    tags_for = scope.region_tags_later() if items else None
 
     def one(t: dict) -> Resource:
         arn = t["TopicArn"]
@@ -93,7 +93,7 @@ def topics(scope: Scope) -> list[Resource]:
         r.set("kms_encrypted", unknown(a, "KmsMasterKeyId") if isinstance(a, Failure) else
               val(bool((a.get("Attributes") or {}).get("KmsMasterKeyId")), "KmsMasterKeyId",
                   api_name("sns", "GetTopicAttributes")))
-        r.set("tags", bulk.value(arn) if (bulk := tags_later()) else _topic_tags(scope, arn))
+        r.set("tags", tags_for(arn, lambda: _topic_tags(scope, arn)))
         return r
 
     out = scope.each(one, items)
@@ -128,7 +128,7 @@ def secrets(scope: Scope) -> list[Resource]:
 def keys(scope: Scope) -> list[Resource]:
     items, fail = scope.pages("kms", "ListKeys", "Keys")
     api = api_name("kms", "DescribeKey")
-    tags_later = scope.region_tags_later() if items else None
+    tags_for = scope.region_tags_later() if items else None
 
     def one(k: dict) -> Resource | None:
         arn = k.get("KeyArn") or scope.arn("kms", f"key/{k['KeyId']}")
@@ -152,7 +152,7 @@ def keys(scope: Scope) -> list[Resource]:
                 r.set("rotation_enabled", unknown(rot, "KeyRotationEnabled") if isinstance(rot, Failure) else
                       val(bool(rot.get("KeyRotationEnabled")), "KeyRotationEnabled",
                           api_name("kms", "GetKeyRotationStatus")))
-        tv = bulk.value(arn) if (bulk := tags_later()) else _key_tags(scope, arn)
+        tv = tags_for(arn, lambda: _key_tags(scope, arn))
         r.set("tags", tv)
         label = None if isinstance(tv, Unknown) else tv.value.get("Name")
         if label:

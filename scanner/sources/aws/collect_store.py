@@ -101,7 +101,7 @@ def _bucket_fields(s: Scope, r: Resource, name: str) -> None:
 
 def tables(scope: Scope) -> list[Resource]:
     names, fail = scope.pages("dynamodb", "ListTables", "TableNames")
-    tags_later = scope.region_tags_later() if names else None
+    tags_for = scope.region_tags_later() if names else None
 
     def one(name: str) -> Resource:
         d = scope.call("dynamodb", "DescribeTable", TableName=name)
@@ -124,7 +124,7 @@ def tables(scope: Scope) -> list[Resource]:
                                       "PointInTimeRecoveryStatus", api))
             if pitr.get("RecoveryPeriodInDays") is not None:
                 r.set("recovery_days", val(pitr["RecoveryPeriodInDays"], "RecoveryPeriodInDays", api))
-        r.set("tags", bulk.value(arn) if (bulk := tags_later()) else _dynamo_tags(scope, arn))
+        r.set("tags", tags_for(arn, lambda: _dynamo_tags(scope, arn)))
         return r
 
     out = scope.each(one, names)
@@ -142,7 +142,7 @@ def _dynamo_tags(scope: Scope, arn: str):
 def caches(scope: Scope) -> list[Resource]:
     api = api_name("elasticache", "DescribeReplicationGroups")
     groups, fail = scope.pages("elasticache", "DescribeReplicationGroups", "ReplicationGroups")
-    tags_later = scope.region_tags_later() if groups else None
+    tags_for = scope.region_tags_later() if groups else None
 
     def one(g: dict) -> Resource:
         gid = g["ReplicationGroupId"]
@@ -161,7 +161,7 @@ def caches(scope: Scope) -> list[Resource]:
         if azs:  # like a plan without preferred_cache_cluster_azs, no zones named means no zone count
             r.set("zone_count", val(len(azs), "NodeGroupMembers.PreferredAvailabilityZone", api))
         r.set("snapshot_retention_days", val(g.get("SnapshotRetentionLimit", 0), "SnapshotRetentionLimit", api))
-        r.set("tags", bulk.value(arn) if (bulk := tags_later()) else _cache_tags(scope, arn))
+        r.set("tags", tags_for(arn, lambda: _cache_tags(scope, arn)))
         return r
 
     out = scope.each(one, groups)

@@ -187,15 +187,22 @@ class Scope:
         got = self._tags.get(self.region, lambda: tagging.read(self))
         return None if isinstance(got, Failure) else got
 
-    def region_tags_later(self) -> Callable[[], Any]:
-        """Start ``region_tags`` in the background and return the function that waits for it.
+    def region_tags_later(self) -> Callable[[str, Callable[[], Value]], Value]:
+        """Start ``region_tags`` in the background; return ``tags_for(arn, own)``, which waits for it
+        and gives the resource's tags from it, or ``own()`` (the service's own tag call) when the
+        bulk read failed.
 
         The read is a chain of pages (100 resources each); started when a collector has listed its
         resources, it runs while that collector's per-resource calls do, instead of before them.
         The thread is not one of the fan-out pool's, whose workers may be the ones waiting."""
         if not self._tags.started(self.region):
             threading.Thread(target=self.region_tags, name="specguard-aws-tags", daemon=True).start()
-        return self.region_tags
+
+        def tags_for(arn: str, own: Callable[[], Value]) -> Value:
+            bulk = self.region_tags()
+            return bulk.value(arn) if bulk else own()
+
+        return tags_for
 
     # ------------------------------------------------------------------ building
     def arn(self, service: str, rest: str, region: str | None = None) -> str:
