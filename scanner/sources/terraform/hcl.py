@@ -230,7 +230,7 @@ def locate(plan_project: TfProject, src_dir: str, run=None, waivers: bool = True
 def tree_files(project: SourceProject) -> list[dict]:
     """Every file read (.tf, .tf.json, tfvars), relative to the root, with its own sha256, by name."""
     out = []
-    for p in sorted(set(project.files) | set(project.extra_files)):
+    for p in set(project.files) | set(project.extra_files):
         with open(p, "rb") as fh:
             out.append({"path": os.path.relpath(p, project.root_dir).replace(os.sep, "/"),
                         "sha256": hashlib.sha256(fh.read()).hexdigest()})
