@@ -2,6 +2,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -14,6 +15,15 @@ CORPUS = ROOT / "tests" / "corpus"
 FIXTURES = ROOT / "fixtures"
 
 sys.path.insert(0, str(ROOT / "tests"))
+
+
+def write_tree(root: pathlib.Path, files: dict) -> pathlib.Path:
+    """Write a .tf tree: {relative path: text}, each text dedented."""
+    for name, text in files.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    return root
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 import json
 import pathlib
 import shutil
-import textwrap
 
 import pytest
+
+from conftest import write_tree
 
 from planlib import Plan
 from scanner.errors import InputError
@@ -13,14 +14,6 @@ from scanner.sources.terraform import hcl
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "tf"
 PLATFORM = FIXTURES / "platform"
-
-
-def write_tree(root: pathlib.Path, files: dict) -> pathlib.Path:
-    for name, text in files.items():
-        p = root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text))
-    return root
 
 
 def verdicts(project, control_id=None):

@@ -1,22 +1,14 @@
 """`specguard scan DIR` on trees Terraform would refuse or that would exhaust the stack: clean input errors."""
 import json
-import pathlib
-import textwrap
 
 import pytest
+
+from conftest import write_tree
 
 from scanner.errors import InputError
 from scanner.results import Run
 from scanner.sources.terraform import hcl
 from scanner.sources.terraform.hcl_parse import MAX_NESTING
-
-
-def write_tree(root: pathlib.Path, files: dict) -> pathlib.Path:
-    for name, text in files.items():
-        p = root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text))
-    return root
 
 
 def load_error(tmp_path, **kw) -> str:
