@@ -683,6 +683,13 @@ class PlanDeployment:
                 return a
         return None
 
+    def parent(self, tf, path, type_prefix: str) -> str | None:
+        """The resource a child is created under; None (and the attribute noted unknown) if not in the plan."""
+        found = self.ref(tf, path, type_prefix)
+        if found is None:
+            self.unknown.setdefault(tf.address, []).append(path)
+        return found
+
     def related(self, tf, rtype: str, attr: str) -> list:
         return [r for r in self.res if r.type == rtype and self.ref(r, attr) == tf.address]
 
@@ -764,9 +771,8 @@ class PlanDeployment:
         self.emu.put(sql_encryption_protector(body["id"], key))
 
     def _mssql_database(self, tf):
-        server = self.ref(tf, "server_id", "azurerm_mssql_server")
+        server = self.parent(tf, "server_id", "azurerm_mssql_server")
         if server is None:
-            self.unknown.setdefault(tf.address, []).append("server_id")
             return
         str_days = self.blocks(tf, "short_term_retention_policy")
         body = sql_database(self.ids[server], self.names[tf.address], **self._common(tf),
@@ -828,9 +834,8 @@ class PlanDeployment:
                                        tags=self.val(tf, "tags", {})))
 
     def _cdn_frontdoor_custom_domain(self, tf):
-        profile = self.ref(tf, "cdn_frontdoor_profile_id", "azurerm_cdn_frontdoor_profile")
+        profile = self.parent(tf, "cdn_frontdoor_profile_id", "azurerm_cdn_frontdoor_profile")
         if profile is None:
-            self.unknown.setdefault(tf.address, []).append("cdn_frontdoor_profile_id")
             return
         tls = self.blocks(tf, "tls")
         body = frontdoor_custom_domain(self.ids[profile], self.names[tf.address], host=self.val(tf, "host_name"),
