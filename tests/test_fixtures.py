@@ -20,11 +20,21 @@ VIOLATING = [n for n in NAMES if n.endswith("violating")]
 CONTROLS_MD = ROOT / "docs" / "CONTROLS.md"
 
 
+# Catalogue controls that the rules do not implement yet (issues 16 and 17 add them).
+PENDING = {"WAF-01", "LOG-01", "LOG-02", "NET-05", "MSG-01", "SEC-01", "SEC-02", "DR-01", "IAM-01", "IAM-02"}
+
+
 def catalogue_ids() -> list[str]:
-    """Control ids of CONTROLS.md (the spec's catalogue, copied into docs/)."""
-    ids = re.findall(r"^\| ((?:ENC|TLS|HA|NET|TAG|BAK)-\d\d) \|", CONTROLS_MD.read_text(), re.M)
+    """Control ids of CONTROLS.md (the spec's catalogue, copied into docs/) that specguard implements."""
+    ids = set(re.findall(r"^\| ([A-Z]+-\d\d) \|", CONTROLS_MD.read_text(), re.M))
     assert ids, CONTROLS_MD
-    return sorted(set(ids))
+    return sorted(ids - PENDING)
+
+
+def test_implemented_controls_are_the_catalogue_less_the_pending_ones():
+    from scanner.controls import load_rules
+    ids = set(re.findall(r"^\| ([A-Z]+-\d\d) \|", CONTROLS_MD.read_text(), re.M))
+    assert set(load_rules()) == ids - PENDING
 
 
 def expected(name: str) -> dict[tuple[str, str], str]:
