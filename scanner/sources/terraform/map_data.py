@@ -25,11 +25,12 @@ ENC-02 rule fails it unless the profile sets ``accept_platform_default: true``.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from .normalize import copy_field, kms_key_managed_by, managed_of_types, maps, ref_keys
+from .joins import related, related_unknown
+from .normalize import copy_field, kms_key_managed_by, maps, ref_keys
 from .tfmodel import MISSING, TfProject, TfResource
 
 
@@ -161,79 +162,6 @@ def _tls(tf: TfResource, path: str, default: Any = MISSING, note: str = "") -> V
     if norm is None:
         return Unknown(f"unrecognised TLS version {v.value!r}", v.origin)
     return Value(norm, v.origin)
-
-
-def related(tf: TfResource, types: Iterable[str], attr: str) -> list[TfResource]:
-    """Managed resources of ``types`` whose ``attr`` references ``tf`` (or names it literally).
-
-    With count/for_each on both sides a reference like ``aws_s3_bucket.b[count.index].id``
-    names no single instance; then instances are paired by their index.
-    """
-    project: TfProject | None = tf.project
-    if project is None:
-        return []
-    index = _reverse_index(project, tuple(sorted(set(types))), attr)
-    base = tf.address[:tf.address.rfind("[")] if tf.index is not None else tf.address
-    hits = list(index.get(("ref", tf.address), ()))
-    if tf.index is not None:
-        # count.index / each.key: the instance with the same key as the referring resource
-        hits += [o for o in index.get(("base", base), ()) if o.index is None or o.index == tf.index]
-    for ident in (tf.raw("id"), tf.raw("arn"), tf.raw("name"), tf.raw("bucket")):
-        if isinstance(ident, str) and ident:
-            hits += index.get(("lit", ident), ())
-    seen: set[int] = set()
-    pos = index["position"]
-    out = []
-    for o in sorted(hits, key=lambda o: pos.get(id(o), 0)):
-        if id(o) not in seen:
-            seen.add(id(o))
-            out.append(o)
-    return out
-
-
-def _reverse_index(project: TfProject, types: tuple[str, ...], attr: str) -> dict:
-    """What each resource of ``types`` points at through ``attr``, built once per project.
-
-    Keys: ("ref", address) for a reference to one instance, ("base", address without
-    index) for a reference whose index is count.index/each.key, ("lit", value) for a
-    literal name/id.  Looking a parent up is then constant time instead of a scan of
-    every candidate (quadratic on large plans).
-    """
-    cache = project.__dict__.setdefault("_reverse_index_cache", {})
-    key = (types, attr, len(project.resources))
-    if key in cache:
-        return cache[key]
-    index: dict = {"order": []}
-    for other in managed_of_types(project, types):
-        index["order"].append(other)
-        for ref in other.refs(attr) or []:
-            index.setdefault(("ref", ref), []).append(other)
-            if ref.endswith("]"):
-                cut = ref.rfind("[")
-                idx = ref[cut + 1:-1]
-                if not (idx.isdigit() or idx.startswith('"')):
-                    index.setdefault(("base", ref[:cut]), []).append(other)
-        lit = other.raw(attr)
-        if isinstance(lit, str):
-            index.setdefault(("lit", lit), []).append(other)
-    index["position"] = {id(o): i for i, o in enumerate(index["order"])}
-    cache[key] = index
-    return index
-
-
-def _related_unknown(tf: TfResource, types: Iterable[str], attr: str) -> list[TfResource]:
-    """Resources of ``types`` whose ``attr`` is unknown and names no resource of tf's type
-    in this project (a data source, a remote state output): they might belong to ``tf``."""
-    project = tf.project
-    if project is None:
-        return []
-    managed = {r.address.split("[")[0] for r in managed_of_types(project, (tf.type,))}
-    out = []
-    for other in managed_of_types(project, tuple(types)):
-        if other.type in types and isinstance(other.raw(attr), Unknown):
-            if not any(a.split("[")[0] in managed for a in other.refs(attr) or []):
-                out.append(other)
-    return out
 
 
 def provider_region(tf: TfResource) -> Value:
@@ -435,7 +363,7 @@ def s3_bucket(tf: TfResource, r: Resource) -> None:
         elif inline:
             done = _sse_from_rules(tf, "server_side_encryption_configuration.0.rule", r)
     if not done:
-        pending = _related_unknown(tf, _SSE_TYPES, "bucket")
+        pending = related_unknown(tf, _SSE_TYPES, "bucket")
         o = tf.origin("server_side_encryption_configuration")
         if pending:
             why = f"{pending[0].address} names its bucket only after apply"
@@ -458,7 +386,7 @@ def s3_bucket(tf: TfResource, r: Resource) -> None:
     elif inline:
         en = tf.get("versioning.0.enabled")
         r.set("versioning", en.map(bool) if en.known else en)
-    elif _related_unknown(tf, _VERSIONING_TYPES, "bucket"):
+    elif related_unknown(tf, _VERSIONING_TYPES, "bucket"):
         r.set("versioning", Unknown("an aws_s3_bucket_versioning names its bucket only after apply",
                                     tf.origin("versioning")))
     else:
@@ -766,7 +694,7 @@ def pg_flexible(tf: TfResource, r: Resource) -> None:
         name = c.raw("name")
         if isinstance(name, str):
             confs[name.lower()] = c
-    pending = _related_unknown(tf, ("azurerm_postgresql_flexible_server_configuration",), "server_id")
+    pending = related_unknown(tf, ("azurerm_postgresql_flexible_server_configuration",), "server_id")
 
     def _conf(name: str, default: Any, note: str, convert) -> Value:
         c = confs.get(name)
@@ -825,7 +753,7 @@ def sql_server(tf: TfResource, r: Resource) -> None:
     inline = tf.raw("transparent_data_encryption_key_vault_key_id")
     if key is None and (isinstance(inline, str) and inline or isinstance(inline, Unknown)):
         key = Value("customer", tf.origin("transparent_data_encryption_key_vault_key_id"))
-    if key is None and _related_unknown(tf, _TDE, "server_id"):
+    if key is None and related_unknown(tf, _TDE, "server_id"):
         key = Unknown("a transparent data encryption resource names its server only after apply",
                       tf.origin("transparent_data_encryption"))
     if key is None:
@@ -869,7 +797,7 @@ def storage_account(tf: TfResource, r: Resource) -> None:
     elif isinstance(cmk, Unknown):
         r.set("default_encryption", cmk)
         r.set("encryption_key_managed_by", cmk)
-    elif _related_unknown(tf, ("azurerm_storage_account_customer_managed_key",), "storage_account_id"):
+    elif related_unknown(tf, ("azurerm_storage_account_customer_managed_key",), "storage_account_id"):
         why = Unknown("a customer-managed key resource names its account only after apply", tf.origin("encryption"))
         r.set("default_encryption", why)
         r.set("encryption_key_managed_by", why)
