@@ -1,0 +1,21 @@
+"""Limits of the .tf evaluator that no real configuration meets.
+
+A pull request is untrusted input: `count = 1000000000`, `range(1e9)` or locals that double a
+list twenty times would otherwise take the gate's memory and time. Hitting a limit is an input
+error (exit 2) naming the limit and the file:line being evaluated, never an Unknown: a value
+specguard refused to compute must not be mistaken for one Terraform cannot know.
+"""
+from __future__ import annotations
+
+MAX_INSTANCES = 10_000          # instances one resource or module call may make (count / for_each)
+MAX_ELEMENTS = 100_000          # elements of one list, set, map or object produced by evaluation
+MAX_STRING = 4 * 1024 * 1024    # characters of one string produced by evaluation
+MAX_FILE_BYTES = 8 * 1024 * 1024  # one .tf, .tf.json, .tfvars file, or a file read by file()
+
+
+class LimitExceeded(Exception):
+    """A limit above was hit. Not an EvalError: try() and can() must not swallow it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
