@@ -5,33 +5,21 @@ resource because the provider schema says so; source has no schema, so an
 unset ``tags`` would look like "not taggable" and TAG-01 would silently skip
 the resource.  For these types the source adapter sets ``tags`` to null when
 the block does not, exactly as the plan does.
-"""
 
-TAGGABLE = frozenset("""
-aws_acm_certificate aws_alb aws_alb_listener aws_alb_target_group aws_api_gateway_domain_name
-aws_api_gateway_rest_api aws_api_gateway_stage aws_apigatewayv2_api aws_apigatewayv2_domain_name
-aws_apigatewayv2_stage aws_backup_plan aws_backup_vault aws_cloudfront_distribution aws_cloudtrail
-aws_cloudwatch_log_group aws_cloudwatch_metric_alarm aws_cognito_user_pool aws_db_instance
-aws_db_option_group aws_db_parameter_group aws_db_subnet_group aws_docdb_cluster aws_dynamodb_table
-aws_ebs_volume aws_ec2_transit_gateway aws_ecr_repository aws_ecs_cluster aws_ecs_service
-aws_ecs_task_definition aws_efs_access_point aws_efs_file_system aws_eip aws_eks_cluster
-aws_eks_node_group aws_elasticache_cluster aws_elasticache_parameter_group
-aws_elasticache_replication_group aws_elasticache_subnet_group aws_elasticsearch_domain aws_flow_log
-aws_iam_policy aws_iam_role aws_iam_user aws_instance aws_internet_gateway aws_kinesis_firehose_delivery_stream
-aws_kinesis_stream aws_kms_external_key aws_kms_key aws_kms_replica_key aws_lambda_function
-aws_launch_template aws_lb aws_lb_listener aws_lb_target_group aws_msk_cluster aws_nat_gateway
-aws_neptune_cluster aws_network_acl aws_network_interface aws_opensearch_domain aws_rds_cluster
-aws_rds_cluster_instance aws_rds_cluster_parameter_group aws_redshift_cluster aws_route53_zone
-aws_route_table aws_s3_bucket aws_secretsmanager_secret aws_security_group aws_sfn_state_machine
-aws_sns_topic aws_sqs_queue aws_ssm_parameter aws_subnet aws_vpc aws_vpc_endpoint
-aws_vpc_security_group_egress_rule aws_vpc_security_group_ingress_rule aws_wafv2_web_acl
-azurerm_application_gateway azurerm_application_security_group azurerm_cdn_frontdoor_profile
-azurerm_container_registry azurerm_cosmosdb_account azurerm_dns_zone azurerm_key_vault
-azurerm_key_vault_key azurerm_kubernetes_cluster azurerm_lb azurerm_linux_virtual_machine
-azurerm_linux_web_app azurerm_log_analytics_workspace azurerm_managed_disk azurerm_mssql_database
-azurerm_mssql_server azurerm_network_interface azurerm_network_security_group
-azurerm_postgresql_flexible_server azurerm_postgresql_server azurerm_private_dns_zone
-azurerm_private_endpoint azurerm_public_ip azurerm_redis_cache azurerm_resource_group
-azurerm_service_plan azurerm_sql_database azurerm_sql_server azurerm_storage_account
-azurerm_user_assigned_identity azurerm_virtual_network azurerm_windows_virtual_machine
-""".split())
+The list is not written by hand: ``scanner/data/taggable-types.json`` holds,
+per provider, every managed resource type whose schema has a top-level
+``tags`` attribute in any of the provider versions it names (facts read from
+``terraform providers schema -json`` of those versions).
+"""
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+
+def _load() -> frozenset[str]:
+    doc = json.loads(resources.files("scanner").joinpath("data/taggable-types.json").read_text("utf-8"))
+    return frozenset(t for p in doc["providers"].values() for t in p["taggable"])
+
+
+TAGGABLE = _load()
