@@ -6,10 +6,10 @@ unset ``tags`` would look like "not taggable" and TAG-01 would silently skip
 the resource.  For these types the source adapter sets ``tags`` to null when
 the block does not, exactly as the plan does.
 
-The list is not written by hand: ``scanner/data/taggable-types.json`` holds,
-per provider, every managed resource type whose schema has a top-level
-``tags`` attribute in any of the provider versions it names (facts read from
-``terraform providers schema -json`` of those versions).
+The list is not written by hand: ``tagged`` in ``scanner/data/provider-types.json``
+holds every managed resource type whose provider schema has a top-level
+``tags`` attribute in the provider versions it names (facts read from
+``terraform providers schema -json``; fixtures/_build/gen_provider_types.py).
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from importlib import resources
 
 
 def _load() -> frozenset[str]:
-    doc = json.loads(resources.files("scanner").joinpath("data/taggable-types.json").read_text("utf-8"))
-    return frozenset(t for p in doc["providers"].values() for t in p["taggable"])
+    doc = json.loads(resources.files("scanner").joinpath("data/provider-types.json").read_text("utf-8"))
+    return frozenset(doc["tagged"])
 
 
 TAGGABLE = _load()
