@@ -41,6 +41,9 @@ def _sg_rules(resources: list[Resource], index: dict[str, Resource]) -> None:
         else:
             directions = ["ingress", "egress"]
             entries = Unknown(f"the direction of rule {r.address} is not known", d.origin)
+        if r.existence:
+            # a rule that may not be created: what it would allow is possible, never settled
+            entries = Unknown(r.existence, r["rule"].origin)
         if not isinstance(entries, list):
             entries = [entries]
         targets = {id(index[k]): index[k] for k in (group.value or []) if k in index} if group.known else {}
@@ -64,14 +67,17 @@ def _cluster_members(resources: list[Resource], index: dict[str, Resource]) -> N
     is unknown rather than a fail.  Zones are counted when every member's is known.
     """
     members: dict[int, list[Resource]] = {}
+    doubtful: dict[int, list[Resource]] = {}   # members that may not be created
     unresolved: list[Resource] = []
     for r in resources:
         if r.kind != "cluster_member":
             continue
         c = r["cluster"]
         hit = [index[k] for k in (c.value or []) if k in index and index[k].kind == "database"] if c.known else []
-        if hit:
+        if hit and not r.existence:
             members.setdefault(id(hit[0]), []).append(r)
+        elif hit:
+            doubtful.setdefault(id(hit[0]), []).append(r)
         else:
             unresolved.append(r)
     origin = Origin("derived", "cluster instances (aws_rds_cluster_instance.cluster_identifier)")
@@ -80,12 +86,14 @@ def _cluster_members(resources: list[Resource], index: dict[str, Resource]) -> N
             continue
         mem = members.get(id(r), [])
         entries: list = [m.address for m in mem]
+        for u in doubtful.get(id(r), []):
+            entries.append(Unknown(f"{u.address} may not be created ({u.existence})", u["cluster"].origin))
         for u in unresolved:
             why = u["cluster"].reason if not u["cluster"].known else "names a cluster that was not scanned"
             entries.append(Unknown(f"{u.address} may belong to this cluster ({why})", u["cluster"].origin))
         r.set("cluster_members", Value(entries, Origin(r.source, origin.path)))
         zones = [m["availability_zone"] for m in mem]
-        if mem and not unresolved and not r.has("cluster_zone_count") and all(
+        if mem and not unresolved and not doubtful.get(id(r)) and not r.has("cluster_zone_count") and all(
                 z.known and isinstance(z.value, str) and z.value for z in zones):
             r.set("cluster_zone_count", Value(len({z.value for z in zones}),
                                               Origin(r.source, "availability_zone of the cluster instances")))
@@ -127,7 +135,7 @@ def _backup_copies(resources: list[Resource], index: dict[str, Resource]) -> Non
             continue
         result, by, why = FALSE, [], []
         for rep in list({id(x): x for x in direct.get(id(db), []) + general}.values()):
-            t = _names_db(rep["source"], db, index)
+            t = _maybe_created(rep, _names_db(rep["source"], db, index))
             if t.is_true:
                 by.append(rep.address)
             elif t.is_unknown:
@@ -138,7 +146,7 @@ def _backup_copies(resources: list[Resource], index: dict[str, Resource]) -> Non
             if covers.is_false:
                 continue
             copies, plan_names = _plan_copies(sel, db, index)
-            t = covers & copies
+            t = _maybe_created(sel, covers & copies)
             if t.is_true:
                 by.append(f"{sel.address} -> {plan_names}")
             elif t.is_unknown:
@@ -155,6 +163,11 @@ def _backup_copies(resources: list[Resource], index: dict[str, Resource]) -> Non
             db.set("backup_cross_region", Value(False, Origin(
                 db.source, "backup_cross_region (no automated backups replication and no AWS Backup "
                            "cross-region copy covers it)")))
+
+
+def _maybe_created(r: Resource, t: Tri) -> Tri:
+    """A resource that may not be created can make a copy possible, never certain."""
+    return unknown_tri(r.existence) if r.existence and t.is_true else t
 
 
 def _names_db(v: Value, db: Resource, index: dict[str, Resource]) -> Tri:

@@ -115,6 +115,7 @@ class Resource:
     line: int | None = None
     context: dict[str, Any] = field(default_factory=dict)  # account, region, subscription, ...
     opaque: str | None = None   # why nothing about this resource can be known (every control: unknown)
+    existence: str | None = None  # why it may not be created (count/for_each not known); None: it is
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind

@@ -21,11 +21,12 @@ from typing import Any
 from ...errors import InputError
 from ...values import Origin, Unknown, Value
 from ...waivers import Waiver, parse_date
-from .hcl_eval import EvalError, Scope, evaluate
+from .hcl_eval import EvalError, Scope, evaluate, to_bool
 from .hcl_files import ModuleSource, ResBlock, load_module, parse_var_option, read_tfvars, tf_files
+from .hcl_limits import LimitExceeded
 from .hcl_module import ModuleInstance, SrcResource
 from .hcl_parse import Attribute, Block
-from .tfmodel import TfProject, TfResource
+from .tfmodel import Refs, TfProject, TfResource
 
 SOURCE = "terraform-source"
 
@@ -66,6 +67,10 @@ class SourceProject(TfProject):
             v = evaluate(attr.expr, scope)
         except EvalError as e:
             return Unknown(f"{attr.name} = {attr.text} cannot be evaluated: {e}")
+        except LimitExceeded as e:
+            if e.line is None:
+                e.line, e.what = attr.line, f"{attr.name} = {_short(attr.text)}"
+            raise
         if annotate and isinstance(v, Unknown) and attr.text not in v.reason:
             return Unknown(f"{v.reason} (expression: {attr.text})")
         return v
@@ -180,6 +185,11 @@ def load_dir(path: str, var_files: list[str] | None = None, variables: list[str]
                     r.realize()
                     project.resources.append(r)
             where = (where[0], where[1], f"the module calls of {inst.addr or 'the root module'}")
+    except LimitExceeded as e:
+        where_file = project.shown(e.file) if e.file else where[0]
+        line = e.line if e.line is not None else where[1]
+        raise InputError(f"{e.what + ': ' if e.what else ''}{e.message}", where_file,
+                         None if line is None else str(line)) from None
     except RecursionError:
         # the parser bounds nesting; what is left is a very long chain of references
         # (local.a = local.b, local.b = local.c, ...), which Python's stack cannot follow
@@ -190,6 +200,11 @@ def load_dir(path: str, var_files: list[str] | None = None, variables: list[str]
     else:
         project.ignored_waivers = sum(len(list(_waive_comments(project, i.src))) for i in top.walk())
     return project
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def locate(plan_project: TfProject, src_dir: str, run=None, waivers: bool = True) -> SourceProject:
@@ -308,48 +323,91 @@ def _variable_values(project: SourceProject, root: str, var_files: list[str], op
 
 
 # ----------------------------------------------------------------------------- references
-def refs_of(node: tuple, scope: Scope, depth: int = 0) -> list[str]:
-    """Addresses of the resources an expression refers to (through locals, module inputs and outputs)."""
-    out: list[str] = []
-    _walk_refs(node, scope, out, depth)
-    return list(dict.fromkeys(out))
+class _Walk:
+    """What a reference walk collects: addresses in order, and those only possibly referenced."""
+
+    def __init__(self):
+        self.out: list[str] = []
+        self.possible: dict[str, str] = {}
+
+    def add(self, addrs, doubt: str | None) -> None:
+        for a in addrs:
+            self.out.append(a)
+            why = doubt or (addrs.possible.get(a) if isinstance(addrs, Refs) else None)
+            if why and a not in self.possible:
+                self.possible[a] = why
 
 
-def _walk_refs(node, scope, out: list, depth: int) -> None:
+def refs_of(node: tuple, scope: Scope, depth: int = 0) -> Refs:
+    """Addresses of the resources an expression refers to (through locals, module inputs and outputs).
+
+    Only the branch of a conditional that Terraform takes counts; when the condition is not known,
+    both branches' references are possible, never certain (``Refs.possible``).
+    """
+    w = _Walk()
+    _walk_refs(node, scope, w, depth, None)
+    seen = list(dict.fromkeys(w.out))
+    # a reference that is certain somewhere in the expression is certain
+    certain = {a for a in w.out if a not in w.possible}
+    return Refs(seen, {a: why for a, why in w.possible.items() if a not in certain})
+
+
+def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
     kind = node[0]
     if kind in ("name", "attr", "index", "splat"):
         root, ops = _chain(node)
         if root is not None:
-            out += _resolve(root, ops, scope, depth)
+            w.add(_resolve(root, ops, scope, depth), doubt)
             return
         for child in node[1:]:
             if isinstance(child, tuple):
-                _walk_refs(child, scope, out, depth)
+                _walk_refs(child, scope, w, depth, doubt)
+    elif kind == "cond":
+        # the condition decides which value is used; its own references are not the value's
+        taken, why = _branch(node[1], scope)
+        if taken is None:
+            _walk_refs(node[2], scope, w, depth, doubt or why)
+            _walk_refs(node[3], scope, w, depth, doubt or why)
+        else:
+            _walk_refs(node[2] if taken else node[3], scope, w, depth, doubt)
     elif kind == "tmpl":
         for p in node[1]:
             if isinstance(p, tuple):
-                _walk_refs(p, scope, out, depth)
+                _walk_refs(p, scope, w, depth, doubt)
     elif kind == "tmpl_if":
-        _walk_refs(node[1], scope, out, depth)
-        for p in node[2] + node[3]:
+        taken, why = _branch(node[1], scope)
+        parts = node[2] + node[3] if taken is None else (node[2] if taken else node[3])
+        for p in parts:
             if isinstance(p, tuple):
-                _walk_refs(p, scope, out, depth)
+                _walk_refs(p, scope, w, depth, doubt or why)
     elif kind == "tmpl_for":
-        _walk_refs(node[3], scope, out, depth)
+        _walk_refs(node[3], scope, w, depth, doubt)
     elif kind == "tuple":
         for x in node[1]:
-            _walk_refs(x, scope, out, depth)
+            _walk_refs(x, scope, w, depth, doubt)
     elif kind == "object":
         for k, v in node[1]:
-            _walk_refs(k, scope, out, depth)
-            _walk_refs(v, scope, out, depth)
+            _walk_refs(k, scope, w, depth, doubt)
+            _walk_refs(v, scope, w, depth, doubt)
     elif kind == "call":
         for a in node[2]:
-            _walk_refs(a, scope, out, depth)
-    elif kind in ("cond", "binop", "unop", "for"):
+            _walk_refs(a, scope, w, depth, doubt)
+    elif kind in ("binop", "unop", "for"):
         for child in node[1:]:
             if isinstance(child, tuple):
-                _walk_refs(child, scope, out, depth)
+                _walk_refs(child, scope, w, depth, doubt)
+
+
+def _branch(cond, scope) -> tuple[bool | None, str | None]:
+    """Which branch a condition takes: (True/False, None), or (None, why) when it is not known."""
+    try:
+        c = evaluate(cond, scope)
+        if not isinstance(c, Unknown):
+            return to_bool(c), None
+        why = c.reason
+    except EvalError as e:
+        why = str(e)
+    return None, f"the condition that chooses it is not known ({why})"
 
 
 def _chain(node) -> tuple[str | None, list]:
@@ -406,15 +464,15 @@ def _resolve(root: str, ops: list, scope: Scope, depth: int) -> list[str]:
             kids = [k for k in kids if key is None or k.key == key]
             rest = rest[1:]
         out_name = _op_name(rest[0], scope) if rest else None
-        found: list[str] = []
+        w = _Walk()
         for kid in kids:
             outs = [out_name] if out_name else list(kid.src.outputs)
             for o in outs:
                 block = kid.src.outputs.get(o)
                 value = block.attrs().get("value") if block is not None else None
                 if value is not None:
-                    found += refs_of(value.expr, kid.scope, depth + 1)
-        return found
+                    w.add(refs_of(value.expr, kid.scope, depth + 1), kid.existence)
+        return Refs(w.out, w.possible)
     if root == "data":
         if len(ops) < 2:
             return []
@@ -432,10 +490,11 @@ def _instances(inst: ModuleInstance, local: str, rest: list, scope: Scope) -> li
     if rest and rest[0][0] == "index":
         key = _eval_key(rest[0][1], scope)
         if key is not None:
-            picked = [r.address for r in insts if r.index == key or str(r.index) == str(key)]
+            picked = [r for r in insts if r.index == key or str(r.index) == str(key)]
             if picked:
-                return picked
-    return [r.address for r in insts]
+                insts = picked
+    # an instance that may not be created is only possibly referenced
+    return Refs([r.address for r in insts], {r.address: r.existence for r in insts if r.existence})
 
 
 def _eval_key(node, scope):

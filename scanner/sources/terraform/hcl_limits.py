@@ -19,3 +19,7 @@ class LimitExceeded(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+        # where it was hit, filled in by the innermost evaluation that knows (hcl.py makes the error)
+        self.file: str | None = None
+        self.line: int | None = None
+        self.what: str | None = None     # the attribute as written: "count = var.n"

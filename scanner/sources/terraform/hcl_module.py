@@ -14,6 +14,7 @@ from ...errors import InputError
 from ...values import Unknown
 from .hcl_eval import Computed, EvalError, Lazy, Scope, evaluate, first_unknown
 from .hcl_files import ModuleSource, ResBlock, tf_files
+from .hcl_limits import MAX_INSTANCES, LimitExceeded
 from .hcl_parse import Attribute, Block
 from .hcl_taggable import TAGGABLE
 from .tfmodel import TfResource
@@ -61,7 +62,11 @@ class SrcResource(TfResource):
     def realize(self) -> dict:
         if self._state is None:
             self._state = _BUSY
-            self.values, self.exprs = self.inst.eval_body(self.rb.block.body, self.scope, top=True)
+            try:
+                self.values, self.exprs = self.inst.eval_body(self.rb.block.body, self.scope, top=True)
+            except LimitExceeded as e:
+                e.file = e.file or self.rb.file
+                raise
             if self.mode == "managed" and self.type in TAGGABLE and "tags" not in self.values:
                 self.values["tags"] = None   # as a plan shows it (see hcl_taggable)
             self._state = True
@@ -86,6 +91,11 @@ class ModuleInstance:
             self.providers[provider_config_key(block)] = (block, frel, self)
         self.scope = Scope(self.root, module=self)
         self._memo: dict = {}
+        self.unexpanded: dict[str, str] = {}   # address -> why its count/for_each is not known
+        # why this module instance may not be created (its call's, or an ancestor's, count/for_each unknown)
+        self.existence: str | None = None
+        if parent is not None:
+            self.existence = parent.existence or parent.unexpanded.get(addr)
         self.path_value = {"module": src.rel, "root": ".", "cwd": "."}
 
     # ------------------------------------------------------------------ names
@@ -146,7 +156,11 @@ class ModuleInstance:
             entry = self.src.locals.get(name)
             if entry is None:
                 raise EvalError(f"no local value {name!r}")
-            return self.project.attr_value(entry[0], self.scope, annotate=False)
+            try:
+                return self.project.attr_value(entry[0], self.scope, annotate=False)
+            except LimitExceeded as e:
+                e.file = e.file or entry[1]
+                raise
         return self._remember(("local", f"local.{name}"), compute)
 
     # ------------------------------------------------------------------ resources
@@ -174,6 +188,7 @@ class ModuleInstance:
         # the provider configuration this resource ends up with (through the module calls' providers maps)
         entry = self.providers.get(local_key)
         provider_key = provider_config_key(entry[0]) if entry else local_key
+        existence = self.unexpanded.get(base) or self.existence
         for key, scope in keys:
             out.append(SrcResource(
                 inst=self, rb=rb, scope=scope, address=base + index_suffix(key), type=rb.type, name=rb.name,
@@ -181,6 +196,7 @@ class ModuleInstance:
                 source="terraform-source", file=rb.file, line=rb.block.line, attr_lines=dict(attr_lines),
                 project=self.project))
             out[-1].provider_entry = entry
+            out[-1].existence = existence
         return out
 
     def expansion(self, block: Block, base: str, frel: str) -> list[tuple[Any, Scope]]:
@@ -192,8 +208,9 @@ class ModuleInstance:
                 return self._unexpanded(base, "count", attrs["count"], n, frel)
             try:
                 n = int(float(n))
-            except ValueError:
+            except (ValueError, OverflowError):
                 return self._unexpanded(base, "count", attrs["count"], n, frel)
+            _bounded(n, attrs["count"], frel)
             return [(i, self.scope.child(count={"index": i})) for i in range(n)]
         if "for_each" in attrs:
             coll = self.project.attr_value(attrs["for_each"], self.scope)
@@ -203,16 +220,19 @@ class ModuleInstance:
                 items = [(x, x) for x in sorted(set(coll))]
             else:
                 return self._unexpanded(base, "for_each", attrs["for_each"], coll, frel)
+            _bounded(len(items), attrs["for_each"], frel)
             return [(k, self.scope.child(each={"key": k, "value": v})) for k, v in items]
         return [(None, self.scope)]
 
     def _unexpanded(self, base, meta, attr: Attribute, value, frel) -> list:
-        reason = value.reason if isinstance(value, Unknown) else f"it is a {type(value).__name__}"
+        reason = value.reason if isinstance(value, Unknown) else f"it is a {_kind(value)}"
+        # it may make no instance at all: nothing about it (or joined through it) can pass
+        self.unexpanded[base] = f"whether {base} is created is not known: {meta} = {attr.text} ({reason})"
         self.project.coverage("expansion-unknown",
                               f"{base}: {meta} = {attr.text} cannot be evaluated ({reason}); "
-                              f"checked as one instance with unknown {meta} values",
+                              f"it may or may not be created, so its findings are unknown",
                               resource=base, file=frel, line=attr.line)
-        u = Unknown(f"{meta} = {attr.text} is not known")
+        u = Unknown(f"{meta} = {attr.text} is not known ({reason})")
         v = {"index": u} if meta == "count" else {"key": u, "value": u}
         return [(None, self.scope.child(**{"count" if meta == "count" else "each": v}))]
 
@@ -372,6 +392,17 @@ class ModuleInstance:
         for call in self.src.modules:
             for kid in self.children(call) or []:
                 yield from kid.walk()
+
+
+def _bounded(n: int, attr: Attribute, frel: str) -> None:
+    if n > MAX_INSTANCES:
+        e = LimitExceeded(f"{n} instances; specguard evaluates at most {MAX_INSTANCES} per resource or module call")
+        e.file, e.line, e.what = frel, attr.line, f"{attr.name} = {attr.text[:60]}"
+        raise e
+
+
+def _kind(value: Any) -> str:
+    return {bool: "bool", str: "string", list: "list", dict: "map"}.get(type(value), type(value).__name__)
 
 
 def _data_value(rb: ResBlock, insts: list) -> Any:

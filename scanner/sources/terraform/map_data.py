@@ -366,7 +366,7 @@ def s3_bucket(tf: TfResource, r: Resource) -> None:
         pending = related_unknown(tf, _SSE_TYPES, "bucket")
         o = tf.origin("server_side_encryption_configuration")
         if pending:
-            why = f"{pending[0].address} names its bucket only after apply"
+            why = pending.why
             r.set("default_encryption", Unknown(why, o))
             r.set("encryption_key_managed_by", Unknown(why, o))
         else:
@@ -386,9 +386,8 @@ def s3_bucket(tf: TfResource, r: Resource) -> None:
     elif inline:
         en = tf.get("versioning.0.enabled")
         r.set("versioning", en.map(bool) if en.known else en)
-    elif related_unknown(tf, _VERSIONING_TYPES, "bucket"):
-        r.set("versioning", Unknown("an aws_s3_bucket_versioning names its bucket only after apply",
-                                    tf.origin("versioning")))
+    elif pending := related_unknown(tf, _VERSIONING_TYPES, "bucket"):
+        r.set("versioning", Unknown(pending.why, tf.origin("versioning")))
     else:
         r.set("versioning", _unset(tf, "versioning", False, "new buckets are unversioned"))
 
@@ -706,7 +705,7 @@ def pg_flexible(tf: TfResource, r: Resource) -> None:
             conv = convert(v.value)
             return Value(conv, o) if conv is not None else Unknown(f"unrecognised value {v.value!r}", o)
         if pending:
-            return Unknown(f"{pending[0].address} names its server only after apply", tf.origin(name))
+            return Unknown(pending.why, tf.origin(name))
         return Value(default, Origin(tf.source, f"{name} (no azurerm_postgresql_flexible_server_configuration: "
                                                 f"{note})", tf.file, tf.line))
 
@@ -753,9 +752,8 @@ def sql_server(tf: TfResource, r: Resource) -> None:
     inline = tf.raw("transparent_data_encryption_key_vault_key_id")
     if key is None and (isinstance(inline, str) and inline or isinstance(inline, Unknown)):
         key = Value("customer", tf.origin("transparent_data_encryption_key_vault_key_id"))
-    if key is None and related_unknown(tf, _TDE, "server_id"):
-        key = Unknown("a transparent data encryption resource names its server only after apply",
-                      tf.origin("transparent_data_encryption"))
+    if key is None and (pending := related_unknown(tf, _TDE, "server_id")):
+        key = Unknown(pending.why, tf.origin("transparent_data_encryption"))
     if key is None:
         key = _unset(tf, "transparent_data_encryption", "provider", "service-managed key")
     r.set("encryption_key_managed_by", key)
@@ -797,8 +795,8 @@ def storage_account(tf: TfResource, r: Resource) -> None:
     elif isinstance(cmk, Unknown):
         r.set("default_encryption", cmk)
         r.set("encryption_key_managed_by", cmk)
-    elif related_unknown(tf, ("azurerm_storage_account_customer_managed_key",), "storage_account_id"):
-        why = Unknown("a customer-managed key resource names its account only after apply", tf.origin("encryption"))
+    elif pending := related_unknown(tf, ("azurerm_storage_account_customer_managed_key",), "storage_account_id"):
+        why = Unknown(pending.why, tf.origin("encryption"))
         r.set("default_encryption", why)
         r.set("encryption_key_managed_by", why)
     else:

@@ -15,7 +15,7 @@ from typing import Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from .tfmodel import MISSING, TfProject, TfResource
+from .tfmodel import MISSING, Refs, TfProject, TfResource
 
 Mapper = Callable[[TfResource, Resource], None]
 MAPPERS: dict[str, tuple[str, Mapper]] = {}
@@ -73,6 +73,10 @@ def normalize(project: TfProject) -> list[Resource]:
                 raise err from e
         if isinstance(tf.values, Unknown):
             r.opaque = f"nothing about this resource is known yet: {tf.values.reason}"
+        if tf.existence:
+            # count/for_each not known: it may make no instance, so nothing about it can pass
+            r.existence = tf.existence
+            r.opaque = r.opaque or tf.existence
         out.append(r)
     return out
 
@@ -116,6 +120,11 @@ def ref_keys(tf: TfResource, path: str) -> Value:
     """
     addrs = tf.refs(path) or []
     raw = tf.raw(path)
+    doubt = addrs.doubt() if isinstance(addrs, Refs) else None
+    if doubt and not isinstance(raw, (str, list)):
+        # a conditional whose condition is not known, or a target that may not be created:
+        # which resource it names is not settled
+        return Unknown(f"{path} may name {', '.join(addrs)}: {doubt}", tf.origin(path))
     lits: list[str] = []
     if isinstance(raw, str) and raw:
         lits = [raw]
@@ -156,6 +165,14 @@ def kms_key_managed_by(tf: TfResource, path: str) -> Value:
     origin = tf.origin(path)
     refs = tf.refs(path) or []
     project = tf.project
+    raw = tf.raw(path)
+    if raw is None or raw == "":
+        # a value known to be null is no key, whatever the expression mentions (an untaken branch)
+        return Value("provider", Origin(tf.source, f"{path} (unset: the service's AWS-managed default key)",
+                                        origin.file, origin.line))
+    doubt = refs.doubt() if isinstance(refs, Refs) else None
+    if doubt:
+        return Unknown(f"which key {path} names is not settled: {doubt}", origin)
     if refs and project is not None:
         by_addr = _address_map(project)
         for a in refs:
@@ -176,7 +193,6 @@ def kms_key_managed_by(tf: TfResource, path: str) -> Value:
                 if isinstance(name, str) and name.startswith("alias/aws/"):
                     return Value("provider", Origin(tf.source, f"{a}.name", origin.file, origin.line))
                 return Unknown(f"{a} is read at apply time; who manages that key is not known", origin)
-    raw = tf.raw(path)
     if isinstance(raw, Unknown):
         return Unknown(f"the key is {raw.reason} and references no key of this configuration", origin)
     if raw is MISSING or raw in (None, ""):

@@ -18,6 +18,26 @@ from ...values import Absent, Origin, Unknown, Value
 MISSING = object()
 
 
+class Refs(list):
+    """Addresses an attribute's expression references, in order.
+
+    ``possible`` maps the addresses that are only *possibly* referenced to why: a branch of a
+    conditional whose condition is not known, or a resource whose count/for_each is not known
+    (it may not be created). A join through a possible reference can never establish a pass.
+    """
+
+    def __init__(self, items=(), possible: dict[str, str] | None = None):
+        super().__init__(items)
+        self.possible: dict[str, str] = dict(possible or {})
+
+    def certain(self) -> list[str]:
+        return [a for a in self if a not in self.possible]
+
+    def doubt(self) -> str | None:
+        """Why some reference is only possible (None when all are certain)."""
+        return next(iter(self.possible.values()), None)
+
+
 @dataclass
 class TfResource:
     address: str                 # module.a[0].aws_x.y["k"]
@@ -34,6 +54,7 @@ class TfResource:
     attr_lines: dict[str, int] = field(default_factory=dict)  # top-level attribute -> line (source)
     actions: tuple[str, ...] = ()
     project: "TfProject | None" = None
+    existence: str | None = None  # why it may or may not be created (count/for_each not known); None: it is
 
     @property
     def provider(self) -> str:
