@@ -100,6 +100,14 @@ class SourceProject(TfProject):
             return None
         return refs_of(found[0], found[1])
 
+    def provider_versions(self):
+        """The provider versions this tree admits (``provider_versions.from_source``): the
+        ``required_providers`` of every module read, and the root's ``.terraform.lock.hcl``."""
+        from .provider_versions import from_source
+        if "_provider_versions" not in self.__dict__:
+            self.__dict__["_provider_versions"] = from_source(list(self._sources.values()), self.root_dir)
+        return self.__dict__["_provider_versions"]
+
     def default_tags(self, res: TfResource) -> Value:
         origin = Origin(SOURCE, "default_tags")
         entry = getattr(res, "provider_entry", None)

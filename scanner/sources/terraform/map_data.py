@@ -31,6 +31,7 @@ from ...model import Resource
 from ...values import Origin, Unknown, Value
 from .joins import related, related_unknown
 from .normalize import copy_field, kms_key_managed_by, maps, ref_keys
+from .provider_versions import DEFAULTS, assumed, lookup
 from .tfmodel import MISSING, TfProject, TfResource
 
 
@@ -40,23 +41,36 @@ def _declared(tf: TfResource, path: str) -> bool | None:
     return tf.project.declares(tf, path) if tf.project is not None else None
 
 
-def _unset(tf: TfResource, path: str, value: Any, note: str) -> Value:
-    o = tf.origin(path)
-    return Value(value, Origin(o.source, f"{path} (unset: {note})", o.file, o.line))
+def _unset(tf: TfResource, path: str, value: Any, note: str, key: str | None = None) -> Value:
+    """``value``, the default of an attribute configuration leaves out, with evidence saying so.
+
+    A default that changed between provider versions (``provider_versions.DEFAULTS``, by
+    ``(tf.type, key or path)``) is the default of the versions the configuration admits, or
+    Unknown when they do not all share it.
+    """
+    return assumed(tf, path, value, note, key)
 
 
-def setting(tf: TfResource, path: str, default: Any = MISSING, note: str = "") -> Value | None:
+def _versioned(tf: TfResource, key: str) -> bool:
+    entry = DEFAULTS.get((tf.type, key))
+    return entry is not None and bool(entry.eras)
+
+
+def setting(tf: TfResource, path: str, default: Any = MISSING, note: str = "",
+            key: str | None = None) -> Value | None:
     """The attribute as a Value; a documented default when configuration leaves it out.
 
-    Returns None when the attribute is absent and there is no default.
+    Returns None when the attribute is absent and there is no default (neither the mapper's
+    nor a provider-version default of ``provider_versions.DEFAULTS``).
     """
     raw = tf.raw(path)
-    if isinstance(raw, Unknown) and _declared(tf, path) is False and default is not MISSING:
-        return _unset(tf, path, default, note or "provider default")
+    has_default = default is not MISSING or _versioned(tf, key or path)
+    if isinstance(raw, Unknown) and _declared(tf, path) is False and has_default:
+        return _unset(tf, path, default, note or "provider default", key)
     if raw is MISSING or raw is None:
-        if default is MISSING:
+        if not has_default:
             return None
-        return _unset(tf, path, default, note or "provider default")
+        return _unset(tf, path, default, note or "provider default", key)
     return tf.get(path)
 
 
@@ -88,10 +102,12 @@ def _via(v: Value, other: TfResource) -> Value:
 def _first_setting(tf: TfResource, paths: tuple[str, ...], default: Any, note: str) -> Value:
     """The first of several spellings of an attribute (provider versions renamed some)."""
     for p in paths:
-        v = setting(tf, p)
-        if v is not None and not (isinstance(v, Unknown) and _declared(tf, p) is False):
-            return v
-    return setting(tf, paths[-1], default, note)
+        raw = tf.raw(p)
+        if raw is MISSING or raw is None or (isinstance(raw, Unknown) and _declared(tf, p) is False):
+            continue   # not written under this spelling (never a default here: that comes last)
+        return tf.get(p)
+    hit = lookup(tf.type, paths)
+    return setting(tf, paths[-1], default, note, key=hit[0] if hit else None)
 
 
 def _blocks(tf: TfResource, path: str) -> list | Unknown:

@@ -344,6 +344,16 @@ class PlanProject(TfProject):
                                        mode=res.mode, module=res.module, values=vals, source=res.source))
         return blocks
 
+    def provider_versions(self):
+        """The provider versions this plan admits (``provider_versions.from_plan``): every module's
+        ``version_constraint``, and the ``.terraform.lock.hcl`` of its configuration (``source_dir``,
+        set by the pipeline for --source-dir, else the plan's own directory)."""
+        from .provider_versions import from_plan
+        if "_provider_versions" not in self.__dict__:
+            lock_dir = getattr(self, "source_dir", None) or os.path.dirname(os.path.abspath(self.source_path))
+            self.__dict__["_provider_versions"] = from_plan(self.config, lock_dir)
+        return self.__dict__["_provider_versions"]
+
     def default_tags(self, res: TfResource) -> Value:
         pc = self.config.get("provider_config") or {}
         key = res.provider_key
