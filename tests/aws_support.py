@@ -171,7 +171,8 @@ class FaultProxy:
 
     def fail(self, service: str | None, op: str | None = None, region: str | None = None, error: str = "AccessDenied",
              key: str | None = None, times: int | None = None, contains: str | None = None) -> None:
-        """Answer matching requests with ``error`` (AccessDenied, Throttling, 500, or any code);
+        """Answer matching requests with ``error`` (AccessDenied, Throttling, 500, or any code;
+        EchoCredentials: the request's session token as the code, its Authorization header in the message);
         None matches anything; ``contains`` must occur in the request body (e.g. a RoleArn)."""
         with self.lock:
             self.rules.append({"service": service, "op": op, "region": region, "error": error, "key": key,
@@ -290,6 +291,11 @@ def _error(service: str, headers, error: str) -> tuple[int, list, bytes]:
             "500": ("InternalError", 500)}.get(error, (error, 400))
     code, status = kind
     msg = f"injected by the test proxy: {error}"
+    if error == "EchoCredentials":
+        # a hostile or broken endpoint: the request's credentials come back as the error code and message
+        token = headers.get("X-Amz-Security-Token") or "no-token"
+        code = token
+        msg = f"echo: Authorization: {headers.get('Authorization', '')} X-Amz-Security-Token: {token}"
     json_proto = bool(headers.get("X-Amz-Target")) or "json" in (headers.get("Content-Type") or "")
     if json_proto:
         if code == "Throttling":

@@ -18,6 +18,7 @@ from botocore.exceptions import ProfileNotFound
 from botocore.session import get_session
 
 from ...errors import InputError, ScanError
+from ...redact import remember
 from .guard import Calls, Failure
 
 SESSION_NAME = "specguard-audit"
@@ -31,6 +32,7 @@ class Account:
     failure: Failure | None = None
     regions: list[str] = field(default_factory=list)
     name: str = ""
+    regions_failure: Failure | None = None   # ec2:DescribeRegions failed: the regions audited may not be all
 
 
 def base_session(profile: str | None) -> boto3.Session:
@@ -44,6 +46,8 @@ def base_session(profile: str | None) -> boto3.Session:
         raise InputError(f"--aws-profile: {e}")
     if creds is None:
         raise ScanError("no AWS credentials found (environment, --aws-profile, SSO, or an instance/container role)")
+    frozen = creds.get_frozen_credentials()
+    remember(frozen.secret_key, frozen.token)   # never printed, even if a server echoes them back
     return s
 
 
@@ -72,6 +76,7 @@ def assume(calls: Calls, session: boto3.Session, region: str, role_arn: str, ext
         if isinstance(resp, Failure):
             raise ScanError(f"renewing the credentials of {role_arn} failed: {resp.error}")
         c = resp["Credentials"]
+        remember(c["SecretAccessKey"], c["SessionToken"])
         return {"access_key": c["AccessKeyId"], "secret_key": c["SecretAccessKey"], "token": c["SessionToken"],
                 "expiry_time": c["Expiration"].isoformat()}
 
@@ -79,6 +84,7 @@ def assume(calls: Calls, session: boto3.Session, region: str, role_arn: str, ext
     if isinstance(first, Failure):
         return first
     c = first["Credentials"]
+    remember(c["SecretAccessKey"], c["SessionToken"])
     meta = {"access_key": c["AccessKeyId"], "secret_key": c["SecretAccessKey"], "token": c["SessionToken"],
             "expiry_time": c["Expiration"].isoformat()}
     bs = get_session()

@@ -17,6 +17,7 @@ from typing import Callable
 
 from ...errors import InputError, ScanError
 from ...model import Resource
+from ...redact import redact
 from ...results import Run
 from . import accounts as acc
 from . import collect_backup, collect_msg, collect_net, collect_rds, collect_store
@@ -52,14 +53,15 @@ class DeadScope(Scope):
     """A scope every call of which has already failed (an account that could not be entered, a crashed
     collector): running the collectors on it yields their placeholders, so the scope reads as unknown."""
 
-    def __init__(self, base: Scope, failure: Failure):
-        super().__init__(base.calls, None, base.account, base.region, base.partition, base.keys, None,
+    def __init__(self, base: Scope, failure: Failure, keys: KeyManagers | None = None):
+        # a key cache of its own: its failures must not become the answers the live collectors get
+        super().__init__(base.calls, None, base.account, base.region, base.partition, keys or KeyManagers(), None,
                          base.home_region)
         self.failure = failure
 
     def at(self, region):
         return DeadScope(Scope(self.calls, None, self.account, region, self.partition, self.keys, None,
-                               self.home_region), self.failure)
+                               self.home_region), self.failure, self.keys)
 
     def call(self, service, op, expect=(), **params):
         return self.failure
@@ -95,9 +97,13 @@ def collect(args, run: Run) -> list[Resource]:
         if a.session is not None and not regions_opt:
             got = acc.enabled_regions(calls, a.session, home, a.id, partition)
             if isinstance(got, Failure):
-                a.regions = [home]   # the account's regions are not known: audit the home region at least
-                run.add_coverage("regions-unknown", f"{got.message}; only {home} was audited",
-                                 account=a.id, region=home, operation=got.api, error=got.error)
+                # the account's regions are not known: audit the home region, and let placeholders of
+                # every regional type stand for the regions that could not be listed (unknown, not absent)
+                a.regions = [home]
+                a.regions_failure = got
+                run.add_coverage("regions-unknown", f"{got.message}; only {home} was audited, the account's "
+                                 "other regions are unknown", account=a.id, region=home, operation=got.api,
+                                 error=got.error)
             else:
                 a.regions = got
         else:
@@ -139,12 +145,16 @@ def _run_units(args, calls: Calls, accounts: list[acc.Account], partition: str, 
     for a in accounts:
         keys = KeyManagers()
         base = Scope(calls, a.session, a.id, "global", partition, keys, fanout, home)
-        regions = set(a.regions)
+        # None: which regions are enabled is not known, so a bucket is read in whatever region it is in
+        regions = None if a.regions_failure is not None else set(a.regions)
         for name, fn in GLOBAL:
             units.append((a, "global", name, _unit(base, a, lambda s, fn=fn, regions=regions: fn(s, regions))))
         for region in a.regions:
             for name, fn in REGIONAL:
                 units.append((a, region, name, _unit(base.at(region), a, fn)))
+        if a.regions_failure is not None:
+            for name, fn in REGIONAL:
+                units.append((a, "*", name, _dead_unit(base.at("*"), a.regions_failure, fn)))
     progress = _Progress(args, accounts, units)
     out: list[Resource] = []
     try:
@@ -172,7 +182,7 @@ def _unit(scope: Scope, account: acc.Account, fn: Callable[[Scope], list[Resourc
             return fn(scope)
         except Exception as e:  # a collector bug must not end the audit, nor pass anything
             f = Failure(f"specguard:{getattr(fn, '__name__', 'collector')}", scope.region, scope.account,
-                        f"internal error {e.__class__.__name__}", str(e)[:200])
+                        f"internal error {e.__class__.__name__}", redact(e)[:200])
             with scope.calls._lock:  # noqa: SLF001 - the failure log is the guard's
                 scope.calls.failures.append(f)
             try:
@@ -181,6 +191,11 @@ def _unit(scope: Scope, account: acc.Account, fn: Callable[[Scope], list[Resourc
                 return []   # the coverage entry above still says what was not read
 
     return run
+
+
+def _dead_unit(scope: Scope, failure: Failure, fn: Callable[[Scope], list[Resource]]):
+    """The placeholders of a collector for a scope that could not be listed at all."""
+    return lambda: fn(DeadScope(scope, failure))
 
 
 def _record(run: Run, calls: Calls, accounts: list[acc.Account]) -> None:

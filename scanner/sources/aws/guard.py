@@ -3,15 +3,18 @@
 ``Calls`` makes the boto3 clients (adaptive retries, timeouts, a connection pool
 as large as the concurrency) and hooks each one so that:
 
-* an operation that is not a read (``ops.is_read_only``) is refused *before*
-  anything is sent (botocore's ``before-call`` event, raised as ReadOnlyViolation);
+* an operation that is not in the audit's own table (``ops.OPERATIONS``, the
+  operations ``--print-iam-policy`` grants) is refused *before* anything is sent
+  (botocore's ``before-call`` event, raised as ReadOnlyViolation);
 * no more than ``concurrency`` calls are in flight at once (one semaphore);
 * the operations called and the HTTP attempts made are counted (tests, bench).
 
 ``Calls.call`` / ``Calls.pages`` return the response, or a ``Failure`` when the
 call failed for good (after botocore's retries): denied, throttled, timed out,
 5xx, region not enabled.  The failure is recorded once, as the coverage entry
-the results document carries.
+the results document carries.  A Failure's texts come from the server: they are
+redacted (``scanner.redact``) when the Failure is made, so no echoed header or
+token reaches a reason, a coverage entry or stderr.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ...redact import redact
 from .ops import api_name, is_read_only
 
 
@@ -82,7 +86,8 @@ class Calls:
     def _guard(self, model, **kwargs):
         service = model.service_model.service_name
         if not is_read_only(service, model.name):
-            raise ReadOnlyViolation(f"specguard refused {api_name(service, model.name)}: the audit only reads")
+            raise ReadOnlyViolation(f"specguard refused {api_name(service, model.name)}: not one of the "
+                                    "operations the audit makes (see --print-iam-policy)")
         with self._lock:
             self.operations[(service, model.name)] += 1
 
@@ -129,7 +134,7 @@ class Calls:
 
     def _fail(self, client, op, account, region, code, exc) -> Failure:
         service = client.meta.service_model.service_name
-        f = Failure(api_name(service, op), region, account, code, _scrub(str(exc)))
+        f = Failure(api_name(service, op), region, account, _code(code), redact(str(exc))[:300])
         with self._lock:
             self.failures.append(f)
         return f
@@ -151,10 +156,9 @@ def _snake(op: str) -> str:
     return xform_name(op)
 
 
-def _scrub(text: str) -> str:
-    """Error texts must not carry credentials (an access key id may appear in some messages)."""
-    import re
-    return re.sub(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b", "<access key>", text)[:300]
+def _code(code: str) -> str:
+    """An error code as the server sent it, minus anything credential-shaped, on one short line."""
+    return " ".join(redact(code).split())[:120] or "error"
 
 
 def map_bounded(pool, fn: Callable, items: list) -> list:
