@@ -126,10 +126,11 @@ class ArmEmulator:
         return self.store.get(rid.lower())
 
     def fault(self, pattern: str, status: int | None = None, code: str | None = None, *, delay: float | None = None,
-              times: int | None = None, method: str | None = None) -> dict:
-        """Requests whose path (lower-cased) matches ``pattern`` fail with ``status``, or are delayed."""
+              times: int | None = None, method: str | None = None, echo: bool = False) -> dict:
+        """Requests whose path (lower-cased) matches ``pattern`` fail with ``status``, or are delayed;
+        ``echo``: the error's code is the request's bearer token and its message the Authorization header."""
         f = {"re": re.compile(pattern, re.I), "status": status, "code": code or _default_code(status),
-             "delay": delay, "times": times, "method": method, "hits": 0}
+             "delay": delay, "times": times, "method": method, "hits": 0, "echo": echo}
         self.faults.append(f)
         return f
 
@@ -229,6 +230,8 @@ class ArmEmulator:
                 time.sleep(f["delay"])
             if f["status"]:
                 hdrs = {"retry-after-ms": "20"} if f["status"] in (429, 503) else {}
+                if f["echo"]:
+                    return f["status"], _error(auth[7:], f"Authorization: {auth}"), hdrs
                 return f["status"], _error(f["code"], f"injected {f['status']} for {path}"), hdrs
         if method == "POST" and path.lower() == "/providers/microsoft.resourcegraph/resources":
             return self._graph(json.loads(body or b"{}"))

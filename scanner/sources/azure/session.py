@@ -3,21 +3,25 @@
 Everything that leaves the process goes through the clients made here: one
 shared requests session (bounded connection pool, the CA bundle the
 ``REQUESTS_CA_BUNDLE`` setting names), the SDK's own retry policy, and the
-read-only guard, a pipeline policy that refuses any request other than a GET
-(or the POST of a Resource Graph query) before it is sent.
+read-only guard, a pipeline policy that refuses, before it is sent, any request
+that does not go to the configured Resource Manager endpoint, and there any
+request other than a GET or the POST of a Resource Graph query to exactly
+``<arm>/providers/Microsoft.ResourceGraph/resources?api-version=YYYY-MM-DD``.
 """
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from azure.core.exceptions import (AzureError, ClientAuthenticationError, HttpResponseError,
                                    ServiceRequestError, ServiceResponseError)
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from ...errors import InputError, ScanError
+from ...redact import redact, remember
 
 # cloud -> (Resource Manager, authority host, token scope); the scopes are the ones
 # azure.mgmt.core.tools.get_arm_endpoints gives (US Government's audience is not its endpoint).
@@ -32,6 +36,7 @@ CLOUDS = {
 # azure-core's own cloud setting (AZURE_SDK_CLOUD_CONF) picks the default cloud
 SDK_CLOUD_NAMES = {"AZURE_PUBLIC_CLOUD": "public", "AZURE_US_GOVERNMENT": "usgov", "AZURE_CHINA_CLOUD": "china"}
 GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
+API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?")
 
 
 @dataclass(frozen=True)
@@ -79,35 +84,69 @@ class ReadOnlyViolation(Exception):
     """A request that is not a read was about to leave the process."""
 
 
-class ReadOnlyPolicy(SansIOHTTPPolicy):
-    """Refuse, before sending, anything but GET and the Resource Graph query POST.
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+    except ValueError:   # a port that is not a number
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
-    It sits after the retry policy, so it also sees requests other policies
-    make on their own (the SDK's automatic resource-provider registration is a
-    POST, and is refused here).
+
+class ReadOnlyPolicy(SansIOHTTPPolicy):
+    """Refuse, before sending: any request to another place than the configured Resource Manager
+    endpoint (``arm``: scheme, host and port, e.g. a ``nextLink`` pointing elsewhere would carry the
+    bearer token there), and there anything but GET and the one Resource Graph query POST.
+
+    The Resource Graph exemption is the exact endpoint: no user info, the ARM base path followed by
+    ``/providers/Microsoft.ResourceGraph/resources`` (ARM paths are case-insensitive), and a query of
+    exactly one ``api-version`` of the shape YYYY-MM-DD[-preview]; no fragment.
+
+    It sits after the retry policy and before authentication, so it also sees requests other
+    policies make on their own (the SDK's automatic resource-provider registration is a POST, and is
+    refused here), and a refused request never gets a token.
     """
+
+    def __init__(self, arm: str):
+        self._origin = _origin(arm)
+        self._graph = urlsplit(arm).path.rstrip("/").lower() + GRAPH_PATH
+
+    def allows(self, method: str, url: str) -> bool:
+        parts = urlsplit(url)
+        if _origin(url) != self._origin or parts.username is not None or parts.password is not None:
+            return False
+        method = method.upper()
+        if method == "GET":
+            return True
+        if method != "POST" or parts.fragment or parts.path.lower() != self._graph:
+            return False
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        return len(query) == 1 and query[0][0] == "api-version" and bool(API_VERSION.fullmatch(query[0][1]))
 
     def on_request(self, request):
         req = request.http_request
-        method = req.method.upper()
-        if method == "GET":
-            return
-        if method == "POST" and urlsplit(req.url).path.lower().rstrip("/").endswith(GRAPH_PATH):
-            return
-        raise ReadOnlyViolation(f"refused {method} {urlsplit(req.url).path}: the audit is read-only")
+        if not self.allows(req.method, req.url):
+            parts = urlsplit(req.url)
+            where = f"{parts.scheme}://{parts.hostname}{parts.path}"
+            raise ReadOnlyViolation(f"refused {req.method.upper()} {redact(where)}: the audit only reads "
+                                    "from the Resource Manager endpoint")
 
 
 # ----------------------------------------------------------------------------- credentials
-class _TenantCredential:
-    """Asks every token for one tenant (``--tenant``)."""
+class _Credential:
+    """Asks every token for one tenant (``--tenant``), and remembers each token it hands out,
+    so that a server echoing it back in an error never gets it printed (``scanner.redact``)."""
 
-    def __init__(self, inner, tenant: str):
+    def __init__(self, inner, tenant: str | None):
         self._inner = inner
         self._tenant = tenant
 
     def get_token(self, *scopes, **kwargs):
-        kwargs.setdefault("tenant_id", self._tenant)
-        return self._inner.get_token(*scopes, **kwargs)
+        if self._tenant:
+            kwargs.setdefault("tenant_id", self._tenant)
+        token = self._inner.get_token(*scopes, **kwargs)
+        remember(getattr(token, "token", None))
+        return token
 
     def close(self):
         self._inner.close()
@@ -127,7 +166,8 @@ def make_credential(ep: Endpoints, tenant: str | None):
         cred = DefaultAzureCredential(**kwargs)
     except ValueError as e:   # e.g. AZURE_CLIENT_ID set but empty
         raise ScanError(f"the Azure credentials in the environment are not usable: {e}")
-    return _TenantCredential(cred, tenant) if tenant else cred
+    remember(os.environ.get("AZURE_CLIENT_SECRET"))
+    return _Credential(cred, tenant)
 
 
 def check_credential(cred, ep: Endpoints) -> None:
@@ -135,7 +175,8 @@ def check_credential(cred, ep: Endpoints) -> None:
     try:
         cred.get_token(ep.scope)
     except (ClientAuthenticationError, AzureError, ValueError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else e.__class__.__name__
+        text = redact(e).strip()
+        first = text.splitlines()[0] if text else e.__class__.__name__
         raise ScanError(f"no usable Azure credentials for {ep.authority} (scope {ep.scope}): {first[:300]}")
 
 
@@ -156,7 +197,7 @@ class Session:
                                            connection_timeout=min(timeout, 30.0), read_timeout=timeout)
         self.client_kwargs = {
             "base_url": ep.arm, "credential_scopes": [ep.scope], "transport": self.transport,
-            "per_retry_policies": [ReadOnlyPolicy()], "retry_total": max_retries,
+            "per_retry_policies": [ReadOnlyPolicy(ep.arm)], "retry_total": max_retries,
             "retry_backoff_factor": 0.8, "retry_backoff_max": 30,
             "connection_timeout": min(timeout, 30.0), "read_timeout": timeout,
         }
@@ -239,12 +280,15 @@ def to_json(obj) -> dict:
 
 
 def describe_error(e: BaseException) -> str:
-    """A short, credential-free description: '403 AuthorizationFailed', 'timeout', ..."""
+    """A short, credential-free description: '403 AuthorizationFailed', 'timeout', ...
+
+    The error code and reason phrase are the server's words: they go through ``redact``
+    (an endpoint echoing the Authorization header must not put the bearer token in a report)."""
     if isinstance(e, ReadOnlyViolation):
-        return str(e)
+        return redact(e)
     if isinstance(e, HttpResponseError):
         code = getattr(getattr(e, "error", None), "code", None) or (e.reason or "")
-        return f"{e.status_code} {code}".strip()
+        return " ".join(redact(f"{e.status_code} {code}").split())[:160]
     if isinstance(e, (ServiceResponseError, ServiceRequestError)):
         return "timeout" if "timed out" in str(e).lower() or "timeout" in type(e).__name__.lower() \
             else f"connection error ({e.__class__.__name__})"
