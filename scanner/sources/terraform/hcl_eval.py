@@ -366,11 +366,12 @@ def _for(node: tuple, scope: Scope) -> Any:
 
 # ----------------------------------------------------------------------------- functions
 def call(name: str, arg_nodes: list, expand: bool, scope: Scope) -> Any:
+    if name.startswith("core::"):
+        name = name[6:]       # Terraform's built-ins also answer to core::name
     if name in ("try", "can"):
         return _try(arg_nodes, scope) if name == "try" else _can(arg_nodes, scope)
-    fn = FUNCTIONS.get(name)
-    if fn is None:
-        return Unknown(f"function {name}() is not evaluated by specguard")
+    if "::" in name:
+        return Unknown(f"function {name}() is a provider function; specguard does not run providers")
     args = [evaluate(a, scope) for a in arg_nodes]
     if expand and args:
         last = args.pop()
@@ -379,7 +380,7 @@ def call(name: str, arg_nodes: list, expand: bool, scope: Scope) -> Any:
         if not isinstance(last, list):
             raise EvalError(f"{name}(...): only a list can be expanded with '...'")
         args.extend(last)
-    return fn(*args)
+    return hcl_functions.run(name, args, scope)
 
 
 def _try(arg_nodes: list, scope: Scope) -> Any:
@@ -401,4 +402,4 @@ def _can(arg_nodes: list, scope: Scope) -> Any:
 
 
 # the functions module builds on the helpers above
-from .hcl_functions import FUNCTIONS  # noqa: E402
+from . import hcl_functions  # noqa: E402

@@ -1,0 +1,81 @@
+"""Terraform's built-in functions for the .tf evaluator (``hcl_eval.call`` dispatches through ``run``).
+
+One module per family: numeric, strings, format, regex, collections, encoding, yaml_fns, paths,
+files (file*, fileset, templatefile, templatestring), dates, hashes, network, types. ``try`` and
+``can`` are in hcl_eval itself (they see their arguments unevaluated).
+
+Contract of every function: it returns a value or an Unknown, or raises ``EvalError`` (Terraform
+would stop with an error) or ``LimitExceeded`` (a result past hcl_limits). ``run`` turns any other
+Python exception an odd argument could cause into an ``EvalError`` naming the function, so no
+input crashes the scan.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ....values import Unknown
+from ..hcl_eval import EvalError
+from ..hcl_limits import LimitExceeded
+from . import collections, dates, encoding, files, format, hashes, network, numeric, paths, regex  # noqa: F401
+from . import strings, types, yaml_fns  # noqa: F401
+from ._base import FUNCTIONS, check_result, unknown_in
+
+# Known only when Terraform runs (or never shown): an Unknown with the reason, whatever the arguments.
+IMPURE = {
+    "timestamp": "timestamp() is known only when Terraform runs",
+    "plantimestamp": "plantimestamp() is known only when Terraform plans",
+    "uuid": "uuid() is known only when Terraform runs (a new random UUID each time)",
+    "bcrypt": "bcrypt() is known only when Terraform runs (a random salt each time)",
+    "rsadecrypt": "rsadecrypt() is not evaluated: specguard does not decrypt secrets",
+}
+# Real Terraform functions specguard does not evaluate (the honest "not supported" reason).
+UNSUPPORTED = {"convert"}
+
+_ERRORS = (TypeError, ValueError, IndexError, KeyError, OverflowError, UnicodeError, RecursionError,
+           ArithmeticError, AttributeError, LookupError, MemoryError)
+
+
+def is_function(name: str) -> bool:
+    return name in FUNCTIONS or name in IMPURE or name in UNSUPPORTED
+
+
+def run(name: str, args: list, scope) -> Any:
+    """Call the built-in ``name`` (already stripped of ``core::``) with evaluated arguments."""
+    spec = FUNCTIONS.get(name)
+    if spec is None:
+        if name in IMPURE:
+            return Unknown(IMPURE[name])
+        if name in UNSUPPORTED:
+            return Unknown(f"function {name}() is not supported by specguard")
+        return Unknown(f"function {name}() is not a Terraform function")
+    n = len(args)
+    if n < spec.min or (spec.max is not None and n > spec.max):
+        if spec.min == spec.max:
+            want = f"{spec.min} argument{'s' if spec.min != 1 else ''}"
+        elif spec.max is None:
+            want = f"at least {spec.min} argument{'s' if spec.min != 1 else ''}"
+        else:
+            want = f"{spec.min} to {spec.max} arguments"
+        raise EvalError(f"{name}(): takes {want}, not {n}")
+    if spec.strict:
+        u = unknown_in(args)
+        if u is not None:
+            return u
+    try:
+        v = spec.impl(scope, *args) if spec.scoped else spec.impl(*args)
+    except (EvalError, LimitExceeded) as e:
+        if isinstance(e, EvalError) and not str(e).startswith(f"{name}()"):
+            raise EvalError(f"{name}(): {e}") from None
+        raise
+    except _ERRORS as e:
+        raise EvalError(f"{name}(): {_message(e)}") from None
+    return check_result(v)
+
+
+def _message(e: Exception) -> str:
+    if isinstance(e, RecursionError):
+        return "the value is nested too deeply"
+    if isinstance(e, MemoryError):
+        return "the value is too large"
+    text = str(e).splitlines()[0] if str(e) else ""
+    return f"{e.__class__.__name__}: {text[:200]}" if text else e.__class__.__name__
