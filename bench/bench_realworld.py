@@ -1,0 +1,236 @@
+"""specguard's .tf verdicts on real public Terraform: the examples of public modules (issue 12).
+
+    python bench/bench_realworld.py [--corpus /work/realworld] [--checkov] [--json FILE] [--list-unknowns]
+
+The corpus is NOT in the repository (code fetched from public repositories is never committed):
+one directory per repository, `<owner>__<repo>/`, laid out as in the repository (module root,
+modules/, examples/) so that `source = "../../"` resolves.  bench/realworld/SOURCES.md names the
+repositories, their snapshot commits and licences.  The corpus defaults to $SPECGUARD_REALWORLD,
+then /work/realworld.
+
+Every `examples/*` directory (and the extra directories named in EXTRA_DIRS) is scanned as a
+user would: `specguard scan DIR --format json -o FILE`, one whole process each.  Printed:
+directories, crashes (exit 3) and input errors (exit 2) with their message, findings by status,
+% unknown, unknowns grouped by cause, and whole-process time against Checkov on the same
+directories (--checkov: Checkov from its own venv, built by tests/checkov_env.py; never a
+dependency of specguard).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_CORPUS = os.environ.get("SPECGUARD_REALWORLD", "/work/realworld")
+
+# repositories whose scannable roots are not under examples/
+EXTRA_DIRS = {
+    "bridgecrewio__terragoat": ["terraform/aws", "terraform/azure"],
+}
+
+# Unknown reasons -> causes.  Reasons read "<what> is not known: <cause> (expression: ...)"; the
+# cause is normalised so that one cause is one line whatever resource or attribute it hit.
+# The first pattern that matches wins; order from specific to general.
+CAUSES: list[tuple[str, str]] = [
+    # the root cause first: a message nests causes ("for_each ... is not known (a for expression's
+    # condition is not known (function basename() is not evaluated))"); the innermost decides
+    (r"function (\w+)\(\) is not (?:evaluated|supported)|unsupported function:? (\w+)|"
+     r"call to unknown function (\w+)", "function {0}() not supported"),
+    (r"\b(timestamp|uuid|bcrypt|plantimestamp)\(\)", "function {0}() (unknown by nature)"),
+    (r"has no attribute|no attribute named|unsupported attribute",
+     "attribute missing from an object (optional() / type conversion)"),
+    (r"module that is not followed|not a local directory|module [\w.\[\]\"]+ is not followed",
+     "module not followed"),
+    (r"read from a data source|\bdata\.\w+\.\w+", "data source"),
+    (r"known only after apply", "known only after apply"),
+    (r"variable [\w.\"]+ has no (?:value|default)|has no value", "variable has no value"),
+    (r"whether (?:it|the resource|this resource) is created|may or may not exist|"
+     r"(?:count|for_each) = .* is not known", "count/for_each not known (existence)"),
+    (r"default group applies", "no security group attached: the VPC's default group is not visible"),
+    (r"account's [\w -]+ setting", "account-level default not visible"),
+    (r"default of family", "engine family default not known"),
+    (r"provider default|provider version|required_providers", "provider default not established"),
+    (r"each\.(?:value|key)|count\.index", "each/count value not known"),
+    (r"not supported|unsupported", "expression not supported"),
+]
+_COMPILED = [(re.compile(p, re.I), label) for p, label in CAUSES]
+
+
+def cause_of(message: str) -> str:
+    """The cause of an unknown finding, from its message."""
+    text = message.split(" is not known: ", 1)[-1] if " is not known: " in message else message
+    text = re.sub(r"\(expression: .*", "", text, flags=re.S)
+    for rx, label in _COMPILED:
+        m = rx.search(text)
+        if m:
+            return label.format(*(g.lower() for g in m.groups() if g))
+    # unmatched: the text itself without addresses, names and numbers, so alike ones group
+    text = re.sub(r"\b(module|var|local|each|aws|azurerm)\.[\w.\[\]\"-]+", "<ref>", text)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "<v>", text)
+    return "other: " + text[:90]
+
+
+def example_dirs(corpus: pathlib.Path) -> list[pathlib.Path]:
+    """Every examples/* directory holding .tf files, plus EXTRA_DIRS; sorted."""
+    out = []
+    for repo in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        ex = repo / "examples"
+        if ex.is_dir():
+            out += [d for d in sorted(ex.iterdir()) if d.is_dir() and any(d.glob("*.tf"))]
+        for extra in EXTRA_DIRS.get(repo.name, []):
+            if (repo / extra).is_dir():
+                out.append(repo / extra)
+    return out
+
+
+def scan(directory: pathlib.Path, python: str = sys.executable, env: dict | None = None) -> dict:
+    """`specguard scan DIR --format json` as one process: exit status, time, results (or stderr)."""
+    fd, out = tempfile.mkstemp(prefix="specguard-rw-", suffix=".json")
+    os.close(fd)
+    os.unlink(out)
+    t0 = time.perf_counter()
+    r = subprocess.run([python, "-m", "scanner", "scan", str(directory), "--quiet", "--format", "json",
+                        "-o", out], capture_output=True, text=True, env=env, cwd=str(directory))
+    elapsed = time.perf_counter() - t0
+    doc = None
+    if os.path.exists(out):
+        with open(out) as fh:
+            doc = json.load(fh)
+        os.unlink(out)
+    return {"dir": str(directory), "rc": r.returncode, "seconds": elapsed, "doc": doc,
+            "stderr": r.stderr.strip()}
+
+
+def checkov_time(checkov: pathlib.Path, directory: pathlib.Path) -> float:
+    from checkov_env import run_checkov  # tests/checkov_env.py
+    t0 = time.perf_counter()
+    # --skip-download: the Bridgecrew API is not reachable here; waiting for it would flatter specguard
+    run_checkov(checkov, "-d", str(directory), "--framework", "terraform", "--quiet", "--compact",
+                "--skip-download")
+    return time.perf_counter() - t0
+
+
+def short(corpus: pathlib.Path, d: str) -> str:
+    return str(pathlib.Path(d).relative_to(corpus))
+
+
+def summarise(corpus: pathlib.Path, runs: list[dict]) -> dict:
+    status = collections.Counter()
+    causes = collections.Counter()
+    examples: dict[str, str] = {}
+    by_control = collections.Counter()
+    crashes, input_errors = [], []
+    for r in runs:
+        where = short(corpus, r["dir"])
+        if r["rc"] == 3 or (r["rc"] not in (0, 1, 2)):
+            crashes.append((where, r["rc"], (r["stderr"].splitlines() or [""])[-1]))
+        elif r["rc"] == 2:
+            input_errors.append((where, r["stderr"]))
+        for f in (r["doc"] or {}).get("findings", []):
+            status[f["status"]] += 1
+            if f["status"] == "unknown":
+                c = cause_of(f["message"])
+                causes[c] += 1
+                by_control[f["control_id"]] += 1
+                examples.setdefault(c, f"{where} {f['resource']['address']} {f['control_id']}: "
+                                         + " ".join(f["message"].split())[:220])
+    total = sum(status.values())
+    return {"directories": len(runs), "crashes": crashes, "input_errors": input_errors,
+            "status": dict(status), "total": total,
+            "unknown_pct": (100.0 * status["unknown"] / total) if total else 0.0,
+            "causes": causes.most_common(), "cause_examples": examples,
+            "unknown_by_control": by_control.most_common(),
+            "specguard_seconds": sum(r["seconds"] for r in runs)}
+
+
+def report(s: dict, out=sys.stdout) -> None:
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    p(f"directories: {s['directories']}")
+    p(f"crashes (exit 3): {len(s['crashes'])}")
+    for where, rc, msg in s["crashes"]:
+        p(f"  {where}: exit {rc}: {msg}")
+    p(f"input errors (exit 2): {len(s['input_errors'])}")
+    for where, msg in s["input_errors"]:
+        p(f"  {where}: {msg}")
+    st = s["status"]
+    p("findings: " + ", ".join(f"{k} {st.get(k, 0)}" for k in ("pass", "fail", "unknown", "waived"))
+      + f" (total {s['total']})")
+    p(f"unknown: {s['unknown_pct']:.1f}%")
+    p("unknowns by cause:")
+    for cause, n in s["causes"]:
+        p(f"  {n:5d}  {cause}")
+        p(f"         e.g. {s['cause_examples'][cause]}")
+    p("unknowns by control: " + ", ".join(f"{c} {n}" for c, n in s["unknown_by_control"]))
+    p(f"specguard, whole process, all directories: {s['specguard_seconds']:.2f} s")
+    if "checkov_seconds" in s:
+        p(f"checkov -d DIR --framework terraform, all directories: {s['checkov_seconds']:.2f} s")
+        p(f"ratio: {s['checkov_seconds'] / s['specguard_seconds']:.1f}x")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
+    ap.add_argument("--checkov", action="store_true", help="time Checkov on the same directories too")
+    ap.add_argument("--json", metavar="FILE", help="write the figures (and every finding) here as JSON")
+    ap.add_argument("--only", metavar="SUBSTRING", help="only directories whose path contains this")
+    ap.add_argument("--commit", metavar="REV",
+                    help="measure this commit of specguard (git archive into a temporary directory, run "
+                         "with PYTHONPATH there) instead of the working tree, which others may be editing")
+    args = ap.parse_args(argv)
+    corpus = pathlib.Path(args.corpus)
+    if not corpus.is_dir():
+        sys.exit(f"{corpus}: no corpus (see bench/realworld/SOURCES.md for how to build it)")
+    dirs = [d for d in example_dirs(corpus) if not args.only or args.only in str(d)]
+    sys.path.insert(0, str(HERE))
+    from bench_hcl import compile_bytecode
+    env = dict(os.environ)
+    tree = None
+    if args.commit:
+        tree = tempfile.mkdtemp(prefix="specguard-rev-")
+        # the package layout as installed: rules/ is the package scanner.rules (pyproject's package-dir)
+        for part, into in (("scanner", tree), ("rules", os.path.join(tree, "scanner"))):
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.commit, part],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+        env["PYTHONPATH"] = tree
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", tree], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.commit],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        print(f"specguard at commit {rev}")
+    else:
+        compile_bytecode(env)
+        print("specguard: the working tree (uncommitted edits included)")
+    runs = [scan(d, env=env) for d in dirs]
+    s = summarise(corpus, runs)
+    if args.checkov:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from checkov_env import ensure
+        venv = ensure()
+        s["checkov_seconds"] = sum(checkov_time(venv, d) for d in dirs)
+    report(s)
+    if tree:
+        import shutil
+        shutil.rmtree(tree, ignore_errors=True)
+    if args.json:
+        findings = [{"dir": short(corpus, r["dir"]), "address": f["resource"]["address"],
+                     "control": f["control_id"], "status": f["status"], "message": f["message"],
+                     "evidence": f.get("evidence")}
+                    for r in runs for f in (r["doc"] or {}).get("findings", [])]
+        with open(args.json, "w") as fh:
+            json.dump({**s, "findings": findings}, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
