@@ -43,6 +43,7 @@ def scan_paths(args) -> dict:
             if src_dir:
                 hcl = importlib.import_module("scanner.sources.terraform.hcl")
                 tree = hcl.locate(project, src_dir, run=run, waivers=not getattr(args, "no_source_waivers", False))
+                project.source_dir = src_dir   # its .terraform.lock.hcl pins provider versions
                 _source_waivers(args, run, waivers, project)
                 entry["source_dir"] = src_dir if args.source_dir else os.path.dirname(path) or "."
                 # the files that gave findings their lines and any in-source waivers are evidence too

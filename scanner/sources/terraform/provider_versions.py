@@ -349,10 +349,13 @@ class NotEstablished:
 
 @dataclass(frozen=True)
 class Era:
-    versions: str       # Terraform constraint syntax: the provider versions this default holds for
+    versions: str       # Terraform constraint syntax: the provider versions this default holds for ("": all)
     label: str          # how evidence names them: ">= 3.0", "before 3.0"
     value: Any          # the attribute's value when left out (or NotEstablished)
     shown: str = ""     # how evidence shows the value, when not the value itself
+
+    def version_set(self) -> tuple[Interval, ...]:
+        return parse_constraint(self.versions) if self.versions else ALL
 
     def show(self) -> str:
         return self.shown or (self.value if isinstance(self.value, str) else json.dumps(self.value))
@@ -364,6 +367,11 @@ class Default:
     eras: tuple[Era, ...]    # empty: the default never changed between provider versions
     source: str              # where this was read
 
+
+# Required from 3.0 (no default a valid configuration can rely on); before 3.0 exactly one of it and
+# the deprecated ssl_enforcement ("Enabled"/"Disabled", read by the mappers) was to be set.
+_SSL_REQUIRED = (Era("", "any version", NotEstablished(
+    "azurerm requires ssl_enforcement_enabled (from 3.0; before, it or the deprecated ssl_enforcement)")),)
 
 _TLS12_SINCE_3 = "azurerm 3.0.0 changelog: \"the min_tls_version property now defaults to 1.2\" (#10276)"
 
@@ -384,6 +392,19 @@ DEFAULTS: dict[tuple[str, str], Default] = {
         Era("< 3.0.0", "before 3.0", "TLSEnforcementDisabled"),
         Era(">= 3.0.0", ">= 3.0", "TLS1_2"),
     ), "azurerm 2.x docs: defaults to TLSEnforcementDisabled; 3.0.0 changelog: now defaults to 1.2"),
+    ("azurerm_mysql_server", "ssl_minimal_tls_version_enforced"): Default("azurerm", (
+        Era("< 3.0.0", "before 3.0", "TLSEnforcementDisabled"),
+        Era(">= 3.0.0", ">= 3.0", "TLS1_2"),
+    ), "azurerm 3.0.0 changelog: azurerm_mysql_server ssl_minimal_tls_version_enforced now defaults to 1.2"),
+    # MariaDB got the setting only in 2023 (PR #20782, merged 2023-03-07; 3.56.0 is documented with the
+    # TLS1_2 default): before it, Azure enforced no minimum.  The first release with it is not pinned down.
+    ("azurerm_mariadb_server", "ssl_minimal_tls_version_enforced"): Default("azurerm", (
+        Era("< 3.47.0", "before 3.47", "TLSEnforcementDisabled", "no setting (Azure enforces no minimum)"),
+        Era(">= 3.47.0, < 3.56.0", "3.47 to 3.55", NotEstablished(
+            "azurerm added ssl_minimal_tls_version_enforced to azurerm_mariadb_server in a release between "
+            "3.47 and 3.56")),
+        Era(">= 3.56.0", ">= 3.56", "TLS1_2"),
+    ), "terraform-provider-azurerm #18679, #20782; azurerm 3.56.0 docs"),
     ("azurerm_redis_cache", "minimum_tls_version"): Default("azurerm", (
         Era("< 3.0.0", "before 3.0", "1.0"),
         Era(">= 3.0.0", ">= 3.0", "1.2"),
@@ -400,11 +421,9 @@ DEFAULTS: dict[tuple[str, str], Default] = {
     ), "azurerm 2.0.0 changelog (#5808)"),
     # Required from 3.0 (no default a valid configuration can rely on); before 3.0 the deprecated
     # ssl_enforcement ("Enabled"/"Disabled") could decide instead.
-    ("azurerm_postgresql_server", "ssl_enforcement_enabled"): Default("azurerm", (
-        Era(">= 0.0.0", "any version", NotEstablished(
-            "azurerm requires ssl_enforcement_enabled from 3.0, and before 3.0 the deprecated "
-            "ssl_enforcement could decide")),
-    ), "azurerm 3.x docs: ssl_enforcement_enabled (Required)"),
+    ("azurerm_postgresql_server", "ssl_enforcement_enabled"): Default("azurerm", _SSL_REQUIRED, "azurerm 3.x docs: (Required)"),
+    ("azurerm_mysql_server", "ssl_enforcement_enabled"): Default("azurerm", _SSL_REQUIRED, "azurerm 3.x docs: (Required)"),
+    ("azurerm_mariadb_server", "ssl_enforcement_enabled"): Default("azurerm", _SSL_REQUIRED, "azurerm 3.x docs: (Required)"),
     # ---- aws: SSE-SQS.  AWS turned SSE-SQS on for new queues in October 2022; the provider's schema
     # default false sent nothing and drifted back to false until sqs_managed_sse_enabled became
     # Optional+Computed and configured values were always sent (PRs #26843, #27335, released in
@@ -421,12 +440,16 @@ DEFAULTS: dict[tuple[str, str], Default] = {
     ("azurerm_redis_cache", "non_ssl_port_enabled"): Default("azurerm", (), "schema default false"),
     ("azurerm_redis_cache", "zones"): Default("azurerm", (), "no zones unless listed"),
     ("azurerm_postgresql_server", "azurerm_postgresql_server_key"): Default("azurerm", (), "service-managed key"),
-    ("azurerm_postgresql_server", "backup_retention_days"): Default("azurerm", (), "Azure default 7 days"),
-    ("azurerm_postgresql_server", "geo_redundant_backup_enabled"): Default("azurerm", (), "schema default false"),
-    ("azurerm_postgresql_flexible_server", "customer_managed_key"): Default("azurerm", (), "service-managed key"),
-    ("azurerm_postgresql_flexible_server", "high_availability"): Default("azurerm", (), "no HA block: disabled"),
-    ("azurerm_postgresql_flexible_server", "backup_retention_days"): Default("azurerm", (), "Azure default 7"),
-    ("azurerm_postgresql_flexible_server", "geo_redundant_backup_enabled"): Default("azurerm", (), "default false"),
+    ("azurerm_mysql_server", "azurerm_mysql_server_key"): Default("azurerm", (), "service-managed key"),
+    **{(t, a): Default("azurerm", (), note) for t in (
+        "azurerm_postgresql_server", "azurerm_mysql_server", "azurerm_mariadb_server",
+        "azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server")
+       for a, note in (("backup_retention_days", "Azure default 7 days"),
+                       ("geo_redundant_backup_enabled", "schema default false"))},
+    **{(t, a): Default("azurerm", (), note) for t in (
+        "azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server")
+       for a, note in (("customer_managed_key", "service-managed key"),
+                       ("high_availability", "no high_availability block: disabled"))},
     ("azurerm_mssql_server", "transparent_data_encryption"): Default("azurerm", (), "service-managed key"),
     ("azurerm_sql_server", "transparent_data_encryption"): Default("azurerm", (), "service-managed key"),
     ("azurerm_sql_server", "minimum_tls_version"): Default("azurerm", (), "no such setting: not assumed"),
@@ -435,7 +458,18 @@ DEFAULTS: dict[tuple[str, str], Default] = {
     ("azurerm_mssql_database", "short_term_retention_policy"): Default("azurerm", (), "Azure default 7 days"),
     # geo-redundant by default in every version (spelt "GRS" in 2.x, "Geo" from 3.0)
     ("azurerm_mssql_database", "storage_account_type"): Default("azurerm", (), "geo-redundant backups by default"),
+    # map_network.py: the frontdoor schema default TLS12 (3.x and 4.x); the ALB listener's HTTP; for an
+    # HTTPS listener without ssl_policy and an application gateway without ssl_policy the mappers take the
+    # oldest default policy (TLS 1.0), which can only fail, never pass, whatever the version.
+    ("azurerm_cdn_frontdoor_custom_domain", "tls.minimum_tls_version"): Default("azurerm", (), "schema default TLS12"),
+    ("aws_lb_listener", "protocol"): Default("aws", (), "HTTP, the ALB default"),
+    ("aws_alb_listener", "protocol"): Default("aws", (), "HTTP, the ALB default"),
+    ("aws_lb_listener", "ssl_policy"): Default("aws", (), "ELBSecurityPolicy-2016-08 or later: TLS 1.0 assumed"),
+    ("aws_alb_listener", "ssl_policy"): Default("aws", (), "ELBSecurityPolicy-2016-08 or later: TLS 1.0 assumed"),
+    ("azurerm_application_gateway", "ssl_policy"): Default("azurerm", (), "AppGwSslPolicy20150501 assumed (TLS 1.0)"),
     ("aws_db_instance", "backup_retention_period"): Default("aws", (), "RDS API default 1 day"),
+    ("aws_db_instance", "kms_key_id"): Default("aws", (), "no key written: the AWS-managed aws/rds key"),
+    ("aws_rds_cluster", "kms_key_id"): Default("aws", (), "no key written: the AWS-managed aws/rds key"),
     ("aws_rds_cluster", "backup_retention_period"): Default("aws", (), "RDS API default 1 day"),
     ("aws_db_instance", "multi_az"): Default("aws", (), "single-AZ unless set"),
     ("aws_s3_bucket", "versioning"): Default("aws", (), "S3: new buckets are unversioned"),
@@ -489,7 +523,7 @@ def assumed(tf, path: str, value: Any, note: str, key: str | None = None) -> Val
         return Value(value, Origin(o.source, f"{path} (unset: {note})", o.file, o.line))
     adm = admitted_for(tf.project, entry.provider)
     prov = entry.provider
-    eras = [e for e in entry.eras if not is_empty(intersect(adm.versions, parse_constraint(e.versions)))]
+    eras = [e for e in entry.eras if not is_empty(intersect(adm.versions, e.version_set()))]
     if not eras:
         return Unknown(f"{path} unset: the {prov} version constraints admit no version "
                        f"({adm.describe() or 'none given'})", o)
