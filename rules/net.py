@@ -89,12 +89,18 @@ def _sources(e: dict, group, ctx, key: str) -> list[tuple[str, str, Value | None
         out.append(("addresses known only after apply", "unknown", cidrs))
     else:
         for c in cidrs:
-            out.append((c, "internet" if _is_internet(c) else "cidr", None))
+            if isinstance(c, Unknown):
+                out.append((f"an address that is not known ({c.reason})", "unknown", c))
+            else:
+                out.append((c, "internet" if _is_internet(c) else "cidr", None))
     groups = _part(e, "source_groups")
     if isinstance(groups, Unknown):
         out.append(("a security group that could not be resolved", "unknown", groups))
     else:
         for k in groups:
+            if isinstance(k, Unknown):
+                out.append(("a security group that could not be resolved", "unknown", k))
+                continue
             g = ctx.lookup(k)
             if g is None:
                 out.append((k, "group", Unknown(f"group {k} is not among the scanned resources, so its tier "
@@ -195,8 +201,8 @@ def _shadows(deny: dict, allow: dict) -> bool:
         return False
     dc, ac = deny.get("cidrs"), allow.get("cidrs")
     dg, ag = deny.get("source_groups"), allow.get("source_groups")
-    if not all(isinstance(v, list) for v in (dc, ac, dg, ag)):
-        return False
+    if not all(isinstance(v, list) and not any(isinstance(x, Unknown) for x in v) for v in (dc, ac, dg, ag)):
+        return False   # a deny rule shadows an allow only when both are wholly known
     if any(_is_internet(c) for c in dc):
         return True
     return set(ac) <= set(dc) and set(ag) <= set(dg)
@@ -242,6 +248,10 @@ def _check_egress_internet(chk: Check, r) -> None:
         if isinstance(cidrs, Unknown):
             chk.unknown(f"the destination of an egress rule is not known: {cidrs.reason}")
             continue
+        for c in cidrs:
+            if isinstance(c, Unknown):
+                chk.unknown(f"a destination of an egress rule is not known: {c.reason}")
+        cidrs = [c for c in cidrs if not isinstance(c, Unknown)]
         out += [desc + c + _where(e) for c in cidrs]
         hit = [c for c in cidrs if _is_internet(c)]
         if hit:
@@ -367,7 +377,9 @@ def _untiered_group(r, ctx):
             chk.unknown(f"the sources of an ingress rule are not known: {cidrs.reason}")
             continue
         for c in cidrs:
-            if _is_internet(c):
+            if isinstance(c, Unknown):
+                chk.unknown(f"a source of an ingress rule is not known: {c.reason}")
+            elif _is_internet(c):
                 open_to.append(f"{_ports(e)} from {c}{_where(e)}")
                 _locate(chk, FALSE, e)
     for o in open_to:

@@ -258,3 +258,99 @@ resource "aws_s3_bucket_versioning" "v" {{
     f = findings(p, "BAK-03")
     assert f["aws_s3_bucket.a"].status == "unknown" and f["aws_s3_bucket.b"].status == "unknown"
     assert "2 resources of type aws_s3_bucket share" in f["aws_s3_bucket.a"].message
+
+
+# ----------------------------------------------------------------------------- known beats unknown
+def test_internet_cidr_beside_an_unknown_one_fails_in_source(tmp_path):
+    p = scan(tmp_path, {"main.tf": '''
+data "aws_ip_ranges" "x" {
+  services = ["ec2"]
+}
+resource "aws_security_group" "open" {
+  name = "open"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0", data.aws_ip_ranges.x.cidr_blocks[0]]
+  }
+}
+'''})
+    f = findings(p, "NET-04")["aws_security_group.open"]
+    assert f.status == "fail", f.message
+
+
+def test_internet_cidr_beside_an_unknown_one_fails_in_a_plan():
+    from planlib import Plan
+    plan = Plan()
+    plan.add("aws_security_group_rule", "r", {"type": "ingress", "from_port": 22, "to_port": 22, "protocol": "tcp",
+                                             "cidr_blocks": ["0.0.0.0/0", None], "security_group_id": None},
+             unknown={"cidr_blocks": [False, True], "security_group_id": True},
+             refs={"security_group_id": ["aws_security_group.g.id", "aws_security_group.g"]})
+    plan.add("aws_security_group", "g", {"name": "g", "tags": {}, "egress": []}, unknown={"id": True})
+    got = {f.resource.address: f for f in plan.findings("NET-04")}
+    assert got["aws_security_group.g"].status == "fail", got["aws_security_group.g"].message
+
+
+def test_unknown_element_alone_stays_unknown(tmp_path):
+    p = scan(tmp_path, {"main.tf": '''
+data "aws_ip_ranges" "x" {
+  services = ["ec2"]
+}
+resource "aws_security_group" "g" {
+  name = "g"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8", data.aws_ip_ranges.x.cidr_blocks[0]]
+  }
+}
+'''})
+    assert findings(p, "NET-04")["aws_security_group.g"].status == "unknown"
+
+
+@pytest.mark.parametrize("expr, want", [
+    ('{a = data.aws_region.r.name} != null', True),
+    ('{a = data.aws_region.r.name} == null', False),
+    ('[1, data.aws_region.r.name] == [2, data.aws_region.r.name]', False),
+    ('[data.aws_region.r.name] == [1, 2]', False),
+    ('false && data.aws_region.r.name == "x"', False),
+    ('true || data.aws_region.r.name == "x"', True),
+])
+def test_decided_comparisons_are_known(tmp_path, expr, want):
+    p = scan(tmp_path, {"main.tf": f'data "aws_region" "r" {{}}\nlocals {{\n  x = {expr}\n}}\n'
+                                   'resource "aws_sqs_queue" "q" {\n  name = tostring(local.x)\n}\n'})
+    assert p.by_address()["aws_sqs_queue.q"].values["name"] == ("true" if want else "false")
+
+
+def test_undecided_comparison_is_unknown(tmp_path):
+    p = scan(tmp_path, {"main.tf": 'data "aws_region" "r" {}\n'
+                                   'resource "aws_sqs_queue" "q" {\n  name = tostring([1, data.aws_region.r.name] == [1, "x"])\n}\n'})
+    from scanner.values import Unknown
+    assert isinstance(p.by_address()["aws_sqs_queue.q"].values["name"], Unknown)
+
+
+def test_kms_key_written_but_unknown_is_not_assumed_set(tmp_path):
+    p = scan(tmp_path, {"main.tf": 'variable "key" {\n  type = string\n}\n'
+                                   'resource "aws_sns_topic" "t" {\n  name = "t"\n  kms_master_key_id = var.key\n'
+                                   '  tags = { Environment = "prod", Project = "p", CostCenter = "c", Owner = "o" }\n}\n'})
+    f = findings(p, "ENC-04")["aws_sns_topic.t"]
+    assert f.status == "unknown", f.message
+
+
+def test_plan_split_resource_referencing_two_buckets_configures_neither_for_certain():
+    # `bucket = var.c ? aws_s3_bucket.a.id : aws_s3_bucket.b.id`: the plan records both references
+    from planlib import Plan
+    plan = Plan()
+    tags = {"Environment": "prod", "Project": "p", "CostCenter": "c", "Owner": "o"}
+    for n in ("a", "b"):
+        plan.add("aws_s3_bucket", n, {"bucket": n, "tags": tags}, unknown={"id": True, "arn": True})
+    plan.add("aws_s3_bucket_versioning", "v",
+             {"bucket": None, "versioning_configuration": [{"status": "Enabled"}]}, unknown={"bucket": True},
+             refs={"bucket": ["var.c", "aws_s3_bucket.a.id", "aws_s3_bucket.a", "aws_s3_bucket.b.id",
+                              "aws_s3_bucket.b"]})
+    got = {f.resource.address: f for f in plan.findings("BAK-03")}
+    assert got["aws_s3_bucket.a"].status == "unknown", got["aws_s3_bucket.a"].message
+    assert got["aws_s3_bucket.b"].status == "unknown"
+    assert "names one of aws_s3_bucket.a, aws_s3_bucket.b" in got["aws_s3_bucket.a"].message

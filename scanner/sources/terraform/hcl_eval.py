@@ -272,10 +272,9 @@ def _binop(op: str, a: Any, b: Any, node, scope) -> Any:
             return a
         return (to_bool(a) and to_bool(b)) if op == "&&" else (to_bool(a) or to_bool(b))
     if op in ("==", "!="):
-        ua, ub = first_unknown(a), first_unknown(b)
-        if ua is not None or ub is not None:
-            return ua if ua is not None else ub
-        eq = _equal(a, b)
+        eq = _equal_known(a, b)
+        if isinstance(eq, Unknown):
+            return eq
         return eq if op == "==" else not eq
     if isinstance(a, Unknown):
         return a
@@ -297,6 +296,41 @@ def _binop(op: str, a: Any, b: Any, node, scope) -> Any:
             raise EvalError("modulo by zero")
         return _norm_num(math.fmod(x, y))
     return {"<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
+
+
+def _equal_known(a: Any, b: Any) -> Any:
+    """a == b where it is decided, though parts are unknown: a non-null object with an unknown
+    attribute is != null; lists of different lengths differ; else an Unknown."""
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return a if isinstance(a, Unknown) else b
+    if (a is None) != (b is None):
+        return False
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        pending = None
+        for x, y in zip(a, b):
+            e = _equal_known(x, y)
+            if e is False:
+                return False
+            if isinstance(e, Unknown):
+                pending = pending or e
+        return pending if pending is not None else True
+    if isinstance(a, dict) and isinstance(b, dict) and not isinstance(a, Lazy) and not isinstance(b, Lazy):
+        if set(a) != set(b):
+            return False
+        pending = None
+        for k in a:
+            e = _equal_known(a[k], b[k])
+            if e is False:
+                return False
+            if isinstance(e, Unknown):
+                pending = pending or e
+        return pending if pending is not None else True
+    u = first_unknown(a) or first_unknown(b)
+    if u is not None:
+        return u
+    return _equal(a, b)
 
 
 def _equal(a: Any, b: Any) -> bool:

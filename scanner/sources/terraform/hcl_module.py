@@ -6,19 +6,25 @@ files declare them.  A reference cycle yields an Unknown, not a crash.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 from typing import Any
 
 from ...errors import InputError
 from ...values import Unknown
 from .hcl_eval import Computed, EvalError, Lazy, Scope, evaluate, first_unknown
-from .hcl_files import ModuleSource, ResBlock, tf_files
+from . import provider_types
+from .hcl_files import (ModuleSource, ResBlock, is_local_source, read_manifest, same_source, source_kind, tf_files,
+                        within)
 from .hcl_limits import MAX_INSTANCES, LimitExceeded
 from .hcl_parse import Attribute, Block
 from .hcl_taggable import TAGGABLE
+from .hcl_types import Mismatch, convert, show, variable_nullable
 from .tfmodel import TfResource
 
+_INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]')     # an instance key in an address
 META = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"}
 _BUSY = object()
 
@@ -63,7 +69,8 @@ class SrcResource(TfResource):
         if self._state is None:
             self._state = _BUSY
             try:
-                self.values, self.exprs = self.inst.eval_body(self.rb.block.body, self.scope, top=True)
+                self.values, self.exprs = self.inst.eval_body(self.rb.block.body, self.scope, top=True,
+                                                              schema=provider_types.body(self.type))
             except LimitExceeded as e:
                 e.file = e.file or self.rb.file
                 raise
@@ -138,16 +145,27 @@ class ModuleInstance:
         block = self.src.variables.get(name)
         if block is None:
             raise EvalError(f"no variable {name!r} is declared")
+        # Terraform converts every value to the declared type (optional() attributes and their
+        # defaults included) before any expression sees it; nullable = false turns null into the default
+        t = self.src.var_types.get(name)
+        given: Any = _BUSY
         if self.parent is None:
             if name in self.project.var_values:
-                return _convert(self.project.var_values[name], block.attrs().get("type"))
+                # converted when read (hcl_files: a value Terraform refuses is an input error there)
+                given = _convert(self.project.var_values[name], t, name, "the value given")
         else:
             arg = self.call.attrs().get(name)
             if arg is not None:
-                return self.project.attr_value(arg, self.call_scope, annotate=False)
+                given = _convert(self.project.attr_value(arg, self.call_scope, annotate=False), t, name,
+                                 f"{self.addr}'s input")
+        if given is not _BUSY and (given is not None or variable_nullable(block)):
+            return given
         default = block.attrs().get("default")
         if default is not None:
-            return evaluate(default.expr, Scope(self.root, module=self))
+            return _convert(evaluate(default.expr, Scope(self.root, module=self)), t, name, "the default")
+        if given is None:
+            return Unknown(f"variable {name} is null, which it does not accept (nullable = false) "
+                           f"and it has no default")
         where = "give it with --var or --var-file" if self.parent is None else f"{self.addr} does not set it"
         return Unknown(f"variable {name} has no value ({where})")
 
@@ -258,29 +276,35 @@ class ModuleInstance:
         return one(insts[0]) if insts else Unknown(f"{local} has no instances")
 
     # ------------------------------------------------------------------ bodies
-    def eval_body(self, body: list, scope: Scope, top: bool = False) -> tuple[dict, dict]:
-        """Values (nested blocks as lists of dicts, like a plan) and the expressions behind them."""
+    def eval_body(self, body: list, scope: Scope, top: bool = False, schema: dict | None = None) -> tuple[dict, dict]:
+        """Values (nested blocks as lists of dicts, like a plan) and the expressions behind them.
+
+        ``schema`` is the body's provider schema when known: list-typed attributes keep their
+        known elements beside unknown ones, as a plan shows them."""
         values: dict = {}
         exprs: dict = {}
         for item in body:
             if isinstance(item, Attribute):
                 if top and item.name in META:
                     continue
-                values[item.name] = _whole_list(self.project.attr_value(item, scope))
+                v = self.project.attr_value(item, scope)
+                if not provider_types.is_ordered_list(provider_types.attr_type(schema, item.name)):
+                    v = _whole_list(v)
+                values[item.name] = v
                 exprs[item.name] = (item.expr, scope)
             elif item.type == "dynamic" and item.labels:
-                self._dynamic(item, scope, values, exprs)
+                self._dynamic(item, scope, values, exprs, provider_types.nested(schema, item.labels[0]))
             elif top and item.type in META:
                 continue
             else:
-                v, e = self.eval_body(item.body, scope)
+                v, e = self.eval_body(item.body, scope, schema=provider_types.nested(schema, item.type))
                 if isinstance(values.get(item.type), Unknown):
                     continue
                 values.setdefault(item.type, []).append(v)
                 exprs.setdefault(item.type, []).append(e)
         return values, exprs
 
-    def _dynamic(self, block: Block, scope: Scope, values: dict, exprs: dict) -> None:
+    def _dynamic(self, block: Block, scope: Scope, values: dict, exprs: dict, schema: dict | None = None) -> None:
         name = block.labels[0]
         attrs = block.attrs()
         it = attrs.get("iterator")
@@ -296,7 +320,7 @@ class ModuleInstance:
         pairs = list(enumerate(coll)) if isinstance(coll, list) else sorted(coll.items()) if isinstance(coll, dict) else []
         for k, v in pairs:
             sub = scope.child(**{it_name: {"key": k, "value": v}})
-            bv, be = self.eval_body(content.body, sub)
+            bv, be = self.eval_body(content.body, sub, schema=schema)
             if isinstance(values.get(name), Unknown):
                 return
             values.setdefault(name, []).append(bv)
@@ -317,11 +341,15 @@ class ModuleInstance:
         source = block.attrs().get("source")
         base = f"{self.addr}.module.{call_name}" if self.addr else f"module.{call_name}"
         src_value = source.expr[1] if source is not None and source.expr[0] == "lit" else None
-        if not isinstance(src_value, str) or not src_value.startswith(("./", "../")):
-            self.project.not_followed(base, src_value if isinstance(src_value, str) else (source.text if source else "?"),
-                                      frel, block.line)
+        if not isinstance(src_value, str):
+            self.project.not_followed(base, source.text if source else "?", frel, block.line)
             return None
-        directory = os.path.normpath(os.path.join(self.src.dir, src_value))
+        if is_local_source(src_value):
+            directory = self._local_dir(call_name, base, src_value, frel, source.line)
+        else:
+            directory = self._downloaded_dir(call_name, base, src_value, frel, block.line)
+        if directory is None:
+            return None
         if not tf_files(directory):
             raise InputError(f"module {call_name}: source {src_value} has no .tf files",
                              self.project.shown(frel), str(source.line))
@@ -341,12 +369,84 @@ class ModuleInstance:
                                       key))
         return out
 
+    def _local_dir(self, call_name: str, base: str, src_value: str, frel: str, line: int) -> str | None:
+        """A local path, as Terraform follows it: relative to this module's directory, wherever it
+        leads (the results say so when that is outside the scanned directory); inside a downloaded
+        module it must stay within the downloaded package, as Terraform requires."""
+        directory = os.path.normpath(os.path.join(self.src.dir, src_value.replace("\\", "/")))
+        try:
+            real = os.path.realpath(directory, strict=True)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise InputError(f"module {call_name}: source {src_value} is a symlink loop (module cycle)",
+                                 self.project.shown(frel), str(line)) from None
+            raise InputError(f"module {call_name}: source {src_value} does not exist",
+                             self.project.shown(frel), str(line)) from None
+        manifest = self._manifest()
+        if manifest is not None and within(self.src.real, manifest.modules_dir):
+            package = os.path.join(manifest.modules_dir,
+                                   os.path.relpath(self.src.real, manifest.modules_dir).split(os.sep)[0])
+            if not within(real, package):
+                why = f"its local path leaves the package terraform init downloaded for {self.addr}"
+                self.project.not_followed(base, src_value, frel, line, why=why)
+                self._memo[("unfollowed", call_name)] = f"module {call_name} (source {src_value}), which {why}"
+                return None
+        elif not within(real, self._root_real()):
+            how = " (through a symlink)" if within(directory, os.path.normpath(self.project.root_dir)) else ""
+            module = _INDEX.sub("", base)
+            self.project.coverage("module-outside-root",
+                                  f"{module}: source {src_value} is outside the scanned directory{how} "
+                                  f"(read, as Terraform reads it)",
+                                  module=module, source=src_value, file=frel, line=line)
+        return directory
+
+    def _downloaded_dir(self, call_name: str, base: str, src_value: str, frel: str, line: int) -> str | None:
+        """Where terraform init put a registry / git / ... module (.terraform/modules/modules.json)."""
+        manifest = self._manifest()
+        key = ".".join([i.call.labels[0] for i in self._chain() if i.call is not None][::-1] + [call_name])
+        entry = manifest.entries.get(key) if manifest is not None else None
+        what = f"{source_kind(src_value)} source {src_value}"
+        why = None
+        if entry is None or not tf_files(entry.dir):
+            why = "terraform init has not downloaded it"
+        elif not same_source(src_value, entry.source):
+            why = (f"{manifest.shown} records it from {entry.source}: the source changed since terraform init "
+                   f"(run it again)")
+        elif not within(os.path.realpath(entry.dir), manifest.modules_dir):
+            why = f"{manifest.shown} places it outside the directory terraform init downloads modules to"
+        if why is not None:
+            self.project.not_followed(base, src_value, frel, line, why=why)
+            self._memo[("unfollowed", call_name)] = (f"module {call_name} ({what}) that terraform init has not "
+                                                     f"downloaded" if why.startswith("terraform init")
+                                                     else f"module {call_name} ({what}), not followed: {why}")
+            return None
+        return entry.dir
+
+    def _chain(self) -> list["ModuleInstance"]:
+        """This instance and its parents up to the root."""
+        out, inst = [], self
+        while inst is not None:
+            out.append(inst)
+            inst = inst.parent
+        return out
+
+    def _manifest(self):
+        root = self._chain()[-1]
+        if ("manifest",) not in root._memo:
+            root._memo[("manifest",)] = read_manifest(self.project.root_dir, self.project.shown_root)
+        return root._memo[("manifest",)]
+
+    def _root_real(self) -> str:
+        return self._chain()[-1].src.real
+
     def _no_cycle(self, call_name: str, src_value: str, directory: str, frel: str, line: int) -> None:
-        """A module that (through its calls) includes itself would expand forever: Terraform rejects it too."""
+        """A module that (through its calls) includes itself would expand forever: Terraform rejects it too.
+        Directories are compared with symlinks resolved, so a symlink back up the tree is a cycle too."""
+        real = os.path.realpath(directory)
         chain, inst = [], self
         while inst is not None:
             chain.append(inst)
-            if inst.src.dir == directory:
+            if inst.src.real == real:
                 break
             inst = inst.parent
         else:
@@ -364,8 +464,8 @@ class ModuleInstance:
             raise EvalError(f"no module {call_name!r} is called here")
         kids = self.children(call_name)
         if kids is None:
-            return Lazy(lambda out: Unknown(f"module.{call_name}.{out} comes from a module that is not followed"),
-                        f"module.{call_name}")
+            why = self._memo.get(("unfollowed", call_name), "a module that is not followed")
+            return Lazy(lambda out: Unknown(f"module.{call_name}.{out} comes from {why}"), f"module.{call_name}")
         attrs = self.src.modules[call_name][0].attrs()
         outs = [Lazy(k.output, k.addr) for k in kids]
         expanded = not (len(kids) == 1 and kids[0].key is None)
@@ -417,20 +517,17 @@ def _data_value(rb: ResBlock, insts: list) -> Any:
     return one(insts[0]) if insts else Unknown(f"{rb.local} has no instances")
 
 
-def _convert(value: Any, type_attr: Attribute | None) -> Any:
-    """--var values arrive as strings: a variable declared number or bool gets that type, as Terraform does."""
-    if not isinstance(value, str) or type_attr is None or type_attr.expr[0] != "name":
-        return value
-    kind = type_attr.expr[1]
-    if kind == "bool" and value in ("true", "false"):
-        return value == "true"
-    if kind == "number":
-        try:
-            f = float(value)
-        except ValueError:
-            raise EvalError(f"{value!r} is not a number")
-        return int(f) if f.is_integer() else f
-    return value
+def _convert(value: Any, t: tuple | None, name: str, what: str) -> Any:
+    """``value`` as variable ``name``'s declared type ``t``; a value Terraform would refuse is Unknown
+    with the variable and the mismatch (root values the user gave were checked when read)."""
+    try:
+        return convert(value, t, f"var.{name}")
+    except Mismatch as e:
+        return Unknown(f"{what} for variable {name} does not match its type {_short(show(t))}: {e}")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _whole_list(value: Any) -> Any:

@@ -7,9 +7,11 @@ only where the attribute references nothing.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from ...values import Unknown
+from . import provider_types
 from .normalize import managed_of_types
 from .tfmodel import Refs, TfProject, TfResource
 
@@ -99,6 +101,32 @@ def _matches(tf: TfResource, types: Iterable[str], attr: str) -> tuple[list[TfRe
     return certain, possible
 
 
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+def _one_of(other: TfResource, attr: str, refs: list[str]) -> dict[str, str]:
+    """A single-valued attribute that references several resources of one type names one of them.
+
+    A plan records every reference of an expression (both branches of a conditional, say) but not
+    which one the value came from; that is not enough to say the attribute names either.
+    """
+    if len(refs) < 2 or provider_types.attr_type(provider_types.body(other.type), attr) != "string":
+        return {}
+    by_type: dict[str, set[str]] = {}
+    for a in refs:
+        base = _INDEX.sub("", a)
+        if not base.startswith("data."):
+            by_type.setdefault(base.rsplit(".", 2)[-2], set()).add(base)
+    out = {}
+    for bases in by_type.values():
+        if len(bases) > 1:
+            names = ", ".join(sorted(bases))
+            for a in refs:
+                if _INDEX.sub("", a) in bases:
+                    out[a] = f"{attr} names one of {names}, and which one is not recorded"
+    return out
+
+
 def _identities(project: TfProject, type_: str) -> dict[str, int]:
     """How many resources of a type carry each literal identity (id, arn, name, bucket)."""
     cache = project.__dict__.setdefault("_identity_cache", {})
@@ -130,7 +158,8 @@ def _reverse_index(project: TfProject, types: tuple[str, ...], attr: str) -> dic
     for other in managed_of_types(project, types):
         index["order"].append(other)
         refs = other.refs(attr) or []
-        possible = refs.possible if isinstance(refs, Refs) else {}
+        possible = dict(refs.possible) if isinstance(refs, Refs) else {}
+        possible.update(_one_of(other, attr, refs))
         for ref in refs:
             if ref in possible:
                 index.setdefault(("maybe", ref), []).append((other, f"{other.address} may configure it: "

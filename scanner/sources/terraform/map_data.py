@@ -32,7 +32,7 @@ from ...values import Origin, Unknown, Value
 from .joins import related, related_unknown
 from .normalize import copy_field, kms_key_managed_by, maps, ref_keys
 from .provider_versions import DEFAULTS, assumed, lookup
-from .tfmodel import MISSING, TfProject, TfResource
+from .tfmodel import MISSING, Refs, TfProject, TfResource
 
 
 # ------------------------------------------------------------------ small helpers
@@ -484,11 +484,15 @@ def _truthy(v: Any) -> bool:
 def _key_set(tf: TfResource, path: str) -> Value:
     v = tf.get(path)
     if isinstance(v, Unknown):
-        if tf.refs(path) or _declared(tf, path):
+        refs = tf.refs(path) or []
+        if isinstance(refs, Refs) and refs.doubt():
+            return Unknown(f"whether {path} names a key is not settled: {refs.doubt()}", v.origin)
+        if refs:
+            # the reference is to a key's id/ARN: never null once applied
             return Value(True, Origin(v.origin.source, f"{path} (set from a reference)", v.origin.file, v.origin.line))
         if _declared(tf, path) is False:
             return _unset(tf, path, False, "no KMS key")
-        return v
+        return v   # written, but its value (which may be null) is not known
     return Value(isinstance(v.value, str) and v.value != "", v.origin)
 
 
@@ -500,21 +504,7 @@ def data_store(tf: TfResource, r: Resource) -> None:
         r.set("kms_encrypted", derived(setting(tf, "encryption_type", "NONE", "no server-side encryption"),
                                        "kms_encrypted", lambda v: str(v).upper() == "KMS"))
     elif t == "aws_sqs_queue":
-        kms = _key_set(tf, "kms_master_key_id")
-        # AWS turns SSE-SQS on for queues created since October 2022 unless told otherwise.
-        sse = setting(tf, "sqs_managed_sse_enabled", True, "AWS enables SSE-SQS on new queues")
-        if kms.known and kms.value:
-            r.set("kms_encrypted", kms)
-        elif sse.known and _truthy(sse.value):
-            r.set("kms_encrypted", derived(sse, "kms_encrypted", _truthy))
-        elif not kms.known:
-            r.set("kms_encrypted", kms)
-        elif not sse.known:
-            r.set("kms_encrypted", sse)
-        else:
-            r.set("kms_encrypted", Value(False, Origin(sse.origin.source, "kms_master_key_id unset and "
-                                                       "sqs_managed_sse_enabled = false", sse.origin.file,
-                                                       sse.origin.line)))
+        _sqs(tf, r)
     elif t == "aws_sns_topic":
         r.set("kms_encrypted", _key_set(tf, "kms_master_key_id"))
     elif t == "aws_secretsmanager_secret":
@@ -524,6 +514,44 @@ def data_store(tf: TfResource, r: Resource) -> None:
         r.set("kms_encrypted", v)
     elif t == "aws_dynamodb_table":
         _dynamodb(tf, r)
+
+
+def _sqs(tf: TfResource, r: Resource) -> None:
+    """SQS encryption, the way S3's is read (ENC-04; see the module docstring on S3).
+
+    ``encryption``: "aws:kms" (kms_master_key_id), "SSE-SQS" (sqs_managed_sse_enabled = true: keys
+    owned by Amazon SQS, not KMS), None when configuration declares neither (AWS has applied
+    SSE-SQS to new queues since October 2022: a platform default, which ENC-04 accepts only when
+    the profile sets accept_platform_default), "none" when SSE is turned off.  ``kms_encrypted``
+    is true only for a KMS key.
+    """
+    kms = _key_set(tf, "kms_master_key_id")
+    sse_raw = tf.raw("sqs_managed_sse_enabled")
+    sse_declared = _declared(tf, "sqs_managed_sse_enabled")
+    if kms.known and kms.value:
+        r.set("encryption", derived(kms, "encryption", lambda _: "aws:kms"))
+        r.set("kms_encrypted", kms)
+        return
+    if not kms.known:
+        r.set("encryption", kms)
+        r.set("kms_encrypted", kms)
+        return
+    o = tf.origin("sqs_managed_sse_enabled")
+    if isinstance(sse_raw, Unknown) and sse_declared is not False:
+        sse = Unknown(sse_raw.reason, o)
+        r.set("encryption", sse)
+        r.set("kms_encrypted", Value(False, Origin(o.source, "kms_master_key_id (unset: no KMS key)", o.file, o.line)))
+        return
+    if sse_raw in (MISSING, None) or isinstance(sse_raw, Unknown):
+        r.set("encryption", Value(None, Origin(o.source, "sqs_managed_sse_enabled, kms_master_key_id (neither "
+                                                         "declared; AWS applies SSE-SQS by default since October "
+                                                         "2022)", o.file, o.line)))
+        r.set("kms_encrypted", Value(False, Origin(o.source, "kms_master_key_id (unset: no KMS key)", o.file, o.line)))
+        return
+    sse = tf.get("sqs_managed_sse_enabled")
+    r.set("encryption", derived(sse, "encryption", lambda v: "SSE-SQS" if _truthy(v) else "none"))
+    r.set("kms_encrypted", Value(False, Origin(o.source, "kms_master_key_id (unset: " + (
+        "SSE-SQS uses keys owned by Amazon SQS, not KMS)" if _truthy(sse_raw) else "no KMS key)"), o.file, o.line)))
 
 
 def _dynamodb(tf: TfResource, r: Resource) -> None:
@@ -730,19 +758,7 @@ def pg_flexible(tf: TfResource, r: Resource) -> None:
     r.set("tls_min_version", _conf("ssl_min_protocol_version", "1.2", "Azure default TLSv1.2", tls_version))
 
 
-@maps("azurerm_postgresql_server", kind="database")
-def pg_single(tf: TfResource, r: Resource) -> None:
-    _add_keys(tf, r, "name")
-    r.set("engine", Value("postgres", tf.origin("azurerm_postgresql_server")))
-    keys = related(tf, ("azurerm_postgresql_server_key",), "server_id")
-    r.set("encrypted", Value(True, Origin(tf.source, "storage (Azure always encrypts)", tf.file, tf.line)))
-    r.set("encryption_key_managed_by", Value("customer", Origin(tf.source, keys[0].address, tf.file, tf.line)) if keys
-          else _unset(tf, "azurerm_postgresql_server_key", "provider", "service-managed key"))
-    r.set("requires_tls", derived(setting(tf, "ssl_enforcement_enabled", True, "SSL enforced"),
-                                  "requires_tls", _truthy))
-    _set(r, "tls_min_version", _tls(tf, "ssl_minimal_tls_version_enforced", "TLS1_2", "provider default TLS1_2"))
-    _set(r, "backup_retention_days", setting(tf, "backup_retention_days", 7, "Azure default 7 days"))
-    _set(r, "backup_cross_region", setting(tf, "geo_redundant_backup_enabled", False, "locally redundant backups"))
+# azurerm_postgresql_server: a single server, mapped with MySQL and MariaDB in map_azure_db.py
 
 
 _TDE = ("azurerm_mssql_server_transparent_data_encryption",)
@@ -777,6 +793,11 @@ def sql_server(tf: TfResource, r: Resource) -> None:
     r.set("requires_tls", Value(True, Origin(tf.source, "connections (Azure SQL always enforces TLS)", tf.file, tf.line)))
     if tf.type == "azurerm_mssql_server" or tf.raw("minimum_tls_version") is not MISSING:
         _set(r, "tls_min_version", _tls(tf, "minimum_tls_version", "1.2", "provider default 1.2"))
+    else:
+        # The legacy azurerm_sql_server has no minimum-TLS setting: the server keeps accepting
+        # TLS 1.0 (CONTROLS.md: TLS-03 fails), which is not the same as "not applicable".
+        r.set("tls_min_version", Value("1.0", Origin(tf.source, "azurerm_sql_server (no minimum TLS setting: "
+                                                                "TLS 1.0 and later accepted)", tf.file, tf.line)))
 
 
 @maps("azurerm_mssql_database", "azurerm_sql_database", kind="database")

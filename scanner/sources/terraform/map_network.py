@@ -109,19 +109,15 @@ def _port(p) -> Any:
         return Unknown(f"port {p!r} is not a number")
 
 
-def _strings(*parts) -> list[str] | Unknown:
-    """Concatenate string lists; an Unknown part makes the whole Unknown."""
-    out: list[str] = []
+def _strings(*parts) -> list:
+    """Concatenate string lists. An unknown part or element stays in the list as an Unknown
+    element: a known internet CIDR beside it still decides a fail (known beats unknown)."""
+    out: list = []
     for p in parts:
         if p is None:
             continue
-        if isinstance(p, Unknown):
-            return p
-        items = p if isinstance(p, list) else [p]
-        for x in items:
-            if isinstance(x, Unknown):
-                return x
-            if isinstance(x, str) and x:
+        for x in (p if isinstance(p, list) else [p]):
+            if isinstance(x, Unknown) or (isinstance(x, str) and x):
                 out.append(x)
     return out
 
@@ -176,7 +172,7 @@ def _aws_rule(src: TfResource, pre: str, origin: Origin, from_config: bool, *, s
     proto = _protocol(_plain(src, pre + proto_attr))
     cidrs = _strings(*[_plain(src, pre + a) for a in cidr_attrs])
     is_self = _plain(src, pre + self_attr, False) if self_attr else False
-    conflicts = (isinstance(cidrs, list) and bool(cidrs)) or is_self is True
+    conflicts = any(isinstance(c, str) for c in cidrs) or is_self is True
     groups = _group_refs(src, pre + sg_attr, from_config, conflicts)
     lo, hi = _port(_plain(src, pre + "from_port")), _port(_plain(src, pre + "to_port"))
     if proto == "-1":
