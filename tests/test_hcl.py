@@ -67,7 +67,7 @@ def test_variable_precedence(tmp_path):
             variable "c" { default = "default" }
             variable "d" { default = "default" }
             variable "e" { default = "default" }
-            variable "m" { default = {} }
+            variable "m" { type = map(string) }
             resource "aws_sqs_queue" "q" {
               name = join("/", [var.a, var.b, var.c, var.d, var.e, lookup(var.m, "k", "none")])
             }

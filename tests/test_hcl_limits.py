@@ -91,7 +91,7 @@ def test_deeply_nested_json_files_are_input_errors(tmp_path):
 
 
 def test_deep_var_option_is_an_input_error(tmp_path):
-    write_tree(tmp_path, {"main.tf": 'variable "v" {}\n'})
+    write_tree(tmp_path, {"main.tf": 'variable "v" { type = any }\n'})   # any: -var is an HCL expression
     assert "--var v: expression or block nested more than" in load_error(
         tmp_path, variables=["v=" + "[" * DEEP + "]" * DEEP])
 

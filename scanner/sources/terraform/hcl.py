@@ -56,6 +56,8 @@ class SourceProject(TfProject):
             src = load_module(directory, self.root_dir, self.shown_root)
             self._sources[directory] = src
             self.files += src.files
+            for kind, message, details in src.notes:      # e.g. a symlinked file read from outside the tree
+                self.coverage(kind, message, **details)
         return src
 
     def shown(self, frel: str) -> str:
@@ -81,13 +83,14 @@ class SourceProject(TfProject):
             self._coverage_seen.add(key)
             self.run.add_coverage(kind, message, **details)
 
-    def not_followed(self, module: str, source: str, frel: str, line: int) -> None:
+    def not_followed(self, module: str, source: str, frel: str, line: int, why: str | None = None) -> None:
         base = _deindex(module)
         if base in self._not_followed:
             return
         self._not_followed.add(base)
         self.coverage("module-not-followed",
-                      f"{base}: source {source!r} is not a local directory; its resources are not scanned",
+                      f"{base}: source {source!r} " + (f"is not followed: {why}" if why else "is not a local directory")
+                      + "; its resources are not scanned",
                       module=base, source=source, file=frel, line=line)
 
     # ------------------------------------------------------------------ TfProject API
@@ -306,10 +309,11 @@ def _variable_values(project: SourceProject, root: str, var_files: list[str], op
         if not os.path.isfile(f):
             raise InputError("--var-file not found", f)
         files.append((os.path.abspath(f), f))
-    declared = project.module_source(root).variables
+    root_src = project.module_source(root)
+    declared = root_src.variables
     values: dict = {}
     for path, shown in files:
-        got = read_tfvars(path, shown)
+        got = read_tfvars(path, shown, root_src)     # converted to the declared types
         for name in got:
             if name not in declared:
                 # Terraform warns here (a shared tfvars file may set variables of other roots)
@@ -320,7 +324,7 @@ def _variable_values(project: SourceProject, root: str, var_files: list[str], op
         values.update(got)
         project.extra_files.append(path)
     for opt in options:
-        name, value = parse_var_option(opt)
+        name, value = parse_var_option(opt, root_src)
         if name not in declared:
             # Terraform refuses it: most often a typo, and the value meant for the scan would be lost
             raise InputError(f"--var {name}: a value for undeclared variable {name} "

@@ -1,11 +1,22 @@
-"""Read the files of one Terraform module directory (``.tf``, ``.tf.json``) and tfvars files."""
+"""Read the files of one Terraform module directory (``.tf``, ``.tf.json``), tfvars files, and the
+manifest of the modules ``terraform init`` downloaded.
+
+What is read is bounded and stays where Terraform would read it: no file larger than
+``hcl_limits.MAX_FILE_BYTES`` is read (a sparse 3 GB file is refused from its size alone), and a
+symlinked file whose target is outside the scanned directory is read only when the target is
+Terraform configuration (Terraform reads it; the results say so under coverage) -- never a
+credentials file a hostile tree points at, whose text a syntax error would quote.
+"""
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 from ...errors import InputError
+from .hcl_limits import MAX_FILE_BYTES
 from .hcl_parse import (MAX_NESTING, Attribute, Block, HclSyntaxError, HclTooDeep, parse, parse_expression,
                         parse_template)
 
@@ -29,6 +40,7 @@ class ModuleSource:
 
     dir: str                                   # absolute
     rel: str                                   # relative to the scanned directory ("." for the root)
+    real: str = ""                             # dir with symlinks resolved (module cycles compare these)
     files: list[str] = field(default_factory=list)                       # absolute paths read
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, tuple[Attribute, str]] = field(default_factory=dict)
@@ -38,25 +50,70 @@ class ModuleSource:
     outputs: dict[str, Block] = field(default_factory=dict)
     providers: list[tuple[Block, str]] = field(default_factory=list)
     comments: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, text)
+    var_types: dict[str, tuple | None] = field(default_factory=dict)     # variable -> hcl_types type
+    var_files: dict[str, str] = field(default_factory=dict)              # variable -> file declaring it
+    notes: list[tuple[str, str, dict]] = field(default_factory=list)    # coverage (kind, message, details)
 
 
 def tf_files(directory: str) -> list[str]:
+    """The configuration files of a directory (a symlink among them is checked when it is read)."""
     try:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    return [os.path.join(directory, n) for n in names
-            if (n.endswith(".tf") or n.endswith(".tf.json")) and os.path.isfile(os.path.join(directory, n))]
+    out = []
+    for n in names:
+        if n.endswith(".tf") or n.endswith(".tf.json"):
+            p = os.path.join(directory, n)
+            if os.path.isfile(p) or os.path.islink(p):
+                out.append(p)
+    return out
 
 
 def read_text(path: str, shown: str) -> str:
+    """A file's text, refused (not read) when it is larger than MAX_FILE_BYTES."""
+    too_big = f"larger than specguard's limit of {MAX_FILE_BYTES} bytes for one file: not read"
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", shown)
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise InputError(f"{too_big} ({size} bytes)", shown)
+            data = fh.read(MAX_FILE_BYTES + 1)      # a device or a growing file says nothing by its size
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror or e.__class__.__name__}", shown)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(too_big, shown)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", shown)
+
+
+def within(path: str, parent: str) -> bool:
+    """``path`` is ``parent`` or below it (both already resolved with realpath)."""
+    return path == parent or path.startswith(parent.rstrip(os.sep) + os.sep)
+
+
+_CONFIG_NAME = re.compile(r".*\.(tf|tf\.json|tfvars|tfvars\.json)\Z")
+
+
+def _linked_outside(path: str, shown: str, allowed: list[str], what: str) -> str | None:
+    """For a symlink whose target is outside every ``allowed`` (resolved) directory: the target,
+    when it is Terraform configuration Terraform would read; anything else is an input error
+    (not read, so nothing of it is quoted)."""
+    if not os.path.islink(path):
+        return None
+    try:
+        real = os.path.realpath(path, strict=True)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise InputError("a symlink loop: not read", shown) from None
+        raise InputError("a symlink to a file that does not exist", shown) from None
+    if any(within(real, a) for a in allowed):
+        return None
+    if not os.path.isfile(real) or not _CONFIG_NAME.match(os.path.basename(real)):
+        raise InputError(f"a symlink to a file outside the scanned directory that is not {what}: not read", shown)
+    return real
 
 
 def parse_hcl_file(path: str, shown: str):
@@ -85,12 +142,17 @@ def _reference_parser_accepts(text: str) -> bool:
 def load_module(directory: str, root: str, shown_root: str) -> ModuleSource:
     """Parse every .tf / .tf.json file of ``directory``; ``root`` is the scanned directory."""
     rel = os.path.relpath(directory, root)
-    src = ModuleSource(dir=directory, rel=rel)
+    src = ModuleSource(dir=directory, rel=rel, real=os.path.realpath(directory))
+    allowed = [os.path.realpath(root), src.real]
     # override files (override.tf, *_override.tf) are merged into the blocks they name, after the others
     paths = sorted(tf_files(directory), key=lambda p: _is_override(p))
     for path in paths:
         frel = os.path.relpath(path, root)
         shown = os.path.join(shown_root, frel) if shown_root else frel
+        target = _linked_outside(path, shown, allowed, "Terraform configuration")
+        if target is not None:
+            src.notes.append(("file-outside-root", f"{frel}: a symlink to {target}, outside the scanned directory "
+                              f"(read, as Terraform reads it)", {"file": frel, "target": target}))
         src.files.append(path)
         if path.endswith(".tf.json"):
             body, comments = _json_body(path, shown)
@@ -102,7 +164,17 @@ def load_module(directory: str, root: str, shown_root: str) -> ModuleSource:
             _override(src, body)
         else:
             _collect(src, body, frel, shown)
+    _types(src, root, shown_root)
     return src
+
+
+def _types(src: ModuleSource, root: str, shown_root: str) -> None:
+    """Each variable's declared type, parsed once (a bad type constraint is an input error, as in Terraform)."""
+    from .hcl_types import variable_type
+
+    for name, block in src.variables.items():
+        frel = src.var_files.get(name, "")
+        src.var_types[name] = variable_type(block, os.path.join(shown_root, frel) if shown_root else frel)
 
 
 def _collect(src: ModuleSource, body: list, frel: str, shown: str) -> None:
@@ -119,6 +191,7 @@ def _collect(src: ModuleSource, body: list, frel: str, shown: str) -> None:
                 src.types.add(labels[0])
         elif t == "variable" and labels:
             src.variables[labels[0]] = item
+            src.var_files[labels[0]] = frel
         elif t == "locals":
             for a in item.body:
                 if isinstance(a, Attribute):
@@ -271,26 +344,67 @@ class _LineFinder:
 
 
 # ----------------------------------------------------------------------------- variables
-def read_tfvars(path: str, shown: str) -> dict:
-    """Values of a .tfvars (HCL) or .tfvars.json file; references are not allowed there."""
+_AUTO_TFVARS = re.compile(r"(terraform\.tfvars(\.json)?|.*\.auto\.tfvars(\.json)?)\Z")
+
+
+def read_tfvars(path: str, shown: str, root: ModuleSource | None = None) -> dict:
+    """Values of a .tfvars (HCL) or .tfvars.json file; references are not allowed there.
+
+    With ``root`` (the root module), each value of a declared variable is converted to the
+    variable's type as Terraform converts it; a value Terraform would refuse is an input error
+    at its line.  A tfvars file the root loads by itself (terraform.tfvars, *.auto.tfvars) that
+    is a symlink out of the scanned directory is not read: --var-file reads it deliberately."""
     from .hcl_eval import EvalError, Scope, evaluate
 
+    if root is not None and os.path.dirname(path) == root.dir and _AUTO_TFVARS.match(os.path.basename(path)):
+        if os.path.islink(path) and not within(os.path.realpath(path), root.real):
+            raise InputError("a symlink to a file outside the scanned directory: not read "
+                             "(give it with --var-file to read it)", shown)
+    lines: dict[str, int] = {}
     if path.endswith(".json"):
-        doc = _load_json(read_text(path, shown), shown)
+        text = read_text(path, shown)
+        doc = _load_json(text, shown)
         if not isinstance(doc, dict):
             raise InputError("a .tfvars.json file must hold a JSON object", shown)
-        return doc
-    parsed = parse_hcl_file(path, shown)
-    out = {}
-    scope = Scope(lambda name: _no_refs(name))
-    for item in parsed.body:
-        if isinstance(item, Block):
-            raise InputError(f"a variables file holds only assignments, not a {item.type} block", shown, str(item.line))
-        try:
-            out[item.name] = evaluate(item.expr, scope)
-        except EvalError as e:
-            raise InputError(f"variable {item.name}: {e}", shown, str(item.line))
+        finder = _LineFinder(text)
+        out = dict(doc)
+        lines = {k: finder.find(k) for k in doc} if root is not None else {}
+    else:
+        parsed = parse_hcl_file(path, shown)
+        out = {}
+        scope = Scope(lambda name: _no_refs(name))
+        for item in parsed.body:
+            if isinstance(item, Block):
+                raise InputError(f"a variables file holds only assignments, not a {item.type} block", shown,
+                                 str(item.line))
+            try:
+                out[item.name] = evaluate(item.expr, scope)
+            except EvalError as e:
+                raise InputError(f"variable {item.name}: {e}", shown, str(item.line))
+            lines[item.name] = item.line
+    if root is not None:
+        for name, value in out.items():
+            if name in root.variables:
+                out[name] = _typed(root, name, value, shown, str(lines.get(name, "")) or None)
     return out
+
+
+def _typed(root: ModuleSource, name: str, value, shown: str, where: str | None):
+    """A root variable's value as its declared type; an input error where Terraform refuses it."""
+    from .hcl_types import Mismatch, convert
+
+    try:
+        return convert(value, root.var_types.get(name), f"var.{name}")
+    except Mismatch as e:
+        raise InputError(f"{e} (variable {name} is declared {_type_text(root, name)})", shown, where) from None
+
+
+def _type_text(root: ModuleSource, name: str) -> str:
+    from .hcl_types import show
+
+    t = root.var_types.get(name)
+    text = show(t) if t is not None else "any"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _no_refs(name: str):
@@ -298,9 +412,13 @@ def _no_refs(name: str):
     raise EvalError(f"a variables file cannot refer to {name}")
 
 
-def parse_var_option(option: str) -> tuple[str, object]:
-    """``--var name=value``: a value starting with [ or { is an HCL expression, anything else a string."""
+def parse_var_option(option: str, root: ModuleSource | None = None) -> tuple[str, object]:
+    """``--var name=value`` as Terraform reads ``-var``: for a variable declared with a collection,
+    object, tuple or ``any`` type the value is an HCL expression, otherwise a literal string; then
+    it is converted to the declared type (a value Terraform refuses is an input error).  Without
+    ``root``: a value starting with [ or { is an HCL expression, anything else a string."""
     from .hcl_eval import EvalError, Scope, evaluate
+    from .hcl_types import Mismatch, convert, is_primitive
 
     if "=" not in option:
         raise InputError(f"--var {option!r}: expected NAME=VALUE")
@@ -308,9 +426,97 @@ def parse_var_option(option: str) -> tuple[str, object]:
     name = name.strip()
     if not name:
         raise InputError(f"--var {option!r}: expected NAME=VALUE")
-    if value.lstrip()[:1] in ("[", "{"):
+    declared = root is not None and name in root.variables
+    t = root.var_types.get(name) if declared else None
+    if (declared and t is not None and not is_primitive(t)) or (not declared and value.lstrip()[:1] in ("[", "{")):
         try:
-            return name, evaluate(parse_expression(value), Scope(_no_refs))
+            parsed = evaluate(parse_expression(value), Scope(_no_refs))
         except (HclSyntaxError, EvalError) as e:
             raise InputError(f"--var {name}: {getattr(e, 'message', e)}")
-    return name, value
+    else:
+        parsed = value
+    if declared:
+        try:
+            parsed = convert(parsed, t, f"var.{name}")
+        except Mismatch as e:
+            raise InputError(f"--var {name}: {e} (variable {name} is declared {_type_text(root, name)})") from None
+    return name, parsed
+
+
+# ----------------------------------------------------------------------------- downloaded modules
+@dataclass
+class Downloaded:
+    """One entry of the manifest ``terraform init`` writes (.terraform/modules/modules.json)."""
+
+    key: str          # the call path: "vpc", "vpc.endpoints" for a call inside module vpc
+    source: str       # as Terraform recorded it ("registry.terraform.io/terraform-aws-modules/vpc/aws")
+    dir: str          # absolute
+    version: str | None
+
+
+@dataclass
+class Manifest:
+    modules_dir: str                       # resolved .terraform/modules
+    entries: dict[str, Downloaded]
+    shown: str                             # modules.json as the user would name it
+
+
+def read_manifest(root: str, shown_root: str) -> Manifest | None:
+    """The modules ``terraform init`` downloaded for the root module at ``root`` (None before init).
+
+    The data directory is ``.terraform`` or $TF_DATA_DIR, relative to the root module, as for
+    ``terraform -chdir=ROOT``; the manifest's directories are relative to the root module too."""
+    data_dir = os.path.join(root, os.environ.get("TF_DATA_DIR") or ".terraform")
+    path = os.path.join(data_dir, "modules", "modules.json")
+    if not os.path.isfile(path):
+        return None
+    shown = os.path.join(shown_root, os.path.relpath(path, root)) if shown_root else os.path.relpath(path, root)
+    doc = _load_json(read_text(path, shown), shown)
+    mods = doc.get("Modules") if isinstance(doc, dict) else None
+    if not isinstance(mods, list):
+        raise InputError('not a module manifest (expected {"Modules": [...]}); run terraform init again', shown)
+    entries = {}
+    for i, m in enumerate(mods):
+        if not (isinstance(m, dict) and isinstance(m.get("Key"), str) and isinstance(m.get("Dir"), str)
+                and isinstance(m.get("Source", ""), str)):
+            raise InputError(f"Modules[{i}] is not a module entry (Key, Source and Dir strings); "
+                             f"run terraform init again", shown)
+        version = m.get("Version")
+        entries[m["Key"]] = Downloaded(m["Key"], m.get("Source", ""), os.path.normpath(os.path.join(root, m["Dir"])),
+                                       version if isinstance(version, str) else None)
+    return Manifest(os.path.realpath(os.path.join(data_dir, "modules")), entries, shown)
+
+
+def is_local_source(source: str) -> bool:
+    """Terraform's local paths start with ./ or ../ (anything else is downloaded by terraform init)."""
+    return source.startswith(("./", "../", ".\\", "..\\"))
+
+
+def source_kind(source: str) -> str:
+    """The kind of a remote module source, for messages: registry, git, S3, ..."""
+    if source.startswith(("git::", "git@")) or re.match(r"(github\.com|bitbucket\.org)/", source):
+        return "git"
+    for prefix, kind in (("hg::", "Mercurial"), ("s3::", "S3"), ("gcs::", "GCS"), ("http://", "HTTP"),
+                         ("https://", "HTTP")):
+        if source.startswith(prefix):
+            return kind
+    if re.fullmatch(r"([A-Za-z0-9.-]+\.[A-Za-z]+/)?[\w-]+/[\w-]+/[\w-]+(//.*)?", source):
+        return "registry"
+    return "remote"
+
+
+def same_source(written: str, recorded: str) -> bool:
+    """Whether the manifest's source is the one the module block names (Terraform records registry
+    addresses with their host and GitHub shorthands as git URLs)."""
+    return _norm_source(written) == _norm_source(recorded)
+
+
+def _norm_source(s: str) -> str:
+    s = s.strip()
+    s = re.sub(r"^registry\.terraform\.io/", "", s, flags=re.I)
+    s = re.sub(r"^git::", "", s)
+    s = re.sub(r"^(https?|ssh|git)://", "", s)
+    s = re.sub(r"^git@([^:/]+):", r"\1/", s)
+    s = re.sub(r"^git@", "", s)
+    s = re.sub(r"\.git(?=$|[/?])", "", s)
+    return s
