@@ -354,3 +354,12 @@ def test_plan_split_resource_referencing_two_buckets_configures_neither_for_cert
     assert got["aws_s3_bucket.a"].status == "unknown", got["aws_s3_bucket.a"].message
     assert got["aws_s3_bucket.b"].status == "unknown"
     assert "names one of aws_s3_bucket.a, aws_s3_bucket.b" in got["aws_s3_bucket.a"].message
+
+
+@pytest.mark.parametrize("src", ["x[*].b[*].c", "x.*.b.*.c"])
+def test_splat_after_splat_is_read(src):
+    # terraform-aws-eks: aws_eks_node_group.this[0].resources[*].autoscaling_groups[*].name
+    from scanner.sources.terraform.hcl_eval import Scope, evaluate
+    from scanner.sources.terraform.hcl_parse import parse_expression
+    x = [{"b": [{"c": 1}, {"c": 2}]}, {"b": [{"c": 3}]}]
+    assert evaluate(parse_expression(src), Scope(lambda n: x)) == [[1, 2], [3]]

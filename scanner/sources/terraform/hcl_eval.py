@@ -352,7 +352,12 @@ def _splat(v: Any, ops: list, scope: Scope) -> Any:
     out = []
     for item in items:
         for op in ops:
-            item = get_attr(item, op[1]) if op[0] == "attr" else get_index(item, evaluate(op[1], scope))
+            if op[0] == "splat":
+                item = _splat(item, op[1], scope)
+            elif op[0] == "attr":
+                item = get_attr(item, op[1])
+            else:
+                item = get_index(item, evaluate(op[1], scope))
         out.append(item)
     return out
 

@@ -15,7 +15,7 @@ The syntax tree is made of tuples (cheap to build):
 
     ("lit", value)                    ("tmpl", [str | node, ...])
     ("name", ident)                   ("attr", node, name)
-    ("index", node, key_node)         ("splat", node, [("attr", name) | ("index", node)])
+    ("index", node, key_node)         ("splat", node, [("attr", name) | ("index", node) | ("splat", [ops])])
     ("call", fname, [args], expand)   ("tuple", [nodes])    ("object", [(key, value)])
     ("unop", op, node)                ("binop", op, left, right)
     ("cond", test, then, else)        ("for", is_obj, key_var, val_var, coll, key, value, cond, group)
@@ -92,7 +92,7 @@ _TOKEN = re.compile(r"""
   | (?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<id>[A-Za-z_][\w-]*(?:::[A-Za-z_][\w-]*)*)
   | (?P<quote>")
-  | (?P<op>==|!=|<=|>=|&&|\|\||=>|\.\.\.|[{}\[\]().,:?=!<>+\-*/%]) )
+  | (?P<op>==|!=|<=|>=|&&|\|\||=>|\.\.\.|[{}\[\]().,:?=!<>+\-*/%~]) )
 """, re.X | re.S)
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -104,6 +104,7 @@ class _Lexer:
         self.comments: list[tuple[int, str]] = []
         self.lex_depth = 0      # nested interpolations while lexing
         self.parse_depth = 0    # tree depth while parsing (shared with the sub-parsers of templates)
+        self.strip_next = False  # a "~}" strip marker: drop the whitespace that follows
 
     def tokens(self, pos: int, line: int, stop_at_brace: bool) -> tuple[list, int, int]:
         """Tokens from ``pos``; with stop_at_brace, up to the ``}`` closing an interpolation."""
@@ -162,6 +163,7 @@ class _Lexer:
         """A quoted template: literal text and interpolations, up to the closing quote."""
         text, parts, buf = self.text, [], []
         start_line = line
+        self.strip_next = False
         n = len(text)
         while True:
             if pos >= n:
@@ -174,7 +176,8 @@ class _Lexer:
             if c == "\\":
                 e = text[pos + 1: pos + 2]
                 if e in _ESCAPES:
-                    buf.append(_ESCAPES[e])
+                    if not (self.strip_next and _ESCAPES[e] in " \t\r\n"):
+                        buf.append(_ESCAPES[e])
                     pos += 2
                 elif e in ("u", "U"):
                     width = 4 if e == "u" else 8
@@ -193,6 +196,7 @@ class _Lexer:
         parts: list = []
         buf: list = []
         n = len(self.text)
+        self.strip_next = False
         while pos < n:
             pos, line = self._template_piece(pos, line, parts, buf)
         if buf:
@@ -220,17 +224,23 @@ class _Lexer:
         parts: list = []
         buf: list = []
         first_line = line
+        self.strip_next = False
         for i, (start, raw) in enumerate(lines):
             p, stop = start + cut if len(raw) >= cut else start + len(raw), start + len(raw)
             while p < stop:
                 p, _ = self._template_piece(p, first_line + i, parts, buf)
-            buf.append("\n")
+            if not self.strip_next:
+                buf.append("\n")
         if buf:
             parts.append("".join(buf))
         return parts, end, first_line + len(lines) + 1
 
     def _template_piece(self, pos: int, line: int, parts: list, buf: list) -> tuple[int, int]:
         text = self.text
+        if self.strip_next:
+            if text[pos] in " \t\r\n":
+                return pos + 1, line + (text[pos] == "\n")
+            self.strip_next = False
         m = _PLAIN.match(text, pos)
         if m is not None:   # a run of ordinary characters, in one step
             buf.append(m.group())
@@ -241,8 +251,12 @@ class _Lexer:
                 parts.append("".join(buf))
                 buf.clear()
             p = pos + 2
-            if text[p: p + 1] == "~":
+            if text[p: p + 1] == "~":   # "${~" / "%{~": strip the whitespace before
                 p += 1
+                if parts and isinstance(parts[-1], str):
+                    parts[-1] = parts[-1].rstrip(" \t\r\n")
+                    if not parts[-1]:
+                        parts.pop()
             self.lex_depth += 1
             if self.lex_depth > MAX_NESTING:
                 raise HclTooDeep(line)
@@ -250,6 +264,7 @@ class _Lexer:
             self.lex_depth -= 1
             if len(toks) > 1 and toks[-2][0] == "op" and toks[-2][1] == "~":
                 toks = toks[:-2] + [toks[-1]]
+                self.strip_next = True
             parts.append(("interp" if two == "${" else "directive", toks))
             return end, nline
         if two in ("$$", "%%") and text[pos + 2: pos + 3] == "{":
@@ -452,11 +467,21 @@ class _Parser:
             if t[0] == "op" and t[1] == ".":
                 self.i += 1
                 n = self.next()
+                if n[0] == "op" and n[1] == "*":
+                    # a.*.b.*.c: a splat of each element (the rest belongs to it)
+                    ops.append(("splat", self.splat_rest(legacy=True)))
+                    return ops
                 if n[0] != "id":
                     raise HclSyntaxError(f"expected an attribute name after '.', found {_desc(n)}", n[2])
                 ops.append(("attr", n[1]))
             elif t[0] == "op" and t[1] == "[" and not legacy:
                 self.i += 1
+                if self.is_op("*"):
+                    # a[*].b[*].c: a splat of each element's b (the rest belongs to it)
+                    self.next()
+                    self.expect_op("]")
+                    ops.append(("splat", self.splat_rest(legacy=False)))
+                    return ops
                 self.nl_ok.append(True)
                 key = self.expr()
                 self.expect_op("]")
