@@ -363,3 +363,15 @@ def test_splat_after_splat_is_read(src):
     from scanner.sources.terraform.hcl_parse import parse_expression
     x = [{"b": [{"c": 1}, {"c": 2}]}, {"b": [{"c": 3}]}]
     assert evaluate(parse_expression(src), Scope(lambda n: x)) == [[1, 2], [3]]
+
+
+def test_nested_for_expressions_are_bounded(tmp_path, monkeypatch):
+    from scanner.sources.terraform import hcl_limits
+    monkeypatch.setattr(hcl_limits, "MAX_STEPS", 20_000)   # the real limit takes seconds to reach
+    big = "[" + ",".join(str(i) for i in range(300)) + "]"
+    with pytest.raises(InputError) as e:
+        scan(tmp_path, {"main.tf": f'locals {{\n  big = {big}\n  x = flatten([for a in local.big : '
+                                   f'[for b in local.big : [for c in local.big : c]]])\n}}\n'
+                                   'resource "aws_sqs_queue" "q" {\n  name = length(local.x)\n}\n'})
+    assert "iterations of for expressions" in e.value.message
+    assert "main.tf:3" in e.value.message

@@ -15,6 +15,7 @@ import math
 from typing import Any, Callable
 
 from ...values import Unknown
+from .hcl_limits import tick
 
 
 class EvalError(Exception):
@@ -232,7 +233,9 @@ def _template(parts: list, scope: Scope) -> Any:
             if isinstance(coll, Unknown):
                 return coll
             chunks = []
-            for k, x in _pairs(coll):
+            pairs = _pairs(coll)
+            tick(scope, len(pairs))
+            for k, x in pairs:
                 sub = scope.child(**{p[2]: x, **({p[1]: k} if p[1] else {})})
                 chunks.append(_template(p[4], sub))
             u = next((c for c in chunks if isinstance(c, Unknown)), None)
@@ -378,7 +381,9 @@ def _for(node: tuple, scope: Scope) -> Any:
     if isinstance(coll, Unknown):
         return Unknown(f"the collection of a for expression is not known ({coll.reason})")
     out_list, out_obj = [], {}
-    for k, v in _pairs(coll):
+    pairs = _pairs(coll)
+    tick(scope, len(pairs))
+    for k, v in pairs:
         sub = scope.child(**{vname: v, **({kname: k} if kname else {})})
         if cond_e is not None:
             c = evaluate(cond_e, sub)

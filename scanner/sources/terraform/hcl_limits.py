@@ -11,6 +11,7 @@ MAX_INSTANCES = 10_000          # instances one resource or module call may make
 MAX_ELEMENTS = 100_000          # elements of one list, set, map or object produced by evaluation
 MAX_STRING = 4 * 1024 * 1024    # characters of one string produced by evaluation
 MAX_FILE_BYTES = 8 * 1024 * 1024  # one .tf, .tf.json, .tfvars file, or a file read by file()
+MAX_STEPS = 1_000_000           # iterations of for expressions and template loops in one scan
 
 
 class LimitExceeded(Exception):
@@ -23,3 +24,14 @@ class LimitExceeded(Exception):
         self.file: str | None = None
         self.line: int | None = None
         self.what: str | None = None     # the attribute as written: "count = var.n"
+
+
+def tick(scope, n: int) -> None:
+    """Count ``n`` loop iterations against the scan's MAX_STEPS (nested for expressions multiply)."""
+    module = getattr(scope, "module", None)
+    project = getattr(module, "project", None)
+    if project is None:
+        return
+    project.steps = getattr(project, "steps", 0) + n
+    if project.steps > MAX_STEPS:
+        raise LimitExceeded(f"more than {MAX_STEPS:,} iterations of for expressions; specguard stops there")
