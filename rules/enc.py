@@ -88,14 +88,18 @@ def enc_03(r, ctx):
 
 @control("ENC-04", title="Caches, streams, queues, topics, secrets and tables use KMS encryption",
          family="ENC", severity="high", soc2=["CC6.1"], kinds=("cache", "data_store"),
-         fields=("at_rest_encrypted", "kms_encrypted"),
-         requirement="Other data stores (caches, streams, queues, topics, secrets, tables) are encrypted with KMS.")
+         fields=("at_rest_encrypted", "kms_encrypted", "encryption"),
+         params={"accept_platform_default": False},
+         requirement="Other data stores (caches, streams, queues, topics, secrets, tables) are encrypted with KMS "
+                     "(queues: KMS or declared SSE-SQS).")
 def enc_04(r, ctx):
     chk = Check()
     if r.kind == "cache":
         v = r["at_rest_encrypted"]
         chk.require(v.truthy(), "the cache is not encrypted at rest", "whether the cache is encrypted is not known", v)
         return chk.verdict("the cache is encrypted at rest")
+    if r.has("encryption"):
+        return _queue(r, ctx, chk)
     v = r["kms_encrypted"]
     if r.type == "aws_secretsmanager_secret":
         # Secrets Manager always encrypts, with aws/secretsmanager unless kms_key_id names a key;
@@ -105,6 +109,30 @@ def enc_04(r, ctx):
         fail = "the data is not encrypted with a KMS key"
     chk.require(v.truthy(), fail, "whether a KMS key is used is not known", v)
     return chk.verdict("the data is encrypted with KMS")
+
+
+def _queue(r, ctx, chk: Check):
+    """SQS: a KMS key or declared SSE-SQS passes (CONTROLS.md ENC-04); nothing declared rests on AWS's
+    default SSE-SQS, treated like an S3 bucket without a configuration (ENC-02): it fails unless the
+    profile sets accept_platform_default."""
+    enc = r["encryption"]
+    if not enc.known:
+        chk.unknown(f"the queue's encryption is not known: {enc.reason}", enc)
+        return chk.verdict("")
+    chk.see(enc)
+    if enc.value == "aws:kms":
+        return chk.verdict("the queue is encrypted with a KMS key")
+    if enc.value == "SSE-SQS":
+        return chk.verdict("the queue is encrypted with SSE-SQS, as declared (keys owned by Amazon SQS, not a KMS key)")
+    if enc.value is None:
+        if ctx.params.get("accept_platform_default"):
+            return chk.verdict("no encryption is declared; the profile accepts AWS's default SSE-SQS (keys owned "
+                               "by Amazon SQS, not a KMS key)")
+        chk.fail("neither kms_master_key_id nor sqs_managed_sse_enabled is declared (AWS applies SSE-SQS to new "
+                 "queues since October 2022, but the specification requires the encryption to be declared)")
+        return chk.verdict("")
+    chk.fail("server-side encryption is turned off: the queue is not encrypted at rest")
+    return chk.verdict("")
 
 
 @control("ENC-05", title="KMS keys rotate; key vaults are purge-protected",

@@ -21,9 +21,10 @@ SOC2 = ["CC6.7", "CC6.6"]
 #   API Gateway HTTP/WebSocket domains (v2): TLS_1_2 is the only policy.
 #   Azure Storage: min_tls_version up to TLS1_2 ("1.3 is not supported" as a minimum).
 #   Azure Cache for Redis: minimum_tls_version 1.0 | 1.1 | 1.2.
-#   Azure Database for PostgreSQL single server: ssl_minimal_tls_version_enforced up to TLS1_2.
+#   Azure Database for PostgreSQL / MySQL / MariaDB single servers: ssl_minimal_tls_version_enforced
+#     up to TLS1_2.
 # Not limited: ALB/NLB (TLS13-1-3 policies), Application Gateway (CustomV2 TLSv1_3),
-# RDS parameter groups and PostgreSQL flexible server (TLSv1.3), Azure SQL (minimalTlsVersion 1.3).
+# RDS parameter groups, PostgreSQL and MySQL flexible servers (TLSv1.3), Azure SQL (minimalTlsVersion 1.3).
 CEILINGS = {
     "aws_cloudfront_distribution": "1.2",
     "azurerm_cdn_frontdoor_custom_domain": "1.2",
@@ -32,6 +33,8 @@ CEILINGS = {
     "azurerm_storage_account": "1.2",
     "azurerm_redis_cache": "1.2",
     "azurerm_postgresql_server": "1.2",
+    "azurerm_mysql_server": "1.2",
+    "azurerm_mariadb_server": "1.2",
 }
 
 ELB_LISTENERS = ("aws_lb_listener", "aws_alb_listener")

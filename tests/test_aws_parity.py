@@ -76,6 +76,9 @@ PLAN_UNKNOWN = {
     ("violating", "ENC-03", "qts-prod-scratch"): (
         "unknown", "fail", "`encrypted` is unset, so the account's EBS encryption-by-default decides; a plan cannot "
                            "see it, the live volume shows it unencrypted"),
+    ("violating", "ENC-04", "qts-prod-orders.fifo"): (
+        "fail", "pass", "neither kms_master_key_id nor sqs_managed_sse_enabled is declared, which CONTROLS.md "
+                        "fails; the live queue shows the SSE-SQS AWS applies to new queues by default"),
 }
 
 

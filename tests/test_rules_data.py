@@ -200,7 +200,7 @@ def test_enc04_data_stores():
     p.add("aws_elasticache_replication_group", "enc", {"at_rest_encryption_enabled": True})
     assert p.verdicts("ENC-04") == {
         "aws_kinesis_stream.kms": "pass", "aws_kinesis_stream.none": "fail",
-        "aws_sqs_queue.default": "pass", "aws_sqs_queue.off": "fail",
+        "aws_sqs_queue.default": "fail", "aws_sqs_queue.off": "fail",
         "aws_sns_topic.plain": "fail", "module.events.aws_sns_topic.key": "pass",
         "aws_dynamodb_table.kms": "pass", "aws_dynamodb_table.owned": "fail", "aws_dynamodb_table.var": "unknown",
         "aws_secretsmanager_secret.default": "fail",

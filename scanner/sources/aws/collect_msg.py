@@ -60,13 +60,17 @@ def queues(scope: Scope) -> list[Resource]:
         attrs = {} if isinstance(a, Failure) else a.get("Attributes") or {}
         arn = attrs.get("QueueArn") or scope.arn("sqs", name)
         r = scope.resource("data_store", "aws_sqs_queue", arn, name, (arn, url, name))
+        # encryption: "aws:kms" | "SSE-SQS" (keys owned by SQS, not KMS) | "none", as the Terraform mapper
         if isinstance(a, Failure):
             r.set("kms_encrypted", unknown(a, "KmsMasterKeyId"))
+            r.set("encryption", unknown(a, "KmsMasterKeyId"))
         elif attrs.get("KmsMasterKeyId"):
             r.set("kms_encrypted", val(True, "KmsMasterKeyId", api))
+            r.set("encryption", val("aws:kms", "KmsMasterKeyId", api))
         else:
-            r.set("kms_encrypted", val(str(attrs.get("SqsManagedSseEnabled", "false")).lower() == "true",
-                                       "SqsManagedSseEnabled", api))
+            sse = str(attrs.get("SqsManagedSseEnabled", "false")).lower() == "true"
+            r.set("kms_encrypted", val(False, "KmsMasterKeyId (none: no KMS key)", api))
+            r.set("encryption", val("SSE-SQS" if sse else "none", "SqsManagedSseEnabled", api))
         r.set("tags", tags_for(arn, lambda: _queue_tags(scope, url)))
         return r
 
