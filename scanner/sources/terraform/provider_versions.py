@@ -547,10 +547,7 @@ def assumed(tf, path: str, value: Any, note: str, key: str | None = None) -> Val
 
 
 def _target(eras: Iterable[Era], value: Any) -> Era | None:
-    """The era whose default the mapper expected (the newest when none matches)."""
-    eras = list(eras)
-    for e in eras:
-        if not isinstance(e.value, NotEstablished) and e.value == value:
-            return e
+    """The era to recommend pinning: the newest with an established default (the table lists eras
+    oldest first, and every change recorded here made the default safer)."""
     known = [e for e in eras if not isinstance(e.value, NotEstablished)]
     return known[-1] if known else None
