@@ -216,6 +216,57 @@ def test_https_only_default_changed_in_2_0(tmp_path):
     assert not v.known and "azurerm before 2.0 defaults to false" in v.reason
 
 
+class _Pinned(TfProject):
+    """A project whose configuration admits what the given constraints/lock admit."""
+
+    def __init__(self, provider: str, *constraints: str, locked: str | None = None):
+        super().__init__()
+        self._pv = pv.ProviderVersions()
+        for c in constraints:
+            self._pv.constrain(f"hashicorp/{provider}", c)
+        if locked:
+            self._pv.lock(f"registry.terraform.io/hashicorp/{provider}", locked)
+
+    def provider_versions(self):
+        return self._pv
+
+
+def _assumed(type_, attr, project, value=None):
+    tf = TfResource(address=f"{type_}.x", type=type_, name="x", mode="managed", module="", project=project)
+    return pv.assumed(tf, attr, value, "mapper's note")
+
+
+def test_a_range_of_versions_whose_default_is_not_established():
+    # MariaDB got ssl_minimal_tls_version_enforced in a release between 3.47 and 3.56
+    v = _assumed("azurerm_mariadb_server", "ssl_minimal_tls_version_enforced", _Pinned("azurerm", "~> 3.50"))
+    assert not v.known and "between 3.47 and 3.56" in v.reason
+    assert v.reason.endswith("pin azurerm >= 3.56 or set ssl_minimal_tls_version_enforced")
+    v = _assumed("azurerm_mariadb_server", "ssl_minimal_tls_version_enforced", _Pinned("azurerm", locked="3.40.0"))
+    assert v.known and v.value == "TLSEnforcementDisabled"
+    # SSE-SQS: certain from 4.36 on only
+    v = _assumed("aws_sqs_queue", "sqs_managed_sse_enabled", _Pinned("aws", "~> 4.0.0"))
+    assert not v.known and "pin aws >= 4.36 or set sqs_managed_sse_enabled" in v.reason
+    v = _assumed("aws_sqs_queue", "sqs_managed_sse_enabled", _Pinned("aws", "~> 5.80"))
+    assert v.known and v.value is True
+
+
+def test_a_required_attribute_is_never_assumed():
+    v = _assumed("azurerm_postgresql_server", "ssl_enforcement_enabled", _Pinned("azurerm", locked="3.80.0"), True)
+    assert not v.known
+    assert v.reason.startswith("ssl_enforcement_enabled unset: azurerm requires ssl_enforcement_enabled")
+    assert v.reason.endswith("; set ssl_enforcement_enabled")
+
+
+def test_contradictory_constraints_admit_nothing():
+    v = _assumed("azurerm_storage_account", "min_tls_version", _Pinned("azurerm", "~> 2.0", ">= 3.0"))
+    assert not v.known and "admit no version" in v.reason
+
+
+def test_an_unchanged_default_keeps_the_mappers_words():
+    v = _assumed("azurerm_key_vault", "purge_protection_enabled", _Pinned("azurerm"), False)
+    assert v.known and v.value is False and v.origin.path == "purge_protection_enabled (unset: mapper's note)"
+
+
 # ----------------------------------------------------------------------------- plans
 def _plan_with_storage(constraint: str | None) -> Plan:
     p = Plan()

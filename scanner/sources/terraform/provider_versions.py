@@ -530,11 +530,14 @@ def assumed(tf, path: str, value: Any, note: str, key: str | None = None) -> Val
     target = _target(entry.eras, value)
     if len(eras) == 1 and not isinstance(eras[0].value, NotEstablished):
         e = eras[0]
-        return Value(e.value, Origin(o.source, f"{path} (unset: {prov} {e.label} defaults to {e.show()}; "
-                                                f"{adm.describe()})", o.file, o.line))
+        told = f"; {adm.describe()}" if adm.describe() else ""
+        return Value(e.value, Origin(o.source, f"{path} (unset: {prov} {e.label} defaults to {e.show()}{told})",
+                                     o.file, o.line))
     others = [e for e in eras if e is not target] or eras
     why = "; ".join(e.value.why if isinstance(e.value, NotEstablished) else f"{prov} {e.label} defaults to {e.show()}"
                     for e in others)
+    if target is None:      # no version has a default to rely on: no pin helps
+        return Unknown(f"{path} unset: {why}; set {path}", o)
     if adm.locked or adm.constraints:
         what = adm.describe()
     else:
