@@ -329,7 +329,10 @@ def _bare(type_: str) -> TfResource:
 def test_every_default_the_mappers_assume_is_in_the_table():
     """A resource with nothing written: every "(unset: ...)" in its evidence names a table entry."""
     from scanner.model import Resource
-    missing = []
+    from scanner.sources.terraform.normalize import _load_mappers
+    _load_mappers()
+    assert len(MAPPERS) > 30 and "azurerm_storage_account" in MAPPERS
+    missing, seen = [], 0
     for type_, (kind, mapper) in sorted(MAPPERS.items()):
         if mapper is None:
             continue
@@ -341,6 +344,8 @@ def test_every_default_the_mappers_assume_is_in_the_table():
             path = v.origin.path if v.origin else ""
             if " (unset:" in path:
                 attr = path.split(" (unset:")[0].split(" (from ")[-1]
+                seen += 1
                 if (type_, attr) not in pv.DEFAULTS:
                     missing.append(f"{type_}.{attr}")
+    assert seen > 20, "the bare resources should show the mappers' unchanged defaults"
     assert not missing, f"defaults assumed without a table entry: {sorted(set(missing))}"
