@@ -433,7 +433,11 @@ DEFAULTS: dict[tuple[str, str], Default] = {
             "the provider's schema default was false until 4.36 (3.x releases backported the change)")),
         Era(">= 4.36.0", ">= 4.36", True),
     ), "terraform-provider-aws #22197, #26843, #27335"),
-    # ---- never changed between provider versions (the default is the cloud API's or the schema's)
+    # ---- never changed between provider versions (the default is the cloud API's or the schema's).
+    # Checked against the azurerm 2.0/3.0/4.0 changelogs and upgrade guides (4.0 changed no default of
+    # these types: it renamed enable_https_traffic_only / enable_non_ssl_port and removed the single
+    # servers) and the aws 4.0/5.0 upgrade guides (renames in aws_elasticache_replication_group and the
+    # S3 split resources, no default change for these attributes).
     ("azurerm_storage_account", "customer_managed_key"): Default("azurerm", (), "Azure: Microsoft-managed keys"),
     ("azurerm_key_vault", "purge_protection_enabled"): Default("azurerm", (), "schema default false since 2.0"),
     ("azurerm_redis_cache", "enable_non_ssl_port"): Default("azurerm", (), "schema default false"),
