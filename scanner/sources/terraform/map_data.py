@@ -33,6 +33,7 @@ from .joins import related, related_unknown
 from .normalize import copy_field, kms_key_managed_by, maps, ref_keys
 from .provider_versions import DEFAULTS, assumed, lookup
 from .tfmodel import MISSING, Refs, TfProject, TfResource
+from .value_check import customer_key
 
 
 # ------------------------------------------------------------------ small helpers
@@ -717,7 +718,7 @@ def pg_flexible(tf: TfResource, r: Resource) -> None:
         r.set("encryption_key_managed_by", cmk)
     elif cmk and isinstance(cmk[0], dict):
         r.set("encryption_key", tf.get("customer_managed_key.0.key_vault_key_id"))
-        r.set("encryption_key_managed_by", Value("customer", tf.origin("customer_managed_key")))
+        r.set("encryption_key_managed_by", customer_key(tf, "customer_managed_key", "key_vault_key_id"))
     else:
         r.set("encryption_key", Value(None, tf.origin("customer_managed_key")))
         r.set("encryption_key_managed_by", _unset(tf, "customer_managed_key", "provider", "service-managed key"))
@@ -825,7 +826,12 @@ def storage_account(tf: TfResource, r: Resource) -> None:
                                                              "rest)", tf.file, tf.line)))
     cmk = _blocks(tf, "customer_managed_key")
     split = related(tf, ("azurerm_storage_account_customer_managed_key",), "storage_account_id")
-    if split or (isinstance(cmk, list) and cmk):
+    inline = customer_key(tf, "customer_managed_key", "key_vault_key_id", "managed_hsm_key_id") \
+        if isinstance(cmk, list) and cmk else None
+    if inline is not None and not split and not inline.known:
+        r.set("default_encryption", inline)   # a customer_managed_key block that names no key
+        r.set("encryption_key_managed_by", inline)
+    elif split or (isinstance(cmk, list) and cmk):
         where = split[0].address if split else "customer_managed_key"
         r.set("default_encryption", Value("Microsoft.Keyvault", Origin(tf.source, where, tf.file, tf.line)))
         r.set("encryption_key_managed_by", Value("customer", Origin(tf.source, where, tf.file, tf.line)))

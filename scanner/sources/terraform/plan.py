@@ -8,11 +8,13 @@ module inputs that pass a reference straight through.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import sys
 from typing import Any
 
-from ...errors import InputError
+from ...errors import InputError, json_path
 from ...values import Origin, Unknown, Value
 from . import plan_schema
 from .tfmodel import TfProject, TfResource
@@ -36,12 +38,88 @@ def read_json(path: str) -> Any:
         raise InputError("permission denied", path)
     if not data.strip():
         raise InputError("file is empty (expected `terraform show -json` output)", path)
+    return parse_json(data, path)
+
+
+class _NonFinite:
+    """NaN, Infinity or a number too large for a float (1e999), found while parsing: reported with its path."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+_HIGH = r"\\u[dD][89abAB][0-9a-fA-F]{2}"
+_LOW = r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+# a surrogate escape not part of a pair, after an even number of backslashes (an escape, not text)
+_LONE_SURROGATE = re.compile(rf"(?<!\\)((?:\\\\)*)(?:{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW})")
+_LONG_INT = re.compile(r"\d{4301,}")
+
+
+def parse_json(data: bytes, path: str) -> Any:
+    """Strict JSON (RFC 8259): no NaN/Infinity, no number a float cannot hold, no lone surrogate.
+
+    Python's json module accepts the first three (as nan/inf, so "kept inf days" could pass
+    a retention rule) and the last (a str no output can encode), raises ValueError for an
+    integer of more than 4,300 digits and RecursionError for deep nesting: each is an input
+    error here, named by its place.
+    """
     try:
-        return json.loads(data)
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text (is this a binary plan? run `terraform show -json plan.out > plan.json`)", path)
+        text = data.decode(json.detect_encoding(data), "strict")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text at byte {e.start} (is this a binary plan? run "
+                         "`terraform show -json plan.out > plan.json`)", path) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    bad: list[_NonFinite] = []
+
+    def non_finite(s: str) -> Any:
+        bad.append(_NonFinite(s))
+        return bad[-1]
+
+    def number(s: str) -> Any:
+        f = float(s)
+        return f if math.isfinite(f) else non_finite(s)
+
+    try:
+        doc = json.loads(text, parse_constant=non_finite, parse_float=number)
     except json.JSONDecodeError as e:
-        raise InputError(f"not valid JSON: {e.msg}", path, f"{e.lineno}:{e.colno}")
+        raise InputError(f"not valid JSON: {e.msg}", path, f"{e.lineno}:{e.colno}") from None
+    except RecursionError:
+        raise InputError(f"not readable: JSON nested more than {sys.getrecursionlimit() - 50} levels deep",
+                         path) from None
+    except ValueError as e:   # int() of more than sys.get_int_max_str_digits() digits
+        m = _LONG_INT.search(text)
+        where = _line_col(text, m.start()) if m else None
+        raise InputError(f"not readable: a number of more than 4300 digits ({' '.join(str(e).split())[:80]})",
+                         path, where) from None
+    if bad:
+        raise InputError(f"not valid JSON: {bad[0].text[:40]} is not a finite number", path,
+                         _path_of(doc, bad[0]))
+    m = _LONE_SURROGATE.search(text)
+    if m:
+        raise InputError("not valid JSON text: an unpaired surrogate escape "
+                         f"({text[m.start() + len(m.group(1)):m.end()]}) is not a character", path,
+                         _line_col(text, m.start() + len(m.group(1))))
+    return doc
+
+
+def _line_col(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    return f"{line}:{pos - (text.rfind(chr(10), 0, pos) + 1) + 1}"
+
+
+def _path_of(doc: Any, target: Any) -> str:
+    """The JSON path of ``target`` (by identity) in ``doc``; iterative, so depth cannot overflow."""
+    stack: list[tuple[Any, tuple]] = [(doc, ())]
+    while stack:
+        node, parts = stack.pop()
+        if node is target:
+            return json_path(parts)
+        if isinstance(node, dict):
+            stack.extend((v, parts + (k,)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, parts + (i,)) for i, v in enumerate(node))
+    return "$"
 
 
 _VERSION_RE = re.compile(r"^(\d+)(?:\.\d+)*$")
@@ -86,10 +164,15 @@ def load_plan(path: str, doc: Any | None = None) -> "PlanProject":
     if doc.get("errored") is True:
         raise InputError("the plan errored (`terraform plan` did not finish): its planned values are partial; "
                          "fix the plan and scan it again", path, "$.errored")
-    return PlanProject(doc, path)
+    try:
+        return PlanProject(doc, path)
+    except RecursionError:
+        raise InputError("malformed plan: nested too deeply to read (modules or after_unknown)", path, "$") from None
 
 
 class PlanProject(TfProject):
+    strict_values = True   # Terraform converted every value and the provider validated it
+
     def __init__(self, doc: dict, path: str):
         super().__init__(source_path=path)
         self.doc = doc
@@ -103,6 +186,7 @@ class PlanProject(TfProject):
                 change_paths[rc["address"]] = f"$.resource_changes[{i}]"
         self._changes = changes
         self._json_paths: dict[int, str] = {}   # id(TfResource) -> where the plan holds it
+        self._value_paths: dict[int, str] = {}  # id(TfResource) -> where the plan holds its values
         root = (doc.get("planned_values") or {}).get("root_module") or {}
         self._walk(root, "", "$.planned_values.root_module")
         self.notes: list[tuple[str, str]] = []   # (coverage kind, message) for the run
@@ -127,9 +211,9 @@ class PlanProject(TfProject):
             if addr not in seen and rc.get("mode", "managed") in ("managed", "data"):
                 ch = rc.get("change") or {}
                 actions = tuple(ch.get("actions") or ())
-                vals = ch.get("after") if actions != ("delete",) else ch.get("before")
-                self._add(rc, rc.get("module_address", ""), vals if isinstance(vals, dict) else {}, actions,
-                          jpath=change_paths[addr])
+                side = "after" if actions != ("delete",) else "before"
+                self._add(rc, rc.get("module_address", ""), ch.get(side), actions,
+                          jpath=change_paths[addr], vpath=f"{change_paths[addr]}.change.{side}")
 
     # ---------------------------------------------------------------- reading
     def _walk(self, mod: dict, mod_addr: str, jpath: str) -> None:
@@ -146,16 +230,21 @@ class PlanProject(TfProject):
                                  f"{jpath}.resources[{i}]")
             rc = self._changes.get(r["address"], {})
             actions = tuple((rc.get("change") or {}).get("actions") or ())
-            self._add(r, mod.get("address", mod_addr), r.get("values") or {}, actions, rc,
-                      jpath=f"{jpath}.resources[{i}]")
+            self._add(r, mod.get("address", mod_addr), r.get("values"), actions, rc,
+                      jpath=f"{jpath}.resources[{i}]", vpath=f"{jpath}.resources[{i}].values")
         for i, child in enumerate(mod.get("child_modules") or []):
             self._walk(child, child.get("address", ""), f"{jpath}.child_modules[{i}]")
 
-    def _add(self, r: dict, mod_addr: str, values: dict, actions: tuple, rc: dict | None = None,
-             jpath: str = "$") -> None:
+    def _add(self, r: dict, mod_addr: str, values: dict | None, actions: tuple, rc: dict | None = None,
+             jpath: str = "$", vpath: str = "$") -> None:
         rc = rc if rc is not None else r
         unknown = (rc.get("change") or {}).get("after_unknown") or {}
-        vals = _mark_unknown(values, unknown, r["address"])
+        if values is None:
+            # Terraform always writes a resource's values: without them nothing about it is
+            # known (read as defaults, an empty security group would pass)
+            vals: Any = Unknown("the plan gives no values for it")
+        else:
+            vals = _mark_unknown(values, unknown, r["address"])
         provider_key = ""
         cfg = self._config_resource(mod_addr, r)
         if cfg:
@@ -165,6 +254,15 @@ class PlanProject(TfProject):
             module=mod_addr or "", index=r.get("index"), provider_key=provider_key, values=vals,
             source="terraform-plan", actions=actions, project=self))
         self._json_paths[id(self.resources[-1])] = jpath
+        self._value_paths[id(self.resources[-1])] = vpath
+
+    def value_error(self, res: TfResource, parts: tuple, message: str) -> InputError | None:
+        """A value of a type its provider never gives, or that it never accepts: malformed plan."""
+        where = self._value_paths.get(id(res))
+        if where is None:
+            return None
+        return InputError(f"malformed plan: {message} ({res.address})", self.source_path,
+                          where + json_path(parts)[1:])
 
     def unreadable(self, res: TfResource, exc: Exception) -> InputError | None:
         """The input error for a resource whose attributes a mapper could not read.
@@ -341,7 +439,8 @@ class PlanProject(TfProject):
                 continue
             vals, refmap = _expr_values(b, f"{path}.{i}")
             blocks.append(_ConfigBlock(self, res, refmap, address=res.address, type=res.type, name=res.name,
-                                       mode=res.mode, module=res.module, values=vals, source=res.source))
+                                       mode=res.mode, module=res.module, values=vals, source=res.source,
+                                       schema_at=f"{path}.{i}"))
         return blocks
 
     def provider_versions(self):

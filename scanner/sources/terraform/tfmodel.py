@@ -55,6 +55,9 @@ class TfResource:
     actions: tuple[str, ...] = ()
     project: "TfProject | None" = None
     existence: str | None = None  # why it may or may not be created (count/for_each not known); None: it is
+    # where ``values`` sit in the type's provider schema: "" the resource itself, "ingress.0" one of
+    # its blocks; None: the resource itself when it belongs to a project, else not checked
+    schema_at: str | None = None
 
     @property
     def provider(self) -> str:
@@ -66,9 +69,16 @@ class TfResource:
         return Origin(self.source, path, self.file, self.attr_lines.get(top, self.line))
 
     def raw(self, path: str) -> Any:
-        """The raw value at a dotted path (list indices as numbers); MISSING if absent."""
-        cur: Any = self.values
-        for part in path.split("."):
+        """The raw value at a dotted path (list indices as numbers); MISSING if absent.
+
+        Every read passes the boundary check (value_check.py): the top-level attribute it
+        comes from has the type the provider schema gives it, or the read fails as malformed
+        input (plans) or gives an Unknown saying Terraform would reject it (source)."""
+        top, _, rest = path.partition(".")
+        cur = self._checked(top)
+        if cur is MISSING or not rest:
+            return cur
+        for part in rest.split("."):
             if isinstance(cur, Unknown):
                 return cur
             if isinstance(cur, dict):
@@ -84,6 +94,25 @@ class TfResource:
                 return MISSING
         return cur
 
+    def _checked(self, top: str) -> Any:
+        vals = self.values
+        if isinstance(vals, Unknown):
+            return vals
+        if not isinstance(vals, dict) or top not in vals:
+            return MISSING
+        v = vals[top]
+        at = self.schema_at if self.schema_at is not None else ("" if self.project is not None else None)
+        if at is None:
+            return v
+        memo = self.__dict__.setdefault("_checked_memo", {})
+        hit = memo.get(top)
+        if hit is not None and hit[0] is v:
+            return hit[1]
+        from .value_check import at_boundary   # the schema facts load on first use
+        out = at_boundary(self, at, top, v)
+        memo[top] = (v, out)
+        return out
+
     def get(self, path: str) -> Value:
         """A Value / Unknown for the attribute; Absent when the resource has no such attribute."""
         v = self.raw(path)
@@ -92,7 +121,7 @@ class TfResource:
         if isinstance(v, Unknown):
             if v.origin.path:
                 return v
-            return Unknown(v.reason, self.origin(path))
+            return type(v)(v.reason, self.origin(path))   # a Rejected stays one (value_check)
         return Value(v, self.origin(path))
 
     def block(self, path: str) -> Any:
@@ -121,6 +150,14 @@ class TfProject:
 
     def by_address(self) -> dict[str, TfResource]:
         return {r.address: r for r in self.resources}
+
+    # A plan's values were converted by Terraform and validated by the provider: one of another
+    # type is malformed input (value_error); source values are what configuration wrote.
+    strict_values = False
+
+    def value_error(self, res: TfResource, parts: tuple, message: str) -> Exception | None:
+        """The input error for a malformed value at ``parts`` below ``res.values`` (None: not an input error)."""
+        return None
 
     # Adapters override these two -------------------------------------------
     def refs(self, res: TfResource, path: str) -> list[str] | None:
