@@ -276,3 +276,31 @@ def test_sparse_huge_file_is_refused_from_its_size(tmp_path, name):
         hcl.load_dir(str(tmp_path))
     assert str(e.value) == (f"{tmp_path}/{name}: larger than specguard's limit of {MAX_FILE_BYTES} bytes for one "
                             f"file: not read ({3 * 1024 ** 3} bytes)")
+
+
+def test_waive_comments_in_a_downloaded_module_waive_nothing(tmp_path):
+    files = {"main.tf": ROOT, **DOWNLOADED}
+    files[".terraform/modules/db/modules/db_instance/main.tf"] = '''
+        variable "identifier" { type = string }
+        variable "storage_encrypted" { type = bool }
+        resource "aws_db_instance" "this" {
+          # specguard:waive ENC-01 until=2099-01-01 reason="the module author says so"
+          identifier        = var.identifier
+          storage_encrypted = var.storage_encrypted
+        }
+    '''
+    run = Run()
+    p = hcl.load_dir(str(write_tree(tmp_path, files)), run=run)
+    assert p.waivers == []
+    ignored = [c["message"] for c in run.coverage if c["kind"] == "source-waivers-ignored"]
+    assert ignored == ["module.db.module.db_instance: 1 specguard:waive comment(s) in a module terraform init "
+                       "downloaded are not applied (waivers come from the scanned configuration's own files)"]
+
+
+def test_tf_data_dir_is_honoured(tmp_path, monkeypatch):
+    files = {"main.tf": 'module "keys" {\n  source = "acme/kms/aws"\n}\n',
+             "tfdata/modules/keys/main.tf": 'resource "aws_kms_key" "this" {}\n',
+             "tfdata/modules/modules.json": manifest(("keys", "acme/kms/aws", "1.0.0", "tfdata/modules/keys"))}
+    monkeypatch.setenv("TF_DATA_DIR", "tfdata")
+    p = hcl.load_dir(str(write_tree(tmp_path, files)))
+    assert [r.address for r in p.resources] == ["module.keys.aws_kms_key.this"]

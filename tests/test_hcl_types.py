@@ -366,3 +366,11 @@ def test_for_each_over_a_converted_set(tmp_path):
     run = Run()
     addrs = [r.address for r in hcl.load_dir(str(tmp_path), run=run).resources]
     assert addrs == ['aws_sqs_queue.q["billing"]', 'aws_sqs_queue.q["orders"]']
+
+
+def test_tf_json_variable_types_are_strings(tmp_path):
+    import json
+    write_tree(tmp_path, {"main.tf.json": json.dumps({
+        "variable": {"ports": {"type": "map(number)", "default": {"https": "443"}}},
+        "resource": {"aws_sqs_queue": {"q": {"name": "${var.ports.https + 1}"}}}})})
+    assert hcl.load_dir(str(tmp_path)).resources[0].values["name"] == 444     # "443" became a number

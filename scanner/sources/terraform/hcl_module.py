@@ -355,6 +355,7 @@ class ModuleInstance:
                              self.project.shown(frel), str(source.line))
         self._no_cycle(call_name, src_value, directory, frel, source.line)
         child_src = self.project.module_source(directory)
+        self._no_downloaded_waivers(base, child_src)
         providers = {k: v for k, v in self.providers.items() if "." not in k}
         pmap = block.attrs().get("providers")
         if pmap is not None and pmap.expr[0] == "object":
@@ -421,6 +422,22 @@ class ModuleInstance:
                                                      else f"module {call_name} ({what}), not followed: {why}")
             return None
         return entry.dir
+
+    def _no_downloaded_waivers(self, base: str, child_src: ModuleSource) -> None:
+        """A waive comment in a module terraform init downloaded is its author's, not the reviewed code's:
+        it waives nothing (a registry module must not silence the findings of what it creates)."""
+        manifest = self._manifest()
+        if manifest is None or not within(child_src.real, manifest.modules_dir):
+            return
+        dropped = [c for c in child_src.comments if "specguard:waive" in c[2]]
+        if not dropped:
+            return
+        child_src.comments = [c for c in child_src.comments if "specguard:waive" not in c[2]]
+        module = _INDEX.sub("", base)
+        self.project.coverage("source-waivers-ignored",
+                              f"{module}: {len(dropped)} specguard:waive comment(s) in a module terraform init "
+                              f"downloaded are not applied (waivers come from the scanned configuration's own files)",
+                              module=module, file=dropped[0][0], line=dropped[0][1])
 
     def _chain(self) -> list["ModuleInstance"]:
         """This instance and its parents up to the root."""
