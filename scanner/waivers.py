@@ -31,6 +31,11 @@ class Waiver:
     origin: str = ""                  # "waivers.yaml:12" or "main.tf:40"
     matched: list[str] = field(default_factory=list)
 
+    def __post_init__(self):
+        problem = glob_problem(self.resource)
+        if problem:   # from a waivers file or a comment in .tf source: both name their line
+            raise InputError(problem, self.origin or None)
+
     def expired(self, today: dt.date) -> bool:
         return self.expires < today
 
@@ -116,6 +121,9 @@ def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
         cid = entry["control"].strip()
         if cid not in known:
             raise InputError(f"unknown control id {cid!r}", path, at(names["control"]))
+        problem = glob_problem(entry["resource"].strip())
+        if problem:
+            raise InputError(problem, path, at("resource"))
         out.append(Waiver(cid, entry["resource"].strip(), entry["reason"].strip(), entry["approver"].strip(),
                           parse_date(entry["expires"], path, at("expires")), origin=f"{path}:{line or i}"))
     return out
@@ -176,13 +184,81 @@ def apply_waivers(findings: list, waivers: list[Waiver], today: dt.date | None =
                 w.matched.append(f.resource.address)
 
 
-@lru_cache(maxsize=4096)
-def _glob(pattern: str, ignore_case: bool) -> re.Pattern:
+# A part of a glob between two `*` that holds a `?` is searched position by position, so its
+# cost is its length times the identity's; real waivers use a `?` for a digit or two.
+MAX_WILD_PART = 256
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why a waiver's resource pattern cannot be used, or None."""
+    for part in pattern.split("*"):
+        if "?" in part and len(part) > MAX_WILD_PART:
+            return (f"a part of the resource glob between two '*' that holds a '?' is {len(part)} characters "
+                    f"(at most {MAX_WILD_PART}): use '*' there")
+    return None
+
+
+class Glob:
     """``*`` is any run of characters and ``?`` any one; everything else is literal, brackets
     included, so ``aws_db_instance.db[*]`` means every index of that resource (an fnmatch
-    character class would have made it match a literal ``*``)."""
-    rx = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile(rx, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    character class would have made it match a literal ``*``).
+
+    Matched without backtracking: the pattern is split at each ``*``; the first part must
+    match at the start, the last at the end, and each part between is taken at its leftmost
+    place after the previous one (the leftmost place leaves the most room for the rest, so
+    nothing is ever retried).  A part without ``?`` is found with ``str.find``, which is
+    linear; one with ``?`` is a fixed-length regular expression.  A translation to one
+    regular expression (``.*a.*a.*c``) backtracks: ``*a*a*a...*c`` against a long address
+    took minutes.  Case-insensitive matching (ARM resource IDs) folds both sides character
+    by character first."""
+
+    def __init__(self, pattern: str, ignore_case: bool):
+        self.ignore_case = ignore_case
+        self.parts = [_fold(p) if ignore_case else p for p in pattern.split("*")]
+        self.rx = [re.compile("".join("." if ch == "?" else re.escape(ch) for ch in p), re.DOTALL)
+                   if "?" in p else None for p in self.parts]
+        self.least = sum(len(p) for p in self.parts)   # every part is of fixed length
+
+    def _at(self, i: int, text: str, pos: int) -> bool:
+        rx = self.rx[i]
+        return text.startswith(self.parts[i], pos) if rx is None else rx.match(text, pos) is not None
+
+    def _find(self, i: int, text: str, pos: int, end: int) -> int:
+        rx = self.rx[i]
+        if rx is None:
+            return text.find(self.parts[i], pos, end)
+        m = rx.search(text, pos, end)
+        return m.start() if m else -1
+
+    def fullmatch(self, text: str) -> bool:
+        if self.ignore_case:
+            text = _fold(text)
+        n, parts = len(text), self.parts
+        if len(parts) == 1:
+            return n == len(parts[0]) and self._at(0, text, 0)
+        if n < self.least or not self._at(0, text, 0):
+            return False
+        pos, end = len(parts[0]), n - len(parts[-1])
+        if not self._at(len(parts) - 1, text, end):
+            return False
+        for i in range(1, len(parts) - 1):
+            at = self._find(i, text, pos, end)
+            if at < 0:
+                return False
+            pos = at + len(parts[i])
+        return pos <= end
+
+
+def _fold(text: str) -> str:
+    """Lower case, one character for one (so positions agree between pattern and text)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str, ignore_case: bool) -> Glob:
+    return Glob(pattern, ignore_case)
 
 
 def identities(resource) -> list[str]:

@@ -216,3 +216,56 @@ def test_two_waivers_covering_one_finding_are_both_in_use():
     apply_waivers([f], [exact, broad], TODAY)
     assert f.status == "waived" and f.waiver is exact
     assert exact.status(TODAY) == broad.status(TODAY) == "applied"
+
+
+def _regex_glob(pattern, ignore_case):
+    """The reference: the glob as one backtracking regular expression (specguard's former matcher)."""
+    import re
+    rx = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile(rx, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def test_the_linear_matcher_agrees_with_the_regular_expression():
+    import random
+    from scanner.waivers import Glob
+    rnd = random.Random(13)
+    for _ in range(4000):
+        pattern = "".join(rnd.choice("aAb*?[.") for _ in range(rnd.randint(0, 7)))
+        text = "".join(rnd.choice("aAb[.*?\n") for _ in range(rnd.randint(0, 9)))
+        for ignore_case in (False, True):
+            expected = _regex_glob(pattern, ignore_case).fullmatch(text) is not None
+            assert Glob(pattern, ignore_case).fullmatch(text) is expected, (pattern, text, ignore_case)
+
+
+def test_a_backtracking_glob_against_a_long_address_is_linear(tmp_path, run_cli):
+    """`*a*a*...*z` against 100,000 `a`s: a regular expression with `.*` for each `*` backtracks for
+    hours; the matcher takes each part at its leftmost place once."""
+    p = Plan()
+    p.add("aws_db_instance", "a" * 100_000, {"storage_encrypted": False})
+    p.add("aws_db_instance", "b" * 100_000, {"storage_encrypted": False})
+    plan_path = p.write(tmp_path / "plan.json")
+    hostile = "*a" * 40 + "*z"
+    (tmp_path / "w.yaml").write_text(waiver(resource=hostile) + waiver(resource="aws_db_instance.*b?b*b"))
+    out = tmp_path / "r.json"
+    r = run_cli("scan", plan_path, "--waivers", tmp_path / "w.yaml", "--format", "json", "-o", out, timeout=60)
+    assert r.returncode == 1, r.stderr
+    status = {f["resource"]["address"][:17]: f["status"] for f in json.loads(out.read_text())["findings"]
+              if f["control_id"] == "ENC-01"}
+    assert status == {"aws_db_instance.a": "fail", "aws_db_instance.b": "waived"}
+
+
+@pytest.mark.parametrize("where", ["file", "source"])
+def test_a_glob_part_with_question_marks_is_bounded(tmp_path, where):
+    """A `?` part is searched position by position: its length is capped, at the waiver's line."""
+    from scanner.waivers import MAX_WILD_PART
+    pattern = "*" + "a?" * MAX_WILD_PART + "*"
+    if where == "source":
+        with pytest.raises(InputError, match=r"main\.tf:4: a part of the resource glob"):
+            Waiver("ENC-01", pattern, "r", "a", TODAY, origin="main.tf:4")
+        return
+    path = tmp_path / "w.yaml"
+    path.write_text(waiver(resource="aws_db_instance.x") + waiver(resource=pattern))
+    with pytest.raises(InputError, match=r"w\.yaml:7: a part of the resource glob .*at most 256"):
+        load_waivers(str(path), ["ENC-01"])
+    path.write_text(waiver(resource="*" + "a?" * (MAX_WILD_PART // 2) + "*"))
+    assert len(load_waivers(str(path), ["ENC-01"])) == 1
