@@ -447,6 +447,68 @@ def postgres_config(server_id, name, value, source="user-override"):
     return b
 
 
+def mysql_flexible_server(sub, rg, name, *, location="eastus2", tags=None, cmk_key_uri=None, ha_mode="ZoneRedundant",
+                          backup_days=35, geo_backup="Enabled", version="8.0.21"):
+    # No official example in the corpus: shape per the 2023-12-30 Server definition (Microsoft.DBforMySQL).
+    sid = arm_id(sub, rg, "Microsoft.DBforMySQL/flexibleServers", name)
+    enc = ({"type": "AzureKeyVault", "primaryKeyURI": cmk_key_uri,
+            "primaryUserAssignedIdentityId": arm_id(sub, rg, "Microsoft.ManagedIdentity/userAssignedIdentities",
+                                                    "mysql-cmk")}
+           if cmk_key_uri else {"type": "SystemManaged"})
+    return {"id": sid, "name": name, "type": "Microsoft.DBforMySQL/flexibleServers", "location": location,
+            "tags": dict(tags or {}), "sku": {"name": "Standard_D2ds_v4", "tier": "GeneralPurpose"},
+            "properties": {
+                "administratorLogin": "cloudsa", "version": version, "state": "Ready",
+                "fullyQualifiedDomainName": f"{name}.mysql.database.azure.com", "availabilityZone": "1",
+                "storage": {"storageSizeGB": 128, "iops": 684, "autoGrow": "Enabled", "autoIoScaling": "Disabled",
+                            "logOnDisk": "Disabled", "storageSku": "Premium_LRS"},
+                "backup": {"backupRetentionDays": backup_days, "geoRedundantBackup": geo_backup,
+                           "earliestRestoreDate": "2026-11-01T00:00:00Z"},
+                "highAvailability": {"mode": ha_mode, "state": "Healthy" if ha_mode != "Disabled" else "NotEnabled",
+                                     "standbyAvailabilityZone": "2" if ha_mode == "ZoneRedundant" else ""},
+                "network": {"publicNetworkAccess": "Disabled"}, "dataEncryption": enc,
+                "replicationRole": "None", "replicaCapacity": 10}}
+
+
+def mysql_config(server_id, name, value, source="user-override"):
+    # Shape per the 2023-12-30 Configuration definition.
+    defaults = {"require_secure_transport": ("ON", "ON,OFF"), "tls_version": ("TLSv1.2", "TLSv1.2,TLSv1.3")}
+    default, allowed = defaults.get(name, ("", ""))
+    return {"id": f"{server_id}/configurations/{name}", "name": name,
+            "type": "Microsoft.DBforMySQL/flexibleServers/configurations",
+            "properties": {"value": value, "description": f"{name} setting", "defaultValue": default,
+                           "dataType": "Set" if name == "tls_version" else "Enumeration", "allowedValues": allowed,
+                           "source": source, "isReadOnly": "False", "isConfigPendingRestart": "False",
+                           "isDynamicConfig": "False"}}
+
+
+SINGLE_SERVER_TYPES = {"mysql": ("Microsoft.DBforMySQL/servers", "5.7", "mysql"),
+                       "mariadb": ("Microsoft.DBforMariaDB/servers", "10.3", "mariadb"),
+                       "postgres": ("Microsoft.DBforPostgreSQL/servers", "11", "postgres")}
+
+
+def single_server(engine, sub, rg, name, *, location="eastus2", tags=None, ssl="Enabled", min_tls="TLS1_2",
+                  backup_days=35, geo_backup="Enabled", byok=False):
+    """A MySQL / MariaDB / PostgreSQL single server. No official example in the corpus: shape per the
+    2017-12-01 (MySQL, PostgreSQL) and 2018-06-01 (MariaDB) Server definitions; MariaDB has no
+    byokEnforcement (no customer-managed keys)."""
+    ptype, version, dns = SINGLE_SERVER_TYPES[engine]
+    props = {"administratorLogin": "cloudsa", "version": version, "sslEnforcement": ssl,
+             "userVisibleState": "Ready", "fullyQualifiedDomainName": f"{name}.{dns}.database.azure.com",
+             "earliestRestoreDate": "2026-11-01T00:00:00+00:00", "publicNetworkAccess": "Disabled",
+             "storageProfile": {"backupRetentionDays": backup_days, "geoRedundantBackup": geo_backup,
+                                "storageMB": 128000, "storageAutogrow": "Enabled"},
+             "replicationRole": "None", "masterServerId": "", "replicaCapacity": 5}
+    if min_tls is not None:
+        props["minimalTlsVersion"] = min_tls
+    if engine != "mariadb":
+        props["byokEnforcement"] = "Enabled" if byok else "Disabled"
+        props["infrastructureEncryption"] = "Disabled"
+    return {"id": arm_id(sub, rg, ptype, name), "name": name, "type": ptype, "location": location,
+            "tags": dict(tags or {}), "sku": {"name": "GP_Gen5_2", "tier": "GeneralPurpose", "family": "Gen5",
+                                              "capacity": 2}, "properties": props}
+
+
 def sql_server(sub, rg, name, *, location="eastus2", tags=None, min_tls="1.2"):
     b = _base("sql_server", sub, rg, "Microsoft.Sql/servers", name, location, tags)
     b["properties"]["fullyQualifiedDomainName"] = f"{name}.database.windows.net"
@@ -613,6 +675,10 @@ def tracked_resource(sub, rg, provider_type, name, *, location="eastus2", tags=N
 # ---------------------------------------------------------------------- a Terraform plan, deployed
 ARM_TYPES = {   # azurerm type -> ARM provider type (top-level resources)
     "azurerm_postgresql_flexible_server": "Microsoft.DBforPostgreSQL/flexibleServers",
+    "azurerm_mysql_flexible_server": "Microsoft.DBforMySQL/flexibleServers",
+    "azurerm_mysql_server": "Microsoft.DBforMySQL/servers",
+    "azurerm_mariadb_server": "Microsoft.DBforMariaDB/servers",
+    "azurerm_postgresql_server": "Microsoft.DBforPostgreSQL/servers",
     "azurerm_mssql_server": "Microsoft.Sql/servers",
     "azurerm_storage_account": "Microsoft.Storage/storageAccounts",
     "azurerm_redis_cache": "Microsoft.Cache/Redis",
@@ -761,6 +827,44 @@ class PlanDeployment:
             settings[self.val(c, "name")] = self.val(c, "value")
         for k, v in settings.items():
             self.emu.put(postgres_config(body["id"], k, v, "user-override"))
+
+    def _mysql_flexible_server(self, tf):
+        cmk = self.blocks(tf, "customer_managed_key")
+        ha = self.blocks(tf, "high_availability")
+        body = mysql_flexible_server(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
+                                     cmk_key_uri=self.key_uri(tf, "customer_managed_key.0.key_vault_key_id")
+                                     if cmk else None,
+                                     ha_mode=ha[0].get("mode", "Disabled") if ha else "Disabled",
+                                     backup_days=self.val(tf, "backup_retention_days", 7),
+                                     geo_backup="Enabled" if self.val(tf, "geo_redundant_backup_enabled", False)
+                                     else "Disabled")
+        self.emu.put(body)
+        # server parameters: the configuration resources (they name the server), else the service's defaults
+        settings = {"require_secure_transport": "ON", "tls_version": "TLSv1.2"}
+        for c in self.related(tf, "azurerm_mysql_flexible_server_configuration", "server_name"):
+            settings[self.val(c, "name")] = self.val(c, "value")
+        for k, v in settings.items():
+            self.emu.put(mysql_config(body["id"], k, v))
+
+    def _single(self, tf, engine, key_type=None):
+        ssl = self.val(tf, "ssl_enforcement_enabled", True)
+        byok = bool(key_type and self.related(tf, key_type, "server_id"))
+        self.emu.put(single_server(engine, self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
+                                   ssl="Enabled" if ssl else "Disabled",
+                                   min_tls=self.val(tf, "ssl_minimal_tls_version_enforced",
+                                                    "TLS1_2" if ssl else "TLSEnforcementDisabled"),
+                                   backup_days=self.val(tf, "backup_retention_days", 7),
+                                   geo_backup="Enabled" if self.val(tf, "geo_redundant_backup_enabled", False)
+                                   else "Disabled", byok=byok))
+
+    def _mysql_server(self, tf):
+        self._single(tf, "mysql", "azurerm_mysql_server_key")
+
+    def _mariadb_server(self, tf):
+        self._single(tf, "mariadb")
+
+    def _postgresql_server(self, tf):
+        self._single(tf, "postgres", "azurerm_postgresql_server_key")
 
     def _mssql_server(self, tf):
         body = sql_server(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),

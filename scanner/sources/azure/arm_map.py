@@ -14,13 +14,18 @@ from typing import Any, Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from .inventory import FD_DOMAIN, GENERIC, PG, SQL, SQLDB, Failure, Inventory, Item, parse_id
+from .inventory import (FD_DOMAIN, GENERIC, MARIADB, MYSQL, MYSQL_FLEX, PG, PG_SINGLE, SQL, SQLDB, Failure,
+                        Inventory, Item, parse_id)
 
 SOURCE = "azure"
 _MISSING = object()
 
 TF_TYPES = {
     PG: ("database", "azurerm_postgresql_flexible_server"),
+    MYSQL_FLEX: ("database", "azurerm_mysql_flexible_server"),
+    MYSQL: ("database", "azurerm_mysql_server"),
+    MARIADB: ("database", "azurerm_mariadb_server"),
+    PG_SINGLE: ("database", "azurerm_postgresql_server"),
     SQL: ("database", "azurerm_mssql_server"),
     SQLDB: ("database", "azurerm_mssql_database"),
     "Microsoft.Storage/storageAccounts": ("object_store", "azurerm_storage_account"),
@@ -54,7 +59,6 @@ GENERIC_TYPES = {
     "microsoft.operationalinsights/workspaces": "azurerm_log_analytics_workspace",
     "microsoft.cdn/profiles": "azurerm_cdn_frontdoor_profile",
     "microsoft.web/serverfarms": "azurerm_service_plan",
-    "microsoft.dbforpostgresql/servers": "azurerm_postgresql_server",
 }
 INTERNET = {"*", "internet", "0.0.0.0/0", "0.0.0.0/0.0.0.0", "any"}
 TIER_TAG = "Tier"
@@ -105,6 +109,10 @@ def child(item: Item, name: str) -> Props | Unknown:
 FIELDS = {
     PG: ("engine", "encrypted", "encryption_key", "encryption_key_managed_by", "multi_az", "backup_retention_days",
          "backup_cross_region", "requires_tls", "tls_min_version"),
+    MYSQL_FLEX: ("engine", "encrypted", "encryption_key", "encryption_key_managed_by", "multi_az",
+                 "backup_retention_days", "backup_cross_region", "requires_tls", "tls_min_version"),
+    **{t: ("engine", "encrypted", "encryption_key_managed_by", "multi_az", "backup_retention_days",
+           "backup_cross_region", "requires_tls", "tls_min_version") for t in (MYSQL, MARIADB, PG_SINGLE)},
     SQL: ("engine", "encryption_key_managed_by", "encryption_key", "requires_tls", "tls_min_version"),
     SQLDB: ("engine", "multi_az", "backup_retention_days", "backup_cross_region"),
     "Microsoft.Storage/storageAccounts": ("platform_encrypted", "default_encryption", "encryption_key_managed_by",
@@ -199,10 +207,14 @@ def _rg_tags(inv: Inventory, sub: str, rg: str) -> Value:
 
 # ----------------------------------------------------------------------------- normalising
 def tls_version(v: Any) -> str | None:
-    """'TLSv1.2', 'TLS1_2', '1.2', 'TLSv1_3' -> '1.2' / '1.3'; 'None'/'Disabled' (no minimum) -> '1.0'."""
+    """'TLSv1.2', 'TLS1_2', '1.2', 'TLSv1_3' -> '1.2' / '1.3'; 'None'/'Disabled'/'TLSEnforcementDisabled'
+    (no minimum) -> '1.0'; a list of accepted versions ('TLSv1.2,TLSv1.3') -> its lowest."""
     s = str(v).strip().lower()
-    if s in ("none", "disabled", ""):
+    if s in ("none", "disabled", "", "tlsenforcementdisabled"):
         return "1.0"
+    if "," in s:
+        found = [tls_version(x) for x in s.split(",") if x.strip()]
+        return None if not found or None in found else min(found)
     compact = re.fullmatch(r"tlsv?1([0-3])", s)     # Front Door: TLS10, TLS12
     if compact:
         return f"1.{compact.group(1)}"
@@ -219,6 +231,31 @@ def _on(v: Any) -> bool:
 # ----------------------------------------------------------------------------- per type
 def _postgres(item: Item, p: Props, r: Resource) -> None:
     r.set("engine", Value("postgres", p.origin("type")))
+    _data_encryption(p, r)
+    r.set("multi_az", p.value("properties.highAvailability.mode", lambda m: str(m).lower() == "zoneredundant"))
+    r.set("backup_retention_days", p.value("properties.backup.backupRetentionDays", int))
+    r.set("backup_cross_region", p.value("properties.backup.geoRedundantBackup", _on))
+    for name, fld, conv in (("require_secure_transport", "requires_tls", _on),
+                            ("ssl_min_protocol_version", "tls_min_version", tls_version)):
+        c = child(item, f"configurations/{name}")
+        r.set(fld, c if isinstance(c, Unknown) else c.value("properties.value", conv))
+
+
+def _mysql_flexible(item: Item, p: Props, r: Resource) -> None:
+    """As the Terraform mapper of azurerm_mysql_flexible_server; TLS from the server parameters."""
+    r.set("engine", Value("mysql", p.origin("type")))
+    _data_encryption(p, r)
+    r.set("multi_az", p.value("properties.highAvailability.mode", lambda m: str(m).lower() == "zoneredundant"))
+    r.set("backup_retention_days", p.value("properties.backup.backupRetentionDays", int))
+    r.set("backup_cross_region", p.value("properties.backup.geoRedundantBackup", _on))
+    for name, fld, conv in (("require_secure_transport", "requires_tls", _on),
+                            ("tls_version", "tls_min_version", tls_version)):
+        c = child(item, f"configurations/{name}")
+        r.set(fld, c if isinstance(c, Unknown) else c.value("properties.value", conv))
+
+
+def _data_encryption(p: Props, r: Resource) -> None:
+    """Flexible servers (PostgreSQL, MySQL): whose key encrypts storage."""
     enc_type = p.raw("properties.dataEncryption.type")
     if enc_type is _MISSING or enc_type is None:
         u = p.value("properties.dataEncryption.type")
@@ -231,13 +268,38 @@ def _postgres(item: Item, p: Props, r: Resource) -> None:
             "properties.dataEncryption.type", lambda t: "customer" if str(t).lower() == "azurekeyvault" else "provider"))
     r.set("encryption_key", p.value("properties.dataEncryption.primaryKeyURI", missing=None,
                                     missing_note="no customer key: service-managed"))
-    r.set("multi_az", p.value("properties.highAvailability.mode", lambda m: str(m).lower() == "zoneredundant"))
-    r.set("backup_retention_days", p.value("properties.backup.backupRetentionDays", int))
-    r.set("backup_cross_region", p.value("properties.backup.geoRedundantBackup", _on))
-    for name, fld, conv in (("require_secure_transport", "requires_tls", _on),
-                            ("ssl_min_protocol_version", "tls_min_version", tls_version)):
-        c = child(item, f"configurations/{name}")
-        r.set(fld, c if isinstance(c, Unknown) else c.value("properties.value", conv))
+
+
+# single servers: engine, and whether the service offers customer-managed keys (byokEnforcement)
+SINGLE_SERVERS = {MYSQL: ("mysql", True), MARIADB: ("mariadb", False), PG_SINGLE: ("postgres", True)}
+
+
+def _single_server(item: Item, p: Props, r: Resource) -> None:
+    """MySQL / MariaDB / PostgreSQL single server (2017-12-01 / 2018-06-01), as the Terraform mapper."""
+    engine, byok = SINGLE_SERVERS[item.arm_type]
+    r.set("engine", Value(engine, p.origin("type")))
+    r.set("encrypted", Value(True, p.origin("properties (Azure always encrypts storage)")))
+    if byok:
+        # read-only: whether data encryption with a customer-managed key is on; not returned = off
+        r.set("encryption_key_managed_by", p.value(
+            "properties.byokEnforcement", lambda v: "customer" if _on(v) else "provider",
+            missing="provider", missing_note="not returned: service-managed key"))
+    else:
+        r.set("encryption_key_managed_by", Value("provider", p.origin(
+            "type (the service offers no customer-managed key: service-managed key)")))
+    r.set("multi_az", Value(False, p.origin("type (a single server runs in one availability zone: no "
+                                            "zone-redundant mode)")))
+    r.set("requires_tls", p.value("properties.sslEnforcement", _on))
+    enforced = p.raw("properties.sslEnforcement")
+    if isinstance(enforced, str) and not _on(enforced):
+        # SSL off: every version is accepted, whatever minimalTlsVersion says
+        r.set("tls_min_version", Value("1.0", p.origin("properties.sslEnforcement (Disabled: no minimum)")))
+    else:
+        # documented: a server created without the property enforces no minimum
+        r.set("tls_min_version", p.value("properties.minimalTlsVersion", tls_version, missing="1.0",
+                                         missing_note="not returned: TLSEnforcementDisabled"))
+    r.set("backup_retention_days", p.value("properties.storageProfile.backupRetentionDays", int))
+    r.set("backup_cross_region", p.value("properties.storageProfile.geoRedundantBackup", _on))
 
 
 def _sql_server(item: Item, p: Props, r: Resource) -> None:
@@ -440,7 +502,8 @@ def _front_door_domain(item: Item, p: Props, r: Resource) -> None:
 
 
 MAPPERS: dict[str, Callable[[Item, Props, Resource], None]] = {
-    PG: _postgres, SQL: _sql_server, SQLDB: _sql_database,
+    PG: _postgres, MYSQL_FLEX: _mysql_flexible, MYSQL: _single_server, MARIADB: _single_server,
+    PG_SINGLE: _single_server, SQL: _sql_server, SQLDB: _sql_database,
     "Microsoft.Storage/storageAccounts": _storage, "Microsoft.Cache/Redis": _redis,
     "Microsoft.Network/applicationGateways": _app_gateway, "Microsoft.Network/networkSecurityGroups": _nsg,
     "Microsoft.Network/applicationSecurityGroups": _asg, "Microsoft.KeyVault/vaults": _key_vault,

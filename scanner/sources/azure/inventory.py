@@ -8,10 +8,12 @@ Two listing strategies fill the same ``Inventory``:
 * ``graph``: one Azure Resource Graph query for every type across up to 1,000
   subscriptions, paged through ``$skipToken``.
 
-Both then read the child settings that listings do not return: PostgreSQL
-server configurations, SQL encryption protectors and short-term retention
-policies, and the custom domains of each Front Door (Standard/Premium) profile
-found among the other resources.  Work runs on a bounded thread pool; a call that fails for good is
+Both then read the child settings that listings do not return: PostgreSQL and
+MySQL flexible-server configurations, SQL encryption protectors and short-term
+retention policies, and the custom domains of each Front Door (Standard/Premium)
+profile found among the other resources.  MySQL, MariaDB and PostgreSQL single
+servers have no SDK installed: they are listed with plain GETs through the same
+pipeline (``REST_LISTINGS``).  Work runs on a bounded thread pool; a call that fails for good is
 recorded as a ``Failure`` where its answer would have gone, never dropped.
 """
 from __future__ import annotations
@@ -30,6 +32,13 @@ FD_PROFILE = "microsoft.cdn/profiles"
 FD_DOMAIN = "Microsoft.Cdn/profiles/customDomains"   # proxy resources: read per profile, never listed
 FD_API_VERSION = "2024-02-01"
 PG_SETTINGS = ("require_secure_transport", "ssl_min_protocol_version")
+MYSQL_FLEX = "Microsoft.DBforMySQL/flexibleServers"
+MYSQL = "Microsoft.DBforMySQL/servers"
+MARIADB = "Microsoft.DBforMariaDB/servers"
+PG_SINGLE = "Microsoft.DBforPostgreSQL/servers"
+MYSQL_SETTINGS = ("require_secure_transport", "tls_version")
+# Types listed with a plain GET (no SDK is a dependency for them): arm type -> api-version
+REST_LISTINGS = {MYSQL_FLEX: "2023-12-30", MYSQL: "2017-12-01", MARIADB: "2018-06-01", PG_SINGLE: "2017-12-01"}
 GENERIC = "*"   # any other taggable type
 
 # arm type -> (SDK service, subscription-wide listing)
@@ -43,6 +52,7 @@ LISTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "Microsoft.Network/applicationSecurityGroups": ("network", lambda c: c.application_security_groups.list_all()),
     # list() goes through the generic resources listing and omits properties
     "Microsoft.KeyVault/vaults": ("keyvault", lambda c: c.vaults.list_by_subscription()),
+    **{t: ("rest", None) for t in REST_LISTINGS},
 }
 ALL_TYPES = list(LISTINGS) + [SQLDB, FD_DOMAIN]
 CANONICAL = {t.lower(): t for t in ALL_TYPES}
@@ -193,8 +203,12 @@ class Reader:
         api = f"GET {arm_type}"
         follow: list[Task] = []
         try:
-            for obj in lister(self.s.client(service, sub)):
-                follow += self._found(arm_type, to_json(obj), sub, api)
+            if service == "rest":
+                found = self.s.list_json(f"/subscriptions/{sub}/providers/{arm_type}", REST_LISTINGS[arm_type], sub)
+            else:
+                found = (to_json(obj) for obj in lister(self.s.client(service, sub)))
+            for body in found:
+                follow += self._found(arm_type, body, sub, api)
         except Exception as e:
             f = self.inv.fail(sub, api, e, " (list)")
             with self.inv.lock:
@@ -311,6 +325,8 @@ class Reader:
         self.inv.add(item)
         if arm_type == PG:
             return [(self.pg_setting, (item, name)) for name in PG_SETTINGS]
+        if arm_type == MYSQL_FLEX:
+            return [(self.mysql_setting, (item, name)) for name in MYSQL_SETTINGS]
         if arm_type == SQL:
             tasks: list[Task] = [(self.sql_protector, (item,))]
             if api.startswith("GET"):       # Resource Graph lists the databases itself
@@ -325,6 +341,12 @@ class Reader:
         api = f"GET {PG}/configurations"
         self._child(item, f"configurations/{name}", api, lambda: self.s.client("postgres", item.subscription)
                     .configurations.get(ids["resource_group"], ids["names"][0], name))
+        return []
+
+    def mysql_setting(self, item: Item, name: str) -> list[Task]:
+        api = f"GET {MYSQL_FLEX}/configurations"
+        self._child(item, f"configurations/{name}", api, lambda: get_json(
+            self.s, f"{item.body['id']}/configurations/{name}", REST_LISTINGS[MYSQL_FLEX], item.subscription))
         return []
 
     def sql_protector(self, item: Item) -> list[Task]:
@@ -347,6 +369,22 @@ class Reader:
             item.children[name] = (to_json(call()), api)
         except Exception as e:
             item.children[name] = self.inv.fail(item.subscription, api, e, f" of {item.body['id']}")
+
+
+def get_json(session: Session, path: str, api_version: str, subscription: str) -> dict:
+    """One Resource Manager resource as JSON, by a plain GET through the session's pipeline
+    (credential, retries, the read-only guard), for the types no installed SDK covers."""
+    from urllib.parse import quote
+
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    resp = session.client("resources", subscription).send_request(
+        HttpRequest("GET", f"{session.ep.arm}{quote(path)}?api-version={api_version}"))
+    if resp.status_code >= 400:
+        raise HttpResponseError(response=resp, error_format=ARMErrorFormat)
+    return resp.json()
 
 
 def _is_front_door(profile: dict) -> bool:
