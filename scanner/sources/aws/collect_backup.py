@@ -60,6 +60,7 @@ def _unlisted_selection(scope: Scope, fail: Failure, plan_arn: str | None) -> Re
     r = scope.placeholder("backup_selection", "aws_backup_selection", "backup",
                           f"backup-plan:{plan_arn.rsplit(':', 1)[-1] if plan_arn else '*'}/selection/*", fail,
                           "AWS Backup selections")
+    r.opaque = None   # not a blank: what it may cover is known below, and scanner.link weighs it
     if plan_arn:
         r.set("plan", val([plan_arn], "BackupPlanId", fail.api))
     r.set("resources", val([f"arn:{scope.partition}:*:{scope.region}:{scope.account}:*"],

@@ -41,6 +41,7 @@ def collect(scope: Scope) -> list[Resource]:
         out += _replications(scope, d, arn)
     if ifail:
         out.append(scope.placeholder("database", "aws_db_instance", "rds", "db:*", ifail, "RDS DB instances"))
+        out += _unlisted_members(scope, clusters, cfail, ifail)
 
     for c in clusters:
         engine = c.get("Engine", "")
@@ -56,12 +57,39 @@ def collect(scope: Scope) -> list[Resource]:
         out.append(_cluster(scope, c, arn, keys, ifail))
     if cfail:
         out.append(scope.placeholder("database", "aws_rds_cluster", "rds", "cluster:*", cfail, "RDS DB clusters"))
+        for engine, type_ in OTHER_ENGINES.items():
+            out.append(scope.placeholder("generic", type_, "rds", f"cluster:*:{engine}", cfail,
+                                         f"{engine} clusters"))
 
+    # which AWS default groups are in use is known only from the database listings: when one failed,
+    # its default groups are emitted with their TLS settings unknown, never dropped
     out += _parameter_groups(scope, "DescribeDBParameterGroups", "DBParameterGroups", "DBParameterGroupName",
-                             "DescribeDBParameters", "aws_db_parameter_group", "pg", used_groups)
+                             "DescribeDBParameters", "aws_db_parameter_group", "pg", used_groups, ifail)
     out += _parameter_groups(scope, "DescribeDBClusterParameterGroups", "DBClusterParameterGroups",
                              "DBClusterParameterGroupName", "DescribeDBClusterParameters",
-                             "aws_rds_cluster_parameter_group", "cluster-pg", used_cluster_groups)
+                             "aws_rds_cluster_parameter_group", "cluster-pg", used_cluster_groups, cfail)
+    return out
+
+
+def _unlisted_members(scope: Scope, clusters: list[dict], cfail: Failure | None, ifail: Failure) -> list[Resource]:
+    """Cluster members come from the instance listing that failed: placeholders for them, one per
+    engine kind that has (or may have, the cluster listing failing too) clusters here.  An Aurora
+    member placeholder names the region's clusters, whose members are already unknown (``_cluster``),
+    so scanner.link attaches it there and not to clusters of other regions."""
+    out = []
+    rds_clusters = [c.get("DBClusterArn") or scope.arn("rds", f"cluster:{c['DBClusterIdentifier']}")
+                    for c in clusters if c.get("Engine", "") not in OTHER_ENGINES]
+    if cfail:
+        rds_clusters.append(scope.arn("rds", "cluster:*"))
+    if rds_clusters:
+        r = scope.placeholder("cluster_member", "aws_rds_cluster_instance", "rds", "db:*:cluster-member", ifail,
+                              "RDS cluster members")
+        r.set("cluster", val(rds_clusters, "DBClusterIdentifier", DESCRIBE_CLUSTERS))
+        out.append(r)
+    engines = {c.get("Engine", "") for c in clusters} | (set(OTHER_ENGINES) if cfail else set())
+    for engine in sorted(engines & set(OTHER_ENGINES)):
+        out.append(scope.placeholder("generic", OTHER_ENGINES[engine] + "_instance", "rds", f"db:*:{engine}", ifail,
+                                     f"{engine} instances"))
     return out
 
 
@@ -123,10 +151,19 @@ def _replications(scope: Scope, d: dict, arn: str) -> list[Resource]:
 
 
 def _parameter_groups(scope: Scope, list_op: str, key: str, name_key: str, params_op: str, type_: str,
-                      arn_kind: str, used: set[str]) -> list[Resource]:
-    """Parameter groups in use by a database, and every group that is not an AWS default."""
+                      arn_kind: str, used: set[str], use_unknown: Failure | None) -> list[Resource]:
+    """Parameter groups in use by a database, and every group that is not an AWS default.
+
+    AWS creates a default group for each engine family it has been asked for, and a
+    default group is checked only if a database uses it.  ``use_unknown`` is the failure
+    of the listing that says which are used: then every default group not known to be
+    used is emitted with its TLS fields unknown (it may serve the unlisted databases).
+    """
     groups, fail = scope.pages("rds", list_op, key)
-    wanted = [g for g in groups if g[name_key] in used or not g[name_key].startswith("default.")]
+    maybe_used = {g[name_key] for g in groups if use_unknown is not None and g[name_key] not in used
+                  and g[name_key].startswith("default.")}
+    wanted = [g for g in groups if g[name_key] in used or g[name_key] in maybe_used
+              or not g[name_key].startswith("default.")]
     api_list = api_name("rds", list_op)
 
     def one(g: dict) -> Resource:
@@ -134,6 +171,11 @@ def _parameter_groups(scope: Scope, list_op: str, key: str, name_key: str, param
         arn = g.get(name_key.replace("Name", "Arn")) or scope.arn("rds", f"{arn_kind}:{name}")
         r = scope.resource("db_parameter_group", type_, arn, name, (arn,))
         r.set("family", val(g.get(name_key.replace("Name", "Family")), name_key.replace("Name", "Family"), api_list))
+        if name in maybe_used:
+            why = f"whether a database uses AWS default group {name} is not known: {use_unknown.reason}"
+            for f in ("requires_tls", "tls_min_version"):
+                r.set(f, Unknown(why, Origin(SOURCE, f, api=use_unknown.api)))
+            return r
         params, pfail = scope.pages("rds", params_op, "Parameters", **{name_key: name})
         if pfail:
             set_all(r, pfail, ("requires_tls", "tls_min_version"))

@@ -44,8 +44,9 @@ def file_systems(scope: Scope) -> list[Resource]:
     return out
 
 
-def buckets(scope: Scope, regions: set[str]) -> list[Resource]:
-    """S3 is listed once per account; each bucket is read in its own region, if that region is audited."""
+def buckets(scope: Scope, regions: set[str] | None) -> list[Resource]:
+    """S3 is listed once per account; each bucket is read in its own region, if that region is audited
+    (``regions`` None: the account's regions could not be listed, so every bucket is read)."""
     items, fail = scope.pages("s3", "ListBuckets", "Buckets")
 
     def one(b: dict) -> Resource | None:
@@ -60,7 +61,7 @@ def buckets(scope: Scope, regions: set[str]) -> list[Resource]:
             else:
                 region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
                     resp.get("LocationConstraint"), resp.get("LocationConstraint"))
-        if loc_fail is None and region not in regions:
+        if loc_fail is None and regions is not None and region not in regions:
             return None  # the bucket lives in a region outside the audit's scope
         s = scope.at(region or "unknown")
         r = s.resource("object_store", "aws_s3_bucket", arn, name, (arn, name))

@@ -27,6 +27,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
                         "backup_retention_days", "backup_cross_region", "security_groups", "cluster_members",
                         "cluster_zone_count", "tags"),
     "aws_rds_cluster_instance": ("cluster", "availability_zone", "tags"),
+    "aws_docdb_cluster": ("tags",),
+    "aws_docdb_cluster_instance": ("tags",),
+    "aws_neptune_cluster": ("tags",),
+    "aws_neptune_cluster_instance": ("tags",),
     "aws_db_parameter_group": ("requires_tls", "tls_min_version", "family", "tags"),
     "aws_rds_cluster_parameter_group": ("requires_tls", "tls_min_version", "family", "tags"),
     "aws_kms_key": ("rotation_enabled", "key_manager", "tags"),
@@ -94,30 +98,39 @@ class Once:
 
 
 class KeyManagers:
-    """kms:DescribeKey results of one account, one call per key however many resources name it.
+    """kms:DescribeKey results, one call per (account, region, key) however many resources name it.
 
     Shared by every collector of an account: the KMS collector describes the keys
     it lists; an RDS instance or S3 bucket naming a key (maybe in another region
     or account, or by alias) gets the cached answer or makes the one call,
-    deduplicated across threads.
+    deduplicated across threads.  The region is part of the key: an alias or key
+    id means a different key in each region, and a failure must cite the region
+    whose call failed, whichever thread asked first.
     """
 
     def __init__(self):
         self._once = Once()
 
+    @staticmethod
+    def region_of(scope: "Scope", ref: str) -> str:
+        """The region a key reference resolves in: the ARN's, else the asking resource's."""
+        if ref.startswith("arn:") and ref.count(":") >= 5:
+            return ref.split(":")[3] or scope.region
+        return scope.region
+
     def describe(self, scope: "Scope", ref: str):
         """KeyMetadata of the key, or the Failure of the call."""
+        region = self.region_of(scope, ref)
+
         def read():
-            region = scope.region
-            if ref.startswith("arn:") and ref.count(":") >= 5:
-                region = ref.split(":")[3] or region
             resp = scope.at(region).call("kms", "DescribeKey", KeyId=ref)
             meta = resp if isinstance(resp, Failure) else resp["KeyMetadata"]
-            if not isinstance(meta, Failure):
-                self._once.alias(meta.get("Arn", ref), meta)
+            if not isinstance(meta, Failure) and meta.get("Arn"):
+                arn = meta["Arn"]
+                self._once.alias((scope.account, self.region_of(scope.at(region), arn), arn), meta)
             return meta
 
-        return self._once.get(ref, read)
+        return self._once.get((scope.account, region, ref), read)
 
     def manager(self, scope: "Scope", ref: str | None, path: str, api: str) -> Value:
         """Who manages the key: Value("customer"|"provider") or Unknown."""
@@ -151,7 +164,7 @@ class Scope:
         self.keys = keys or KeyManagers()
         self.pool = pool
         self.home_region = home_region
-        self._tags = tags or Once()   # region -> tagging.RegionTags | Failure, shared by the account's scopes
+        self._tags = tags or Once()   # (account, region) -> tagging.RegionTags | Failure, shared by the account's scopes
 
     def at(self, region: str) -> "Scope":
         return Scope(self.calls, self.session, self.account, region, self.partition, self.keys, self.pool,
@@ -184,7 +197,7 @@ class Scope:
         """The region's tags from one tag:GetResources (read on first need, once per account and
         region), or None if that read failed: the caller then uses the service's own tag call."""
         from . import tagging
-        got = self._tags.get(self.region, lambda: tagging.read(self))
+        got = self._tags.get((self.account, self.region), lambda: tagging.read(self))
         return None if isinstance(got, Failure) else got
 
     def region_tags_later(self) -> Callable[[str, Callable[[], Value]], Value]:
@@ -195,7 +208,7 @@ class Scope:
         The read is a chain of pages (100 resources each); started when a collector has listed its
         resources, it runs while that collector's per-resource calls do, instead of before them.
         The thread is not one of the fan-out pool's, whose workers may be the ones waiting."""
-        if not self._tags.started(self.region):
+        if not self._tags.started((self.account, self.region)):
             threading.Thread(target=self.region_tags, name="specguard-aws-tags", daemon=True).start()
 
         def tags_for(arn: str, own: Callable[[], Value]) -> Value:
@@ -216,10 +229,13 @@ class Scope:
 
     def placeholder(self, kind: str, type_: str, service: str, pattern: str, failure: Failure,
                     what: str) -> Resource:
-        """Stands for every ``type_`` of this scope when listing them failed: all fields Unknown."""
+        """Stands for every ``type_`` of this scope when listing them failed: all fields Unknown, and
+        opaque, so every control of its kind says unknown -- also those that decide from a field
+        whether they apply (a group's tier: NET-01..03 would otherwise say nothing at all)."""
         arn = self.arn(service, pattern)
         r = self.resource(kind, type_, arn, f"({what} in {self.region}, account {self.account}: not listed)")
         r.context["unlisted"] = failure.message
+        r.opaque = f"{what} in {self.region}, account {self.account} could not be listed: {failure.reason}"
         for f in FIELDS[type_]:
             r.set(f, unknown(failure, f))
         return r
