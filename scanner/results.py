@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,6 +56,35 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
+def dumps(obj: Any, **kw: Any) -> str:
+    """Strict JSON (RFC 8259): NaN and Infinity are refused, never written (strict parsers, and
+    the HTML report's tables in Chromium, reject them). Every writer of a results document or
+    a format derived from it serialises through here or with ``allow_nan=False``."""
+    return json.dumps(obj, allow_nan=False, **kw)
+
+
+def finite(v: Any) -> Any:
+    """``v`` with every non-finite float replaced by its name as a string ("Infinity", "NaN").
+
+    The adapters refuse non-finite numbers (a plan's are input errors, a .tf value's are
+    unknown), but evidence, profile parameters and coverage details also come from YAML
+    (``.inf``) and live APIs: what a report shows of them is text, never a bare NaN."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else ("NaN" if v != v else ("Infinity" if v > 0 else "-Infinity"))
+    if isinstance(v, dict):
+        if all(type(x) in _PLAIN for x in v.values()):
+            return v
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        if all(type(x) in _PLAIN for x in v):
+            return v
+        return [finite(x) for x in v]
+    return v
+
+
+_PLAIN = (str, int, bool, type(None))
+
+
 def finding_dict(f: Finding, today: dt.date) -> dict[str, Any]:
     res = f.resource.ref_dict()
     if f.file:
@@ -67,7 +97,7 @@ def finding_dict(f: Finding, today: dt.date) -> dict[str, Any]:
         evidence = {k: v for k, v in f.resource.context.items() if v is not None and isinstance(v, (str, int))}
         evidence.update(f.evidence)
     d = {"control_id": f.control_id, "status": f.status, "severity": f.severity, "resource": res,
-         "message": f.message, "evidence": evidence, "fingerprint": f.fingerprint}
+         "message": f.message, "evidence": finite(evidence), "fingerprint": f.fingerprint}
     if f.waiver is not None:
         d["waiver"] = f.waiver.as_dict(today)
     return d
@@ -97,7 +127,7 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
         c = cs.control
         counts = per_control[c.id]
         controls.append({"id": c.id, "title": c.title, "family": c.family, "severity": cs.severity,
-                         "soc2": c.soc2, "requirement": c.requirement, "params": cs.params,
+                         "soc2": c.soc2, "requirement": c.requirement, "params": finite(cs.params),
                          "status": control_status(counts), "counts": counts})
     overrides, disabled = profile_changes(profile)
     doc = {
@@ -106,7 +136,7 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
         "run": {"id": str(uuid.uuid4()), "started_at": utc(run.started_at), "finished_at": utc(finished),
                 "profile": profile.name, "profile_sha256": profile.sha256,
                 "organisation": profile.organisation, "system": profile.system, "command": run.command,
-                "profile_overrides": overrides,
+                "profile_overrides": finite(overrides),
                 **({"profile_file": profile.path, "profile_file_sha256": profile.file_sha256}
                    if profile.file_sha256 else {})},
         "sources": run.sources,
@@ -115,7 +145,7 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
         "controls": controls,
         "disabled_controls": disabled,
         "findings": [finding_dict(f, today) for f in findings],
-        "coverage": run.coverage,
+        "coverage": finite(run.coverage),
         "waivers": [w.as_dict(today) for w in (waivers or [])],
     }
     if extra:

@@ -32,12 +32,12 @@ UNKNOWN_GROUPS_SHOWN = 200   # distinct unknown reasons listed in the limitation
 INFORMATIONAL_COVERAGE = {"source-waivers-ignored"}
 ACRONYMS = {"api": "API", "tls": "TLS", "aws": "AWS", "arn": "ARN", "id": "ID"}
 RESOURCE_KEYS = {"address", "type", "provider", "source", "name", "file", "line"}
-_encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+_encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def canonical_json(doc: dict) -> bytes:
     """The canonical form of a results document: what the report's SHA-256 is taken over."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def document_sha256(doc: dict) -> str:
@@ -79,7 +79,7 @@ def _csp_hash(text: str) -> str:
 def script_json(value) -> str:
     """JSON safe inside a <script> element: no '<' at all, so no '</script' and no '<!--'."""
     from markupsafe import Markup
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return Markup(text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 

@@ -30,7 +30,7 @@ SRCROOT = "%SRCROOT%"   # relative URIs are relative to the directory specguard 
 
 
 def render(doc: dict, **_options) -> str:
-    return json.dumps(build(doc), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(build(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def build(doc: dict) -> dict:

@@ -23,6 +23,7 @@ import importlib.resources as ires
 import json
 import math
 import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -142,6 +143,8 @@ def found(v: Any) -> str:
         return "a bool"
     if isinstance(v, float) and not math.isfinite(v):
         return f"{v} (not a finite number)"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > _FLOAT_MAX:
+        return "a number too large to use"
     if isinstance(v, (int, float)):
         return "a number"
     if isinstance(v, str):
@@ -167,9 +170,12 @@ def where(parts) -> str:
 
 
 # --------------------------------------------------------------------------- plans: check
+_FLOAT_MAX = sys.float_info.max   # providers' numbers are int64 or float64
+
+
 def _finite_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and (
-        isinstance(v, int) or math.isfinite(v))
+        math.isfinite(v) if isinstance(v, float) else abs(v) <= _FLOAT_MAX)
 
 
 def check(v: Any, t: Any, parts: tuple, names: str = "", allowed: dict | None = None) -> None:
@@ -267,7 +273,7 @@ def _number(v: Any) -> Any:
     if isinstance(v, bool):
         raise _Reject(f"expected a number, found {found(v)}")
     if isinstance(v, (int, float)):
-        if isinstance(v, float) and not math.isfinite(v):
+        if not _finite_number(v):
             raise _Reject(f"expected a number, found {found(v)}")
         return v
     if isinstance(v, str):
