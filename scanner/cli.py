@@ -9,6 +9,7 @@ import sys
 
 from . import __version__
 from .errors import InputError, SpecguardError
+from .terminal import printable, say
 
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "medium-high": 3, "high": 4, "critical": 5}
 
@@ -110,18 +111,17 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("audit needs a cloud: specguard audit aws|azure")
         return COMMANDS[args.command](args)
     except SpecguardError as e:
-        print(f"specguard: error: {e.message}", file=sys.stderr)
+        say(f"error: {e.message}")   # escaped: names and labels from the input are shown, never obeyed
         return e.exit_status
     except KeyboardInterrupt:
-        print("specguard: interrupted", file=sys.stderr)
+        say("interrupted")
         return 130
     except BrokenPipeError:
         return 0
     except Exception as e:  # never a traceback for a user; SPECGUARD_DEBUG=1 shows it
         if os.environ.get("SPECGUARD_DEBUG"):
             raise
-        print(f"specguard: internal error: {e.__class__.__name__}: {e} (set SPECGUARD_DEBUG=1 for details)",
-              file=sys.stderr)
+        say(f"internal error: {e.__class__.__name__}: {e} (set SPECGUARD_DEBUG=1 for details)")
         return 3
 
 
@@ -199,7 +199,7 @@ def cmd_controls(args) -> int:
             texts.append((o, json.dumps({"profile": prof.name, "profile_sha256": prof.sha256, "controls": rows},
                                         indent=2) + "\n"))
         elif o["format"] == "table":
-            lines = [f"profile {prof.name} ({prof.sha256[:12]})"]
+            lines = [f"profile {printable(prof.name)} ({prof.sha256[:12]})"]
             width = max(len(", ".join(r["soc2"])) for r in rows)
             for r in rows:
                 flag = "" if r["enabled"] else "  (disabled)"

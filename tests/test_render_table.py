@@ -22,3 +22,33 @@ def test_control_characters_are_shown_not_sent():
 def test_large_results_print_every_row():
     out = table.render(_doc(table.RICH_ROWS + 50))
     assert out.count("storage is not encrypted at rest") == table.RICH_ROWS + 50
+
+
+FORGED = "db\npass     ENC-01  high        aws_db_instance.forged: storage is encrypted"
+
+
+def test_a_newline_in_a_name_cannot_forge_a_row():
+    for n in (1, table.RICH_ROWS + 1):
+        out = table.render(_doc(n, name=FORGED))
+        assert "aws_db_instance.forged" in out
+        assert not [l for l in out.splitlines() if l.startswith("pass ") or "│ pass" in l], out[:2000]
+        assert "\\npass" in out
+
+
+def test_plain_lines_are_one_per_finding_whatever_the_values_hold():
+    doc = _doc(table.RICH_ROWS + 1, name="x\r\n\x85\u2028\u202e\t")
+    doc["findings"][0]["message"] = "line one\nline two"
+    doc["findings"][0]["resource"]["file"] = "evil\n.tf"
+    lines = table.render(doc).splitlines()
+    assert len(lines) == 1 + (table.RICH_ROWS + 1) + 3      # heading, rows, summary, coverage, waiver
+    assert "\\r\\n\\x85\\u2028\\u202e\\t" in lines[1] and "line one\\nline two" in lines[1]
+
+
+def test_a_huge_name_is_cut_in_the_table_not_laid_out():
+    """rich folds a long word in time that grows with its square (74 s for a 6 MB address):
+    a cell is cut at CELL characters and says how much was left out."""
+    out = table.render(_doc(1, name="a" * 1_000_000))
+    assert len(out) < 10 * table.CELL
+    assert table.CELL <= out.count("a") < table.CELL + 100
+    assert table.cut("a" * 1_000_000, 10) == "aaaaaaaaaa… (999990 more characters)"
+    assert table.cut("\x1b" * 5, 10) == "\\x1b" * 5

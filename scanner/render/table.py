@@ -2,23 +2,36 @@
 
 Past RICH_ROWS rows the table is printed as plain aligned lines instead: laying out
 thousands of rows with rich takes seconds, and the gate should answer as fast as it scans.
-Control characters from scanned data are shown escaped, never sent to the terminal.
+Every value from the results is shown through ``terminal.printable``: an escape sequence is
+written out, never obeyed, and a newline in a resource name cannot start a forged row.
+rich wraps a cell in time that grows with the square of its length, so a cell shows at
+most CELL characters (the JSON and HTML reports carry the whole text).
 """
 from __future__ import annotations
 
 import io
-import re
+
+from ..terminal import printable
 
 FORMAT = "table"
 BINARY = False
 ORDER = {"fail": 0, "unknown": 1, "waived": 2, "pass": 3}
 RICH_ROWS = 300
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CELL = 400       # characters of one table cell, past which it is cut (rich folds long words quadratically)
+LINE = 4000      # characters of one value on a plain line
 
 
 def clean(text) -> str:
     """Scanned names and tags may hold escape sequences: show them, do not obey them."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return printable(text)
+
+
+def cut(text, n: int) -> str:
+    """At most ``n`` characters, saying how many were left out (before escaping, so linear)."""
+    text = str(text)
+    if len(text) <= n:
+        return clean(text)
+    return clean(text[:n]) + f"… ({len(text) - n} more characters)"
 
 
 def render(doc: dict, color: bool = False, show_pass: bool = False, **_options) -> str:
@@ -27,21 +40,22 @@ def render(doc: dict, color: bool = False, show_pass: bool = False, **_options) 
     body = _rich(rows, color) if len(rows) <= RICH_ROWS else _plain(rows)
     s = doc["summary"]
     lines = [f"{s['pass']} pass, {s['fail']} fail, {s['unknown']} unknown, {s['waived']} waived "
-             f"({len(doc['controls'])} controls, profile {clean(doc['run']['profile'])})"]
+             f"({len(doc['controls'])} controls, profile {cut(doc['run']['profile'], 200)})"]
     for c in doc.get("coverage", [])[:20]:
-        lines.append(f"coverage: {clean(c['message'])}")
+        lines.append(f"coverage: {cut(c['message'], LINE)}")
     if len(doc.get("coverage", [])) > 20:
         lines.append(f"coverage: ... and {len(doc['coverage']) - 20} more (see the JSON or HTML report)")
     for w in doc.get("waivers", []):
         if w.get("status") in ("expired", "unused"):
-            lines.append(f"waiver {w['status']}: {clean(w['control_id'])} {clean(w['resource'])} ({clean(w.get('origin', ''))})")
+            lines.append(f"waiver {w['status']}: {cut(w['control_id'], 40)} {cut(w['resource'], LINE)} "
+                         f"({cut(w.get('origin', ''), LINE)})")
     return body + "\n".join(lines) + "\n"
 
 
-def _location(f: dict) -> str:
-    loc = clean(f["resource"]["address"])
+def _location(f: dict, n: int) -> str:
+    loc = cut(f["resource"]["address"], n)
     if f["resource"].get("file"):
-        loc += f"\n{clean(f['resource']['file'])}:{f['resource'].get('line') or ''}"
+        loc += f"\n{cut(f['resource']['file'], n)}:{cut(f['resource'].get('line') or '', 20)}"
     return loc
 
 
@@ -59,8 +73,9 @@ def _rich(rows: list[dict], color: bool) -> str:
         t.add_column(col, overflow="fold")
     style = {"fail": "red", "unknown": "yellow", "waived": "cyan", "pass": "green"}
     for f in rows:
-        t.add_row(f"[{style.get(f['status'], '')}]{f['status']}[/]", f["control_id"], f["severity"],
-                  escape(_location(f)), escape(clean(f["message"])))
+        status = cut(f["status"], 20)
+        t.add_row(f"[{style.get(f['status'], '')}]{escape(status)}[/]", escape(cut(f["control_id"], 40)),
+                  escape(cut(f["severity"], 20)), escape(_location(f, CELL)), escape(cut(f["message"], CELL)))
     con.print(t)
     return buf.getvalue()
 
@@ -68,8 +83,9 @@ def _rich(rows: list[dict], color: bool) -> str:
 def _plain(rows: list[dict]) -> str:
     out = [f"Findings ({len(rows)})"]
     for f in rows:
-        where = clean(f["resource"]["address"])
+        where = cut(f["resource"]["address"], LINE)
         if f["resource"].get("file"):
-            where += f" ({clean(f['resource']['file'])}:{f['resource'].get('line') or ''})"
-        out.append(f"{f['status']:<8} {f['control_id']:<7} {f['severity']:<11} {where}: {clean(f['message'])}")
+            where += f" ({cut(f['resource']['file'], LINE)}:{cut(f['resource'].get('line') or '', 20)})"
+        out.append(f"{cut(f['status'], 20):<8} {cut(f['control_id'], 40):<7} {cut(f['severity'], 20):<11} "
+                   f"{where}: {cut(f['message'], LINE)}")
     return "\n".join(out) + "\n"

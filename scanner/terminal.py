@@ -1,0 +1,42 @@
+"""Text for a terminal or a CI log: shown, never obeyed.
+
+Everything specguard prints (error lines, warnings, the terminal table) goes through
+``printable``: resource addresses, HCL labels, file names, tag values and server messages
+may hold escape sequences that would drive the terminal, newlines that would split a
+one-line error or forge a table row, bidirectional overrides that reorder what a reader
+sees, and lone surrogates that cannot be encoded at all.  Each such character is written
+out instead (``\\x1b``, ``\\n``, ``\\u202e``), as the reports already do.
+"""
+from __future__ import annotations
+
+import re
+import sys
+
+# C0 and C1 controls (newline and tab too), DEL, line/paragraph separators, the bidirectional
+# marks, overrides and isolates ("Trojan Source"), and lone surrogates (unencodable in UTF-8)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _written_out(m: re.Match) -> str:
+    ch = m.group()
+    if ch in _NAMED:
+        return _NAMED[ch]
+    n = ord(ch)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def printable(text) -> str:
+    """``text`` with every character that a terminal would obey (or that splits a line) written out."""
+    return _UNSAFE.sub(_written_out, str(text))
+
+
+def say(message: str, stream=None) -> None:
+    """One line on standard error, ``specguard: `` first, whatever the message holds.
+
+    A closed or broken stderr must not turn a clean exit status into a traceback."""
+    stream = stream if stream is not None else sys.stderr
+    try:
+        print(f"specguard: {printable(message)}", file=stream, flush=True)
+    except (OSError, ValueError, AttributeError):
+        pass
