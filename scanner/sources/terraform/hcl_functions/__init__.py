@@ -28,15 +28,16 @@ IMPURE = {
     "bcrypt": "bcrypt() is known only when Terraform runs (a random salt each time)",
     "rsadecrypt": "rsadecrypt() is not evaluated: specguard does not decrypt secrets",
 }
-# Real Terraform functions specguard does not evaluate (the honest "not supported" reason).
-UNSUPPORTED = {"convert"}
+# Real Terraform functions specguard does not evaluate (the honest "not supported" reason); convert()
+# is evaluated by hcl_eval.call through types.convert_call (it takes a type, not a value).
+UNSUPPORTED: set[str] = set()
 
 _ERRORS = (TypeError, ValueError, IndexError, KeyError, OverflowError, UnicodeError, RecursionError,
            ArithmeticError, AttributeError, LookupError, MemoryError)
 
 
 def is_function(name: str) -> bool:
-    return name in FUNCTIONS or name in IMPURE or name in UNSUPPORTED
+    return name in FUNCTIONS or name in IMPURE or name in UNSUPPORTED or name == "convert"
 
 
 def run(name: str, args: list, scope) -> Any:

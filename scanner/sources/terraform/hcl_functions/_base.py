@@ -292,3 +292,20 @@ def char_count(s: str) -> int:
     if s.isascii() and "\r\n" not in s:
         return len(s)
     return len(graphemes(s))
+
+
+# ----------------------------------------------------------------------------- type unification
+def unify(items: list) -> list:
+    """Terraform's conversion of a list's (or map's) elements to one type: where strings and other
+    primitives mix, every primitive becomes a string (tolist(["a", 3]) is ["a", "3"])."""
+    has_str = has_other = False
+    for x in items:
+        if isinstance(x, str):
+            has_str = True
+        elif isinstance(x, (bool, int, float)):
+            has_other = True
+        elif isinstance(x, (list, dict)):
+            return items     # no primitive conversion between collections and scalars
+    if has_str and has_other:
+        return [string(x) if isinstance(x, (bool, int, float)) else x for x in items]
+    return items

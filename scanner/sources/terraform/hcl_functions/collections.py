@@ -10,7 +10,7 @@ the known elements and carry the Unknown ones; a result whose shape depends on a
 from __future__ import annotations
 
 from ._base import (Budget, EvalError, Unknown, boolean, char_count, dedupe, expect_size, first_unknown, fn,
-                    integer, mapping, seq, sort_set, string, tf_equal, type_name)
+                    integer, mapping, seq, sort_set, string, tf_equal, type_name, unify)
 
 
 @fn("length", 1, strict=False)
@@ -31,7 +31,8 @@ def _alltrue(lst):
     pending = None
     for i, x in enumerate(seq(lst, "the list")):
         if isinstance(x, Unknown):
-            pending = pending or x
+            if pending is None:
+                pending = x
             continue
         if x is None:
             raise EvalError(f"element {i} is null")
@@ -47,7 +48,8 @@ def _anytrue(lst):
     pending = None
     for i, x in enumerate(seq(lst, "the list")):
         if isinstance(x, Unknown):
-            pending = pending or x
+            if pending is None:
+                pending = x
             continue
         if x is None:
             raise EvalError(f"element {i} is null")
@@ -76,6 +78,9 @@ def _chunklist(lst, size):
 
 @fn("coalesce", 1, None, strict=False)
 def _coalesce(*args):
+    kinds = {isinstance(a, (list, dict)) for a in args if a is not None and not isinstance(a, Unknown)}
+    if len(kinds) > 1:
+        raise EvalError("all arguments must have the same type")
     for a in args:
         if isinstance(a, Unknown):
             return a        # it may be the first non-null argument
@@ -137,7 +142,8 @@ def _contains(lst, value):
                 if _loose_equal(x, value):
                     return True
             else:
-                pending = pending or u
+                if pending is None:
+                    pending = u
     return pending if pending is not None else False
 
 
@@ -159,7 +165,7 @@ def _distinct(lst):
     if u is not None:
         # an unknown element may equal another one: the length of the result is not known
         return Unknown(f"distinct(): an element is not known ({u.reason})")
-    return dedupe(lst)
+    return dedupe(unify(lst))
 
 
 @fn("element", 2, strict=False)
@@ -254,7 +260,9 @@ def _matchkeys(values, keys, search):
     values, keys, search = seq(values, "values"), seq(keys, "keys"), seq(search, "searchset")
     if len(values) != len(keys):
         raise EvalError("length of keys and values should be equal")
-    u = first_unknown(keys) or first_unknown(search)
+    u = first_unknown(keys)
+    if u is None:
+        u = first_unknown(search)
     if u is not None:
         return Unknown(f"matchkeys(): a key is not known ({u.reason})")
     return [v for v, k in zip(values, keys) if any(_loose_equal(s, k) for s in search)]
@@ -378,7 +386,13 @@ def _set_args(name, args):
         if u is not None:
             # an unknown element may equal a known one: membership is not decided
             return Unknown(f"{name}(): an element is not known ({u.reason})"), None
-    return None, [dedupe(lst) for lst in lists]
+    # the arguments convert to sets of one element type: ["a", 3] and ["3"] share "3"
+    flat = unify([x for lst in lists for x in lst])
+    out, i = [], 0
+    for lst in lists:
+        out.append(dedupe(flat[i:i + len(lst)]))
+        i += len(lst)
+    return None, out
 
 
 @fn("setunion", 1, None, strict=False)
@@ -415,7 +429,7 @@ def _setproduct(*args):
     for a in args:
         if isinstance(a, Unknown):
             return a
-    lists = [seq(a, f"argument {i + 1}") for i, a in enumerate(args)]
+    lists = [unify(seq(a, f"argument {i + 1}")) for i, a in enumerate(args)]
     total = 1
     for lst in lists:
         total *= len(lst)

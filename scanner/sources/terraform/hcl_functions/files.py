@@ -63,7 +63,10 @@ def read_bytes(scope, path, fname: str):
     project, full, u = _resolve(scope, path, fname)
     if u is not None:
         return u
-    cache = _CACHE.setdefault(project, {})
+    try:
+        cache = _CACHE.setdefault(project, {})
+    except TypeError:        # a project object that cannot be weakly referenced: no cache
+        cache = {}
     if full in cache:
         return cache[full]
     shown = string(path)

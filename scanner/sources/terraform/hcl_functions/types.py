@@ -3,7 +3,7 @@ nonsensitive issensitive ephemeralasnull (try and can are in hcl_eval: they see 
 from __future__ import annotations
 
 from ._base import (EvalError, Unknown, boolean, dedupe, first_unknown, fn, mapping, num, seq, sort_set,
-                    string, type_name)
+                    string, unify)
 
 
 def _nullable(convert):
@@ -23,14 +23,15 @@ fn("tostring", 1, strict=False)(_nullable(lambda v: string(v, "the value")))
 def _tolist(v):
     if v is None or isinstance(v, Unknown):
         return v
-    return list(seq(v, "the value"))
+    return unify(list(seq(v, "the value")))
 
 
 @fn("tomap", 1, strict=False)
 def _tomap(v):
     if v is None or isinstance(v, Unknown):
         return v
-    return dict(mapping(v, "the value"))
+    m = mapping(v, "the value")
+    return dict(zip(m.keys(), unify(list(m.values()))))
 
 
 @fn("toset", 1, strict=False)
@@ -42,10 +43,7 @@ def _toset(v):
     if u is not None:
         # an unknown element may equal another: the size of the set is not known
         return Unknown(f"an element of the set is not known ({u.reason})")
-    # Terraform converts a set's elements to one type: with any string among them, all are strings
-    if any(isinstance(x, str) for x in v) and all(isinstance(x, (str, int, float, bool)) for x in v
-                                                 if x is not None):
-        v = [string(x) if x is not None else None for x in v]
+    v = unify(v)
     if any(x is None for x in v):
         raise EvalError("a set cannot contain null values")
     return sort_set(dedupe(v))
@@ -84,3 +82,22 @@ def _list(*a):
 @fn("map", 0, None, strict=False)
 def _map(*a):
     raise EvalError("the map() function was removed in Terraform 0.12; use tomap({...}) or {...}")
+
+
+def convert_call(arg_nodes: list, scope):
+    """convert(value, type): the second argument is a type constraint, not an expression, so this
+    one function takes its arguments unevaluated (hcl_eval.call sends it here)."""
+    from ..hcl_eval import evaluate
+    from ..hcl_types import Mismatch, TypeSyntaxError, convert, parse_type
+
+    if len(arg_nodes) != 2:
+        raise EvalError(f"convert(): takes 2 arguments, not {len(arg_nodes)}")
+    try:
+        t = parse_type(arg_nodes[1])
+    except TypeSyntaxError as e:
+        raise EvalError(f"convert(): {e}") from None
+    value = evaluate(arg_nodes[0], scope)
+    try:
+        return convert(value, t)
+    except Mismatch as e:
+        raise EvalError(f"convert(): {e}") from None
