@@ -416,6 +416,8 @@ def call(name: str, arg_nodes: list, expand: bool, scope: Scope) -> Any:
         return _try(arg_nodes, scope) if name == "try" else _can(arg_nodes, scope)
     if "::" in name:
         return Unknown(f"function {name}() is a provider function; specguard does not run providers")
+    if name == "convert":     # its second argument is a type constraint, not an expression
+        return hcl_functions.types.convert_call(arg_nodes, scope)
     args = [evaluate(a, scope) for a in arg_nodes]
     if expand and args:
         last = args.pop()
