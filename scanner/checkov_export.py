@@ -183,9 +183,9 @@ def export(directory: str, profile_path: str | None = None) -> int:
         os.replace(tmp, os.path.join(directory, name))
     n_types = sum(len(c["types"]) for c in plan["checks"])
     left = sorted({e["control"] for e in plan["not_exported"]})
-    print(f"specguard: wrote {len(plan['checks'])} Checkov checks ({n_types} resource types) to {directory}; "
-          f"not exported (in part or whole): {', '.join(left) or 'none'} - reasons in {MANIFEST} and README.md",
-          file=sys.stderr)
+    from .terminal import say   # the directory name is the user's: shown escaped
+    say(f"wrote {len(plan['checks'])} Checkov checks ({n_types} resource types) to {directory}; "
+        f"not exported (in part or whole): {', '.join(left) or 'none'} - reasons in {MANIFEST} and README.md")
     return 0
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +63,8 @@ def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
             try:
                 v = ctl.func(r, ctx)
             except Exception as e:  # a rule bug must not become a pass
-                print(f"specguard: internal error in {ctl.id} on {r.address}: {e!r}", file=sys.stderr)
+                from .terminal import say   # the address is scanned data: shown escaped
+                say(f"internal error in {ctl.id} on {r.address}: {e!r}")
                 v = Verdict("unknown", f"the rule could not be evaluated (internal error: {e.__class__.__name__})")
             if v is None:
                 continue  # the rule decided it does not apply to this resource
