@@ -185,12 +185,15 @@ SHARED_DB = {"main.tf": '''
 
 
 def test_local_source_outside_the_tree_is_followed_and_said(tmp_path):
-    write_tree(tmp_path / "shared", SHARED_DB)
+    write_tree(tmp_path / "shared", {**SHARED_DB, "params.tf": 'module "params" {\n  source = "./params"\n}\n',
+                                     "params/main.tf": 'resource "aws_db_parameter_group" "this" {}\n'})
     root = write_tree(tmp_path / "live", {"main.tf": 'module "db" {\n  source = "../shared"\n  name = "a"\n}\n'})
     run = Run()
     p = hcl.load_dir(str(root), run=run)
-    assert [r.address for r in p.resources] == ["module.db.aws_db_instance.this"]
+    assert sorted(r.address for r in p.resources) == ["module.db.aws_db_instance.this",
+                                                       "module.db.module.params.aws_db_parameter_group.this"]
     out = [c for c in run.coverage if c["kind"] == "module-outside-root"]
+    # said once, where the path leaves the tree (not again for the module it calls beside it)
     assert [c["message"] for c in out] == [
         "module.db: source ../shared is outside the scanned directory (read, as Terraform reads it)"]
     assert findings(p, "ENC-01")["module.db.aws_db_instance.this"].status == "fail"

@@ -392,7 +392,9 @@ class ModuleInstance:
                 self.project.not_followed(base, src_value, frel, line, why=why)
                 self._memo[("unfollowed", call_name)] = f"module {call_name} (source {src_value}), which {why}"
                 return None
-        elif not within(real, self._root_real()):
+        elif not within(real, self._root_real()) and (within(self.src.real, self._root_real())
+                                                      or not within(real, self.src.real)):
+            # said where the path leaves the tree (not again for each module below ../../ that it calls)
             how = " (through a symlink)" if within(directory, os.path.normpath(self.project.root_dir)) else ""
             module = _INDEX.sub("", base)
             self.project.coverage("module-outside-root",
