@@ -307,3 +307,15 @@ def test_tf_data_dir_is_honoured(tmp_path, monkeypatch):
     monkeypatch.setenv("TF_DATA_DIR", "tfdata")
     p = hcl.load_dir(str(write_tree(tmp_path, files)))
     assert [r.address for r in p.resources] == ["module.keys.aws_kms_key.this"]
+
+
+def test_downloaded_version_the_constraint_no_longer_admits_is_not_followed(tmp_path):
+    files = {"main.tf": ROOT.replace('version = "~> 6.0"', 'version = "~> 7.0"'), **DOWNLOADED}
+    run = Run()
+    p = hcl.load_dir(str(write_tree(tmp_path, files)), run=run)
+    nf = {c["module"]: c["message"] for c in run.coverage if c["kind"] == "module-not-followed"}
+    assert nf == {"module.db": f"module.db: source 'terraform-aws-modules/rds/aws' is not followed: "
+                               f"{tmp_path}/.terraform/modules/modules.json records version 6.10.0, which "
+                               f"version = '~> 7.0' does not admit (run terraform init again); its resources are "
+                               f"not scanned"}
+    assert "module.keys.aws_kms_key.this" in {r.address for r in p.resources}

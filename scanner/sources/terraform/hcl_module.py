@@ -417,6 +417,8 @@ class ModuleInstance:
                    f"(run it again)")
         elif not within(os.path.realpath(entry.dir), manifest.modules_dir):
             why = f"{manifest.shown} places it outside the directory terraform init downloads modules to"
+        else:
+            why = _stale_version(self.src.modules[call_name][0], entry, manifest.shown)
         if why is not None:
             self.project.not_followed(base, src_value, frel, line, why=why)
             self._memo[("unfollowed", call_name)] = (f"module {call_name} ({what}) that terraform init has not "
@@ -522,6 +524,23 @@ def _bounded(n: int, attr: Attribute, frel: str) -> None:
 
 def _kind(value: Any) -> str:
     return {bool: "bool", str: "string", list: "list", dict: "map"}.get(type(value), type(value).__name__)
+
+
+def _stale_version(block: Block, entry, shown: str) -> str | None:
+    """Why a downloaded module is not the one the block asks for: terraform init recorded a version
+    that the block's ``version`` constraint no longer admits (Terraform refuses to run until init again)."""
+    from .provider_versions import ConstraintError, contains, parse_constraint
+
+    attr = block.attrs().get("version")
+    if attr is None or attr.expr[0] != "lit" or not isinstance(attr.expr[1], str) or entry.version is None:
+        return None
+    try:
+        if contains(parse_constraint(attr.expr[1]), entry.version):
+            return None
+    except ConstraintError:
+        return None
+    return (f"{shown} records version {entry.version}, which version = {attr.expr[1]!r} does not admit "
+            f"(run terraform init again)")
 
 
 def _data_value(rb: ResBlock, insts: list) -> Any:
