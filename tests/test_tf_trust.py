@@ -375,3 +375,23 @@ def test_nested_for_expressions_are_bounded(tmp_path, monkeypatch):
                                    'resource "aws_sqs_queue" "q" {\n  name = length(local.x)\n}\n'})
     assert "iterations of for expressions" in e.value.message
     assert "main.tf:3" in e.value.message
+
+
+@pytest.mark.parametrize("src, want", [
+    ("length(slice(u, 0, 3))", 3),                     # azs = slice(data.aws_availability_zones.x.names, 0, 3)
+    ("lookup({}, u, {})", {}),                          # lookup(var.tags_per_az, element(var.azs, i), {})
+    ('lookup({a = 1, b = 1}, u, 1)', 1),
+])
+def test_functions_decided_whatever_the_unknown_is(src, want):
+    from scanner.sources.terraform.hcl_eval import Scope, evaluate
+    from scanner.sources.terraform.hcl_parse import parse_expression
+    from scanner.values import Unknown
+    assert evaluate(parse_expression(src), Scope(lambda n: Unknown("read from a data source"))) == want
+
+
+def test_lookup_with_an_unknown_key_and_different_results_is_unknown():
+    from scanner.sources.terraform.hcl_eval import Scope, evaluate
+    from scanner.sources.terraform.hcl_parse import parse_expression
+    from scanner.values import Unknown
+    got = evaluate(parse_expression('lookup({a = 1}, u, 2)'), Scope(lambda n: Unknown("x")))
+    assert isinstance(got, Unknown)

@@ -241,9 +241,15 @@ def _values(m):
 
 @fn("lookup", 2, 3, strict=False)
 def _lookup(m, key, *default):
-    for a in (m, key):
-        if isinstance(a, Unknown):
-            return a
+    if isinstance(m, Unknown):
+        return m
+    if isinstance(key, Unknown):
+        # decided when every possible result is the same: an empty map with a default, say
+        m = mapping(m, "the first argument")
+        results = list(m.values()) + list(default[:1])
+        if results and first_unknown(results) is None and all(r == results[0] for r in results) and (default or m):
+            return results[0] if default or len(m) else key
+        return key
     m, k = mapping(m, "the first argument"), string(key, "the key")
     if k in m:
         return m[k]
@@ -302,9 +308,17 @@ def _reverse(lst):
 
 @fn("slice", 3, strict=False)
 def _slice(lst, start, end):
-    for a in (lst, start, end):
+    for a in (start, end):
         if isinstance(a, Unknown):
             return a
+    if isinstance(lst, Unknown):
+        # slice(data.aws_availability_zones.x.names, 0, 3): whatever the list holds, a configuration
+        # that plans has exactly end - start elements there (Terraform refuses a shorter list)
+        s, e = integer(start, "the start index"), integer(end, "the end index")
+        if s < 0 or s > e:
+            raise EvalError("start index must not be less than zero or greater than end index")
+        expect_size(e - s)
+        return [Unknown(f"element {i} of a list that is not known ({lst.reason})") for i in range(s, e)]
     lst = seq(lst, "the list")
     s, e = integer(start, "the start index"), integer(end, "the end index")
     if s < 0:
