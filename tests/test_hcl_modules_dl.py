@@ -319,3 +319,20 @@ def test_downloaded_version_the_constraint_no_longer_admits_is_not_followed(tmp_
                                f"version = '~> 7.0' does not admit (run terraform init again); its resources are "
                                f"not scanned"}
     assert "module.keys.aws_kms_key.this" in {r.address for r in p.resources}
+
+
+def test_plan_source_dir_with_a_symlink_loop_ends(tmp_path):
+    """--source-dir (file and line for a plan's resources) walks local modules too: a symlink back up
+    the tree is the same directory, visited once."""
+    from planlib import Plan
+
+    write_tree(tmp_path, {"main.tf": 'module "m" {\n  source = "./modules/m"\n}\n',
+                          "modules/m/main.tf": 'resource "aws_sqs_queue" "q" {}\nmodule "again" {\n'
+                                               '  source = "./loop/m"\n}\n'})
+    os.symlink("..", tmp_path / "modules/m/loop")
+    p = Plan()
+    p.add("aws_sqs_queue", "q", {"name": "q"}, module="module.m")
+    plan = p.project()
+    src = hcl.locate(plan, str(tmp_path))
+    assert (plan.resources[0].file, plan.resources[0].line) == ("modules/m/main.tf", 1)
+    assert len(src._sources) == 2          # the root and modules/m, not modules/m/loop/m/... again

@@ -228,7 +228,7 @@ def locate(plan_project: TfProject, src_dir: str, run=None, waivers: bool = True
         raise InputError("no .tf or .tf.json files in the source directory", src_dir)
     project = SourceProject(root, src_dir, {}, None)
     blocks: dict[str, ResBlock] = {}
-    _static_blocks(project, project.module_source(root), "", blocks, {root})
+    _static_blocks(project, project.module_source(root), "", blocks, {os.path.realpath(root)})
     matched: dict[str, list[str]] = {}
     for r in plan_project.resources:
         key = _deindex(r.address)
@@ -623,7 +623,8 @@ def _static_blocks(project: SourceProject, src: ModuleSource, prefix: str, out: 
         if not isinstance(value, str) or not value.startswith(("./", "../")):
             continue
         directory = os.path.normpath(os.path.join(src.dir, value))
-        if directory in seen or not tf_files(directory):
+        real = os.path.realpath(directory)     # a symlink back up the tree is the same directory
+        if real in seen or not tf_files(directory):
             continue
         _static_blocks(project, project.module_source(directory), f"{prefix}module.{call}.",
-                       out, seen | {directory})
+                       out, seen | {real})
