@@ -56,6 +56,8 @@ def scan_paths(args) -> dict:
             for v in values:
                 run.add_scope(key, v)
         group = normalize(project)
+        for kind, message, details in getattr(project, "unmapped", []):
+            run.add_coverage(kind, message, source=path, **details)
         for r in group:
             r.context.setdefault("input", path)
         groups.append(group)

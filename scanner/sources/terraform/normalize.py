@@ -5,7 +5,9 @@ Each Terraform type that a control covers has a mapper registered with
 mapper fills the model's fields (see ``scanner.model``) from the Terraform
 attributes; the tags and identity of every resource are handled here, once.
 A managed resource of a type no mapper knows becomes a ``generic`` resource
-when it is taggable, so TAG-01 still covers it.
+when it is taggable, so TAG-01 still covers it; when its type belongs to a
+family the catalogue covers (a database, cache, key, ...), normalize() also
+lists it in ``project.unmapped`` (coverage entries, see families.py).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
+from .families import coverage_entries, family
 from .tfmodel import MISSING, Refs, TfProject, TfResource
 
 Mapper = Callable[[TfResource, Resource], None]
@@ -46,8 +49,11 @@ def _load_mappers() -> None:
 def normalize(project: TfProject) -> list[Resource]:
     _load_mappers()
     out: list[Resource] = []
+    unmapped: dict[str, list[str]] = {}
     for tf in project.managed():
         kind, mapper = MAPPERS.get(tf.type, ("generic", None))
+        if mapper is None and family(tf.type):
+            unmapped.setdefault(tf.type, []).append(tf.address)
         tags = resource_tags(project, tf)
         if mapper is None and tags is None:
             continue  # untaggable and uncovered: nothing to check
@@ -78,6 +84,8 @@ def normalize(project: TfProject) -> list[Resource]:
             r.existence = tf.existence
             r.opaque = r.opaque or tf.existence
         out.append(r)
+    # a database, cache, key... of a type no mapper reads is said under coverage, never dropped silently
+    project.unmapped = coverage_entries(unmapped)
     return out
 
 
