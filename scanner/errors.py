@@ -1,6 +1,7 @@
 """Errors that end a run with a documented exit status (INTERFACE.md)."""
 import json
 import re
+import reprlib
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -16,6 +17,19 @@ def json_path(parts) -> str:
         else:
             out += "[" + json.dumps(p) + "]"
     return out
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = _SHORT.maxset = 6
+_SHORT.maxlevel = 3
+
+
+def shown(value) -> str:
+    """A value quoted in an error message, cut short: a message is one line a person reads,
+    and the value may be a 16 MB string or a list expanded from YAML aliases."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 class SpecguardError(Exception):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .controls import SEVERITIES, Control, load_rules
-from .errors import InputError
+from .errors import InputError, shown
 
 TOP_KEYS = {"name", "extends", "organisation", "organization", "system", "controls", "description"}
 CONTROL_KEYS = {"enabled", "severity", "params"}
@@ -79,9 +79,13 @@ def load_profile(path: str | None) -> Profile:
         raise InputError("a profile must be a YAML mapping", path)
     for key in data:
         if key not in TOP_KEYS:
-            raise InputError(f"unknown profile key {key!r} (expected one of {', '.join(sorted(TOP_KEYS))})", path, str(key))
+            raise InputError(f"unknown profile key {shown(key)} (expected one of {', '.join(sorted(TOP_KEYS))})", path, str(key))
     if data.get("extends", "spec") != "spec":
         raise InputError("only 'extends: spec' is supported", path, "extends")
+    for key in ("name", "organisation", "organization", "system", "description"):
+        value = data.get(key)
+        if value is not None and (isinstance(value, (bool, list, dict)) or not isinstance(value, (str, int, float))):
+            raise InputError(f"'{key}' must be text, not {_kind(value)}", path, key)
     prof.name = str(data.get("name") or _stem(path))
     prof.organisation = str(data.get("organisation") or data.get("organization") or "")
     prof.system = str(data.get("system") or "")
@@ -93,7 +97,7 @@ def load_profile(path: str | None) -> Profile:
     for cid, settings in controls.items():
         where = f"controls.{cid}"
         if cid not in prof.controls:
-            raise InputError(f"unknown control id {cid!r}", path, where)
+            raise InputError(f"unknown control id {shown(cid)}", path, where)
         cs = prof.controls[cid]
         if settings is None:
             continue
@@ -104,7 +108,7 @@ def load_profile(path: str | None) -> Profile:
             raise InputError("control settings must be a mapping (enabled, severity, params)", path, where)
         for k in settings:
             if k not in CONTROL_KEYS:
-                raise InputError(f"unknown setting {k!r} (expected enabled, severity or params)", path, f"{where}.{k}")
+                raise InputError(f"unknown setting {shown(k)} (expected enabled, severity or params)", path, f"{where}.{k}")
         if "enabled" in settings:
             if not isinstance(settings["enabled"], bool):
                 raise InputError("'enabled' must be true or false", path, f"{where}.enabled")
@@ -112,7 +116,7 @@ def load_profile(path: str | None) -> Profile:
         if "severity" in settings:
             sev = str(settings["severity"]).lower()
             if sev not in SEVERITIES:
-                raise InputError(f"unknown severity {settings['severity']!r} (expected {', '.join(SEVERITIES)})", path, f"{where}.severity")
+                raise InputError(f"unknown severity {shown(settings['severity'])} (expected {', '.join(SEVERITIES)})", path, f"{where}.severity")
             cs.severity = sev
         params = settings.get("params") or {}
         if not isinstance(params, dict):
@@ -120,7 +124,7 @@ def load_profile(path: str | None) -> Profile:
         for pk, pv in params.items():
             if pk not in cs.params:
                 known = ", ".join(sorted(cs.params)) or "none"
-                raise InputError(f"unknown parameter {pk!r} of {cid} (known: {known})", path, f"{where}.params.{pk}")
+                raise InputError(f"unknown parameter {shown(pk)} of {cid} (known: {known})", path, f"{where}.params.{pk}")
             cs.params[pk] = _coerce(pv, cs.params[pk], path, f"{where}.params.{pk}")
     for cid, cs in prof.controls.items():
         check = cs.control.validate
@@ -146,25 +150,25 @@ def _coerce(value: Any, default: Any, path: str, where: str) -> Any:
     name = where.rsplit(".", 1)[-1]
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise InputError(f"expected true or false, got {value!r}", path, where)
+            raise InputError(f"expected true or false, got {shown(value)}", path, where)
         return value
     if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"expected a number, got {value!r}", path, where)
+            raise InputError(f"expected a number, got {shown(value)}", path, where)
         floor = 1 if name.endswith(("_instances", "_count")) else 0
         if value < floor:
-            raise InputError(f"must be at least {floor}, got {value!r}", path, where)
+            raise InputError(f"must be at least {floor}, got {shown(value)}", path, where)
         return value
     if isinstance(default, str):
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise InputError(f"expected a string, got {value!r}", path, where)
+            raise InputError(f"expected a string, got {shown(value)}", path, where)
         value = str(value)
         if VERSION_RE.match(default) and not VERSION_RE.match(value):
-            raise InputError(f"expected a TLS version 1.0, 1.1, 1.2 or 1.3, got {value!r}", path, where)
+            raise InputError(f"expected a TLS version 1.0, 1.1, 1.2 or 1.3, got {shown(value)}", path, where)
         return value
     if isinstance(default, list):
         if not isinstance(value, list):
-            raise InputError(f"expected a list, got {value!r}", path, where)
+            raise InputError(f"expected a list, got {shown(value)}", path, where)
         if not default:
             return value
         if all(isinstance(d, dict) for d in default):
@@ -172,12 +176,12 @@ def _coerce(value: Any, default: Any, path: str, where: str) -> Any:
         return [_coerce(v, default[0], path, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(default, dict):
         if not isinstance(value, dict):
-            raise InputError(f"expected a mapping, got {value!r}", path, where)
+            raise InputError(f"expected a mapping, got {shown(value)}", path, where)
         merged = dict(default)
         typed = default and all(_looks_like_type(k) for k in default)
         for k, v in value.items():
             if typed and not _known_type(k):
-                raise InputError(f"unknown resource type {k!r}", path, f"{where}.{k}")
+                raise InputError(f"unknown resource type {shown(k)}", path, f"{where}.{k}")
             sample = default.get(k, next(iter(default.values()), None)) if default else None
             merged[k] = _coerce(v, sample, path, f"{where}.{k}") if sample is not None else v
         return merged
@@ -186,7 +190,7 @@ def _coerce(value: Any, default: Any, path: str, where: str) -> Any:
 
 def _entry(value: Any, defaults: list[dict], path: str, where: str) -> dict:
     if not isinstance(value, dict):
-        raise InputError(f"expected a mapping, got {value!r}", path, where)
+        raise InputError(f"expected a mapping, got {shown(value)}", path, where)
     allowed: dict[str, Any] = {}
     for d in defaults:
         for k, v in d.items():
@@ -194,7 +198,7 @@ def _entry(value: Any, defaults: list[dict], path: str, where: str) -> dict:
     required = set.intersection(*(set(d) for d in defaults))
     for k in value:
         if k not in allowed:
-            raise InputError(f"unknown key {k!r} (expected {', '.join(sorted(allowed))})", path, f"{where}.{k}")
+            raise InputError(f"unknown key {shown(k)} (expected {', '.join(sorted(allowed))})", path, f"{where}.{k}")
     missing = sorted(required - set(value))
     if missing:
         raise InputError(f"missing {', '.join(missing)}", path, where)
@@ -209,6 +213,10 @@ def _known_type(key: str) -> bool:
     from .sources.terraform.normalize import MAPPERS, _load_mappers
     _load_mappers()
     return key in MAPPERS
+
+
+def _kind(value: Any) -> str:
+    return {bool: "true or false", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
 
 
 def _stem(path: str) -> str:

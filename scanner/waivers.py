@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-from .errors import InputError
+from .errors import InputError, shown
 
 REQUIRED = ("control", "resource", "reason", "approver", "expires")
 TEXT = ("control", "resource", "reason", "approver")   # YAML turns `approver: no` into False: quote it
@@ -71,11 +71,11 @@ def parse_date(value: Any, file: str, where: str) -> dt.date:
     """
     text = value.strip() if isinstance(value, str) else None
     if text is None or not _DATE.fullmatch(text):
-        raise InputError(f"bad date {value!r} (expected YYYY-MM-DD)", file, where)
+        raise InputError(f"bad date {shown(value)} (expected YYYY-MM-DD)", file, where)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"bad date {value!r}: there is no such day (expected YYYY-MM-DD)", file, where)
+        raise InputError(f"bad date {shown(value)}: there is no such day (expected YYYY-MM-DD)", file, where)
 
 
 def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
@@ -115,12 +115,12 @@ def load_waivers(path: str, control_ids: Iterable[str]) -> list[Waiver]:
         for k in TEXT:
             v = entry[k]
             if not isinstance(v, str):
-                raise InputError(f"waiver {names[k]} must be text, not {_yaml_kind(v)} ({v!r})", path, at(names[k]))
+                raise InputError(f"waiver {names[k]} must be text, not {_yaml_kind(v)} ({shown(v)})", path, at(names[k]))
             if not v.strip():
                 raise InputError(f"waiver {names[k]} is blank", path, at(names[k]))
         cid = entry["control"].strip()
         if cid not in known:
-            raise InputError(f"unknown control id {cid!r}", path, at(names["control"]))
+            raise InputError(f"unknown control id {shown(cid)}", path, at(names["control"]))
         problem = glob_problem(entry["resource"].strip())
         if problem:
             raise InputError(problem, path, at("resource"))
