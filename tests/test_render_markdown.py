@@ -132,3 +132,20 @@ def test_profile_change_values_are_escaped():
     assert "<script" not in html and "<img" not in html
     assert '<code>[&quot;TLSv1.3&quot;]</code>' in html
     assert "Profile changes" not in markdown.render(reportlib.synthetic(20))
+
+
+def test_mentions_and_issue_references_do_not_ping_or_link():
+    """A PR comment with @octocat or @org/team notifies them, #12 and GH-12 cross-reference an issue."""
+    doc = reportlib.synthetic(40)
+    bad = next(f for f in doc["findings"] if f["status"] == "fail")
+    bad["resource"]["address"] = "aws_s3_bucket.@octocat"
+    bad["message"] = "ping @acme/security-team, see #12, gh-7 and org/repo#9; mail ciso@example.com"
+    doc["run"]["organisation"] = "@everyone"
+    md = markdown.render(doc)
+    mention = re.compile(r"(?<!\w)@[-\w]")
+    reference = re.compile(r"#\d|\bGH-\d", re.IGNORECASE)
+    assert not mention.search(md) and not reference.search(md), md
+    shown = md.replace(markdown.JOINER, "")
+    for text in ("@octocat", "@acme/security-team",
+                 "\\#12", "gh-7", "org/repo\\#9", "ciso@example.com", "@everyone"):
+        assert text in shown, text

@@ -36,11 +36,26 @@ def visible(ch: str) -> str:
     return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
 
 
+# GitHub links `@name`, `@org/team` (which notify those people), `#123` and `GH-123` (which add a
+# "mentioned this" event to that issue) in comments; a backslash does not stop it, because the
+# linking is done on the rendered text.  An invisible WORD JOINER after the `@`, `#` or `GH`
+# breaks the reference and keeps the text as it reads.
+# (an @ after a letter is an e-mail address, which GitHub leaves alone, and so do we)
+_REFERENCE = re.compile(r"((?<!\w)@(?=[-\w])|#(?=\d)|\bGH(?=-\d))", re.IGNORECASE)
+JOINER = "\u2060"
+
+
+def unlinked(text: str) -> str:
+    """``text`` with nothing GitHub would turn into a mention or an issue reference."""
+    return _REFERENCE.sub(lambda m: m.group(1) + JOINER, text)
+
+
 def esc(text) -> str:
     """Text for Markdown (table cells too): HTML specials as entities, Markdown punctuation
-    escaped, newlines and tabs as spaces, other control characters shown as \\x1b."""
+    escaped, newlines and tabs as spaces, other control characters shown as \\x1b, and no
+    @mention or #123 reference (see ``unlinked``)."""
     out = []
-    for ch in str(text):
+    for ch in unlinked(str(text)):
         if ch == "&":
             out.append("&amp;")
         elif ch == "<":
