@@ -152,3 +152,31 @@ def test_accepted_tls_versions_list_counts_its_lowest(tmp_path, monkeypatch):
         emu.stop()
     [f] = [f for f in doc["findings"] if f["control_id"] == "TLS-03"]
     assert f["status"] == "fail" and "1.2" in f["message"]
+
+
+@pytest.mark.parametrize("strategy", ["arm", "graph"])
+def test_unmapped_database_and_cache_types_are_listed_under_coverage(strategy, tmp_path, monkeypatch):
+    emu = ae.ArmEmulator(page_size=1).start(tmp_path)
+    try:
+        for k, v in emu.env().items():
+            monkeypatch.setenv(k, v)
+        emu.add_subscription(SUB)
+        emu.add_resource_group(SUB, "rg-db", tags=TAGS)
+        mi = emu.put(ae.tracked_resource(SUB, "rg-db", "Microsoft.Sql/managedInstances", "mi-1", tags=TAGS))
+        emu.put(ae.tracked_resource(SUB, "rg-db", "Microsoft.Cache/redisEnterprise", "re-1", tags={}))
+        emu.put(ae.tracked_resource(SUB, "rg-db", "Microsoft.Network/virtualNetworks", "vnet", tags=TAGS))
+        out = tmp_path / "live.json"
+        main(["audit", "azure", "--arm-endpoint", emu.base_url, "--strategy", strategy, "--quiet", "--format", "json",
+              "-o", str(out)])
+        doc = json.loads(out.read_text())
+    finally:
+        emu.stop()
+    cov = {c["type"]: c for c in doc["coverage"] if c["kind"] == "type-not-mapped"}
+    assert set(cov) == {"azurerm_mssql_managed_instance", "azurerm_redis_enterprise_cluster"}
+    assert cov["azurerm_mssql_managed_instance"]["resources"] == [mi["id"]]
+    assert "ENC-01, TLS-03, HA-01, BAK-01 and BAK-02 controls are not checked" in \
+        cov["azurerm_mssql_managed_instance"]["message"]
+    assert cov["azurerm_redis_enterprise_cluster"]["family"] == "cache"
+    # still tagged-checked, under their Terraform-equivalent types
+    tag = {f["resource"]["type"]: f["status"] for f in doc["findings"] if f["control_id"] == "TAG-01"}
+    assert tag["azurerm_mssql_managed_instance"] == "pass" and tag["azurerm_redis_enterprise_cluster"] == "fail"

@@ -193,6 +193,7 @@ class Reader:
                 self.inv.unlisted.append((f"/subscriptions/{sub}/resources", sub, GENERIC, f))
                 # Front Door profiles are found in this listing: their custom domains are unseen too
                 self.inv.unlisted.append((f"/subscriptions/{sub}/providers/{FD_DOMAIN}", sub, FD_DOMAIN, f))
+        self._unmapped(found)
         with self.inv.lock:
             self.inv.generic.extend(found)
         return self._front_doors(found)
@@ -268,6 +269,7 @@ class Reader:
                 self.inv.items = [i for i in self.inv.items if i.subscription.lower() not in lower]
             return [(self.list_type, (sub, t)) for sub in subs for t in LISTINGS] + \
                 [(self.list_generic, (sub,)) for sub in subs]
+        self._unmapped(generic)
         with self.inv.lock:
             self.inv.generic.extend(generic)
         return follow + self._front_doors(generic)
@@ -299,6 +301,14 @@ class Reader:
             self.inv.rg_tags.update(found)
             self.inv.generic.extend(bodies)
         return []
+
+    def _unmapped(self, bodies: list[tuple[dict, str, str]]) -> None:
+        """A database, cache, key... of a type no mapper reads is said under coverage, not dropped silently."""
+        from .arm_map import unmapped_entries
+
+        entries = unmapped_entries(bodies)
+        with self.inv.lock:
+            self.inv.failures.extend(entries)
 
     # Front Door custom domains (TLS-02) ---------------------------------------------
     def _front_doors(self, generic: list[tuple[dict, str, str]]) -> list[Task]:
