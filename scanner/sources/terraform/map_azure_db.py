@@ -143,13 +143,13 @@ def _ssl_enforced(tf: TfResource) -> Value:
 
 def _min_tls(tf: TfResource) -> Value:
     enforced = tf.raw("ssl_enforcement_enabled")
-    if enforced is False or (isinstance(tf.raw("ssl_enforcement"), str)
-                             and tf.raw("ssl_enforcement").lower() == "disabled"):
-        # SSL off: the provider requires TLSEnforcementDisabled, every version is accepted
-        v = setting(tf, "ssl_minimal_tls_version_enforced", "TLSEnforcementDisabled",
-                    "required with ssl_enforcement_enabled = false")
-    else:
-        v = setting(tf, "ssl_minimal_tls_version_enforced", "TLS1_2", "provider default TLS1_2")
+    old = tf.raw("ssl_enforcement")
+    if enforced is False or (enforced in (MISSING, None) and isinstance(old, str) and old.lower() == "disabled"):
+        # SSL off: every version is accepted (the provider insists on TLSEnforcementDisabled), as live
+        path = "ssl_enforcement_enabled" if enforced is False else "ssl_enforcement"
+        o = tf.origin(path)
+        return Value("1.0", Origin(o.source, f"{path} (SSL not enforced: no minimum TLS version)", o.file, o.line))
+    v = setting(tf, "ssl_minimal_tls_version_enforced", "TLS1_2", "provider default TLS1_2")
     if v is None or not v.known:
         return v
     norm = tls_version(v.value)
