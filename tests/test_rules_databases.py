@@ -231,6 +231,11 @@ def test_unmapped_database_type_is_listed_under_coverage(tmp_path, run_cli):
     p.add("aws_docdb_cluster", "docs", {"cluster_identifier": "docs", "storage_encrypted": False, "tags": TAGS})
     p.add("aws_docdb_cluster", "more", {"cluster_identifier": "more", "tags": TAGS}, module="module.x")
     p.add("aws_memorydb_cluster", "m", {"name": "m"})
+    # a member of a replication group is checked through its group: not "not checked"
+    p.add("aws_elasticache_replication_group", "g", {"replication_group_id": "g", "at_rest_encryption_enabled": True})
+    p.add("aws_elasticache_cluster", "member", {"cluster_id": "g-1"}, unknown={"replication_group_id": True},
+          refs={"replication_group_id": ["aws_elasticache_replication_group.g.id",
+                                         "aws_elasticache_replication_group.g"]})
     p.add("aws_db_instance", "mapped", {"identifier": "d", "tags": TAGS})
     p.add("aws_s3_bucket_policy", "not_a_family", {"bucket": "b"})
     plan = p.write(tmp_path / "plan.json")

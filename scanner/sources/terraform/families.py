@@ -53,6 +53,20 @@ def family(rtype: str) -> str | None:
     return None
 
 
+def uncovered(tf) -> str | None:
+    """The covered family of a Terraform resource no mapper reads, or None.
+
+    An ElastiCache cluster that is a member of a replication group is checked through its group
+    (ENC-04, TLS-03, HA-02, BAK-03 read the group), so it is not "not checked".
+    """
+    fam = family(tf.type)
+    if fam and tf.type == "aws_elasticache_cluster":
+        group = tf.raw("replication_group_id")
+        if (isinstance(group, str) and group) or tf.refs("replication_group_id"):
+            return None
+    return fam
+
+
 def coverage_entries(unmapped: dict[str, list[str]]) -> list[tuple[str, str, dict]]:
     """(kind, message, details) for each type of a covered family that no mapper reads.
 

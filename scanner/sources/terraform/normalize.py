@@ -17,7 +17,7 @@ from typing import Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from .families import coverage_entries, family
+from .families import coverage_entries, uncovered
 from .tfmodel import MISSING, Refs, TfProject, TfResource
 
 Mapper = Callable[[TfResource, Resource], None]
@@ -52,7 +52,7 @@ def normalize(project: TfProject) -> list[Resource]:
     unmapped: dict[str, list[str]] = {}
     for tf in project.managed():
         kind, mapper = MAPPERS.get(tf.type, ("generic", None))
-        if mapper is None and family(tf.type):
+        if mapper is None and uncovered(tf):
             unmapped.setdefault(tf.type, []).append(tf.address)
         tags = resource_tags(project, tf)
         if mapper is None and tags is None:
