@@ -48,8 +48,8 @@ CAUSES: list[tuple[str, str]] = [
     (r"\b(timestamp|uuid|bcrypt|plantimestamp)\(\)", "function {0}() (unknown by nature)"),
     (r"has no attribute|no attribute named|unsupported attribute",
      "attribute missing from an object (optional() / type conversion)"),
-    (r"module that is not followed|not a local directory|module [\w.\[\]\"]+ is not followed",
-     "module not followed"),
+    (r"module that is not followed|not a local directory|module [\w.\[\]\"]+ is not followed|"
+     r"comes from module [\w-]+ \((?:registry|git|remote)", "module not followed (not on disk)"),
     (r"read from a data source|\bdata\.\w+\.\w+", "data source"),
     (r"known only after apply", "known only after apply"),
     (r"variable [\w.\"]+ has no (?:value|default)|has no value", "variable has no value"),
@@ -92,31 +92,110 @@ def example_dirs(corpus: pathlib.Path) -> list[pathlib.Path]:
     return out
 
 
+def _children_cpu() -> float:
+    # CPU seconds (user + system) of finished child processes: on a shared, loaded machine this moves
+    # far less than wall time, so two revisions can be compared
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def scan(directory: pathlib.Path, python: str = sys.executable, env: dict | None = None) -> dict:
     """`specguard scan DIR --format json` as one process: exit status, time, results (or stderr)."""
     fd, out = tempfile.mkstemp(prefix="specguard-rw-", suffix=".json")
     os.close(fd)
     os.unlink(out)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _children_cpu()
     r = subprocess.run([python, "-m", "scanner", "scan", str(directory), "--quiet", "--format", "json",
                         "-o", out], capture_output=True, text=True, env=env, cwd=str(directory))
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _children_cpu() - c0
     doc = None
     if os.path.exists(out):
         with open(out) as fh:
             doc = json.load(fh)
         os.unlink(out)
-    return {"dir": str(directory), "rc": r.returncode, "seconds": elapsed, "doc": doc,
+    return {"dir": str(directory), "rc": r.returncode, "seconds": elapsed, "cpu": cpu, "doc": doc,
             "stderr": r.stderr.strip()}
 
 
 def checkov_time(checkov: pathlib.Path, directory: pathlib.Path) -> float:
     from checkov_env import run_checkov  # tests/checkov_env.py
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()  # wall time: Checkov's worker processes are its own children
     # --skip-download: the Bridgecrew API is not reachable here; waiting for it would flatter specguard
     run_checkov(checkov, "-d", str(directory), "--framework", "terraform", "--quiet", "--compact",
                 "--skip-download")
     return time.perf_counter() - t0
+
+
+EXPECTATIONS = HERE / "realworld" / "expectations.yaml"
+STATUSES = {"pass", "fail", "unknown", "waived", "none"}
+
+
+def load_expectations(path: pathlib.Path = EXPECTATIONS) -> list[dict]:
+    """The expectations file, checked for shape (a typo must not silently match nothing)."""
+    import yaml
+    entries = yaml.safe_load(path.read_text())
+    for i, e in enumerate(entries):
+        missing = {"dir", "address", "control", "status", "why"} - set(e)
+        accepted = e.get("status")
+        accepted = set(accepted) if isinstance(accepted, list) else {accepted}
+        if missing or not accepted <= STATUSES:
+            raise ValueError(f"{path} entry {i + 1} ({e.get('address')}): missing {sorted(missing)} "
+                             f"or a status not in {sorted(STATUSES)}")
+    return entries
+
+
+def accepted(entry: dict) -> set[str]:
+    s = entry["status"]
+    return set(s) if isinstance(s, list) else {s}
+
+
+def matches(entry: dict, finding: dict) -> bool:
+    addr, want = finding["address"], entry["address"]
+    hit = addr.startswith(want[:-1]) if want.endswith("*") else addr == want
+    return hit and entry["control"] in ("*", finding["control"])
+
+
+def verdicts(entry: dict, findings: list[dict]) -> list[str]:
+    """The statuses specguard gave for an entry (["none"] when it gave no finding)."""
+    got = [f["status"] for f in findings if f["dir"] == entry["dir"] and matches(entry, f)]
+    return got or ["none"]
+
+
+def holds(entry: dict, got: list[str]) -> bool:
+    return set(got) <= accepted(entry)
+
+
+def unreviewed_passes(entries: list[dict], findings: list[dict]) -> list[dict]:
+    """Passes no expectation speaks of: each must be read against the source and listed.
+
+    (A pass that an expectation says is NOT a pass is that expectation's mismatch, reported there.)
+    """
+    return [f for f in findings if f["status"] == "pass"
+            and not any(e["dir"] == f["dir"] and matches(e, f) for e in entries)]
+
+
+def flat(corpus: pathlib.Path, runs: list[dict]) -> list[dict]:
+    return [{"dir": short(corpus, r["dir"]), "address": f["resource"]["address"],
+             "control": f["control_id"], "status": f["status"], "message": f["message"],
+             "evidence": f.get("evidence")}
+            for r in runs for f in (r["doc"] or {}).get("findings", [])]
+
+
+def report_expectations(entries: list[dict], findings: list[dict], out=sys.stdout) -> int:
+    """Print every expectation that does not hold and every unreviewed pass; return how many."""
+    bad = 0
+    for e in entries:
+        got = verdicts(e, findings)
+        if not holds(e, got):
+            bad += 1
+            tag = " (known: xfail)" if e.get("xfail") else ""
+            print(f"  MISMATCH{tag} {e['dir']} {e['address']} {e['control']}: expected "
+                  f"{'/'.join(sorted(accepted(e)))}, got {'/'.join(got)} -- {e['why']}", file=out)
+    for f in unreviewed_passes(entries, findings):
+        bad += 1
+        print(f"  UNREVIEWED PASS {f['dir']} {f['address']} {f['control']}: {f['message'][:120]}", file=out)
+    return bad
 
 
 def short(corpus: pathlib.Path, d: str) -> str:
@@ -149,7 +228,8 @@ def summarise(corpus: pathlib.Path, runs: list[dict]) -> dict:
             "unknown_pct": (100.0 * status["unknown"] / total) if total else 0.0,
             "causes": causes.most_common(), "cause_examples": examples,
             "unknown_by_control": by_control.most_common(),
-            "specguard_seconds": sum(r["seconds"] for r in runs)}
+            "specguard_seconds": sum(r["seconds"] for r in runs),
+            "specguard_cpu_seconds": sum(r["cpu"] for r in runs)}
 
 
 def report(s: dict, out=sys.stdout) -> None:
@@ -170,7 +250,8 @@ def report(s: dict, out=sys.stdout) -> None:
         p(f"  {n:5d}  {cause}")
         p(f"         e.g. {s['cause_examples'][cause]}")
     p("unknowns by control: " + ", ".join(f"{c} {n}" for c, n in s["unknown_by_control"]))
-    p(f"specguard, whole process, all directories: {s['specguard_seconds']:.2f} s")
+    p(f"specguard, whole process, all directories: {s['specguard_seconds']:.2f} s wall, "
+      f"{s['specguard_cpu_seconds']:.2f} s CPU")
     if "checkov_seconds" in s:
         p(f"checkov -d DIR --framework terraform, all directories: {s['checkov_seconds']:.2f} s")
         p(f"ratio: {s['checkov_seconds'] / s['specguard_seconds']:.1f}x")
@@ -182,6 +263,8 @@ def main(argv=None) -> int:
     ap.add_argument("--checkov", action="store_true", help="time Checkov on the same directories too")
     ap.add_argument("--json", metavar="FILE", help="write the figures (and every finding) here as JSON")
     ap.add_argument("--only", metavar="SUBSTRING", help="only directories whose path contains this")
+    ap.add_argument("--expect", action="store_true",
+                    help="also check bench/realworld/expectations.yaml and list what does not hold")
     ap.add_argument("--commit", metavar="REV",
                     help="measure this commit of specguard (git archive into a temporary directory, run "
                          "with PYTHONPATH there) instead of the working tree, which others may be editing")
@@ -222,11 +305,13 @@ def main(argv=None) -> int:
     if tree:
         import shutil
         shutil.rmtree(tree, ignore_errors=True)
+    findings = flat(corpus, runs)
+    if args.expect:
+        entries = load_expectations()
+        print(f"expectations ({len(entries)}, {sum(1 for e in entries if e.get('xfail'))} marked as known wrong):")
+        n = report_expectations(entries, findings)
+        print(f"  {n} not holding" if n else "  all hold, and every pass was reviewed")
     if args.json:
-        findings = [{"dir": short(corpus, r["dir"]), "address": f["resource"]["address"],
-                     "control": f["control_id"], "status": f["status"], "message": f["message"],
-                     "evidence": f.get("evidence")}
-                    for r in runs for f in (r["doc"] or {}).get("findings", [])]
         with open(args.json, "w") as fh:
             json.dump({**s, "findings": findings}, fh, indent=1)
     return 0
