@@ -288,3 +288,20 @@ def test_every_azure_relational_database_type_is_mapped_as_a_database(rtype):
     from scanner.sources.terraform.normalize import MAPPERS, _load_mappers
     _load_mappers()
     assert MAPPERS[rtype][0] == "database"
+
+
+def test_mysql_flexible_customer_key_known_only_after_apply_or_from_a_managed_hsm():
+    p = Plan()
+    p.add("azurerm_key_vault_key", "k", {"name": "k"}, unknown={"id": True}, **AZ)
+    p.add("azurerm_mysql_flexible_server", "kv", {"name": "my1", "customer_managed_key": [{}]},
+          unknown={"customer_managed_key": [{"key_vault_key_id": True}]},
+          expressions={"customer_managed_key": [{"key_vault_key_id": {
+              "references": ["azurerm_key_vault_key.k.id", "azurerm_key_vault_key.k"]}}]}, **AZ)
+    p.add("azurerm_mysql_flexible_server", "hsm", {"name": "my2", "customer_managed_key": [
+        {"key_vault_key_id": None, "managed_hsm_key_id": "https://hsm.managedhsm.azure.net/keys/k/1"}]}, **AZ)
+    f = by_control(p.findings("ENC-01"))
+    kv = f[("ENC-01", "azurerm_mysql_flexible_server.kv")]
+    assert kv.status == "pass" and kv.evidence["customer_managed_key"] == "customer"
+    hsm = f[("ENC-01", "azurerm_mysql_flexible_server.hsm")]
+    assert hsm.status == "pass"
+    assert hsm.evidence["customer_managed_key.0.managed_hsm_key_id"] == "https://hsm.managedhsm.azure.net/keys/k/1"

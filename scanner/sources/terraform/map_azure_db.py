@@ -37,6 +37,10 @@ _FLEX_DEFAULTS = {"require_secure_transport": ("ON", "Azure default ON"),
                   "tls_version": ("TLSv1.2", "Azure default TLSv1.2")}
 
 
+def _blank(x: Any) -> bool:
+    return x is MISSING or x is None or (isinstance(x, str) and not x)
+
+
 def _on(v: Any) -> bool:
     return str(v).strip().lower() in ("on", "true", "1", "enabled")
 
@@ -76,10 +80,9 @@ def mysql_flexible(tf: TfResource, r: Resource) -> None:
     if isinstance(cmk, Unknown):
         r.set("encryption_key_managed_by", cmk)
     elif cmk and isinstance(cmk[0], dict):
-        key = tf.raw("customer_managed_key.0.key_vault_key_id")
-        path = "customer_managed_key.0." + ("managed_hsm_key_id" if key in (MISSING, None, "")
-                                            and tf.raw("customer_managed_key.0.managed_hsm_key_id")
-                                            not in (MISSING, None, "") else "key_vault_key_id")
+        hsm = _blank(tf.raw("customer_managed_key.0.key_vault_key_id")) and \
+            not _blank(tf.raw("customer_managed_key.0.managed_hsm_key_id"))
+        path = "customer_managed_key.0." + ("managed_hsm_key_id" if hsm else "key_vault_key_id")
         r.set("encryption_key", tf.get(path))
         r.set("encryption_key_managed_by", Value("customer", tf.origin("customer_managed_key")))
     else:
