@@ -32,6 +32,9 @@ def findings(project, control_id):
 @pytest.mark.parametrize("type_text, value, expected", [
     ("string", 5, "5"),
     ("string", 1.5, "1.5"),
+    ("string", 1e20, "100000000000000000000"),
+    ("string", 1e-7, "0.0000001"),
+    ("string", 2.0, "2"),
     ("string", True, "true"),
     ("number", "42", 42),
     ("number", "-1.25", -1.25),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,9 +223,13 @@ def _object(value: Any, attrs: dict, path: str) -> dict:
 def _to_string(v: Any, path: str) -> str:
     if isinstance(v, str):
         return v
-    if isinstance(v, (bool, int, float)):
-        if isinstance(v, float) and not math.isfinite(v):
+    if isinstance(v, float):
+        if not math.isfinite(v):
             raise Mismatch("a string is required, not a non-finite number", path)
+        # Terraform writes numbers in full, never with an exponent: 1e20 -> "100000000000000000000"
+        text = format(Decimal(repr(v)), "f")
+        return text[:-2] if text.endswith(".0") else text
+    if isinstance(v, (bool, int)):
         return to_str(v)
     raise Mismatch(f"a string is required, not {_a(v)}", path)
 
