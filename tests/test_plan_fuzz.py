@@ -106,3 +106,20 @@ def test_the_schema_ships_and_compiles():
     from jsonschema import Draft202012Validator
     Draft202012Validator.check_schema(plan_schema.schema())
     assert plan_schema._fast() is not None, "a keyword the compiled check does not know: jsonschema runs on every plan"
+
+
+# ----------------------------------------------------------------------------- the fuzz contract (issue 13)
+@pytest.mark.parametrize("fixture,n,seed", [
+    ("aws-platform/violating/plan.json", 150, 13_01),
+    ("azure-standby/violating/plan.json", 120, 13_02),
+])
+def test_malformed_values_hold_the_fuzz_contract(tmp_path, fixture, n, seed):
+    """One attribute value of one resource made malformed (another type, a non-finite number,
+    a padded enumeration, ...): each scan ends 0/1 with strict JSON or 2 with one line and
+    nothing written, within 30 s and 1.5 GB (a bounded worker), and no fail or unknown of the
+    unmutated plan turns into a pass or vanishes. bench/fuzz_contract.py runs thousands."""
+    import fuzzlib
+    problems, figures = fuzzlib.run_contract(fuzzlib.plan_jobs(fixture, n, seed, tmp_path), tmp_path)
+    assert not problems, "\n".join(problems[:20])
+    assert figures["mutants"] == n and figures["exit"].get("2", 0) >= n // 4, figures   # both outcomes reached
+    assert figures["exit"].get("0", 0) + figures["exit"].get("1", 0) >= n // 10, figures

@@ -181,7 +181,13 @@ class _Lexer:
                     pos += 2
                 elif e in ("u", "U"):
                     width = 4 if e == "u" else 8
-                    buf.append(chr(int(text[pos + 2: pos + 2 + width], 16)))
+                    digits = text[pos + 2: pos + 2 + width]
+                    code = int(digits, 16) if len(digits) == width and all(
+                        ch in "0123456789abcdefABCDEF" for ch in digits) else -1
+                    # a Unicode scalar value only: a lone surrogate is no character any output can hold
+                    if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                        raise HclSyntaxError(f"invalid escape sequence '\\{e}{digits}': not a Unicode character", line)
+                    buf.append(chr(code))
                     pos += 2 + width
                 else:
                     raise HclSyntaxError(f"invalid escape sequence '\\{e}'", line)

@@ -231,6 +231,9 @@ def _az_port_ranges(src: TfResource, pre: str) -> list[tuple] | Unknown:
         return got
     out = []
     for p in got:
+        if isinstance(p, Unknown):   # _strings keeps unknown elements: a range that is not known
+            out.append((p, p))
+            continue
         p = p.strip()
         if p in ("*", "any", "Any"):
             out.append((0, 65535))
@@ -246,7 +249,7 @@ def _az_prefixes(src: TfResource, pre: str, side: str) -> list[str] | Unknown:
     got = _strings(_plain(src, f"{pre}{side}_address_prefix"), _plain(src, f"{pre}{side}_address_prefixes"))
     if isinstance(got, Unknown):
         return got
-    return [INTERNET if p.strip().lower() in _AZ_ANY else p.strip() for p in got]
+    return [p if isinstance(p, Unknown) else INTERNET if p.strip().lower() in _AZ_ANY else p.strip() for p in got]
 
 
 def _az_rules(src: TfResource, pre: str, origin: Origin, from_config: bool) -> tuple[str | Unknown, list[dict]]:

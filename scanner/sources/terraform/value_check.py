@@ -423,7 +423,24 @@ def at_boundary(res, at: str, top: str, v: Any) -> Any:
         return v
     if v is None and required:
         return rejected(where(parts), "required, set to null")
-    return convert(v, t, parts, names, allowed)
+    out = convert(v, t, parts, names, allowed)
+    # Terraform refuses the whole configuration for one bad element: reading the rest (a map
+    # without the key that was written wrongly) would see what no apply can create
+    bad = _first_rejected(out)
+    return out if bad is None else bad
+
+
+def _first_rejected(v: Any) -> Rejected | None:
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Rejected):
+            return x
+        if isinstance(x, dict):
+            stack.extend(reversed(list(x.values())))
+        elif isinstance(x, list):
+            stack.extend(reversed(x))
+    return None
 
 
 def _required_at(res_type: str, steps: list[str]) -> bool:
