@@ -86,6 +86,8 @@ class Props:
     def raw(self, path: str) -> Any:
         cur: Any = self.body
         for part in path.split("."):
+            if isinstance(cur, Unknown):
+                return cur      # a body written in .tf (azapi_resource) may hold values not known yet
             if not isinstance(cur, dict) or part not in cur:
                 return _MISSING
             cur = cur[part]
@@ -95,6 +97,8 @@ class Props:
               missing_note: str = "") -> Value:
         """The property as a Value; not returned -> ``missing`` when given (documented default), else Unknown."""
         v = self.raw(path)
+        if isinstance(v, Unknown):
+            return Unknown(v.reason, self.origin(path))
         if v is _MISSING or v is None:
             if missing is _MISSING:
                 return Unknown(f"{path} was not returned by {self.api}", self.origin(path))
@@ -374,6 +378,9 @@ def _redis(item: Item, p: Props, r: Resource) -> None:
     r.set("requires_tls", p.value("properties.enableNonSslPort", lambda on: not on))
     r.set("tls_min_version", p.value("properties.minimumTlsVersion", tls_version))
     zones = p.raw("zones")
+    if isinstance(zones, Unknown):
+        r.set("zone_count", Unknown(zones.reason, p.origin("zones")))
+        return
     r.set("zone_count", Value(len(zones) if isinstance(zones, list) else 0,
                               p.origin("zones" if isinstance(zones, list) else "zones (none: not zone-redundant)")))
 

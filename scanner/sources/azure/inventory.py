@@ -21,9 +21,22 @@ from __future__ import annotations
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from .session import Session, describe_error, to_json
+if TYPE_CHECKING:
+    from .session import Session
+
+
+# The records and arm_map (which .tf scans use for azapi_resource bodies) must import without the
+# Azure SDK: the session, which needs it, is imported only when an audit calls it.
+def describe_error(e: BaseException) -> str:
+    from .session import describe_error as describe
+    return describe(e)
+
+
+def to_json(obj: Any) -> Any:
+    from .session import to_json as convert
+    return convert(obj)
 
 PG = "Microsoft.DBforPostgreSQL/flexibleServers"
 SQL = "Microsoft.Sql/servers"
