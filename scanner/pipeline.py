@@ -27,6 +27,9 @@ def scan_paths(args) -> dict:
     profile, waivers = prepare(args)
     run = Run(command="scan")
     groups: list[list[Resource]] = []
+    if (args.var or args.var_file) and not any(os.path.isdir(p) for p in args.paths):
+        which = "--var" if args.var else "--var-file"
+        raise InputError(f"{which} sets variables of a .tf directory; a plan already holds its variables' values")
     for path in args.paths:
         if os.path.isdir(path):
             hcl = importlib.import_module("scanner.sources.terraform.hcl")
@@ -42,7 +45,9 @@ def scan_paths(args) -> dict:
             entry = {"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)}
             if src_dir:
                 hcl = importlib.import_module("scanner.sources.terraform.hcl")
-                tree = hcl.locate(project, src_dir, run=run, waivers=not getattr(args, "no_source_waivers", False))
+                tree = hcl.locate(project, src_dir, run=run, waivers=not getattr(args, "no_source_waivers", False),
+                                  explicit=bool(args.source_dir))
+            if src_dir and tree is not None:
                 project.source_dir = src_dir   # its .terraform.lock.hcl pins provider versions
                 _source_waivers(args, run, waivers, project)
                 entry["source_dir"] = src_dir if args.source_dir else os.path.dirname(path) or "."

@@ -218,9 +218,13 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def locate(plan_project: TfProject, src_dir: str, run=None, waivers: bool = True) -> SourceProject:
+def locate(plan_project: TfProject, src_dir: str, run=None, waivers: bool = True,
+           explicit: bool = True) -> SourceProject | None:
     """Give a plan's resources the file and line of their blocks; read waive comments.
-    Returns the source tree read (its files are hashed into the results: waivers come from them)."""
+    Returns the source tree read (its files are hashed into the results: waivers come from them).
+
+    A tree that declares none of the plan's resources is not the plan's configuration: given
+    with --source-dir it is an input error; found beside the plan it is not used (None)."""
     if not os.path.isdir(src_dir):
         raise InputError("--source-dir is not a directory", src_dir)
     root = os.path.abspath(src_dir)
@@ -238,6 +242,12 @@ def locate(plan_project: TfProject, src_dir: str, run=None, waivers: bool = True
         r.file, r.line = rb.file, rb.block.line
         r.attr_lines = block_attr_lines(rb.block)
         matched.setdefault(key, []).append(r.address)
+    managed = [r for r in plan_project.resources if r.mode == "managed"]
+    if managed and not matched:
+        if not explicit:
+            return None
+        raise InputError(f"--source-dir declares none of the plan's {len(managed)} resources "
+                         f"(is it the configuration the plan was made from?)", src_dir)
     comments: dict[int, list] = {}
     for src in project._sources.values():
         for frel, line, text, block in _waive_comments(project, src):
