@@ -1,0 +1,4 @@
+resource "aws_elasticache_serverless_cache" "sessions" {
+  engine = "valkey"
+  name   = "pattern-sessions"
+}
