@@ -338,3 +338,27 @@ def test_methodology_recipe_reproduces_a_source_directory_digest(tmp_path, run_c
     got = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.json")], capture_output=True, text=True)
     assert got.stdout.strip() == doc["sources"][0]["sha256"]
     assert len(doc["sources"][0]["files"]) == 2
+
+
+def test_cover_names_what_was_checked_when_no_profile_names_the_system():
+    doc = reportlib.synthetic(5)
+    doc["run"] = dict(doc["run"], system="", organisation="")
+    doc["sources"] = [{"kind": "terraform-plan", "path": "plans/prod.json"},
+                      {"kind": "aws", "path": "account 111122223333", "account": "111122223333"},
+                      {"kind": "aws", "path": "account 444455556666", "account": "444455556666"}]
+    out = html.render(doc)
+    h1 = re.search(r"<h1>(.*?)</h1>", out, re.S).group(1)
+    assert h1 == "Terraform plan plans/prod.json; AWS accounts 111122223333, 444455556666"
+    assert "not named in the profile" not in out
+
+
+def test_report_says_when_its_results_were_not_kept(tmp_path, run_cli):
+    import pathlib
+    plan = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "aws-platform" / "compliant" / "plan.json"
+    r = run_cli("scan", plan, "--format", "html", "-o", tmp_path / "only.html")
+    assert r.returncode == 0, r.stderr
+    assert 'id="results-not-kept"' in (tmp_path / "only.html").read_text(encoding="utf-8")
+    r = run_cli("scan", plan, "--format", "html", "-o", tmp_path / "both.html",
+                "--format", "json", "-o", tmp_path / "results.json")
+    assert r.returncode == 0, r.stderr
+    assert 'id="results-not-kept"' not in (tmp_path / "both.html").read_text(encoding="utf-8")

@@ -49,7 +49,9 @@ def document_sha256(doc: dict) -> str:
     return hashlib.sha256(canonical_json(doc)).hexdigest()
 
 
-def render(doc: dict, print_all: bool = False, **_options) -> str:
+def render(doc: dict, print_all: bool = False, results_kept: bool = True, **_options) -> str:
+    """``results_kept``: whether the run wrote its JSON results beside this report (the hash on the
+    report is of that document; without it the report says so)."""
     from jinja2 import Environment, PackageLoader
 
     env = Environment(loader=PackageLoader("scanner.reports", "templates"), autoescape=True,
@@ -57,6 +59,7 @@ def render(doc: dict, print_all: bool = False, **_options) -> str:
     env.globals["plural"] = plural
     css, js = _asset("report.css"), _asset("report.js")
     ctx = build_context(doc)
+    ctx["results_kept"] = results_kept
     data = ctx.pop("data")
     return env.get_template("report.html.j2").render(
         **ctx, css=css, js=js, print_all=print_all, data_json=script_json(data),
@@ -84,6 +87,31 @@ def script_json(value) -> str:
 
 
 # ----------------------------------------------------------------------------- context
+def subject(doc: dict) -> str:
+    """What was checked, for the cover when no profile names the system: the plan files, the
+    .tf directories, the AWS accounts, the Azure subscriptions."""
+    plans, dirs, accounts, subs = [], [], [], []
+    for s in doc.get("sources", []):
+        kind, path = s.get("kind"), s.get("path") or ""
+        if kind == "terraform-plan":
+            plans.append(path)
+        elif kind == "terraform-source":
+            dirs.append(path)
+        elif kind == "aws":
+            accounts.append(s.get("account") or path)
+        elif kind == "azure":
+            subs.append(path.removeprefix("subscription "))
+    parts = []
+    for items, one, many in ((plans, "Terraform plan", "Terraform plans"),
+                             (dirs, "Terraform configuration", "Terraform configurations"),
+                             (accounts, "AWS account", "AWS accounts"),
+                             (subs, "Azure subscription", "Azure subscriptions")):
+        if items:
+            shown = ", ".join(items[:3]) + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+            parts.append(f"{one if len(items) == 1 else many} {shown}")
+    return "; ".join(parts) or "No source recorded"
+
+
 def build_context(doc: dict) -> dict:
     findings = doc.get("findings", [])
     changes = _profile_changes(doc)
@@ -98,7 +126,7 @@ def build_context(doc: dict) -> dict:
     addresses = {f["resource"]["address"] for f in findings}
     coverage = _coverage(doc)
     return {
-        "doc": doc, "run": run, "tool": doc.get("tool", {}),
+        "doc": doc, "run": run, "tool": doc.get("tool", {}), "subject": subject(doc),
         "results_sha256": document_sha256(doc),
         "sources": [dict(s, label=SOURCE_NAMES.get(s.get("kind"), s.get("kind"))) for s in doc.get("sources", [])],
         "scope": _scope(doc, findings),

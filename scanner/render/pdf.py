@@ -63,7 +63,7 @@ def footer_template(doc: dict) -> str:
             '<span class="totalPages"></span></span></div>')
 
 
-def render(doc: dict, timeout: int = 300, **_options) -> bytes:
+def render(doc: dict, timeout: int = 300, results_kept: bool = True, **_options) -> bytes:
     from . import html
 
     browser = find_browser()
@@ -72,7 +72,7 @@ def render(doc: dict, timeout: int = 300, **_options) -> bytes:
     with tempfile.TemporaryDirectory(prefix="specguard-pdf-") as tmp:
         page = os.path.join(tmp, "report.html")
         with open(page, "w", encoding="utf-8") as fh:
-            fh.write(html.render(doc, print_all=True))
+            fh.write(html.render(doc, print_all=True, results_kept=results_kept))
         try:
             return _print_devtools(browser, page, tmp, timeout, footer_template(doc))
         except _Protocol:
