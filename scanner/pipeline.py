@@ -93,10 +93,14 @@ def _plan_source_dir(path: str) -> str | None:
 
 def audit(args) -> dict:
     profile, waivers = prepare(args)
-    needs = {"aws": ("boto3", "aws"), "azure": ("azure.identity", "azure")}[args.cloud]
+    # specguard is installed from its checkout (it is not on the package index): name lines that work
+    needs = {"aws": ("boto3", "live AWS audits need boto3, which is not installed: pip install boto3 "
+                              "(or, in the specguard checkout, pip install '.[aws]')"),
+             "azure": ("azure.identity", "live Azure audits need the Azure SDK (azure-identity and the "
+                                         "management clients), which is not installed: in the specguard "
+                                         "checkout, pip install '.[azure]'")}[args.cloud]
     if not _importable(needs[0]):
-        raise ScanError(f"live {args.cloud.upper() if args.cloud == 'aws' else 'Azure'} audits need {needs[0]}, "
-                        f"which is not installed: pip install 'specguard[{needs[1]}]'")
+        raise ScanError(needs[1])
     run = Run(command=f"audit {args.cloud}")
     mod = importlib.import_module(f"scanner.sources.{args.cloud}.audit")
     resources = mod.collect(args, run)
