@@ -4,11 +4,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import stat
 import sys
 
 from . import __version__
-from .errors import InputError, SpecguardError
+from .errors import InputError, ScanError, SpecguardError
 from .terminal import printable, say
 
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "medium-high": 3, "high": 4, "critical": 5}
@@ -128,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 # ----------------------------------------------------------------------------- commands
 def _precheck(args) -> None:
     """Option errors are found before any scanning, so nothing is written."""
-    resolve_outputs(args.outputs)
+    resolve_outputs(args.outputs, args)
     fail_on = (args.fail_on or "").lower()
     if fail_on != "none" and fail_on not in SEVERITY_RANK:
         raise InputError(f"unknown --fail-on severity {args.fail_on!r} "
@@ -173,14 +172,14 @@ def cmd_audit(args) -> int:
             return rc
     _precheck(args)
     doc = audit(args)
-    return finish(args, doc)
+    return finish(args, doc, keep=True)
 
 
 def cmd_report(args) -> int:
     from .pipeline import load_results
     _no_cyclic_gc()
     doc = load_results(args.results)
-    outputs = resolve_outputs(args.outputs)
+    outputs = resolve_outputs(args.outputs, args)
     write_outputs(doc, outputs, args)
     return 0
 
@@ -192,7 +191,7 @@ def cmd_controls(args) -> int:
     rows = [{"id": cs.control.id, "title": cs.control.title, "family": cs.control.family,
              "severity": cs.severity, "soc2": cs.control.soc2, "enabled": cs.enabled,
              "requirement": cs.control.requirement, "params": cs.params} for cs in prof.controls.values()]
-    outs = resolve_outputs(getattr(args, "outputs", None))
+    outs = resolve_outputs(getattr(args, "outputs", None), args)
     texts = []
     for o in outs:
         if o["format"] == "json":
@@ -207,8 +206,8 @@ def cmd_controls(args) -> int:
             texts.append((o, "\n".join(lines) + "\n"))
         else:
             raise InputError(f"controls can be listed as table or json, not {o['format']!r}")
-    for o, text in texts:
-        _emit(o, text)
+    from .outputs import write_all
+    write_all(texts)
     return 0
 
 
@@ -224,174 +223,54 @@ COMMANDS = {"scan": cmd_scan, "audit": cmd_audit, "report": cmd_report, "control
 
 
 # ----------------------------------------------------------------------------- output
-def resolve_outputs(outputs) -> list[dict]:
-    """Pair formats with files and check every file can be written, before any scanning."""
-    from .render import FORMATS, format_of
-    outs = [dict(o) for o in (outputs or [])] or [{"format": "table", "path": None}]
-    seen: dict[str, str] = {}
-    for o in outs:
-        if o["format"] is None:
-            o["format"] = format_of(o["path"])
-            if o["format"] is None:
-                raise InputError(f"cannot tell the format of {o['path']!r} from its name: give --format before -o")
-        if o["format"] not in FORMATS:
-            raise InputError(f"unknown format {o['format']!r} (expected one of {', '.join(FORMATS)})")
-        if o["format"] == "pdf" and not o["path"]:
-            raise InputError("--format pdf needs -o FILE")
-        if _descriptor(o["path"]) == 1:
-            o["path"] = "-"   # standard output by another name: written to the stream, never reopened
-        if o["path"] not in (None, "-") and _descriptor(o["path"]) is None:
-            _check_writable(o["path"])
-            real = os.path.realpath(o["path"])
-            if real in seen and not _is_special(real):
-                raise InputError(f"both {seen[real]} and {o['format']} would be written to this file", o["path"])
-            seen[real] = o["format"]
-    if sum(1 for o in outs if o["path"] in (None, "-")) > 1:
-        raise InputError("only one format can go to standard output: give -o FILE for the others")
-    return outs
-
-
-def _descriptor(path: str | None) -> int | None:
-    """The open descriptor a path names (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N), or None.
-
-    Such a path is written to the descriptor itself.  Opening it again would truncate a file the
-    shell opened for appending (`-o /dev/stdout >> "$GITHUB_STEP_SUMMARY"`), and its real path
-    may be a pipe that cannot be renamed over."""
-    if not path:
-        return None
-    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
-    if path in named:
-        return named[path]
-    for prefix in ("/dev/fd/", "/proc/self/fd/"):
-        if path.startswith(prefix) and path[len(prefix):].isdigit():
-            return int(path[len(prefix):])
-    return None
-
-
-def _is_special(path: str) -> bool:
-    """A device, FIFO or socket: written in place (never replaced by a regular file)."""
-    try:
-        return not stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
-
-
-def _check_writable(path: str) -> None:
-    if os.path.isdir(path):
-        raise InputError("is a directory, not an output file", path)
-    real = os.path.realpath(path)   # a symlink is written through, so check its target's folder
-    directory = os.path.dirname(real) or "."
-    if not os.path.isdir(directory):
-        raise InputError("output directory does not exist", path)
-    if os.path.exists(real) and _is_special(real):
-        if not os.access(real, os.W_OK):
-            raise InputError("cannot write to this file", path)
-    elif not os.access(directory, os.W_OK | os.X_OK):
-        raise InputError("output directory is not writable", path)
+def resolve_outputs(outputs, args=None) -> list[dict]:
+    """Pair formats with files and check every file can be written, before any scanning;
+    an output that names one of the command's inputs is refused (outputs.resolve)."""
+    from .outputs import input_paths, resolve
+    return resolve(outputs, input_paths(args) if args is not None else ())
 
 
 def write_outputs(doc: dict, outputs: list[dict], args) -> None:
-    """Render everything, stage every file, then put them all in place.
-
-    A rendering or writing failure leaves no output half-written: nothing is renamed into
-    place until every file has been written in full beside its target.
-    """
+    """Render everything, then write all of it or change nothing (scanner/outputs.py)."""
+    from .outputs import write_all
     from .render import render
     rendered = []
+    # a report's hash names the JSON results: say on it when this run does not keep them
+    kept = any(o["format"] == "json" for o in outputs) or getattr(args, "command", None) == "report"
     for o in outputs:
-        opts = {}
+        opts = {"results_kept": kept} if o["format"] in ("html", "pdf") else {}
         if o["format"] == "table":
-            opts = {"color": o["path"] is None and sys.stdout.isatty(), "show_pass": getattr(args, "show_pass", False)}
+            color = o["path"] is None and sys.stdout is not None and sys.stdout.isatty()
+            opts = {"color": color, "show_pass": getattr(args, "show_pass", False)}
         rendered.append((o, render(doc, o["format"], **opts)))
-    staged: list[_Staged] = []
-    try:
-        for o, data in rendered:
-            if o["path"] not in (None, "-"):
-                staged.append(_Staged(o["path"], data))
-    except BaseException:
-        for st in staged:
-            st.discard()
-        raise
-    for st in staged:
-        st.commit()
-    for o, data in rendered:
-        if o["path"] in (None, "-"):
-            _stdout(data)
-
-
-def _stdout(data) -> None:
-    if isinstance(data, bytes):
-        sys.stdout.buffer.write(data)
-    else:
-        sys.stdout.write(data)
-    sys.stdout.flush()
-
-
-def _emit(o: dict, data) -> None:
-    if o["path"] in (None, "-"):
-        _stdout(data)
-    else:
-        atomic_write(o["path"], data)
-
-
-class _Staged:
-    """One output written in full to a temporary file beside its target (see atomic_write)."""
-
-    def __init__(self, path: str, data):
-        self.path = path
-        self.blob = data if isinstance(data, bytes) else data.encode("utf-8")
-        self.real = os.path.realpath(path)
-        self.tmp = None
-        self.fd = _descriptor(path)
-        if self.fd is not None:
-            return   # written to the open descriptor at commit
-        if os.path.exists(self.real) and _is_special(self.real):
-            return   # a device or FIFO (/dev/null, a pipe) is written in place at commit
-        try:
-            mode = stat.S_IMODE(os.stat(self.real).st_mode)   # an existing file keeps its mode
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask                              # a new one gets the umask's, as `>` would
-        import tempfile
-        fd, self.tmp = tempfile.mkstemp(dir=os.path.dirname(self.real) or ".", prefix=".specguard-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(self.blob)
-            os.chmod(self.tmp, mode)
-        except OSError as e:
-            self.discard()
-            raise InputError(f"cannot write output: {e.strerror or e}", path)
-
-    def commit(self) -> None:
-        try:
-            if self.fd is not None:
-                view = memoryview(self.blob)
-                while view:
-                    view = view[os.write(self.fd, view):]
-            elif self.tmp is None:
-                with open(self.real, "wb") as fh:
-                    fh.write(self.blob)
-            else:
-                os.replace(self.tmp, self.real)   # the rename replaces the entry: symlinks were resolved
-        except OSError as e:
-            self.discard()
-            raise InputError(f"cannot write output: {e.strerror or e}", self.path)
-
-    def discard(self) -> None:
-        if self.tmp and os.path.exists(self.tmp):
-            os.unlink(self.tmp)
+    write_all(rendered)
 
 
 def atomic_write(path: str, data) -> None:
     """Write a whole file or nothing (symlinks followed, devices written in place, mode kept)."""
-    st = _Staged(path, data)
-    st.commit()
+    from .outputs import write_all
+    write_all([({"path": path}, data)])
 
 
-def finish(args, doc: dict) -> int:
-    outputs = resolve_outputs(args.outputs)
-    write_outputs(doc, outputs, args)
+def finish(args, doc: dict, keep: bool = False) -> int:
+    """Write the outputs and answer the gate.  ``keep``: the results cannot be had again by
+    running the command again (a live audit), so if an output cannot be written they are
+    saved beside it (or in the current or temporary folder) and the error line names the file."""
+    outputs = resolve_outputs(args.outputs, args)
+    try:
+        write_outputs(doc, outputs, args)
+    except Exception as e:
+        if not keep:
+            raise
+        from .outputs import keep_results
+        saved = keep_results(doc, outputs)
+        note = (f"; the results were kept in {saved} (render them with: specguard report {saved} -o FILE)"
+                if saved else "; the results could not be kept anywhere either")
+        if isinstance(e, SpecguardError):
+            e.message += note
+            e.args = (e.message,)
+            raise
+        raise ScanError(f"writing the outputs failed ({e.__class__.__name__}: {e}){note}") from e
     return gate(doc, args.fail_on, args.allow_unknown)
 
 
