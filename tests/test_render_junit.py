@@ -59,3 +59,27 @@ def test_real_scan_through_the_cli(tmp_path, run_cli):
     root = ET.parse(tmp_path / "r.xml").getroot()
     assert int(root.get("tests")) == len(doc["findings"])
     assert int(root.get("failures")) == doc["summary"]["fail"] + doc["summary"]["unknown"]
+
+
+def test_junit_and_sarif_name_a_finding_s_file_the_same_way(run_cli, tmp_path):
+    import json
+    import pathlib
+    import xml.etree.ElementTree as ET
+    root = pathlib.Path(__file__).resolve().parent.parent
+    plan = root / "fixtures" / "aws-platform" / "violating" / "plan.json"
+    r = run_cli("scan", plan.relative_to(root), "--format", "sarif", "-o", tmp_path / "r.sarif",
+                "--format", "junit", "-o", tmp_path / "r.xml", cwd=root)
+    assert r.returncode == 1, r.stderr
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    by_addr = {}
+    for res in sarif["runs"][0]["results"]:
+        loc = res["locations"][0]
+        uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+        by_addr[(res["ruleId"], res["properties"]["resourceAddress"])] = uri
+    cases = [(c.get("classname"), c.get("name"), c.get("file")) for c in ET.parse(tmp_path / "r.xml").iter("testcase")
+             if c.get("file")]
+    assert cases
+    for cid, addr, file in cases:
+        if (cid, addr) in by_addr:
+            assert by_addr[(cid, addr)] == file, (cid, addr)
+    assert all(f.startswith("fixtures/aws-platform/violating/") for _, _, f in cases), cases[:3]

@@ -10,6 +10,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from .locations import Locator
+
 FORMAT = "junit"
 BINARY = False
 
@@ -30,6 +32,7 @@ def render(doc: dict, **_options) -> str:
     run = doc.get("run", {})
     root = ET.Element("testsuites", name="specguard")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
+    locate = Locator(doc)
     for cid in order:
         findings = by_control.get(cid, [])
         c = titles.get(cid, {"title": cid, "severity": "", "soc2": []})
@@ -43,11 +46,13 @@ def render(doc: dict, **_options) -> str:
         for f in sorted(findings, key=lambda f: f["resource"]["address"]):
             r = f["resource"]
             case = ET.SubElement(suite, "testcase", classname=_x(cid), name=_x(r["address"]), time="0")
-            if r.get("file"):
-                case.set("file", _x(r["file"]))
-                if r.get("line"):
-                    case.set("line", str(r["line"]))
-            detail = _detail(f)
+            file, line = locate.file_line(r) if r.get("file") else (None, None)
+            if file:
+                # the same path SARIF gives: from where specguard ran (the repository root in CI)
+                case.set("file", _x(file))
+                if line:
+                    case.set("line", str(line))
+            detail = _detail(f, file, line)
             if f["status"] in ("fail", "unknown"):
                 failures += 1
                 el = ET.SubElement(case, "failure", message=_x(f"[{f['status']}] {f['message']}"),
@@ -76,12 +81,12 @@ def render(doc: dict, **_options) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _detail(f: dict) -> str:
+def _detail(f: dict, file: str | None, line) -> str:
     r = f["resource"]
     lines = [f"status: {f['status']}", f"severity: {f['severity']}", f"resource: {r['address']}",
              f"type: {r.get('type', '')}", f"source: {r.get('source', '')}"]
-    if r.get("file"):
-        lines.append(f"file: {r['file']}" + (f":{r['line']}" if r.get("line") else ""))
+    if file:
+        lines.append(f"file: {file}" + (f":{line}" if line else ""))
     lines.append(f"message: {f['message']}")
     if f.get("evidence"):
         lines.append("evidence: " + json.dumps(f["evidence"], ensure_ascii=False, sort_keys=True))

@@ -17,6 +17,8 @@ import json
 import os
 import posixpath
 
+from .locations import bases_of, plan_sources, where
+
 FORMAT = "sarif"
 BINARY = False
 
@@ -42,8 +44,7 @@ def build(doc: dict) -> dict:
             controls.append({"id": f["control_id"], "title": f["control_id"], "family": "", "severity": f["severity"],
                              "soc2": []})
     rule_index = {c["id"]: i for i, c in enumerate(controls)}
-    plan_paths = [s["path"] for s in doc.get("sources", []) if s.get("kind") == "terraform-plan" and s.get("path")]
-    bases = _bases(doc)
+    plan_paths, bases = plan_sources(doc), bases_of(doc)
     results = [_result(f, rule_index, plan_paths, bases) for f in doc.get("findings", []) if f["status"] in LEVEL]
     tool = doc.get("tool", {})
     run_info = doc.get("run", {})
@@ -144,25 +145,6 @@ def _md(text: str) -> str:
     return "".join(out)
 
 
-def _bases(doc: dict) -> dict[str, str]:
-    """Source kind -> the directory its findings' file names are relative to, when there is one.
-
-    Only for documents whose findings do not name their input (``resource.input``, written since
-    several inputs per run are supported): with one directory of that kind in the run, the file
-    is joined to it, as before.
-    """
-    dirs: dict[str, set] = {"terraform-source": set(), "terraform-plan": set()}
-    for s in doc.get("sources", []):
-        if s.get("kind") in dirs and s.get("path"):
-            d = s["path"] if s["kind"] == "terraform-source" else os.path.dirname(s["path"])
-            dirs[s["kind"]].add(posixpath.normpath(d.replace("\\", "/")) if d else ".")
-    out = {k: next(iter(v)) for k, v in dirs.items() if len(v) == 1}
-    for s in doc.get("sources", []):
-        if s.get("kind") == "terraform-plan" and s.get("path") and s.get("source_dir"):
-            out["plan:" + s["path"]] = s["source_dir"]   # where that plan's findings' files are
-    return out
-
-
 def _result(f: dict, rule_index: dict, plan_paths: list[str], bases: dict[str, str]) -> dict:
     r = f["resource"]
     status = f["status"]
@@ -191,46 +173,9 @@ def _fingerprint(f: dict) -> str:
         f"{f['control_id']}|{f['resource']['address']}".encode()).hexdigest()[:32]
 
 
-def _join(base: str, file: str) -> str:
-    return posixpath.join(base.replace("\\", "/"), file.replace("\\", "/"))
-
-
-def _where(r: dict, plan_paths: list[str], bases: dict[str, str]) -> tuple[str | None, int | None, str | None]:
-    """(path relative to where specguard ran, or absolute; line; a note when the .tf file could not be placed).
-
-    ``resource.file`` from the Terraform adapters is relative to the scanned directory: for a
-    .tf input that is the input itself; for a plan it is the source directory (``--source-dir``,
-    else the plan's own folder when that holds .tf files).
-    """
-    source, file, line = r.get("source"), r.get("file"), r.get("line")
-    inp = r.get("input")
-    if source == "terraform-source":
-        base = inp or bases.get(source)
-        if file and base and not os.path.isabs(file):
-            return _join(base, file), line, None
-        return file, line, None
-    if source != "terraform-plan":
-        return file, line, None
-    plan = inp or (plan_paths[0] if len(plan_paths) == 1 else None)
-    if not file:
-        # no .tf source: the plan this finding came from
-        return plan or (plan_paths[0] if plan_paths else None), None, None
-    if os.path.isabs(file) or not plan:
-        return file, line, None
-    if bases.get("plan:" + plan):
-        return _join(bases["plan:" + plan], file), line, None
-    candidate = _join(os.path.dirname(plan) or ".", file)
-    if os.path.isfile(plan) and not os.path.isfile(candidate):
-        # The sources came from a --source-dir elsewhere, and the results do not record which
-        # directory: point at the plan rather than at a path that does not exist.
-        return plan, None, f"defined in {file}" + (f" line {line}" if line else "") + \
-            " of the --source-dir directory given to the scan"
-    return candidate, line, None
-
-
 def _location(r: dict, plan_paths: list[str], bases: dict[str, str]) -> dict:
     logical = [{"fullyQualifiedName": r["address"], "kind": "resource"}]
-    file, line, note = _where(r, plan_paths, bases)
+    file, line, note = where(r, plan_paths, bases)
     if file:
         phys = {"artifactLocation": _artifact(file)}
         if line:
