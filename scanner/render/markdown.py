@@ -13,6 +13,8 @@ import json
 import re
 import unicodedata
 
+from .locations import Locator
+
 FORMAT = "markdown"
 BINARY = False
 
@@ -119,11 +121,13 @@ def render(doc: dict, limit: int = LIMIT, **_options) -> str:
     used = sum(len(x) + 1 for x in head + body + tail)
     note_room = 200  # the "N more" line
     shown = 0
+    locate = Locator(doc)
     for f in bad:
         r = f["resource"]
         where = esc(_cut(r["address"], CELL))
-        if r.get("file"):
-            where += f"<br>{esc(_cut(r['file'], 200))}" + (f":{r['line']}" if r.get("line") else "")
+        file, fline = locate.file_line(r) if r.get("file") else (None, None)
+        if file:
+            where += f"<br>{esc(_cut(file, 200))}" + (f":{fline}" if fline else "")
         line = (f"| {f['status']} | {esc(f['control_id'])} | {esc(f['severity'])} | {where} | "
                 f"{esc(_cut(f['message'], CELL))} |")
         if used + len(line) + 1 + note_room > limit:
