@@ -185,8 +185,9 @@ def apply_waivers(findings: list, waivers: list[Waiver], today: dt.date | None =
 
 
 # A part of a glob between two `*` that holds a `?` is searched position by position, so its
-# cost is its length times the identity's; real waivers use a `?` for a digit or two.
-MAX_WILD_PART = 256
+# cost is its length times the identity's; real waivers use a `?` for a digit or two (a GUID
+# written as ????????-????-... is 36).
+MAX_WILD_PART = 64
 
 
 def glob_problem(pattern: str) -> str | None:
