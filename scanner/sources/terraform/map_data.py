@@ -24,6 +24,7 @@ ENC-02 rule fails it unless the profile sets ``accept_platform_default: true``.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -85,7 +86,8 @@ def derived(v: Value, field: str, fn) -> Value:
     if not v.known:
         return v
     o = v.origin
-    shown = repr(v.value) if not isinstance(v.value, str) else v.value
+    # as Terraform writes it (true, null, ["a"]), not Python's repr (True, None, ['a'])
+    shown = v.value if isinstance(v.value, str) else json.dumps(v.value, default=str)
     if len(shown) > 120:   # the evidence value itself is kept whole; the label stays short
         shown = shown[:117] + "..."
     return Value(fn(v.value), Origin(o.source, f"{field} (from {o.path} = {shown})", o.file, o.line))
