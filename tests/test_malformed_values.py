@@ -329,3 +329,22 @@ def test_non_finite_values_never_reach_results_or_sarif(tmp_path):
     assert doc["findings"][0]["evidence"] == {"backup_retention_period": "Infinity", "x": ["NaN", {"y": "-Infinity"}]}
     with pytest.raises(ValueError):
         dumps({"a": math.inf})
+
+
+def test_configuration_blocks_of_a_plan_are_checked_too():
+    # When a set of blocks is known only after apply, the mapper reads them from the plan's
+    # configuration: constant values as written there, converted and checked like .tf values.
+    def plan(cidrs):
+        p = Plan()
+        p.add("aws_security_group", "web", {"name": "web", "vpc_id": "vpc-1", "tags": {"Tier": "app"}, "egress": []},
+              unknown={"ingress": True},
+              expressions={"ingress": [{"from_port": {"constant_value": 22}, "to_port": {"constant_value": "22"},
+                                        "protocol": {"constant_value": "tcp"},
+                                        "cidr_blocks": {"constant_value": cidrs}}]})
+        return p
+    (good,) = plan(["0.0.0.0/0"]).findings("NET-02")
+    assert good.status == "fail", good.message   # "22" converts to 22 as Terraform converts it
+    for cidrs in ([["0.0.0.0/0"]], {"0": "0.0.0.0/0"}, "0.0.0.0/0,10.0.0.0/8"):
+        (f,) = plan(cidrs).findings("NET-02")
+        assert f.status in ("unknown", "fail"), (cidrs, f.message)
+        assert "rejected by Terraform (ingress[0].cidr_blocks" in f.message, f.message

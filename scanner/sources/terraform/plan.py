@@ -48,10 +48,7 @@ class _NonFinite:
         self.text = text
 
 
-_HIGH = r"\\u[dD][89abAB][0-9a-fA-F]{2}"
-_LOW = r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-# a surrogate escape not part of a pair, after an even number of backslashes (an escape, not text)
-_LONE_SURROGATE = re.compile(rf"(?<!\\)((?:\\\\)*)(?:{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW})")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")   # rare: checked one by one
 _LONG_INT = re.compile(r"\d{4301,}")
 
 
@@ -95,12 +92,32 @@ def parse_json(data: bytes, path: str) -> Any:
     if bad:
         raise InputError(f"not valid JSON: {bad[0].text[:40]} is not a finite number", path,
                          _path_of(doc, bad[0]))
-    m = _LONE_SURROGATE.search(text)
-    if m:
-        raise InputError("not valid JSON text: an unpaired surrogate escape "
-                         f"({text[m.start() + len(m.group(1)):m.end()]}) is not a character", path,
-                         _line_col(text, m.start() + len(m.group(1))))
+    lone = _lone_surrogate(text)
+    if lone is not None:
+        raise InputError(f"not valid JSON text: an unpaired surrogate escape ({text[lone:lone + 6]}) is not a "
+                         "character", path, _line_col(text, lone))
     return doc
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Where a \\uD800-\\uDFFF escape is not half of a pair (None: nowhere)."""
+    paired_low = -1
+    for m in _SURROGATE_ESCAPE.finditer(text):
+        j = m.start()
+        k = j
+        while k > 0 and text[k - 1] == "\\":
+            k -= 1
+        if (j - k) % 2:
+            continue   # "\\\\ud800": an escaped backslash, then text
+        if j == paired_low:
+            continue
+        code = int(text[j + 2:j + 6], 16)
+        nxt = text[j + 6:j + 12]
+        if code <= 0xDBFF and len(nxt) == 6 and nxt[:2] == "\\u" and nxt[2] in "dD" and nxt[3] in "cdefCDEF":
+            paired_low = j + 6
+            continue
+        return j
+    return None
 
 
 def _line_col(text: str, pos: int) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from ...values import Absent, Origin, Unknown, Value
+from .value_check import at_boundary
 
 MISSING = object()
 
@@ -108,8 +109,7 @@ class TfResource:
         hit = memo.get(top)
         if hit is not None and hit[0] is v:
             return hit[1]
-        from .value_check import at_boundary   # the schema facts load on first use
-        out = at_boundary(self, at, top, v)
+        out = at_boundary(self, at, top, v)   # the schema facts load on first use
         memo[top] = (v, out)
         return out
 

@@ -180,16 +180,23 @@ def _finite_number(v: Any) -> bool:
 
 def check(v: Any, t: Any, parts: tuple, names: str = "", allowed: dict | None = None) -> None:
     """Raise Mismatch unless ``v`` (a plan's value, Unknown leaves allowed) has type ``t``."""
-    if v is None or isinstance(v, Unknown) or t is None:
+    if v is None or t is None or isinstance(v, Unknown):
         return
-    if isinstance(t, str):
-        ok = (t == "dynamic" or (t == "string" and isinstance(v, str))
-              or (t == "number" and _finite_number(v)) or (t == "bool" and isinstance(v, bool)))
-        if not ok:
-            raise Mismatch(parts, f"expected {expected(t)}, found {found(v)}")
-        if allowed and t == "string" and names in allowed and v.lower() not in allowed[names]:
-            raise Mismatch(parts, f"{json.dumps(v)} is not a value the provider accepts")
-        return
+    if t.__class__ is str:
+        if t == "string":
+            if v.__class__ is str:
+                if allowed and names in allowed and v.lower() not in allowed[names]:
+                    raise Mismatch(parts, f"{json.dumps(v)} is not a value the provider accepts")
+                return
+        elif t == "number":
+            if _finite_number(v):
+                return
+        elif t == "bool":
+            if v.__class__ is bool:
+                return
+        elif t == "dynamic":
+            return
+        raise Mismatch(parts, f"expected {expected(t)}, found {found(v)}")
     if isinstance(t, list):
         kind = t[0]
         if kind in ("list", "set", "tuple"):
@@ -201,14 +208,18 @@ def check(v: Any, t: Any, parts: tuple, names: str = "", allowed: dict | None = 
                 for i, (x, et) in enumerate(zip(v, t[1])):
                     check(x, et, parts + (i,), names, allowed)
                 return
+            et = t[1]
             for i, x in enumerate(v):
-                check(x, t[1], parts + (i,), names, allowed)
+                if x.__class__ is not str or et != "string" or allowed:   # list(string): the common case
+                    check(x, et, parts + (i,), names, allowed)
             return
         if not isinstance(v, dict):
             raise Mismatch(parts, f"expected {expected(t)}, found {found(v)}")
         if kind == "map":
+            et = t[1]
             for k, x in v.items():
-                check(x, t[1], parts + (k,), names, allowed)
+                if x.__class__ is not str or et != "string":
+                    check(x, et, parts + (k,), names, allowed)
         else:   # object
             for k, at in t[1].items():
                 if k in v:
@@ -401,18 +412,16 @@ def at_boundary(res, at: str, top: str, v: Any) -> Any:
     A plan's project raises its input error for a mismatch; otherwise the value comes back
     converted, with an Unknown in place of what Terraform would reject.
     """
-    steps = [p for p in at.split(".") if p] + [top]
-    t = type_at(res.type, steps)
-    required = _required_at(res.type, steps)
-    if t is None and not required:
+    site = _site(res.type, at, top)
+    if site is None:
         return v
-    parts = tuple(int(p) if p.isdigit() else p for p in steps)
-    names = ".".join(p for p in steps if not p.isdigit())
-    allowed = enums(res.type) or None
+    t, required, parts, names, allowed = site
     project = res.project
     if project is not None and project.strict_values:
+        if v is None and not required:
+            return v
         try:
-            if v is None and required:
+            if v is None:
                 raise Mismatch(parts, f"{top} is required, found null")
             check(v, t, parts, names, allowed)
         except Mismatch as e:
@@ -428,6 +437,19 @@ def at_boundary(res, at: str, top: str, v: Any) -> Any:
     # without the key that was written wrongly) would see what no apply can create
     bad = _first_rejected(out)
     return out if bad is None else bad
+
+
+@lru_cache(maxsize=1 << 16)
+def _site(res_type: str, at: str, top: str) -> tuple | None:
+    """What the check needs at one place of a type's schema (None: nothing to check there)."""
+    steps = [p for p in at.split(".") if p] + [top]
+    t = type_at(res_type, steps)
+    required = _required_at(res_type, steps)
+    if t is None and not required:
+        return None
+    parts = tuple(int(p) if p.isdigit() else p for p in steps)
+    names = ".".join(p for p in steps if not p.isdigit())
+    return t, required, parts, names, enums(res_type) or None
 
 
 def _first_rejected(v: Any) -> Rejected | None:
