@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from .errors import InputError
+from .errors import InputError, shown
 
 MappingNode = yaml.MappingNode
 SequenceNode = yaml.SequenceNode
@@ -26,6 +26,7 @@ MAX_BYTES = 4 * 1024 * 1024          # file size
 MAX_DEPTH = 64                       # nested collections
 MAX_NODES = 200_000                  # nodes once aliases are expanded
 MAX_CHARS = 16 * 1024 * 1024         # characters of text once aliases are expanded
+MAX_DIGITS = 30                      # an integer (a count of days, a port, an account id is 12)
 
 _MERGE = "tag:yaml.org,2002:merge"
 
@@ -95,6 +96,26 @@ class UniqueKeyLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(None, None, f"key {key!r} appears twice", k.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep)
+
+
+    def construct_yaml_int(self, node):
+        digits = sum(ch.isdigit() for ch in str(node.value))
+        if digits > MAX_DIGITS:   # Python refuses to convert past 4,300 digits (a ValueError)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {digits} digits (at most {MAX_DIGITS}): quote it if it is text",
+                node.start_mark)
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node):
+        value = super().construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):   # .nan, .inf, 1e999
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown(node.value)} is not a finite number: quote it if it is text", node.start_mark)
+        return value
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", UniqueKeyLoader.construct_yaml_int)
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", UniqueKeyLoader.construct_yaml_float)
 
 
 def _kind(v: Any) -> str:

@@ -151,3 +151,17 @@ def test_anchors_aliases_and_merges_people_write_still_work(tmp_path, run_cli):
     sev = {c["id"]: c["severity"] for c in doc["controls"]}
     assert sev["ENC-01"] == "critical" and "ENC-02" not in sev or sev.get("ENC-02") == "critical"
     assert [w["approver"] for w in doc["waivers"]] == ["ciso@example.com", "ciso@example.com"]
+
+
+@pytest.mark.parametrize("value, needle", [
+    ("1" + "0" * 5000, f"a number of 5001 digits (at most {yamlfile.MAX_DIGITS})"),   # Python's int() refuses it
+    (".nan", "'.nan' is not a finite number"),
+    ("-.inf", "'-.inf' is not a finite number"),
+    ("1.0e+999", "'1.0e+999' is not a finite number"),
+    ("1." + "0" * 5000 + "e+999", "is not a finite number"),
+])
+def test_numbers_that_are_not_usable_numbers(tmp_path, value, needle):
+    err = profile(tmp_path, f"name: x\ncontrols:\n  BAK-01:\n    params:\n      min_retention_days: {value}\n")
+    assert "profile.yaml:5:27: not valid YAML: " in err and needle in err
+    err = waivers(tmp_path, WAIVER.replace("reason: r", f"reason: {value}"))
+    assert "w.yaml:3:11: not valid YAML: " in err and needle in err
