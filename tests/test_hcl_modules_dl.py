@@ -336,3 +336,27 @@ def test_plan_source_dir_with_a_symlink_loop_ends(tmp_path):
     src = hcl.locate(plan, str(tmp_path))
     assert (plan.resources[0].file, plan.resources[0].line) == ("modules/m/main.tf", 1)
     assert len(src._sources) == 2          # the root and modules/m, not modules/m/loop/m/... again
+
+
+def test_plan_source_dir_finds_blocks_in_downloaded_modules_but_not_their_waivers(tmp_path):
+    from planlib import Plan
+
+    files = {"main.tf": ROOT, **DOWNLOADED}
+    files[".terraform/modules/keys/main.tf"] = '''
+        resource "aws_kms_key" "this" {
+          # specguard:waive ENC-05 until=2099-01-01 reason="the module author says so"
+          enable_key_rotation = false
+        }
+        output "key_arn" { value = aws_kms_key.this.arn }
+    '''
+    write_tree(tmp_path, files)
+    p = Plan()
+    p.add("aws_db_instance", "this", {"storage_encrypted": False}, module="module.db.module.db_instance")
+    p.add("aws_kms_key", "this", {"enable_key_rotation": False}, module="module.keys")
+    plan = p.project()
+    hcl.locate(plan, str(tmp_path))
+    where = {r.address: (r.file, r.line) for r in plan.resources}
+    assert where == {"module.db.module.db_instance.aws_db_instance.this":
+                     (".terraform/modules/db/modules/db_instance/main.tf", 4),
+                     "module.keys.aws_kms_key.this": (".terraform/modules/keys/main.tf", 2)}
+    assert plan.waivers == []

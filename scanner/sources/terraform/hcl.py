@@ -22,7 +22,8 @@ from ...errors import InputError
 from ...values import Origin, Unknown, Value
 from ...waivers import Waiver, parse_date
 from .hcl_eval import EvalError, Scope, evaluate, to_bool
-from .hcl_files import ModuleSource, ResBlock, load_module, parse_var_option, read_tfvars, tf_files
+from .hcl_files import (ModuleSource, ResBlock, drop_waive_comments, find_downloaded, is_local_source, load_module,
+                        parse_var_option, read_manifest, read_tfvars, tf_files)
 from .hcl_limits import LimitExceeded
 from .hcl_module import ModuleInstance, SrcResource
 from .hcl_parse import Attribute, Block
@@ -232,7 +233,8 @@ def locate(plan_project: TfProject, src_dir: str, run=None, waivers: bool = True
         raise InputError("no .tf or .tf.json files in the source directory", src_dir)
     project = SourceProject(root, src_dir, {}, None)
     blocks: dict[str, ResBlock] = {}
-    _static_blocks(project, project.module_source(root), "", blocks, {os.path.realpath(root)})
+    _static_blocks(project, project.module_source(root), "", blocks, {os.path.realpath(root)},
+                   read_manifest(root, src_dir))
     matched: dict[str, list[str]] = {}
     for r in plan_project.resources:
         key = _deindex(r.address)
@@ -623,18 +625,29 @@ def _source_waivers(project: SourceProject, top: ModuleInstance) -> list[Waiver]
     return out
 
 
-def _static_blocks(project: SourceProject, src: ModuleSource, prefix: str, out: dict, seen: set) -> None:
-    """Every resource block of the tree by its address without indices (no evaluation needed)."""
+def _static_blocks(project: SourceProject, src: ModuleSource, prefix: str, out: dict, seen: set,
+                   manifest=None, keys: tuple = ()) -> None:
+    """Every resource block of the tree by its address without indices (no evaluation needed),
+    through local modules and those terraform init downloaded (whose waive comments waive nothing)."""
     for rb in src.resources.values():
         out[prefix + rb.local] = rb
     for call, (block, _frel) in src.modules.items():
         source = block.attrs().get("source")
         value = source.expr[1] if source is not None and source.expr[0] == "lit" else None
-        if not isinstance(value, str) or not value.startswith(("./", "../")):
+        if not isinstance(value, str):
             continue
-        directory = os.path.normpath(os.path.join(src.dir, value))
+        if is_local_source(value):
+            directory = os.path.normpath(os.path.join(src.dir, value))
+        else:
+            version = block.attrs().get("version")
+            directory, _why = find_downloaded(manifest, ".".join(keys + (call,)), value,
+                                              version.expr[1] if version is not None and version.expr[0] == "lit"
+                                              and isinstance(version.expr[1], str) else None)
+            if directory is None:
+                continue
         real = os.path.realpath(directory)     # a symlink back up the tree is the same directory
         if real in seen or not tf_files(directory):
             continue
-        _static_blocks(project, project.module_source(directory), f"{prefix}module.{call}.",
-                       out, seen | {real})
+        child = project.module_source(directory)
+        drop_waive_comments(manifest, child)
+        _static_blocks(project, child, f"{prefix}module.{call}.", out, seen | {real}, manifest, keys + (call,))

@@ -520,3 +520,40 @@ def _norm_source(s: str) -> str:
     s = re.sub(r"^git@", "", s)
     s = re.sub(r"\.git(?=$|[/?])", "", s)
     return s
+
+
+def find_downloaded(manifest: Manifest | None, key: str, source: str, version: str | None) -> tuple[str | None, str]:
+    """(directory, "") where terraform init put the module of call path ``key``, or (None, why not).
+
+    Followed only when the recorded source is the block's, the recorded version is one the block's
+    ``version`` constraint admits (Terraform itself asks for init again otherwise), and the
+    directory is inside the modules directory (a committed manifest cannot point elsewhere)."""
+    entry = manifest.entries.get(key) if manifest is not None else None
+    if entry is None or not tf_files(entry.dir):
+        return None, "terraform init has not downloaded it"
+    if not same_source(source, entry.source):
+        return None, (f"{manifest.shown} records it from {entry.source}: the source changed since terraform init "
+                      f"(run it again)")
+    if not within(os.path.realpath(entry.dir), manifest.modules_dir):
+        return None, f"{manifest.shown} places it outside the directory terraform init downloads modules to"
+    if version is not None and entry.version is not None:
+        from .provider_versions import ConstraintError, contains, parse_constraint
+        try:
+            admitted = contains(parse_constraint(version), entry.version)
+        except ConstraintError:
+            admitted = True       # Terraform would have refused the constraint at init
+        if not admitted:
+            return None, (f"{manifest.shown} records version {entry.version}, which version = {version!r} does "
+                          f"not admit (run terraform init again)")
+    return entry.dir, ""
+
+
+def drop_waive_comments(manifest: Manifest | None, src: ModuleSource) -> list:
+    """Remove (and return) the specguard:waive comments of a module terraform init downloaded: its
+    author's comments waive nothing (a registry module must not silence the findings of what it creates)."""
+    if manifest is None or not within(src.real, manifest.modules_dir):
+        return []
+    dropped = [c for c in src.comments if "specguard:waive" in c[2]]
+    if dropped:
+        src.comments = [c for c in src.comments if "specguard:waive" not in c[2]]
+    return dropped

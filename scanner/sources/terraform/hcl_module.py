@@ -16,8 +16,8 @@ from ...errors import InputError
 from ...values import Unknown
 from .hcl_eval import Computed, EvalError, Lazy, Scope, evaluate, first_unknown
 from . import provider_types
-from .hcl_files import (ModuleSource, ResBlock, is_local_source, read_manifest, same_source, source_kind, tf_files,
-                        within)
+from .hcl_files import (ModuleSource, ResBlock, drop_waive_comments, find_downloaded, is_local_source, read_manifest,
+                        source_kind, tf_files, within)
 from .hcl_limits import MAX_INSTANCES, LimitExceeded
 from .hcl_parse import Attribute, Block
 from .hcl_taggable import TAGGABLE
@@ -405,43 +405,28 @@ class ModuleInstance:
 
     def _downloaded_dir(self, call_name: str, base: str, src_value: str, frel: str, line: int) -> str | None:
         """Where terraform init put a registry / git / ... module (.terraform/modules/modules.json)."""
-        manifest = self._manifest()
         key = ".".join([i.call.labels[0] for i in self._chain() if i.call is not None][::-1] + [call_name])
-        entry = manifest.entries.get(key) if manifest is not None else None
-        what = f"{source_kind(src_value)} source {src_value}"
-        why = None
-        if entry is None or not tf_files(entry.dir):
-            why = "terraform init has not downloaded it"
-        elif not same_source(src_value, entry.source):
-            why = (f"{manifest.shown} records it from {entry.source}: the source changed since terraform init "
-                   f"(run it again)")
-        elif not within(os.path.realpath(entry.dir), manifest.modules_dir):
-            why = f"{manifest.shown} places it outside the directory terraform init downloads modules to"
-        else:
-            why = _stale_version(self.src.modules[call_name][0], entry, manifest.shown)
-        if why is not None:
+        version = self.src.modules[call_name][0].attrs().get("version")
+        directory, why = find_downloaded(self._manifest(), key, src_value,
+                                         version.expr[1] if version is not None and version.expr[0] == "lit"
+                                         and isinstance(version.expr[1], str) else None)
+        if directory is None:
+            what = f"{source_kind(src_value)} source {src_value}"
             self.project.not_followed(base, src_value, frel, line, why=why)
             self._memo[("unfollowed", call_name)] = (f"module {call_name} ({what}) that terraform init has not "
                                                      f"downloaded" if why.startswith("terraform init")
                                                      else f"module {call_name} ({what}), not followed: {why}")
-            return None
-        return entry.dir
+        return directory
 
     def _no_downloaded_waivers(self, base: str, child_src: ModuleSource) -> None:
-        """A waive comment in a module terraform init downloaded is its author's, not the reviewed code's:
-        it waives nothing (a registry module must not silence the findings of what it creates)."""
-        manifest = self._manifest()
-        if manifest is None or not within(child_src.real, manifest.modules_dir):
-            return
-        dropped = [c for c in child_src.comments if "specguard:waive" in c[2]]
-        if not dropped:
-            return
-        child_src.comments = [c for c in child_src.comments if "specguard:waive" not in c[2]]
-        module = _INDEX.sub("", base)
-        self.project.coverage("source-waivers-ignored",
-                              f"{module}: {len(dropped)} specguard:waive comment(s) in a module terraform init "
-                              f"downloaded are not applied (waivers come from the scanned configuration's own files)",
-                              module=module, file=dropped[0][0], line=dropped[0][1])
+        """A waive comment in a module terraform init downloaded waives nothing (hcl_files.drop_waive_comments)."""
+        dropped = drop_waive_comments(self._manifest(), child_src)
+        if dropped:
+            module = _INDEX.sub("", base)
+            self.project.coverage("source-waivers-ignored",
+                                  f"{module}: {len(dropped)} specguard:waive comment(s) in a module terraform init "
+                                  f"downloaded are not applied (waivers come from the scanned configuration's own "
+                                  f"files)", module=module, file=dropped[0][0], line=dropped[0][1])
 
     def _chain(self) -> list["ModuleInstance"]:
         """This instance and its parents up to the root."""
@@ -524,23 +509,6 @@ def _bounded(n: int, attr: Attribute, frel: str) -> None:
 
 def _kind(value: Any) -> str:
     return {bool: "bool", str: "string", list: "list", dict: "map"}.get(type(value), type(value).__name__)
-
-
-def _stale_version(block: Block, entry, shown: str) -> str | None:
-    """Why a downloaded module is not the one the block asks for: terraform init recorded a version
-    that the block's ``version`` constraint no longer admits (Terraform refuses to run until init again)."""
-    from .provider_versions import ConstraintError, contains, parse_constraint
-
-    attr = block.attrs().get("version")
-    if attr is None or attr.expr[0] != "lit" or not isinstance(attr.expr[1], str) or entry.version is None:
-        return None
-    try:
-        if contains(parse_constraint(attr.expr[1]), entry.version):
-            return None
-    except ConstraintError:
-        return None
-    return (f"{shown} records version {entry.version}, which version = {attr.expr[1]!r} does not admit "
-            f"(run terraform init again)")
 
 
 def _data_value(rb: ResBlock, insts: list) -> Any:
