@@ -109,19 +109,9 @@ def _type_of(address: str) -> str | None:
 
 def load_mapping(path: str) -> dict[str, dict[str, Any]]:
     """Checkov id -> {"soc2": [...], "severity": ...}; input errors name the file and the key."""
-    import yaml
     from .controls import SEVERITIES
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise InputError("mapping file not found", path)
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read mapping file: {e.__class__.__name__}", path)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(e, 'problem', None) or e}", path,
-                         f"{mark.line + 1}:{mark.column + 1}" if mark else None)
+    from .yamlfile import read_yaml   # the bounded reader profiles and waivers use
+    data = read_yaml(path, "mapping").data
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -165,3 +165,14 @@ def test_numbers_that_are_not_usable_numbers(tmp_path, value, needle):
     assert "profile.yaml:5:27: not valid YAML: " in err and needle in err
     err = waivers(tmp_path, WAIVER.replace("reason: r", f"reason: {value}"))
     assert "w.yaml:3:11: not valid YAML: " in err and needle in err
+
+
+def test_the_checkov_mapping_is_read_within_the_same_limits(tmp_path):
+    from scanner.checkov_import import load_mapping
+    from scanner.errors import InputError
+    p = tmp_path / "map.yaml"
+    p.write_text("\n".join(laughs()) + "\nCKV_AWS_16: *x8\n")
+    with pytest.raises(InputError, match=r"map\.yaml:\d+:\d+: not valid YAML: more than .* values once aliases"):
+        load_mapping(str(p))
+    p.write_text("CKV_AWS_16: [CC6.1]\nCKV_AWS_157:\n  soc2: [A1.2]\n  severity: medium-high\n")
+    assert load_mapping(str(p))["CKV_AWS_157"] == {"soc2": ["A1.2"], "severity": "medium-high"}
