@@ -362,3 +362,9 @@ def test_report_says_when_its_results_were_not_kept(tmp_path, run_cli):
                 "--format", "json", "-o", tmp_path / "results.json")
     assert r.returncode == 0, r.stderr
     assert 'id="results-not-kept"' not in (tmp_path / "both.html").read_text(encoding="utf-8")
+
+
+def test_requirement_code_spans_become_code_and_stay_escaped():
+    assert str(html.ticks("set `min_tls_version` <b>")) == "set <code>min_tls_version</code> &lt;b&gt;"
+    assert str(html.ticks("odd ` tick")) == "odd ` tick"
+    assert str(html.ticks("`<script>`")) == "<code>&lt;script&gt;</code>"

@@ -82,6 +82,7 @@ def test_every_page_is_a4_and_says_run_hash_and_page_number(tmp_path, run_cli):
         flat = " ".join(text.split())
         assert f"page {i} of {n}" in flat, i
         assert doc["run"]["id"] in flat and digest[:32] in flat.replace(" ", ""), i
+        assert not re.search(r"Showing \d+ of \d+", flat), i     # the screen's paging is not printed
     # no page ends on a control's heading whose table starts on the next page
     for i, text in enumerate(pages[:-1], 1):
         body = [ln for ln in text.splitlines() if ln.strip() and "specguard" not in ln and "page " not in ln]

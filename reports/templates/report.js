@@ -252,6 +252,7 @@
       d.open = true;
       renderGroup(g, want[g]);
       var bar = d.querySelector('.more');
+      bar.textContent = '';   // "Showing N of M" and its buttons are for the screen, not the page
       if (want[g] < matched[g].length) {
         var left = matched[g].length - want[g];
         bar.appendChild(el('span', null, plural(left, 'more finding') + ' of this control ' + (left === 1 ? 'is' : 'are') +

@@ -57,6 +57,7 @@ def render(doc: dict, print_all: bool = False, results_kept: bool = True, **_opt
     env = Environment(loader=PackageLoader("scanner.reports", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["plural"] = plural
+    env.filters["ticks"] = ticks
     css, js = _asset("report.css"), _asset("report.js")
     ctx = build_context(doc)
     ctx["results_kept"] = results_kept
@@ -73,6 +74,15 @@ def _asset(name: str):
     from markupsafe import Markup
     # our own static files, inserted verbatim inside <style>/<script>
     return Markup(resources.files("scanner.reports").joinpath("templates", name).read_text("utf-8"))
+
+
+def ticks(text) -> str:
+    """Catalogue text with `code` spans as <code>: escaped first, so nothing else becomes markup."""
+    from markupsafe import Markup, escape
+    parts = str(escape(text or "")).split("`")
+    if len(parts) % 2 == 0:          # an unpaired backtick: leave the text as written
+        return Markup("`".join(parts))
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
 
 
 def _csp_hash(text: str) -> str:
