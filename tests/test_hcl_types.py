@@ -377,3 +377,20 @@ def test_tf_json_variable_types_are_strings(tmp_path):
         "variable": {"ports": {"type": "map(number)", "default": {"https": "443"}}},
         "resource": {"aws_sqs_queue": {"q": {"name": "${var.ports.https + 1}"}}}})})
     assert hcl.load_dir(str(tmp_path)).resources[0].values["name"] == 444     # "443" became a number
+
+
+def test_var_of_type_any_is_an_expression_as_in_terraform(tmp_path):
+    write_tree(tmp_path, {"main.tf": '''
+        variable "settings" { type = any }
+        resource "aws_db_instance" "d" {
+          backup_retention_period = var.settings.retention
+          availability_zone       = var.settings.zones[1]
+        }
+    '''})
+    p = hcl.load_dir(str(tmp_path), variables=['settings={ retention = 35, zones = ["a", "b"] }'])
+    assert p.resources[0].values["backup_retention_period"] == 35
+    assert p.resources[0].values["availability_zone"] == "b"
+    with pytest.raises(InputError) as e:
+        hcl.load_dir(str(tmp_path), variables=["settings=prod"])
+    assert str(e.value) == ("--var settings: prod is not a value: a variables file or --var value cannot refer to "
+                            "anything (quote a string)")

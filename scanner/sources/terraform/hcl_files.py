@@ -409,7 +409,8 @@ def _type_text(root: ModuleSource, name: str) -> str:
 
 def _no_refs(name: str):
     from .hcl_eval import EvalError
-    raise EvalError(f"a variables file cannot refer to {name}")
+    raise EvalError(f"{name} is not a value: a variables file or --var value cannot refer to anything "
+                    f"(quote a string)")
 
 
 def parse_var_option(option: str, root: ModuleSource | None = None) -> tuple[str, object]:
