@@ -545,7 +545,11 @@ def _mark_unknown(values: Any, unknown: Any, addr: str) -> Any:
     if not unknown:
         return values
     if isinstance(unknown, dict):
-        src = values if isinstance(values, dict) else {}
+        if not isinstance(values, dict):
+            # the shapes disagree (Terraform never writes this): the value stays as the plan
+            # gives it, for the boundary check to judge, never replaced by a shape of nulls
+            return values
+        src = values
         out = None
         for k, u in unknown.items():
             if u is True or (u and isinstance(u, (dict, list))):
@@ -557,10 +561,12 @@ def _mark_unknown(values: Any, unknown: Any, addr: str) -> Any:
                     out[k] = new
         return values if out is None else out
     if isinstance(unknown, list):
-        vals = values if isinstance(values, list) else []
+        if not isinstance(values, list):
+            return values   # as above
+        vals = values
         out = None
         for i, u in enumerate(unknown):
-            if u is True or (u and isinstance(u, (dict, list))):
+            if u is True or (u and isinstance(u, (dict, list)) and i < len(vals)):
                 old = vals[i] if i < len(vals) else None
                 new = _mark_unknown(old, u, addr)
                 if new is not old or i >= len(vals):
