@@ -348,3 +348,14 @@ def test_configuration_blocks_of_a_plan_are_checked_too():
         (f,) = plan(cidrs).findings("NET-02")
         assert f.status in ("unknown", "fail"), (cidrs, f.message)
         assert "rejected by Terraform (ingress[0].cidr_blocks" in f.message, f.message
+
+
+def test_a_malformed_value_under_after_unknown_is_still_judged(tmp_path):
+    # after_unknown describes the planned value's shape: where a mutant changed the value's shape
+    # the overlay once replaced the value with a list of nulls (no rules: NET passed)
+    for bad in ({"0": [SG_RULE]}, json.dumps([SG_RULE])):
+        p = security_group(ingress=bad)
+        p.doc["resource_changes"][0]["change"]["after_unknown"] = {
+            "ingress": [{"cidr_blocks": [False], "security_groups": []}]}
+        line = _one_line_error(tmp_path, p.json())
+        assert line.startswith(f"{VALUES}.ingress: malformed plan: expected a set, found "), line
