@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from ....values import Unknown
-from ..hcl_eval import EvalError, first_unknown, type_name
+from ..hcl_eval import EvalError, type_name
 from ..hcl_limits import MAX_ELEMENTS, MAX_STRING, LimitExceeded
 
 __all__ = ["EvalError", "Unknown", "first_unknown", "type_name", "LimitExceeded", "MAX_ELEMENTS", "MAX_STRING"]
@@ -83,13 +83,13 @@ class Budget:
 
     __slots__ = ("left",)
 
-    def __init__(self, limit: int = MAX_ELEMENTS * 4):
+    def __init__(self, limit: int = MAX_ELEMENTS * 10):
         self.left = limit
 
     def spend(self, n: int = 1) -> None:
         self.left -= n
         if self.left < 0:
-            raise LimitExceeded(f"a value of more than {MAX_ELEMENTS * 4} parts (elements and characters)")
+            raise LimitExceeded(f"a value of more than {MAX_ELEMENTS * 10} parts (elements and characters)")
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -202,9 +202,33 @@ def _short(s: str) -> str:
     return repr(s if len(s) <= 40 else s[:37] + "...")
 
 
+def first_unknown(v: Any, seen: set | None = None) -> Unknown | None:
+    """The first Unknown inside ``v``; a list or map shared many times over is looked at once, so
+    a value made of one big list repeated a thousand times costs what its parts cost."""
+    if isinstance(v, Unknown):
+        return v
+    if not isinstance(v, (list, dict)):
+        return None
+    if seen is None:
+        seen = set()
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        for y in (x.values() if isinstance(x, dict) else x):
+            if isinstance(y, Unknown):
+                return y
+            if isinstance(y, (list, dict)):
+                stack.append(y)
+    return None
+
+
 def unknown_in(args) -> Unknown | None:
+    seen: set = set()
     for a in args:
-        u = first_unknown(a)
+        u = first_unknown(a, seen)
         if u is not None:
             return u
     return None
@@ -233,29 +257,35 @@ def sort_set(items: list) -> list:
 
 
 def dedupe(items: list) -> list:
+    """The distinct elements in first-seen order, compared as Terraform compares values (linear:
+    each element is keyed once, its parts counted against a budget)."""
     out: list = []
     seen: set = set()
+    budget = Budget()
     for x in items:
-        key = _hashable(x)
-        if key is None:
-            if not any(tf_equal(x, y) for y in out):
-                out.append(x)
-        elif key not in seen:
+        key = _key(x, budget)
+        if key not in seen:
             seen.add(key)
             out.append(x)
     return out
 
 
-def _hashable(x: Any):
+def _key(x: Any, budget: "Budget"):
+    """A hashable stand-in for a value: equal keys for values Terraform finds equal."""
+    budget.spend()
     if isinstance(x, bool):
         return ("b", x)
     if isinstance(x, (int, float)):
-        return ("n", x)
+        return ("n", x)          # 1 and 1.0 are the same number
     if isinstance(x, str):
         return ("s", x)
     if x is None:
         return ("z",)
-    return None
+    if isinstance(x, list):
+        return ("l",) + tuple(_key(y, budget) for y in x)
+    if isinstance(x, dict):
+        return ("m",) + tuple((k, _key(x[k], budget)) for k in sorted(x))
+    return ("?", id(x))
 
 
 # ----------------------------------------------------------------------------- characters

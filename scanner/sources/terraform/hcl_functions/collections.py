@@ -9,7 +9,7 @@ the known elements and carry the Unknown ones; a result whose shape depends on a
 """
 from __future__ import annotations
 
-from ._base import (Budget, EvalError, Unknown, boolean, char_count, dedupe, expect_size, first_unknown, fn,
+from ._base import (Budget, EvalError, Unknown, _key, boolean, char_count, dedupe, expect_size, first_unknown, fn,
                     integer, mapping, seq, sort_set, string, tf_equal, type_name, unify)
 
 
@@ -271,7 +271,11 @@ def _matchkeys(values, keys, search):
         u = first_unknown(search)
     if u is not None:
         return Unknown(f"matchkeys(): a key is not known ({u.reason})")
-    return [v for v, k in zip(values, keys) if any(_loose_equal(s, k) for s in search)]
+    budget = Budget()
+    # keys and searchset convert to one type, as Terraform requires of them
+    unified = unify(list(keys) + list(search))
+    wanted = {_key(x, budget) for x in unified[len(keys):]}
+    return [v for v, k in zip(values, unified[:len(keys)]) if _key(k, budget) in wanted]
 
 
 @fn("merge", 0, None, strict=False)
@@ -416,9 +420,9 @@ def _setunion(*args):
         return u
     out: list = []
     for s in sets:
-        out.extend(s)
+        out = dedupe(out + s)
         expect_size(len(out))
-    return sort_set(dedupe(out))
+    return sort_set(out)
 
 
 @fn("setintersection", 1, None, strict=False)
@@ -426,8 +430,9 @@ def _setintersection(*args):
     u, sets = _set_args("setintersection", args)
     if u is not None:
         return u
-    out = [x for x in sets[0] if all(any(tf_equal(x, y) for y in s) for s in sets[1:])]
-    return sort_set(out)
+    budget = Budget()
+    others = [{_key(x, budget) for x in s} for s in sets[1:]]
+    return sort_set([x for x in sets[0] if all(_key(x, budget) in o for o in others)])
 
 
 @fn("setsubtract", 2, strict=False)
@@ -435,7 +440,9 @@ def _setsubtract(a, b):
     u, sets = _set_args("setsubtract", (a, b))
     if u is not None:
         return u
-    return sort_set([x for x in sets[0] if not any(tf_equal(x, y) for y in sets[1])])
+    budget = Budget()
+    drop = {_key(x, budget) for x in sets[1]}
+    return sort_set([x for x in sets[0] if _key(x, budget) not in drop])
 
 
 @fn("setproduct", 1, None, strict=False)
