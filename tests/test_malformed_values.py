@@ -359,3 +359,18 @@ def test_a_malformed_value_under_after_unknown_is_still_judged(tmp_path):
             "ingress": [{"cidr_blocks": [False], "security_groups": []}]}
         line = _one_line_error(tmp_path, p.json())
         assert line.startswith(f"{VALUES}.ingress: malformed plan: expected a set, found "), line
+
+
+@pytest.mark.parametrize("token,message", [
+    ("1e999", "1e999 is not a finite number"), ("NaN", "NaN is not a finite number"),
+    ("9" * 5000, "a number of more than 4300 digits"), ('"\\ud800"', "an unpaired surrogate escape (\\ud800)"),
+])
+def test_tf_json_files_are_strict_json(tmp_path, token, message):
+    # .tf.json and .tfvars.json are read by the same strict parser as plans (exit 3 or NaN before)
+    from scanner.errors import InputError
+    from scanner.sources.terraform import hcl
+    (tmp_path / "main.tf.json").write_text(
+        '{"resource": {"aws_db_instance": {"d": {"engine": "postgres", "backup_retention_period": %s}}}}' % token)
+    with pytest.raises(InputError) as e:
+        hcl.load_dir(str(tmp_path))
+    assert "main.tf.json:" in e.value.message and message in e.value.message, e.value.message

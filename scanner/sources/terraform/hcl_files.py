@@ -257,8 +257,9 @@ def _json_body(path: str, shown: str) -> tuple[list, list]:
 
 def _load_json(text: str, shown: str):
     too_deep = InputError(f"JSON nested more than {MAX_NESTING} levels deep (specguard's limit)", shown)
+    from .plan import parse_json   # strict JSON: no NaN/Infinity, lone surrogate, 4300-digit integer
     try:
-        doc = json.loads(text)
+        doc = parse_json(text.encode("utf-8"), shown, too_deep)
     except json.JSONDecodeError as e:
         raise InputError(f"syntax error: {e.msg}", shown, str(e.lineno))
     except RecursionError:

@@ -52,7 +52,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")   # rare: che
 _LONG_INT = re.compile(r"\d{4301,}")
 
 
-def parse_json(data: bytes, path: str) -> Any:
+def parse_json(data: bytes, path: str, too_deep: InputError | None = None) -> Any:
     """Strict JSON (RFC 8259): no NaN/Infinity, no number a float cannot hold, no lone surrogate.
 
     Python's json module accepts the first three (as nan/inf, so "kept inf days" could pass
@@ -82,8 +82,8 @@ def parse_json(data: bytes, path: str) -> Any:
     except json.JSONDecodeError as e:
         raise InputError(f"not valid JSON: {e.msg}", path, f"{e.lineno}:{e.colno}") from None
     except RecursionError:
-        raise InputError(f"not readable: JSON nested more than {sys.getrecursionlimit() - 50} levels deep",
-                         path) from None
+        raise too_deep or InputError(f"not readable: JSON nested more than {sys.getrecursionlimit() - 50} "
+                                     "levels deep", path) from None
     except ValueError as e:   # int() of more than sys.get_int_max_str_digits() digits
         m = _LONG_INT.search(text)
         where = _line_col(text, m.start()) if m else None
