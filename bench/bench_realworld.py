@@ -35,11 +35,13 @@ DEFAULT_CORPUS = os.environ.get("SPECGUARD_REALWORLD", "/work/realworld")
 # repositories whose scannable roots are not under examples/
 EXTRA_DIRS = {
     "bridgecrewio__terragoat": ["terraform/aws", "terraform/azure"],
+    "nccgroup__sadcloud": ["sadcloud"],
 }
 
 # Unknown reasons -> causes.  Reasons read "<what> is not known: <cause> (expression: ...)"; the
 # cause is normalised so that one cause is one line whatever resource or attribute it hit.
 # The first pattern that matches wins; order from specific to general.
+OFF_DISK = "module not followed (not on disk)"
 CAUSES: list[tuple[str, str]] = [
     # the root cause first: a message nests causes ("for_each ... is not known (a for expression's
     # condition is not known (function basename() is not evaluated))"); the innermost decides
@@ -49,7 +51,7 @@ CAUSES: list[tuple[str, str]] = [
     (r"has no attribute|no attribute named|unsupported attribute",
      "attribute missing from an object (optional() / type conversion)"),
     (r"module that is not followed|not a local directory|module [\w.\[\]\"]+ is not followed|"
-     r"comes from module [\w-]+ \((?:registry|git|remote)", "module not followed (not on disk)"),
+     r"comes from module [\w-]+ \((?:registry|git|remote)", OFF_DISK),
     (r"read from a data source|\bdata\.\w+\.\w+", "data source"),
     (r"known only after apply", "known only after apply"),
     (r"variable [\w.\"]+ has no (?:value|default)|has no value", "variable has no value"),
@@ -223,9 +225,15 @@ def summarise(corpus: pathlib.Path, runs: list[dict]) -> dict:
                 examples.setdefault(c, f"{where} {f['resource']['address']} {f['control_id']}: "
                                          + " ".join(f["message"].split())[:220])
     total = sum(status.values())
+    # The corpus holds no .terraform/: registry and git modules are not on disk, as before
+    # `terraform init`.  In CI the scan runs after init, so the figure that matters for the gate
+    # leaves out the findings that only wait for a module to be downloaded.
+    offdisk = causes.get(OFF_DISK, 0)
     return {"directories": len(runs), "crashes": crashes, "input_errors": input_errors,
             "status": dict(status), "total": total,
             "unknown_pct": (100.0 * status["unknown"] / total) if total else 0.0,
+            "unknown_pct_after_init": (100.0 * (status["unknown"] - offdisk) / (total - offdisk))
+            if total > offdisk else 0.0,
             "causes": causes.most_common(), "cause_examples": examples,
             "unknown_by_control": by_control.most_common(),
             "specguard_seconds": sum(r["seconds"] for r in runs),
@@ -244,7 +252,8 @@ def report(s: dict, out=sys.stdout) -> None:
     st = s["status"]
     p("findings: " + ", ".join(f"{k} {st.get(k, 0)}" for k in ("pass", "fail", "unknown", "waived"))
       + f" (total {s['total']})")
-    p(f"unknown: {s['unknown_pct']:.1f}%")
+    p(f"unknown: {s['unknown_pct']:.1f}%; leaving out the unknowns that wait for a module not on disk "
+      f"(terraform init would fetch it): {s['unknown_pct_after_init']:.1f}%")
     p("unknowns by cause:")
     for cause, n in s["causes"]:
         p(f"  {n:5d}  {cause}")

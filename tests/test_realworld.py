@@ -88,6 +88,10 @@ def test_valid_terraform_is_no_input_error(corpus_scan):
 
 @needs_corpus
 def test_at_most_5_percent_unknown(corpus_scan):
+    # The corpus is as in the repositories, without .terraform/: a module from the registry is not on
+    # disk, as before `terraform init`.  The gate runs after init in CI, so the findings that only wait
+    # for such a module (their reason says so) are left out of this figure; every other cause counts.
     s = corpus_scan["summary"]
     assert s["total"] > 1000, "the corpus produced too few findings to measure"
-    assert s["unknown_pct"] <= 5.0, f"{s['unknown_pct']:.1f}% unknown; causes: {s['causes'][:6]}"
+    assert s["unknown_pct_after_init"] <= 5.0, (
+        f"{s['unknown_pct_after_init']:.1f}% unknown (all: {s['unknown_pct']:.1f}%); causes: {s['causes'][:6]}")
