@@ -374,3 +374,15 @@ def test_tf_json_files_are_strict_json(tmp_path, token, message):
     with pytest.raises(InputError) as e:
         hcl.load_dir(str(tmp_path))
     assert "main.tf.json:" in e.value.message and message in e.value.message, e.value.message
+
+
+def test_data_sources_are_not_held_to_resource_schemas():
+    # data "aws_kms_key" shares its type name with the resource but not its attributes
+    p = Plan()
+    p.add("aws_kms_key", "shared", {"id": "k", "arn": "arn:aws:kms:x", "key_manager": "CUSTOMER",
+                                    "enable_key_rotation": ["not", "a", "bool"]}, mode="data")
+    p.add("aws_db_instance", "db", {"engine": "postgres", "storage_encrypted": True, "backup_retention_period": 35},
+          unknown={"kms_key_id": True}, refs={"kms_key_id": ["data.aws_kms_key.shared.arn", "data.aws_kms_key.shared"]})
+    assert p.verdicts("ENC-01") == {"aws_db_instance.db": "pass"}
+    data = p.project().by_address()["data.aws_kms_key.shared"]
+    assert data.raw("enable_key_rotation") == ["not", "a", "bool"]   # read as given, not judged

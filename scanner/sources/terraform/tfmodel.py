@@ -103,8 +103,8 @@ class TfResource:
             return MISSING
         v = vals[top]
         at = self.schema_at if self.schema_at is not None else ("" if self.project is not None else None)
-        if at is None:
-            return v
+        if at is None or self.mode == "data":
+            return v   # the facts are of managed resource types; a data source of one name differs
         memo = self.__dict__.setdefault("_checked_memo", {})
         hit = memo.get(top)
         if hit is not None and hit[0] is v:
