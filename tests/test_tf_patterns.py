@@ -23,7 +23,14 @@ import yaml
 PATTERNS = pathlib.Path(__file__).resolve().parent / "tf_patterns"
 
 # pattern directory -> why it is still wrong (issue 12 class N: what)
-XFAIL: dict[str, str] = {}
+XFAIL: dict[str, str] = {
+    "class4-every-admitted-default-fails": "issue 12 class 4/6: minimum_tls_version unset with azurerm >= 2.0 is "
+                                           "unknown, though every admitted default (none, 1.2) is below 1.3",
+    "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
+                                 "the unknown gateway id stops arm_map._redirects with AttributeError "
+                                 "('Unknown' has no .lower()); the reason printed is the exception's "
+                                 "name, and a missing redirect configuration already decides fail",
+}
 
 
 def _patterns():
