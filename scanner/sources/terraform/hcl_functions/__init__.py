@@ -11,14 +11,40 @@ input crashes the scan.
 """
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from ....values import Unknown
 from ..hcl_eval import EvalError
 from ..hcl_limits import LimitExceeded
-from . import collections, dates, encoding, files, format, hashes, network, numeric, paths, regex  # noqa: F401
-from . import strings, types, yaml_fns  # noqa: F401
+from . import collections, encoding, format, numeric, regex, strings, types  # noqa: F401
 from ._base import FUNCTIONS, check_result, unknown_in
+
+# Families loaded on first use: a scan pays the import of yaml, datetime, ipaddress, uuid and
+# hashlib only when its configuration calls one of their functions.
+LAZY = {name: module for module, names in {
+    "yaml_fns": "yamldecode yamlencode",
+    "dates": "formatdate timeadd timecmp",
+    "hashes": "md5 sha1 sha256 sha512 base64sha256 base64sha512 uuidv5",
+    "network": "cidrhost cidrnetmask cidrsubnet cidrsubnets",
+    "paths": "abspath basename dirname pathexpand",
+    "files": "file filebase64 fileexists fileset filemd5 filesha1 filesha256 filesha512 filebase64sha256 "
+             "filebase64sha512 templatefile templatestring",
+}.items() for name in names.split()}
+
+
+def _load(name: str):
+    module = LAZY.get(name)
+    if module is not None:
+        importlib.import_module(f"{__name__}.{module}")
+    return FUNCTIONS.get(name)
+
+
+def all_functions() -> dict:
+    """Every built-in (the lazy families loaded)."""
+    for module in set(LAZY.values()):
+        importlib.import_module(f"{__name__}.{module}")
+    return FUNCTIONS
 
 # Known only when Terraform runs (or never shown): an Unknown with the reason, whatever the arguments.
 IMPURE = {
@@ -37,12 +63,12 @@ _ERRORS = (TypeError, ValueError, IndexError, KeyError, OverflowError, UnicodeEr
 
 
 def is_function(name: str) -> bool:
-    return name in FUNCTIONS or name in IMPURE or name in UNSUPPORTED or name == "convert"
+    return name in FUNCTIONS or name in LAZY or name in IMPURE or name in UNSUPPORTED or name == "convert"
 
 
 def run(name: str, args: list, scope) -> Any:
     """Call the built-in ``name`` (already stripped of ``core::``) with evaluated arguments."""
-    spec = FUNCTIONS.get(name)
+    spec = FUNCTIONS.get(name) or _load(name)
     if spec is None:
         if name in IMPURE:
             return Unknown(IMPURE[name])

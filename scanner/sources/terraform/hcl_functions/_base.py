@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from decimal import Decimal
 from typing import Any, Callable
 
 from ....values import Unknown
@@ -146,8 +145,9 @@ def fmt_num(x: int | float) -> str:
     x = norm_num(x)
     if isinstance(x, int):
         return str(x)
-    s = format(Decimal(repr(x)), "f")
-    return s
+    from decimal import Decimal
+
+    return format(Decimal(repr(x)), "f")
 
 
 # ----------------------------------------------------------------------------- conversions

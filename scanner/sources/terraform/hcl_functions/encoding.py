@@ -5,12 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import csv
-import io
 import json
 import math
 import re
-from urllib.parse import quote_plus
 
 from ._base import (Budget, EvalError, Unknown, expect_chars, expect_size, fmt_num, fn, norm_num, string,
                     unknown_in)
@@ -172,6 +169,8 @@ def _textdecodebase64(s, encoding):
 
 @fn("urlencode", 1)
 def _urlencode(s):
+    from urllib.parse import quote_plus
+
     s = string(s)
     expect_chars(len(s) * 9)
     return quote_plus(s, safe="~", encoding="utf-8", errors="strict")
@@ -179,6 +178,9 @@ def _urlencode(s):
 
 @fn("csvdecode", 1)
 def _csvdecode(s):
+    import csv
+    import io
+
     s = string(s)
     if "\x00" in s:
         raise EvalError("the CSV contains a NUL character")

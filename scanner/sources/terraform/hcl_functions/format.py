@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 
 from ._base import (EvalError, Unknown, boolean, char_count, expect_chars, expect_size, fn, graphemes, num,
                     seq, string, unknown_in)
@@ -27,6 +26,8 @@ def _sign(neg: bool, plus: bool, space: bool) -> str:
 
 
 def _dec(a):
+    from decimal import Decimal
+
     return Decimal(a) if isinstance(a, int) else Decimal(repr(a))
 
 

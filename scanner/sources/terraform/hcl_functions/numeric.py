@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 from ._base import EvalError, fn, integer, norm_num, num, seq, string, unknown_in
 
@@ -99,6 +98,8 @@ def _sum(xs):
 
 @fn("range", 1, 3)
 def _range(*args):
+    from fractions import Fraction
+
     # exact arithmetic, as Terraform's big numbers: range(0, 1, 0.1) ends 0.9, not 0.8999999999999999
     vals = [Fraction(repr(x)) if isinstance(x, float) else Fraction(x) for x in (num(a) for a in args)]
     if len(vals) == 1:
