@@ -18,7 +18,11 @@ from ....values import Unknown
 from ..hcl_eval import EvalError
 from ..hcl_limits import LimitExceeded
 from . import collections, encoding, format, numeric, regex, strings, types  # noqa: F401
-from ._base import FUNCTIONS, check_result, unknown_in
+from ._base import FUNCTIONS, check_result, opaque, unknown_in
+
+# functions that take a resource or module object as it is (lookup reads one attribute of it)
+_WHOLE_OBJECTS_OK = {"lookup", "sensitive", "nonsensitive", "coalesce", "try", "can", "one", "element",
+                     "index", "contains", "concat", "reverse", "slice", "length", "compact", "tolist"}
 
 # Families loaded on first use: a scan pays the import of yaml, datetime, ipaddress, uuid and
 # hashlib only when its configuration calls one of their functions.
@@ -88,6 +92,11 @@ def run(name: str, args: list, scope) -> Any:
         u = unknown_in(args)
         if u is not None:
             return u
+    elif name not in _WHOLE_OBJECTS_OK:
+        for a in args:
+            u = opaque(a)
+            if u is not None:
+                return Unknown(f"{name}(): {u.reason}")
     try:
         v = spec.impl(scope, *args) if spec.scoped else spec.impl(*args)
     except (EvalError, LimitExceeded) as e:

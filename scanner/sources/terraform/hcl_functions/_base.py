@@ -14,10 +14,10 @@ import unicodedata
 from typing import Any, Callable
 
 from ....values import Unknown
-from ..hcl_eval import EvalError, type_name
+from ..hcl_eval import Computed, EvalError, Lazy, type_name
 from ..hcl_limits import MAX_ELEMENTS, MAX_STRING, LimitExceeded
 
-__all__ = ["EvalError", "Unknown", "first_unknown", "type_name", "LimitExceeded", "MAX_ELEMENTS", "MAX_STRING"]
+__all__ = ["EvalError", "Unknown", "type_name", "LimitExceeded", "MAX_ELEMENTS", "MAX_STRING"]
 
 
 class Func:
@@ -202,13 +202,23 @@ def _short(s: str) -> str:
     return repr(s if len(s) <= 40 else s[:37] + "...")
 
 
+def opaque(v: Any) -> Unknown | None:
+    """A resource, module or namespace object as a value: its attributes are not all known here
+    (the configured ones are; the others only after apply), so a function that reads it whole
+    cannot be answered."""
+    if isinstance(v, (Computed, Lazy)):
+        return Unknown(f"{v.what} as a whole value is known only after apply")
+    return None
+
+
 def first_unknown(v: Any, seen: set | None = None) -> Unknown | None:
-    """The first Unknown inside ``v``; a list or map shared many times over is looked at once, so
-    a value made of one big list repeated a thousand times costs what its parts cost."""
+    """The first Unknown inside ``v`` (a resource or module object counts as one, see ``opaque``);
+    a list or map shared many times over is looked at once, so a value made of one big list
+    repeated a thousand times costs what its parts cost."""
     if isinstance(v, Unknown):
         return v
-    if not isinstance(v, (list, dict)):
-        return None
+    if not isinstance(v, (list, dict)) or isinstance(v, Computed):
+        return opaque(v)
     if seen is None:
         seen = set()
     stack = [v]
@@ -220,6 +230,8 @@ def first_unknown(v: Any, seen: set | None = None) -> Unknown | None:
         for y in (x.values() if isinstance(x, dict) else x):
             if isinstance(y, Unknown):
                 return y
+            if isinstance(y, (Computed, Lazy)):
+                return opaque(y)
             if isinstance(y, (list, dict)):
                 stack.append(y)
     return None

@@ -9,6 +9,7 @@ the known elements and carry the Unknown ones; a result whose shape depends on a
 """
 from __future__ import annotations
 
+from ..hcl_eval import Computed, Lazy
 from ._base import (Budget, EvalError, Unknown, _key, boolean, char_count, dedupe, expect_size, first_unknown, fn,
                     integer, mapping, seq, sort_set, string, tf_equal, type_name, unify)
 
@@ -250,9 +251,13 @@ def _lookup(m, key, *default):
         if results and first_unknown(results) is None and all(r == results[0] for r in results) and (default or m):
             return results[0] if default or len(m) else key
         return key
+    if isinstance(m, Lazy):
+        return Unknown(f"lookup(): {m.what} as a whole value is known only after apply")
     m, k = mapping(m, "the first argument"), string(key, "the key")
     if k in m:
         return m[k]
+    if isinstance(m, Computed):
+        return m.missing(k)       # an attribute not configured is known only after apply
     if default:
         return default[0]
     raise EvalError(f"the given object has no attribute {k!r}")
