@@ -131,6 +131,13 @@ _QUERY_XML = {"rds", "elasticache", "elasticloadbalancing", "sns", "sts", "iam",
 _REST_XML = {"s3", "cloudfront"}
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # the audit opens up to --concurrency connections at once: the default backlog of 5 makes a
+    # loaded machine refuse some (ConnectionClosedError), a fault no test asked for
+    request_queue_size = 128
+
+
 class FaultProxy:
     """An HTTP proxy in front of moto that can add latency and answer chosen calls with errors.
 
@@ -163,8 +170,7 @@ class FaultProxy:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()

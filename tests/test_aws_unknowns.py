@@ -82,22 +82,37 @@ def audit(monkeypatch, proxy, tmp_path, *extra, regions=REGIONS):
     use_env(monkeypatch, proxy.url)
     out = tmp_path / "out.json"
     where = ["--regions", regions] if regions else []
-    rc = main(["audit", "aws", *where, "--max-attempts", "1", "--format", "json", "-o", str(out), "--quiet",
-               *extra])
+    # botocore's retries stay on: AccessDenied is not retried, a connection dropped by the loaded
+    # test servers is, so only the fault a test asks for shows
+    rc = main(["audit", "aws", *where, "--format", "json", "-o", str(out), "--quiet", *extra])
     doc = json.loads(out.read_text())
     validate(doc)
     return doc
 
 
-@pytest.fixture(scope="module")
-def clean(platform, tmp_path_factory):
+def _clean(platform, tmp_path_factory, regions):
     _, proxy = platform
     proxy.rules.clear()
     mp = pytest.MonkeyPatch()
     try:
-        return audit(mp, proxy, tmp_path_factory.mktemp("clean"))
+        doc = audit(mp, proxy, tmp_path_factory.mktemp("clean"), regions=regions)
     finally:
         mp.undo()
+    # the only failure of a clean run: the violating cluster's key lives in an account moto cannot read
+    assert [(c["operation"], c["error"]) for c in doc["coverage"]] == [("DescribeKey", "NotFoundException")], \
+        doc["coverage"]
+    return doc
+
+
+@pytest.fixture(scope="module")
+def clean(platform, tmp_path_factory):
+    return _clean(platform, tmp_path_factory, REGIONS)
+
+
+@pytest.fixture(scope="module")
+def clean_east(platform, tmp_path_factory):
+    """The matrix audits us-east-1 only, where the platform lives: every collector still runs."""
+    return _clean(platform, tmp_path_factory, "us-east-1")
 
 
 def findings(doc) -> dict[tuple[str, str], dict]:
@@ -131,17 +146,17 @@ def assert_nothing_hidden(clean: dict, faulted: dict) -> None:
 
 
 @pytest.mark.parametrize("service,op", READS, ids=[f"{s}:{o}" for s, o in READS])
-def test_a_failed_read_leaves_unknowns_for_everything_it_fed(platform, clean, monkeypatch, tmp_path, service, op):
+def test_a_failed_read_leaves_unknowns_for_everything_it_fed(platform, clean_east, monkeypatch, tmp_path, service,
+                                                             op):
     _, proxy = platform
     proxy.rules.clear()
     proxy.seen.clear()
     proxy.fail(service, op, error="AccessDenied")
-    doc = audit(monkeypatch, proxy, tmp_path)
-    assert proxy.seen[(service, op, "us-east-1")] or proxy.seen[(service, op, "us-west-2")], \
-        f"the audit never made {service}:{op}: the fault tested nothing"
+    doc = audit(monkeypatch, proxy, tmp_path, regions="us-east-1")
+    assert proxy.seen[(service, op, "us-east-1")], f"the audit never made {service}:{op}: the fault tested nothing"
     entries = [c for c in doc["coverage"] if c.get("operation") == op.removesuffix("V2")]
     assert entries and all(c["error"].startswith("AccessDenied") for c in entries), doc["coverage"]
-    assert_nothing_hidden(clean, doc)
+    assert_nothing_hidden(clean_east, doc)
 
 
 def test_default_parameter_groups_are_unknown_when_the_instance_listing_fails(platform, clean, monkeypatch,
@@ -193,8 +208,7 @@ def test_key_answers_are_per_region_and_identical_runs_give_identical_coverage(p
     def run(n):
         proxy.rules.clear()
         proxy.fail("kms", "DescribeKey", region="us-west-2", error="AccessDenied")
-        # retries on: a connection the loaded test server drops must not differ between the runs
-        return audit(monkeypatch, proxy, tmp_path / str(n), "--max-attempts", "4", "--profile", str(profile))
+        return audit(monkeypatch, proxy, tmp_path / str(n), "--profile", str(profile))
 
     (tmp_path / "1").mkdir()
     (tmp_path / "2").mkdir()

@@ -18,7 +18,7 @@ from botocore.exceptions import ProfileNotFound
 from botocore.session import get_session
 
 from ...errors import InputError, ScanError
-from ...redact import remember
+from ...redact import redact, remember
 from .guard import Calls, Failure
 
 SESSION_NAME = "specguard-audit"
@@ -43,7 +43,7 @@ def base_session(profile: str | None) -> boto3.Session:
     try:
         creds = s.get_credentials()
     except ProfileNotFound as e:  # a profile whose source_profile is missing
-        raise InputError(f"--aws-profile: {e}")
+        raise InputError(f"--aws-profile: {redact(e)}")
     if creds is None:
         raise ScanError("no AWS credentials found (environment, --aws-profile, SSO, or an instance/container role)")
     frozen = creds.get_frozen_credentials()

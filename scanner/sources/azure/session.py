@@ -165,7 +165,7 @@ def make_credential(ep: Endpoints, tenant: str | None):
     try:
         cred = DefaultAzureCredential(**kwargs)
     except ValueError as e:   # e.g. AZURE_CLIENT_ID set but empty
-        raise ScanError(f"the Azure credentials in the environment are not usable: {e}")
+        raise ScanError(f"the Azure credentials in the environment are not usable: {redact(e)}")
     remember(os.environ.get("AZURE_CLIENT_SECRET"))
     return _Credential(cred, tenant)
 
