@@ -258,3 +258,11 @@ def test_a_resource_object_is_not_read_as_if_its_configured_attributes_were_all(
         v = e(text)
         assert isinstance(v, Unknown) and "aws_s3_bucket.logs" in v.reason, (text, v)
     assert e("length([var.b, var.b])") == 2
+
+
+def test_flatten_keeps_an_unknown_it_knows_is_a_string():
+    # format() of an unknown ARN is a string not known yet: one element, not maybe a list
+    got = ev('flatten([for v in ["%v:*", "%v"] : [format(v, var.u)]])', u=U)
+    assert isinstance(got, list) and len(got) == 2 and all(isinstance(x, Unknown) for x in got)
+    assert ev('length(flatten([[upper(var.u)], ["x"]]))', u=U) == 2
+    assert isinstance(ev("flatten([var.u])", u=U), Unknown)      # a bare unknown may be a list

@@ -18,7 +18,7 @@ from ....values import Unknown
 from ..hcl_eval import EvalError
 from ..hcl_limits import LimitExceeded
 from . import collections, encoding, format, numeric, regex, strings, types  # noqa: F401
-from ._base import FUNCTIONS, check_result, opaque, unknown_in
+from ._base import FUNCTIONS, ScalarUnknown, check_result, opaque, unknown_in
 
 # functions that take a resource or module object as it is (lookup reads one attribute of it)
 _WHOLE_OBJECTS_OK = {"lookup", "sensitive", "nonsensitive", "coalesce", "try", "can", "one", "element",
@@ -105,6 +105,10 @@ def run(name: str, args: list, scope) -> Any:
         raise
     except _ERRORS as e:
         raise EvalError(f"{name}(): {_message(e)}") from None
+    if isinstance(v, Unknown):
+        if spec.scalar and not isinstance(v, ScalarUnknown):
+            return ScalarUnknown(v.reason, v.origin)
+        return v
     return check_result(v)
 
 

@@ -20,16 +20,34 @@ from ..hcl_limits import MAX_ELEMENTS, MAX_STRING, LimitExceeded
 __all__ = ["EvalError", "Unknown", "type_name", "LimitExceeded", "MAX_ELEMENTS", "MAX_STRING"]
 
 
+class ScalarUnknown(Unknown):
+    """An Unknown known to be a string, number or bool (the result of format(), length(), ...):
+    flatten() keeps it as one element, where a bare Unknown might be a list."""
+
+    __slots__ = ()
+
+
 class Func:
-    """One built-in: its implementation, how many arguments it takes, whether it reads files."""
+    """One built-in: its implementation, how many arguments it takes, whether it reads files,
+    whether its result is a string, number or bool (``scalar``)."""
 
-    __slots__ = ("name", "impl", "min", "max", "strict", "scoped")
+    __slots__ = ("name", "impl", "min", "max", "strict", "scoped", "scalar")
 
-    def __init__(self, name: str, impl: Callable, lo: int, hi: int | None, strict: bool, scoped: bool):
+    def __init__(self, name: str, impl: Callable, lo: int, hi: int | None, strict: bool, scoped: bool,
+                 scalar: bool):
         self.name, self.impl, self.min, self.max, self.strict, self.scoped = name, impl, lo, hi, strict, scoped
+        self.scalar = scalar
 
 
 FUNCTIONS: dict[str, Func] = {}
+
+# functions whose result is a list, map or any type; every other function returns a string, number or bool
+NOT_SCALAR = {"split", "regex", "regexall", "csvdecode", "jsondecode", "yamldecode", "cidrsubnets", "fileset",
+              "range", "tolist", "tomap", "toset", "sensitive", "nonsensitive", "ephemeralasnull", "convert",
+              "chunklist", "coalesce", "coalescelist", "compact", "concat", "distinct", "element", "flatten",
+              "keys", "lookup", "matchkeys", "merge", "one", "reverse", "setintersection", "setproduct",
+              "setsubtract", "setunion", "slice", "sort", "transpose", "values", "zipmap", "formatlist", "try",
+              "list", "map", "type"}
 
 
 def fn(name: str, lo: int, hi: int | None = -1, *, strict: bool = True, scoped: bool = False):
@@ -38,7 +56,7 @@ def fn(name: str, lo: int, hi: int | None = -1, *, strict: bool = True, scoped: 
     ``scoped`` functions get the evaluation Scope as their first argument (files, templates)."""
 
     def register(impl: Callable) -> Callable:
-        FUNCTIONS[name] = Func(name, impl, lo, lo if hi == -1 else hi, strict, scoped)
+        FUNCTIONS[name] = Func(name, impl, lo, lo if hi == -1 else hi, strict, scoped, name not in NOT_SCALAR)
         return impl
 
     return register

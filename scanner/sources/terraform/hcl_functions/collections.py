@@ -10,7 +10,7 @@ the known elements and carry the Unknown ones; a result whose shape depends on a
 from __future__ import annotations
 
 from ..hcl_eval import Computed, Lazy
-from ._base import (Budget, EvalError, Unknown, _key, boolean, char_count, dedupe, expect_size, first_unknown, fn,
+from ._base import (Budget, EvalError, ScalarUnknown, Unknown, _key, boolean, char_count, dedupe, expect_size, first_unknown, fn,
                     integer, mapping, seq, sort_set, string, tf_equal, type_name, unify)
 
 
@@ -190,6 +190,9 @@ def _flatten(lst):
     def walk(x) -> Unknown | None:
         for y in x:
             budget.spend()
+            if isinstance(y, ScalarUnknown):
+                out.append(y)         # a string, number or bool not known yet: one element
+                continue
             if isinstance(y, Unknown):
                 # it may be a list, whose elements would take its place: the length is not known
                 return Unknown(f"flatten(): an element is not known ({y.reason})")
