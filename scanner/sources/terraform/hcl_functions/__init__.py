@@ -88,28 +88,33 @@ def run(name: str, args: list, scope) -> Any:
         else:
             want = f"{spec.min} to {spec.max} arguments"
         raise EvalError(f"{name}(): takes {want}, not {n}")
+    v = None
     if spec.strict:
-        u = unknown_in(args)
-        if u is not None:
-            return u
+        v = unknown_in(args)
     elif name not in _WHOLE_OBJECTS_OK:
         for a in args:
             u = opaque(a)
             if u is not None:
-                return Unknown(f"{name}(): {u.reason}")
+                v = Unknown(f"{name}(): {u.reason}")
+                break
+    if v is None:
+        v = _call(spec, name, args, scope)
+    if isinstance(v, Unknown):
+        if spec.scalar and not isinstance(v, ScalarUnknown):
+            return ScalarUnknown(v.reason, v.origin)
+        return v
+    return check_result(v)
+
+
+def _call(spec, name: str, args: list, scope) -> Any:
     try:
-        v = spec.impl(scope, *args) if spec.scoped else spec.impl(*args)
+        return spec.impl(scope, *args) if spec.scoped else spec.impl(*args)
     except (EvalError, LimitExceeded) as e:
         if isinstance(e, EvalError) and not str(e).startswith(f"{name}()"):
             raise EvalError(f"{name}(): {e}") from None
         raise
     except _ERRORS as e:
         raise EvalError(f"{name}(): {_message(e)}") from None
-    if isinstance(v, Unknown):
-        if spec.scalar and not isinstance(v, ScalarUnknown):
-            return ScalarUnknown(v.reason, v.origin)
-        return v
-    return check_result(v)
 
 
 def _message(e: Exception) -> str:
