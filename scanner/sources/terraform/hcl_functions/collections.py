@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..hcl_eval import Computed, Lazy
 from ._base import (Budget, EvalError, ScalarUnknown, Unknown, _key, boolean, char_count, dedupe, expect_size, first_unknown, fn,
-                    integer, mapping, seq, sort_set, string, tf_equal, type_name, unify)
+                    integer, mapping, num, seq, sort_set, string, tf_equal, type_name, unify)
 
 
 @fn("length", 1, strict=False)
@@ -154,6 +154,11 @@ def _loose_equal(x, v) -> bool:
         return x == string(v)
     if isinstance(x, str) and isinstance(v, bool):
         return x == string(v)
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and isinstance(v, str):
+        try:
+            return x == num(v)
+        except EvalError:
+            return False
     return tf_equal(x, v)
 
 

@@ -89,7 +89,7 @@ def _one(raw: str, flags: str, width, prec, verb: str, arg) -> str:
             return _pad(_fmt_float(num(arg), "g", None, ""), width, minus, zero)
         return _pad(json_text(arg), width, minus, zero)
     if verb == "t":
-        return _pad("true" if boolean(arg, f"the value for {raw!r}") else "false", width, minus, zero)
+        return "true" if boolean(arg, f"the value for {raw!r}") else "false"    # Terraform pads no bool
     if verb in "bdoxX":
         x = num(arg, f"the value for {raw!r}")
         if isinstance(x, float):
