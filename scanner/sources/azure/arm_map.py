@@ -201,6 +201,9 @@ def placeholder(scope_id: str, sub: str, arm_type: str, failure: Failure) -> Res
                  name=f"({arm_type} in subscription {sub}: not listed)",
                  context={"subscription": sub, "resource_group": ids["resource_group"] or None,
                           "unlisted": failure.reason})
+    # opaque: every control of its kind is unknown, also those that decide from a field whether they
+    # apply (NET-01..03 and a group's tier), which would otherwise say nothing for it
+    r.opaque = f"{arm_type} in subscription {sub} could not be listed: {failure.reason}"
     for f in FIELDS[arm_type] + (() if arm_type in UNTAGGED else ("tags",)):
         r.set(f, Unknown(failure.reason, Origin(SOURCE, f, api=failure.api)))
     return r
