@@ -80,7 +80,10 @@ def _min_version_check(chk: Check, r, req: str, note: str) -> None:
 
 
 def _show(v: Value) -> str:
-    return str(v.value) if v.known else "unknown"
+    if v.known:
+        return str(v.value)
+    options = getattr(v, "candidates", None)   # unknown, but one of these (defaults of the provider versions admitted)
+    return " or ".join(str(o) for o in options) if options else "unknown"
 
 
 def _ok(req: str, note: str) -> str:

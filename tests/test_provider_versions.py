@@ -196,6 +196,20 @@ def test_verdict_never_passes_on_an_unpinned_default(tmp_path):
     assert loose.status == "unknown"
 
 
+def test_outcome_decided_by_every_admitted_default_is_not_unknown(tmp_path):
+    """Azure SQL: no minimum before azurerm 3.0, 1.2 from 3.0: below the required 1.3 either way."""
+    from test_hcl import findings
+    sql = 'resource "azurerm_mssql_server" "db" {\n  name = "db"\n  version = "12.0"\n}\n'
+    write_tree(tmp_path, {"main.tf": AZ.format(">= 2.0") + sql})
+    project = hcl.load_dir(str(tmp_path))
+    v = _resource(project, "azurerm_mssql_server.db")["tls_min_version"]
+    assert not v.known and v.candidates == ("1.0", "1.2")
+    assert v.ge(1.0).is_true and v.eq("1.3").is_false and v.eq("1.2").is_unknown
+    f = findings(project, "TLS-03")["azurerm_mssql_server.db"]
+    assert f.status == "fail" and f.message == "minimum TLS version is 1.0 or 1.2, below 1.3"
+    assert f.evidence["minimum_tls_version"]["one of"] == ["1.0", "1.2"]
+
+
 def test_redis_minimum_tls_becomes_known_when_pinned(tmp_path):
     redis = 'resource "azurerm_redis_cache" "r" {\n  name = "r"\n}\n'
     v = _field(tmp_path, {"main.tf": AZ.format(">= 3.0, < 5.0") + redis}, address="azurerm_redis_cache.r")

@@ -32,7 +32,7 @@ from ...model import Resource
 from ...values import Origin, Unknown, Value
 from .joins import related, related_unknown
 from .normalize import copy_field, kms_key_managed_by, maps, ref_keys
-from .provider_versions import DEFAULTS, assumed, lookup
+from .provider_versions import DEFAULTS, AnyOf, assumed, lookup
 from .tfmodel import MISSING, Refs, TfProject, TfResource
 from .value_check import customer_key
 
@@ -175,6 +175,8 @@ def tls_version(raw: Any) -> str | None:
 
 def _tls(tf: TfResource, path: str, default: Any = MISSING, note: str = "") -> Value | None:
     v = setting(tf, path, default, note)
+    if isinstance(v, AnyOf):          # the defaults of the provider versions admitted, normalised too
+        return v.map(tls_version)
     if v is None or not v.known:
         return v
     norm = tls_version(v.value)

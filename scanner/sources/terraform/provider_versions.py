@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ...values import Origin, Unknown, Value
+from ...values import Origin, Tri, Unknown, Value, tri, unknown_tri
 
 # ----------------------------------------------------------------------------- versions
 # A version key sorts like Terraform's versions: numbers, then a release after its prereleases.
@@ -498,6 +498,38 @@ DEFAULTS: dict[tuple[str, str], Default] = {
 }
 
 
+class AnyOf(Unknown):
+    """One of several defaults, as the provider version installed decides: unknown, yet a test that
+    every candidate answers alike is decided (a minimum TLS of 1.0 or 1.2 is below 1.3 either way)."""
+
+    __slots__ = ("candidates",)
+
+    def __init__(self, reason: str, origin: Origin | None, candidates: Iterable[Any]):
+        super().__init__(reason, origin)
+        self.candidates = tuple(candidates)
+
+    def test(self, predicate) -> Tri:
+        try:
+            answers = {bool(predicate(c)) for c in self.candidates}
+        except Exception:   # a predicate meant for one shape of value: no decision from it
+            return unknown_tri(self.reason)
+        return tri(answers.pop()) if len(answers) == 1 else unknown_tri(self.reason)
+
+    def map(self, fn, path=None) -> "Value":
+        origin = self.origin if path is None else Origin(self.origin.source, path, self.origin.file,
+                                                          self.origin.line)
+        mapped = [fn(c) for c in self.candidates]
+        if any(m is None for m in mapped):
+            return Unknown(self.reason, origin)
+        return AnyOf(self.reason, origin, mapped)
+
+    def evidence(self) -> Any:
+        return {"unknown": self.reason, "one of": [c for c in self.candidates]}
+
+    def __repr__(self):
+        return f"AnyOf({list(self.candidates)!r}: {self.reason!r} @ {self.origin.path})"
+
+
 def lookup(type_: str, paths: Iterable[str]) -> tuple[str, Default] | None:
     for p in paths:
         d = DEFAULTS.get((type_, p))
@@ -550,7 +582,10 @@ def assumed(tf, path: str, value: Any, note: str, key: str | None = None) -> Val
         what += f"; specguard cannot read the constraint {', '.join(repr(u) for u in adm.unreadable)}"
     fix = (f"pin {prov} {target.label} or set {path}"
            if target is not None and not isinstance(target.value, NotEstablished) else f"set {path}")
-    return Unknown(f"{path} unset: {why} and {what}; {fix}", o)
+    reason = f"{path} unset: {why} and {what}; {fix}"
+    if not any(isinstance(e.value, NotEstablished) for e in eras):
+        return AnyOf(reason, o, [e.value for e in eras])
+    return Unknown(reason, o)
 
 
 def _target(eras: Iterable[Era], value: Any) -> Era | None:
