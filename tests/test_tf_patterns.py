@@ -24,8 +24,14 @@ PATTERNS = pathlib.Path(__file__).resolve().parent / "tf_patterns"
 
 # pattern directory -> why it is still wrong (issue 12 class N: what)
 XFAIL: dict[str, str] = {
-    "class4-every-admitted-default-fails": "issue 12 class 4/6: minimum_tls_version unset with azurerm >= 2.0 is "
-                                           "unknown, though every admitted default (none, 1.2) is below 1.3",
+    "class1-branch-through-local": "issue 12 class 1: coalesce(var.fallback_key, aws_kms_key.db.arn) returns the "
+                                   "known first argument (alias/aws/rds, AWS-managed), yet the reference in the "
+                                   "argument coalesce does not return makes ENC-01 pass (a false pass)",
+    "class1-references-in-unreturned-arguments": "issue 12 class 1: a key referenced in an argument that try(), "
+                                                 "lookup(), merge(), element() do not return makes ENC-01 pass "
+                                                 "although the value is the known alias/aws/rds (5 false passes)",
+    "class4-same-value-both-branches": "issue 12 class 4: cond ? 7 : 14 with an unknown condition is below 35 either "
+                                       "way (BAK-01 fail), said unknown",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
                                  "the unknown gateway id stops arm_map._redirects with AttributeError "
                                  "('Unknown' has no .lower()); the reason printed is the exception's "
