@@ -55,8 +55,8 @@ def test_mysql_flexible_server_is_a_database_for_every_database_control():
     assert f[("TLS-03", good)].evidence["azurerm_mysql_flexible_server_configuration.tls tls_version"] == "1.3"
     # unset settings are the documented defaults, and the evidence says they were assumed
     ev = f[("TLS-03", plain)].evidence
-    assert ev["tls_version (no azurerm_mysql_flexible_server_configuration: Azure default TLSv1.2)"] == "1.2"
-    assert ev["require_secure_transport (no azurerm_mysql_flexible_server_configuration: Azure default ON)"] is True
+    assert ev["tls_version (no azurerm_mysql_flexible_server_configuration sets it: Azure default TLSv1.2)"] == "1.2"
+    assert ev["require_secure_transport (no azurerm_mysql_flexible_server_configuration sets it: Azure default ON)"] is True
     assert any(k.startswith("backup_retention_days (unset") for k in f[("BAK-01", plain)].evidence)
     assert f[("BAK-01", plain)].message.startswith("backups are kept 7 days")
     assert f[("HA-01", plain)].evidence == {"high_availability (unset: high availability disabled)": False}

@@ -68,7 +68,7 @@ def server_parameter(tf: TfResource, types: tuple[str, ...], attr: str, name: st
         why = getattr(maybe, "why", "") if pending[0] is maybe[0] else ""   # joins' reason for the first
         return Unknown(why or f"{pending[0].address} names its server only after apply", tf.origin(name))
     conv = convert(default)
-    return Value(conv, Origin(tf.source, f"{name} (no {types[0]}: {note})", tf.file, tf.line))
+    return Value(conv, Origin(tf.source, f"{name} (no {types[0]} sets it: {note})", tf.file, tf.line))
 
 
 @maps("azurerm_mysql_flexible_server", kind="database")
