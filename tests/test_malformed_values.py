@@ -386,3 +386,26 @@ def test_data_sources_are_not_held_to_resource_schemas():
     assert p.verdicts("ENC-01") == {"aws_db_instance.db": "pass"}
     data = p.project().by_address()["data.aws_kms_key.shared"]
     assert data.raw("enable_key_rotation") == ["not", "a", "bool"]   # read as given, not judged
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("type", "aws_s3_bucket", 'does not name the managed resource "aws_s3_bucket"'),
+    ("mode", "data", 'does not name the data resource "aws_security_group"'),
+    ("name", "other", 'does not name the managed resource "aws_security_group"."other"'),
+])
+def test_an_entry_that_contradicts_its_address_is_malformed(tmp_path, field, value, message):
+    # a mutant type or mode maps a failing group as another kind (or as a data source): its
+    # findings would vanish
+    p = security_group()
+    p.doc["planned_values"]["root_module"]["resources"][0][field] = value
+    line = _one_line_error(tmp_path, p.json())
+    assert line.startswith("$.planned_values.root_module.resources[0]: malformed plan: address "
+                           '"aws_security_group.web" ' + message), line
+
+
+def test_a_planned_resource_whose_change_deletes_it_is_malformed(tmp_path):
+    p = security_group()
+    p.doc["resource_changes"][0]["change"]["actions"] = ["delete"]
+    line = _one_line_error(tmp_path, p.json())
+    assert line == ("$.planned_values.root_module.resources[0]: malformed plan: aws_security_group.web is in "
+                    "planned_values but its change deletes it"), line

@@ -255,6 +255,7 @@ class PlanProject(TfProject):
     def _add(self, r: dict, mod_addr: str, values: dict | None, actions: tuple, rc: dict | None = None,
              jpath: str = "$", vpath: str = "$") -> None:
         rc = rc if rc is not None else r
+        self._check_identity(r, jpath, planned=vpath.endswith("].values"), actions=actions)
         unknown = (rc.get("change") or {}).get("after_unknown") or {}
         if values is None:
             # Terraform always writes a resource's values: without them nothing about it is
@@ -272,6 +273,20 @@ class PlanProject(TfProject):
             source="terraform-plan", actions=actions, project=self))
         self._json_paths[id(self.resources[-1])] = jpath
         self._value_paths[id(self.resources[-1])] = vpath
+
+    def _check_identity(self, r: dict, jpath: str, planned: bool, actions: tuple) -> None:
+        """A resource's address, type, name and mode agree, as Terraform writes them: a mutant
+        type or mode would map a failing resource as another kind (or none) and its findings
+        would vanish; a resource planned for deletion is not in planned_values."""
+        addr, typ = r["address"], r["type"]
+        mode = r.get("mode", "managed")
+        if not _names(addr, typ, r.get("name"), mode):
+            raise InputError(f"malformed plan: address {json.dumps(addr)[:120]} does not name the {mode} "
+                             f"resource {json.dumps(typ)[:60]}.{json.dumps(r.get('name'))[:60]} this entry describes",
+                             self.source_path, jpath)
+        if planned and actions == ("delete",):
+            raise InputError(f"malformed plan: {addr} is in planned_values but its change deletes it",
+                             self.source_path, jpath)
 
     def value_error(self, res: TfResource, parts: tuple, message: str) -> InputError | None:
         """A value of a type its provider never gives, or that it never accepts: malformed plan."""
@@ -575,6 +590,31 @@ def _mark_unknown(values: Any, unknown: Any, addr: str) -> Any:
                     out[i] = new
         return values if out is None else out
     return values
+
+
+def _names(addr: str, typ: str, name: Any, mode: str) -> bool:
+    """Whether ``addr`` (module.a["k"].data.aws_x.n[0]) is an instance of that type, name and mode.
+
+    Found by the local address followed by an instance key or the end, preceded by a module
+    segment or the start; the keys themselves are not parsed (any text may be a for_each key)."""
+    if mode not in ("managed", "data") or not isinstance(typ, str) or not isinstance(addr, str):
+        return False
+    local = ("data." if mode == "data" else "") + typ + "." + (name if isinstance(name, str) else "")
+    i = addr.find(local)
+    while i >= 0:
+        end = i + len(local)
+        rest = addr[end:]
+        named = isinstance(name, str) or re.match(r"[A-Za-z0-9_-]+", rest)
+        if named:
+            if not isinstance(name, str):
+                rest = rest[re.match(r"[A-Za-z0-9_-]+", rest).end():]
+            before = addr[:i]
+            # before: nothing, or module segments ending "module.NAME." / "module.NAME[KEY]."
+            if (rest == "" or rest.startswith("[")) and (before == "" or before.endswith("].") or (
+                    before.endswith(".") and before[:-1].split(".")[-2:-1] == ["module"])):
+                return True
+        i = addr.find(local, i + 1)
+    return False
 
 
 def _is_reference_list(refs: Any) -> bool:
