@@ -205,8 +205,8 @@ def _fileset(scope, path, pattern):
     found, walked = [], 0
     for dirpath, dirnames, filenames in os.walk(base):
         # follow no symlinked directory out of the tree
-        dirnames[:] = sorted(d for d in dirnames if d not in (".git", ".terraform")
-                             and os.path.commonpath([real_root, os.path.realpath(os.path.join(dirpath, d))])
+        dirnames[:] = sorted(d for d in dirnames
+                             if os.path.commonpath([real_root, os.path.realpath(os.path.join(dirpath, d))])
                              == real_root)
         for name in filenames:
             walked += 1
