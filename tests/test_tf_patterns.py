@@ -1,6 +1,7 @@
 """Small .tf patterns (our own writing) that reproduce the wrong verdicts found on public modules (issue 12).
 
-Each directory of tests/tf_patterns holds a main.tf (and any module it calls) and an expected.yaml:
+Each directory of tests/tf_patterns holds a main.tf (and any module it calls) -- or a plan.json, a
+`terraform show -json` document, for the plan adapter -- and an expected.yaml:
 
     <resource address>:
       <control id>: pass | fail | unknown | waived | none     # none: no finding at all
@@ -36,6 +37,9 @@ XFAIL: dict[str, str] = {
     "class4-maybe-rule-that-changes-nothing": "issue 12 class 4: a web-tier group whose only uncertain rule "
                                               "(443 from the internet, count unknown) is allowed either way is "
                                               "said unknown instead of pass",
+    "class1-plan-known-value-beats-reference": "issue 12 class 1 (plans too): the planned kms_key_id is the known "
+                                               "alias/aws/rds, yet a key among the configuration's references "
+                                               "makes ENC-01 pass",
     "class4-same-value-both-branches": "issue 12 class 4: cond ? 7 : 14 with an unknown condition is below 35 either "
                                        "way (BAK-01 fail), said unknown",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
@@ -53,7 +57,8 @@ def _patterns():
 
 def scan(directory: pathlib.Path, tmp_path: pathlib.Path) -> dict:
     out = tmp_path / "results.json"
-    r = subprocess.run([sys.executable, "-m", "scanner", "scan", str(directory), "--quiet", "--format", "json",
+    target = directory / "plan.json" if (directory / "plan.json").exists() else directory
+    r = subprocess.run([sys.executable, "-m", "scanner", "scan", str(target), "--quiet", "--format", "json",
                         "-o", str(out)], capture_output=True, text=True, timeout=120,
                        cwd=str(tmp_path))  # not the checkout: `python -m` puts the cwd first on sys.path
     assert r.returncode in (0, 1), f"exit {r.returncode}: {r.stderr.strip()[-400:]}"
@@ -64,7 +69,7 @@ def test_every_pattern_has_expectations():
     dirs = [p for p in PATTERNS.iterdir() if p.is_dir()]
     assert len(dirs) >= 20
     for d in dirs:
-        assert (d / "main.tf").exists() and (d / "expected.yaml").exists(), d
+        assert ((d / "main.tf").exists() or (d / "plan.json").exists()) and (d / "expected.yaml").exists(), d
         expected = yaml.safe_load((d / "expected.yaml").read_text())
         assert expected and all(isinstance(c, dict) and c for c in expected.values()), d
     assert set(XFAIL) <= {d.name for d in dirs}, "an XFAIL entry names no pattern"
