@@ -40,6 +40,9 @@ XFAIL: dict[str, str] = {
     "class1-plan-known-value-beats-reference": "issue 12 class 1 (plans too): the planned kms_key_id is the known "
                                                "alias/aws/rds, yet a key among the configuration's references "
                                                "makes ENC-01 pass",
+    "class1-member-reference-not-returned": "issue 12 classes 1/10: instances with cluster_identifier = "
+                                            "coalesce(\"some-other-cluster\", aws_rds_cluster.main.id) are "
+                                            "linked to main, whose HA-01 passes (a false pass)",
     "class4-same-value-both-branches": "issue 12 class 4: cond ? 7 : 14 with an unknown condition is below 35 either "
                                        "way (BAK-01 fail), said unknown",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
