@@ -336,6 +336,22 @@ def plan_jobs(fixture: str, n: int, seed: int, tmp: Path):
                "files": [str(p)]}
 
 
+def structure_jobs(fixture: str, n: int, seed: int, tmp: Path):
+    """The baseline, then n single-field mutants of a plan's structure (tests/test_plan_fuzz.py's
+    mutations: any key, any replacement, drops included): held to the contract, not to the pass
+    rule (dropping a resource is a valid change)."""
+    from test_plan_fuzz import DROP, mutations
+    doc = json.loads((FIXTURES / fixture).read_text())
+    yield {"id": "baseline", "input": str(FIXTURES / fixture), "out": str(tmp / "out-baseline.json"),
+           "what": "the unmutated plan", "malform": False, "files": []}
+    for k, (path, new, d) in enumerate(mutations(doc, n, seed)):
+        p = tmp / f"struct-{k}.json"
+        p.write_text(json.dumps(d))
+        what = f"{'.'.join(map(str, path))} = {'<dropped>' if new is DROP else _short(new)}"
+        yield {"id": k, "input": str(p), "out": str(tmp / f"out-{k}.json"), "what": what, "malform": False,
+               "files": [str(p)]}
+
+
 def tf_jobs(tree_name: str, n: int, seed: int, tmp: Path):
     """The baseline, then n mutants of a fixture .tf tree (one attribute of one file each)."""
     tree = FIXTURES / tree_name
