@@ -261,23 +261,29 @@ resource "aws_s3_bucket_versioning" "v" {{
 
 
 # ----------------------------------------------------------------------------- known beats unknown
-def test_internet_cidr_beside_an_unknown_one_fails_in_source(tmp_path):
-    p = scan(tmp_path, {"main.tf": '''
-data "aws_ip_ranges" "x" {
+def group_with_cidrs(known_cidr: str) -> str:
+    """An untiered group whose one ingress rule names a known CIDR and one read from a data source."""
+    return f'''
+data "aws_ip_ranges" "x" {{
   services = ["ec2"]
-}
-resource "aws_security_group" "open" {
-  name = "open"
-  ingress {
+}}
+resource "aws_security_group" "g" {{
+  name = "g"
+  ingress {{
     from_port   = 22
     to_port     = 22
     protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0", data.aws_ip_ranges.x.cidr_blocks[0]]
-  }
-}
-'''})
-    f = findings(p, "NET-04")["aws_security_group.open"]
-    assert f.status == "fail", f.message
+    cidr_blocks = ["{known_cidr}", data.aws_ip_ranges.x.cidr_blocks[0]]
+  }}
+}}
+'''
+
+
+@pytest.mark.parametrize("known_cidr, want", [("0.0.0.0/0", "fail"), ("10.0.0.0/8", "unknown")])
+def test_a_known_internet_cidr_decides_beside_an_unknown_one(tmp_path, known_cidr, want):
+    p = scan(tmp_path, {"main.tf": group_with_cidrs(known_cidr)})
+    f = findings(p, "NET-04")["aws_security_group.g"]
+    assert f.status == want, f.message
 
 
 def test_internet_cidr_beside_an_unknown_one_fails_in_a_plan():
@@ -290,24 +296,6 @@ def test_internet_cidr_beside_an_unknown_one_fails_in_a_plan():
     plan.add("aws_security_group", "g", {"name": "g", "tags": {}, "egress": []}, unknown={"id": True})
     got = {f.resource.address: f for f in plan.findings("NET-04")}
     assert got["aws_security_group.g"].status == "fail", got["aws_security_group.g"].message
-
-
-def test_unknown_element_alone_stays_unknown(tmp_path):
-    p = scan(tmp_path, {"main.tf": '''
-data "aws_ip_ranges" "x" {
-  services = ["ec2"]
-}
-resource "aws_security_group" "g" {
-  name = "g"
-  ingress {
-    from_port   = 22
-    to_port     = 22
-    protocol    = "tcp"
-    cidr_blocks = ["10.0.0.0/8", data.aws_ip_ranges.x.cidr_blocks[0]]
-  }
-}
-'''})
-    assert findings(p, "NET-04")["aws_security_group.g"].status == "unknown"
 
 
 @pytest.mark.parametrize("expr, want", [
