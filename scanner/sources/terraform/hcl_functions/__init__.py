@@ -15,7 +15,7 @@ import importlib
 from typing import Any
 
 from ....values import Unknown
-from ..hcl_eval import EvalError
+from ..hcl_eval import Computed, EvalError, Lazy
 from ..hcl_limits import LimitExceeded
 from . import collections, encoding, format, numeric, regex, strings, types  # noqa: F401
 from ._base import FUNCTIONS, ScalarUnknown, check_result, opaque, unknown_in
@@ -62,6 +62,7 @@ IMPURE = {
 # is evaluated by hcl_eval.call through types.convert_call (it takes a type, not a value).
 UNSUPPORTED: set[str] = set()
 
+_OPAQUE = (Computed, Lazy)
 _ERRORS = (TypeError, ValueError, IndexError, KeyError, OverflowError, UnicodeError, RecursionError,
            ArithmeticError, AttributeError, LookupError, MemoryError)
 
@@ -93,9 +94,8 @@ def run(name: str, args: list, scope) -> Any:
         v = unknown_in(args)
     elif name not in _WHOLE_OBJECTS_OK:
         for a in args:
-            u = opaque(a)
-            if u is not None:
-                v = Unknown(f"{name}(): {u.reason}")
+            if isinstance(a, _OPAQUE):
+                v = Unknown(f"{name}(): {opaque(a).reason}")
                 break
     if v is None:
         v = _call(spec, name, args, scope)
@@ -103,7 +103,9 @@ def run(name: str, args: list, scope) -> Any:
         if spec.scalar and not isinstance(v, ScalarUnknown):
             return ScalarUnknown(v.reason, v.origin)
         return v
-    return check_result(v)
+    if isinstance(v, (str, list, dict)):
+        check_result(v)
+    return v
 
 
 def _call(spec, name: str, args: list, scope) -> Any:

@@ -256,9 +256,16 @@ def first_unknown(v: Any, seen: set | None = None) -> Unknown | None:
 
 
 def unknown_in(args) -> Unknown | None:
-    seen: set = set()
+    seen = None
     for a in args:
-        u = first_unknown(a, seen)
+        if isinstance(a, (list, dict)):
+            if seen is None:
+                seen = set()
+            u = first_unknown(a, seen)
+        elif isinstance(a, (Unknown, Lazy)):
+            u = first_unknown(a)
+        else:
+            continue
         if u is not None:
             return u
     return None
@@ -289,6 +296,8 @@ def sort_set(items: list) -> list:
 def dedupe(items: list) -> list:
     """The distinct elements in first-seen order, compared as Terraform compares values (linear:
     each element is keyed once, its parts counted against a budget)."""
+    if all(type(x) is str for x in items):
+        return list(dict.fromkeys(items))      # the common case: strings
     out: list = []
     seen: set = set()
     budget = Budget()

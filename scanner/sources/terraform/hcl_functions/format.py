@@ -139,7 +139,8 @@ def render(fmt: str, args: list) -> str:
             raise EvalError(f"unrecognized format character {verb!r} at offset {m.start(5)}")
         width = int(width) if width else None
         prec = int(prec or 0) if m.group(3) is not None else None
-        expect_chars(size + max(width or 0, prec or 0))
+        if width is not None or prec is not None:
+            expect_chars(size + max(width or 0, prec or 0))
         argnum = int(index) if index else next_arg
         if argnum > len(args):
             raise EvalError(f"not enough arguments for {m.group(0)!r} at {i}: need index {argnum} "

@@ -39,6 +39,8 @@ def _toset(v):
     if v is None or isinstance(v, Unknown):
         return v
     v = seq(v, "the value")
+    if all(type(x) is str for x in v):
+        return sorted(set(v))          # the common case: a set of strings, in Terraform's order
     u = first_unknown(v)
     if u is not None:
         # an unknown element may equal another: the size of the set is not known
