@@ -32,10 +32,12 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_CORPUS = os.environ.get("SPECGUARD_REALWORLD", "/work/realworld")
 
-# repositories whose scannable roots are not under examples/
+# repositories whose scannable roots are not under examples/ (paths or globs)
 EXTRA_DIRS = {
     "bridgecrewio__terragoat": ["terraform/aws", "terraform/azure"],
     "nccgroup__sadcloud": ["sadcloud"],
+    "RhinoSecurityLabs__cloudgoat": ["cloudgoat/scenarios/*/*/terraform"],
+    "OWASP__wrongsecrets": ["aws", "azure"],
 }
 
 # Unknown reasons -> causes.  Reasons read "<what> is not known: <cause> (expression: ...)"; the
@@ -88,9 +90,8 @@ def example_dirs(corpus: pathlib.Path) -> list[pathlib.Path]:
         ex = repo / "examples"
         if ex.is_dir():
             out += [d for d in sorted(ex.iterdir()) if d.is_dir() and any(d.glob("*.tf"))]
-        for extra in EXTRA_DIRS.get(repo.name, []):
-            if (repo / extra).is_dir():
-                out.append(repo / extra)
+        for extra in EXTRA_DIRS.get(repo.name, []):   # a path or a glob
+            out += [d for d in sorted(repo.glob(extra)) if d.is_dir() and any(d.glob("*.tf"))]
     return out
 
 
