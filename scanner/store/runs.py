@@ -1,0 +1,388 @@
+"""Putting runs into the store and taking them out: one transaction per run, the hash chain
+per scope, findings as status intervals, and ``verify``.
+
+The chain: each run's ``chain_hash`` is the SHA-256 of the scope, its place in the scope, its
+id, its start, its results SHA-256 and the previous run's ``chain_hash`` (``prev_hash``).
+``verify`` recomputes every document's SHA-256 and every chain hash, so an altered document,
+an altered row or a run taken out of the middle or the end of a scope is named.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select, update
+
+from ..errors import InputError
+from . import schema as t
+
+CODEC = "zlib"
+CHAIN_VERSION = "specguard-chain-1"
+STATUSES = ("pass", "fail", "unknown", "waived")
+
+
+def canonical(doc: dict) -> bytes:
+    from ..render.html import canonical_json
+    return canonical_json(doc)
+
+
+def chain_hash(scope: str, seq: int, run_id: str, started_at: str, results_sha256: str, prev: str | None) -> str:
+    text = "\n".join((CHAIN_VERSION, scope, str(seq), run_id, started_at, results_sha256, prev or ""))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def default_scope(doc: dict) -> str:
+    """Which runs are "the same audit" when --scope does not say: the accounts and regions
+    (AWS), the subscriptions (Azure) or the input paths (scan)."""
+    command = (doc.get("run") or {}).get("command") or ""
+    scope = doc.get("scope") or {}
+    if command == "audit aws":
+        return ("aws accounts=" + ",".join(sorted(scope.get("accounts", []))) +
+                " regions=" + ",".join(sorted(scope.get("regions", []))))
+    if command == "audit azure":
+        return "azure subscriptions=" + ",".join(sorted(scope.get("subscriptions", [])))
+    paths = sorted({s.get("path", "") for s in doc.get("sources", []) if s.get("path")})
+    return (command or "scan") + " " + ",".join(paths)
+
+
+def scope_of(doc: dict, explicit: str | None = None) -> str:
+    if explicit:
+        return explicit
+    recorded = (doc.get("history") or {}).get("scope")
+    return recorded if isinstance(recorded, str) and recorded else default_scope(doc)
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def waiver_key(w: dict) -> str:
+    body = {k: w.get(k) for k in ("control_id", "resource", "reason", "approver", "expires", "origin")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass
+class Stored:
+    id: str
+    scope: str
+    seq: int
+    results_sha256: str
+    duplicate: bool = False
+
+
+class Store:
+    def __init__(self, engine, url):
+        self.engine = engine
+        self.url = url
+
+    @property
+    def shown(self) -> str:
+        from .engine import shown
+        return shown(self.url)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def _read(self):
+        conn = self.engine.connect()
+        return conn.execution_options(readonly=True)
+
+    # ------------------------------------------------------------------ writing
+    def put(self, doc: dict, scope: str | None = None, data: bytes | None = None) -> Stored:
+        """Store one run in one transaction.  ``data``: the canonical bytes when the caller has
+        them (they are what -o results.json wrote).  A run whose results SHA-256 is already
+        stored is not stored again (``duplicate``)."""
+        data = data if data is not None else canonical(doc)
+        sha = hashlib.sha256(data).hexdigest()
+        name = scope_of(doc, scope)
+        run = doc["run"]
+        run_id, started = run["id"], run["started_at"]
+        blob = zlib.compress(data, 6)   # outside the transaction: the write lock is held briefly
+        with self.engine.begin() as conn:
+            dup = conn.execute(select(t.runs.c.id, t.runs.c.seq, t.scopes.c.name)
+                               .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
+                               .where(t.runs.c.results_sha256 == sha)).first()
+            if dup is not None:
+                return Stored(dup.id, dup.name, dup.seq, sha, duplicate=True)
+            if conn.execute(select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is not None:
+                raise InputError(f"run {run_id} is already stored with other results (a different SHA-256)")
+            sc = self._lock_scope(conn, name)
+            seq = sc.runs + 1
+            if sc.head_run_id is not None:
+                head_started = conn.execute(select(t.runs.c.started_at)
+                                            .where(t.runs.c.id == sc.head_run_id)).scalar_one()
+                if started < head_started:
+                    raise InputError(f"run {run_id} started at {started}, before the latest stored run of "
+                                     f"scope {name!r} ({head_started}): a scope's runs are kept in order")
+            chain = chain_hash(name, seq, run_id, started, sha, sc.head_hash)
+            summary = doc.get("summary") or {}
+            conn.execute(t.runs.insert().values(
+                id=run_id, scope_id=sc.id, seq=seq, started_at=started, finished_at=run.get("finished_at", started),
+                stored_at=now_utc(), command=run.get("command", ""), profile=run.get("profile", ""),
+                profile_sha256=run.get("profile_sha256", ""), tool_version=(doc.get("tool") or {}).get("version", ""),
+                n_pass=summary.get("pass", 0), n_fail=summary.get("fail", 0), n_unknown=summary.get("unknown", 0),
+                n_waived=summary.get("waived", 0), results_sha256=sha, prev_run_id=sc.head_run_id,
+                prev_hash=sc.head_hash, chain_hash=chain))
+            conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=len(data), data=blob))
+            self._intervals(conn, sc.id, seq, doc.get("findings") or [])
+            self._controls(conn, run_id, doc)
+            self._waivers(conn, sc.id, seq, doc.get("waivers") or [])
+            conn.execute(update(t.scopes).where(t.scopes.c.id == sc.id)
+                         .values(runs=seq, head_run_id=run_id, head_hash=chain))
+        return Stored(run_id, name, seq, sha)
+
+    def _lock_scope(self, conn, name: str):
+        """The scope's row, locked until the transaction ends (SQLite: the whole store is, by
+        BEGIN IMMEDIATE), so two runs of one scope take consecutive places in its chain."""
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        conn.execute(insert(t.scopes).values(name=name, runs=0).on_conflict_do_nothing(index_elements=["name"]))
+        q = select(t.scopes).where(t.scopes.c.name == name)
+        if dialect == "postgresql":
+            q = q.with_for_update()
+        return conn.execute(q).one()
+
+    def _intervals(self, conn, scope_id: int, seq: int, found: list[dict]) -> None:
+        """A finding whose status and severity are those of its open interval adds nothing;
+        a change closes the open interval and opens one; a finding no longer reported closes."""
+        ids = dict(conn.execute(select(t.findings.c.fingerprint, t.findings.c.id)
+                                .where(t.findings.c.scope_id == scope_id)).all())
+        open_rows = {r.finding_id: r for r in conn.execute(
+            select(t.intervals.c.id, t.intervals.c.finding_id, t.intervals.c.status, t.intervals.c.severity)
+            .where(and_(t.intervals.c.scope_id == scope_id, t.intervals.c.to_seq.is_(None))))}
+        new_findings, seen, close, start = [], set(), [], []
+        for f in found:
+            fp = f.get("fingerprint")
+            if not fp or fp in seen:
+                continue
+            seen.add(fp)
+            fid = ids.get(fp)
+            if fid is None:
+                res = f.get("resource") or {}
+                new_findings.append({"scope_id": scope_id, "fingerprint": fp, "control_id": f["control_id"],
+                                     "address": res.get("address", ""), "resource_type": res.get("type", "")})
+                start.append((fp, f["status"], f["severity"]))
+                continue
+            cur = open_rows.pop(fid, None)
+            if cur is not None and cur.status == f["status"] and cur.severity == f["severity"]:
+                continue
+            if cur is not None:
+                close.append(cur.id)
+            start.append((fp, f["status"], f["severity"]))
+        close += [r.id for r in open_rows.values()]   # findings this run no longer reports
+        if new_findings:
+            for row in conn.execute(t.findings.insert().returning(t.findings.c.fingerprint, t.findings.c.id,
+                                                                  sort_by_parameter_order=True), new_findings):
+                ids[row.fingerprint] = row.id
+        if close:
+            from sqlalchemy import bindparam
+            conn.execute(update(t.intervals).where(t.intervals.c.id == bindparam("iid")).values(to_seq=seq),
+                         [{"iid": i} for i in close])
+        if start:
+            conn.execute(t.intervals.insert(), [{"scope_id": scope_id, "finding_id": ids[fp], "status": st,
+                                                 "severity": sev, "from_seq": seq, "to_seq": None}
+                                                for fp, st, sev in start])
+
+    def _controls(self, conn, run_id: str, doc: dict) -> None:
+        counts: dict[str, Counter] = {}
+        for f in doc.get("findings") or []:
+            counts.setdefault(f["control_id"], Counter())[f["status"]] += 1
+        sev = {c["id"]: c.get("severity", "") for c in doc.get("controls") or []}
+        ids = list(sev) + [c for c in counts if c not in sev]
+        if ids:
+            conn.execute(t.run_controls.insert(), [
+                {"run_id": run_id, "control_id": c, "severity": sev.get(c, ""),
+                 **{f"n_{k}": counts.get(c, Counter())[k] for k in STATUSES}} for c in ids])
+
+    def _waivers(self, conn, scope_id: int, seq: int, listed: list[dict]) -> None:
+        if not listed:
+            return
+        have = dict(conn.execute(select(t.waivers.c.key, t.waivers.c.id).where(t.waivers.c.scope_id == scope_id)).all())
+        seen, new, old = set(), [], []
+        for w in listed:
+            k = waiver_key(w)
+            if k in seen:
+                continue
+            seen.add(k)
+            if k in have:
+                old.append({"wid": have[k]})
+            else:
+                body = {x: w.get(x) for x in ("control_id", "resource", "reason", "approver", "expires", "origin")}
+                new.append({"scope_id": scope_id, "key": k, "body": json.dumps(body, sort_keys=True),
+                            "first_seq": seq, "last_seq": seq})
+        if old:
+            from sqlalchemy import bindparam
+            conn.execute(update(t.waivers).where(t.waivers.c.id == bindparam("wid")).values(last_seq=seq), old)
+        if new:
+            conn.execute(t.waivers.insert(), new)
+
+    # ------------------------------------------------------------------ reading
+    def scopes(self) -> list[str]:
+        with self._read() as conn, conn.begin():
+            return [r.name for r in conn.execute(select(t.scopes.c.name).order_by(t.scopes.c.name))]
+
+    def scope_id(self, conn, name: str) -> int:
+        sid = conn.execute(select(t.scopes.c.id).where(t.scopes.c.name == name)).scalar()
+        if sid is None:
+            raise InputError(f"no scope {name!r} in the store ({self._scope_list(conn)})")
+        return sid
+
+    def _scope_list(self, conn) -> str:
+        names = [r.name for r in conn.execute(select(t.scopes.c.name).order_by(t.scopes.c.name))]
+        return "scopes: " + ", ".join(repr(n) for n in names[:10]) if names else "it holds no runs"
+
+    def pick_scope(self, name: str | None) -> str:
+        """The scope a command means: the one named, or the only one the store holds."""
+        with self._read() as conn, conn.begin():
+            if name:
+                self.scope_id(conn, name)
+                return name
+            names = [r.name for r in conn.execute(select(t.scopes.c.name).order_by(t.scopes.c.name))]
+        if len(names) == 1:
+            return names[0]
+        if not names:
+            raise InputError(f"the store {self.shown} holds no runs")
+        raise InputError(f"the store holds {len(names)} scopes: name one with --scope "
+                         f"({', '.join(repr(n) for n in names[:10])})")
+
+    def runs(self, scope: str) -> list:
+        with self._read() as conn, conn.begin():
+            sid = self.scope_id(conn, scope)
+            return list(conn.execute(select(t.runs).where(t.runs.c.scope_id == sid).order_by(t.runs.c.seq)))
+
+    def run(self, ref: str):
+        """A stored run by its id (or an unambiguous beginning of it, at least 6 characters)."""
+        with self._read() as conn, conn.begin():
+            row = conn.execute(select(t.runs, t.scopes.c.name.label("scope"))
+                               .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
+                               .where(t.runs.c.id == ref)).first()
+            if row is None and len(ref) >= 6:
+                rows = conn.execute(select(t.runs, t.scopes.c.name.label("scope"))
+                                    .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
+                                    .where(t.runs.c.id.startswith(ref, autoescape=True)).limit(2)).all()
+                if len(rows) == 2:
+                    raise InputError(f"run id {ref!r} is ambiguous: give more of it")
+                row = rows[0] if rows else None
+        if row is None:
+            raise InputError(f"no run {ref!r} in the store")
+        return row
+
+    def previous(self, run_row):
+        """The run stored before this one in its scope, or None."""
+        if run_row.seq <= 1:
+            return None
+        with self._read() as conn, conn.begin():
+            return conn.execute(select(t.runs, t.scopes.c.name.label("scope"))
+                                .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
+                                .where(and_(t.runs.c.scope_id == run_row.scope_id,
+                                            t.runs.c.seq < run_row.seq))
+                                .order_by(t.runs.c.seq.desc()).limit(1)).first()
+
+    def latest(self, scope: str):
+        with self._read() as conn, conn.begin():
+            sid = self.scope_id(conn, scope)
+            row = conn.execute(select(t.runs, t.scopes.c.name.label("scope"))
+                               .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
+                               .where(t.runs.c.scope_id == sid).order_by(t.runs.c.seq.desc()).limit(1)).first()
+        if row is None:
+            raise InputError(f"scope {scope!r} holds no runs")
+        return row
+
+    def head(self, scope: str):
+        """The latest run of a scope, or None when the scope is new."""
+        with self._read() as conn, conn.begin():
+            sid = conn.execute(select(t.scopes.c.id).where(t.scopes.c.name == scope)).scalar()
+            if sid is None:
+                return None
+            return conn.execute(select(t.runs).where(t.runs.c.scope_id == sid)
+                                .order_by(t.runs.c.seq.desc()).limit(1)).first()
+
+    def get_bytes(self, run_id: str) -> bytes:
+        """The run's results document exactly as it was written (checked against its SHA-256)."""
+        with self._read() as conn, conn.begin():
+            row = conn.execute(select(t.documents.c.data, t.documents.c.codec, t.runs.c.results_sha256)
+                               .join(t.runs, t.runs.c.id == t.documents.c.run_id)
+                               .where(t.documents.c.run_id == run_id)).first()
+        if row is None:
+            raise InputError(f"run {run_id}: its results document is not in the store")
+        data = _decode(row.codec, row.data)
+        if hashlib.sha256(data).hexdigest() != row.results_sha256:
+            raise InputError(f"run {run_id}: its stored document does not match its SHA-256 "
+                             "(the store was altered; see specguard store verify)")
+        return data
+
+    def get_doc(self, run_id: str) -> dict:
+        return json.loads(self.get_bytes(run_id))
+
+    # ------------------------------------------------------------------ integrity
+    def verify(self, scope: str | None = None) -> list[str]:
+        """Every problem found, one sentence each naming the run; [] when the chain holds."""
+        problems: list[str] = []
+        with self._read() as conn, conn.begin():
+            q = select(t.scopes).order_by(t.scopes.c.name)
+            if scope:
+                q = q.where(t.scopes.c.name == scope)
+            for sc in conn.execute(q).all():
+                problems += self._verify_scope(conn, sc)
+        return problems
+
+    def _verify_scope(self, conn, sc) -> list[str]:
+        out: list[str] = []
+        rows = conn.execute(select(t.runs.c.id, t.runs.c.seq, t.runs.c.started_at, t.runs.c.results_sha256,
+                                   t.runs.c.prev_run_id, t.runs.c.prev_hash, t.runs.c.chain_hash)
+                            .where(t.runs.c.scope_id == sc.id).order_by(t.runs.c.seq)).all()
+        docs = conn.execute(select(t.documents.c.run_id, t.documents.c.codec, t.documents.c.data)
+                            .join(t.runs, t.runs.c.id == t.documents.c.run_id)
+                            .where(t.runs.c.scope_id == sc.id).execution_options(yield_per=16))
+        digests = {}
+        for d in docs:
+            try:
+                digests[d.run_id] = hashlib.sha256(_decode(d.codec, d.data)).hexdigest()
+            except zlib.error:
+                digests[d.run_id] = "undecodable"
+        prev = None
+        expect_seq = 1
+        where = f"scope {sc.name!r}"
+        for r in rows:
+            if r.seq != expect_seq:
+                missing = r.prev_run_id or "?"
+                out.append(f"{where}: run {missing} was removed (runs {expect_seq}..{r.seq - 1} of the scope are "
+                           f"missing; run {r.id} names {missing} as its previous run)")
+            elif prev is not None and r.prev_run_id != prev.id:
+                out.append(f"{where}: run {r.id} names {r.prev_run_id} as its previous run, not {prev.id}")
+            got = digests.get(r.id)
+            if got is None:
+                out.append(f"{where}: run {r.id} ({r.started_at}): its results document was removed")
+            elif got != r.results_sha256:
+                out.append(f"{where}: run {r.id} ({r.started_at}): its results document was altered "
+                           f"(SHA-256 {got[:16]}..., recorded {r.results_sha256[:16]}...)")
+            expected_prev = prev.chain_hash if prev is not None and r.seq == expect_seq else r.prev_hash
+            if r.prev_hash != expected_prev:
+                out.append(f"{where}: run {r.id}: its previous-run hash does not match run {prev.id}")
+            if chain_hash(sc.name, r.seq, r.id, r.started_at, r.results_sha256, r.prev_hash) != r.chain_hash:
+                out.append(f"{where}: run {r.id} ({r.started_at}): its record was altered (chain hash mismatch)")
+            prev, expect_seq = r, r.seq + 1
+        last_seq = rows[-1].seq if rows else 0
+        if sc.runs != last_seq or (rows and sc.head_run_id != rows[-1].id) or (rows and sc.head_hash != rows[-1].chain_hash):
+            out.append(f"{where}: the latest run(s) were removed: the scope recorded {sc.runs} run(s), the last "
+                       f"{sc.head_run_id}, but its chain ends at run {rows[-1].id if rows else 'none'} ({last_seq})")
+        return out
+
+    def counts(self) -> dict:
+        with self._read() as conn, conn.begin():
+            return {name: conn.execute(select(func.count()).select_from(tab)).scalar()
+                    for name, tab in (("runs", t.runs), ("findings", t.findings), ("intervals", t.intervals))}
+
+
+def _decode(codec: str, data: bytes) -> bytes:
+    if codec != CODEC:
+        raise InputError(f"a stored document is compressed with {codec!r}, which this specguard cannot read: "
+                         "upgrade specguard")
+    return zlib.decompress(data)
