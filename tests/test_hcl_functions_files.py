@@ -104,3 +104,23 @@ def test_a_missing_file_is_terraforms_error_which_try_can_catch(tmp_path):
     assert isinstance(a, Unknown) and "no file exists at 'missing.txt'" in a.reason
     assert value(project, "aws_sqs_queue.b", "name").value == "fallback"
     assert value(project, "aws_sqs_queue.c", "name").value == "no"
+
+
+def test_a_function_past_the_limits_stops_the_scan_at_its_file_and_line(tmp_path):
+    import pytest
+
+    from scanner.errors import InputError
+
+    root = tree(tmp_path, '''
+        locals {
+          big = setproduct(range(1000), range(1000))
+        }
+        resource "aws_sqs_queue" "q" {
+          name = try(length(local.big), 0)
+        }
+        ''')
+    with pytest.raises(InputError) as e:
+        project = hcl.load_dir(str(root))
+        for r in project.resources:
+            r.realize()
+    assert "main.tf:3: " in e.value.message and "more than 100000" in e.value.message, e.value.message
