@@ -126,6 +126,10 @@ def _queue(r, ctx, chk: Check):
         return chk.verdict("the queue is encrypted with SSE-SQS, as declared (keys owned by Amazon SQS, not a KMS key)")
     if enc.value is None:
         if ctx.params.get("accept_platform_default"):
+            holds = r["platform_default"] if r.has("platform_default") else None
+            if holds is not None:
+                chk.require(holds.truthy(), "AWS's default SSE-SQS does not hold for this queue",
+                            "whether AWS's default SSE-SQS holds for this queue is not known", holds)
             return chk.verdict("no encryption is declared; the profile accepts AWS's default SSE-SQS (keys owned "
                                "by Amazon SQS, not a KMS key)")
         chk.fail("neither kms_master_key_id nor sqs_managed_sse_enabled is declared (AWS applies SSE-SQS to new "

@@ -552,6 +552,10 @@ def _sqs(tf: TfResource, r: Resource) -> None:
                                                          "declared; AWS applies SSE-SQS by default since October "
                                                          "2022)", o.file, o.line)))
         r.set("kms_encrypted", Value(False, Origin(o.source, "kms_master_key_id (unset: no KMS key)", o.file, o.line)))
+        # whether AWS's default survives: providers before 4.36 sent false and drifted the queue back
+        # to unencrypted (provider_versions.DEFAULTS); read by ENC-04 only with accept_platform_default
+        r.set("platform_default", _unset(tf, "sqs_managed_sse_enabled", True,
+                                         "AWS enables SSE-SQS on new queues since October 2022"))
         return
     sse = tf.get("sqs_managed_sse_enabled")
     r.set("encryption", derived(sse, "encryption", lambda v: "SSE-SQS" if _truthy(v) else "none"))
