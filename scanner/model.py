@@ -48,6 +48,10 @@ cache            ElastiCache replication group / Azure Cache for Redis
     snapshot_retention_days int
 data_store       Kinesis stream, SQS queue, SNS topic, DynamoDB table, Secrets Manager secret
     kms_encrypted               bool   encrypted with KMS (as CONTROLS.md ENC-04 defines per type)
+    encryption                  str    SQS: "aws:kms" | "SSE-SQS" (keys owned by SQS, not KMS) | "none" |
+                                       None (nothing declared: AWS's default SSE-SQS applies)
+    platform_default            bool   SQS, nothing declared: AWS's default holds for the provider
+                                       versions admitted (read only with accept_platform_default)
     pitr_enabled                bool   DynamoDB point-in-time recovery
     recovery_days               int    DynamoDB recovery_period_in_days when set
 kms_key          encryption key: rotation_enabled bool, key_manager "customer"|"provider"
