@@ -36,7 +36,7 @@ def _alltrue(lst):
                 pending = x
             continue
         if x is None:
-            raise EvalError(f"element {i} is null")
+            return False          # as Terraform: a null element is not true
         if not boolean(x, f"element {i}"):
             return False
     return pending if pending is not None else True
@@ -53,7 +53,7 @@ def _anytrue(lst):
                 pending = x
             continue
         if x is None:
-            raise EvalError(f"element {i} is null")
+            continue              # as Terraform: a null element is not true
         if boolean(x, f"element {i}"):
             return True
     return pending if pending is not None else False
@@ -221,6 +221,8 @@ def _index(lst, value):
     if isinstance(lst, Unknown):
         return lst
     lst = seq(lst, "the list")
+    if not lst:
+        raise EvalError("cannot search an empty list")
     u = first_unknown(value)
     if u is not None:
         return u
@@ -458,7 +460,7 @@ def _setsubtract(a, b):
     return sort_set([x for x in sets[0] if _key(x, budget) not in drop])
 
 
-@fn("setproduct", 1, None, strict=False)
+@fn("setproduct", 2, None, strict=False)
 def _setproduct(*args):
     for a in args:
         if isinstance(a, Unknown):
