@@ -20,7 +20,7 @@ from ..hcl_limits import MAX_FILE_BYTES
 from ._base import (EvalError, Unknown, expect_size, fn, mapping, string, unknown_in)
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # project -> {path: bytes}
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 def _project(scope, fname: str):
@@ -39,6 +39,13 @@ def _resolve(scope, path, fname: str):
     p = string(path, "the path")
     if "\x00" in p:
         raise EvalError("the path contains a NUL character")
+    if _rendering and _rendering[-1] == "templatestring":
+        raise EvalError(f"cannot use filesystem access functions like {fname} in templatestring templates; "
+                        "consider passing the function result as a template variable instead")
+    if p == "~" or p.startswith("~/"):
+        # Terraform expands ~ to the home directory of the machine it runs on
+        return None, None, Unknown(f"{fname}({p!r}): the path is in the home directory, outside the scanned "
+                                   "directory; specguard reads no file outside it")
     root = project.root_dir
     full = os.path.normpath(os.path.join(root, p))
     real_root = os.path.realpath(root)
@@ -222,20 +229,20 @@ def _fileset(scope, path, pattern):
 
 # ----------------------------------------------------------------------------- templates
 _TEMPLATES: dict[str, tuple] = {}
-_rendering = [0]
+_rendering: list[str] = []      # the template functions being rendered, innermost last
 
 
 def render_template(scope, text: str, variables, fname: str):
     from ..hcl_eval import Scope, evaluate
     from ..hcl_parse import HclSyntaxError, HclTooDeep, parse_template
 
-    if _rendering[0]:
-        raise EvalError(f"{fname}() cannot be called from inside a template")
+    if _rendering:
+        raise EvalError(f"cannot recursively call {fname} from inside another template function")
     variables = mapping(variables, "the variables") if variables is not None else {}
     for k in variables:
         if not _IDENT.fullmatch(k):
-            raise EvalError(f"invalid template variable name {k!r}: must start with a letter or underscore "
-                            "and contain only letters, digits, underscores and dashes")
+            raise EvalError(f"invalid template variable name {k!r}: must start with a letter, followed by "
+                            "zero or more letters, digits, and underscores")
     node = _TEMPLATES.get(text)
     if node is None:
         try:
@@ -250,11 +257,11 @@ def render_template(scope, text: str, variables, fname: str):
         raise EvalError(f"vars map does not contain key {name!r}")
 
     tscope = Scope(no_name, dict(variables), getattr(scope, "module", None))
-    _rendering[0] += 1
+    _rendering.append(fname)
     try:
         v = evaluate(node, tscope)
     finally:
-        _rendering[0] -= 1
+        _rendering.pop()
     # a template is a string even when it is one interpolation ("${n}")
     return v if isinstance(v, Unknown) else string(v, "the template's result")
 
