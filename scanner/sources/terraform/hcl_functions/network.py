@@ -10,6 +10,11 @@ def _network(prefix) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     text = string(prefix, "the prefix")
     if "/" not in text:
         raise EvalError(f"invalid CIDR expression: {text!r}")
+    addr, _, bits = text.partition("/")
+    octets = addr.split(".")
+    if len(octets) == 4 and all(o.isdigit() and o.isascii() and len(o) <= 4 for o in octets):
+        # as Terraform does (a historical accident it keeps): an octet with leading zeros is decimal
+        text = ".".join(str(int(o)) for o in octets) + "/" + bits
     try:
         # like Go's net.ParseCIDR, host bits may be set: the network is what counts
         return ipaddress.ip_network(text, strict=False)
