@@ -60,6 +60,9 @@ CAUSES: list[tuple[str, str]] = [
     (r"whether (?:it|the resource|this resource) is created|may or may not exist|"
      r"(?:count|for_each) = .* is not known", "count/for_each not known (existence)"),
     (r"default group applies", "no security group attached: the VPC's default group is not visible"),
+    (r"rejected by Terraform", "a value Terraform would reject (wrong type)"),
+    (r"leads outside the scanned directory|outside the scanned tree", "a file outside the scanned tree"),
+    (r"unexpected shape \((\w+)\)", "mapper error turned unknown ({0})"),
     (r"account's [\w -]+ setting", "account-level default not visible"),
     (r"default of family", "engine family default not known"),
     (r"provider default|provider version|required_providers", "provider default not established"),
@@ -76,7 +79,8 @@ def cause_of(message: str) -> str:
     for rx, label in _COMPILED:
         m = rx.search(text)
         if m:
-            return label.format(*(g.lower() for g in m.groups() if g))
+            groups = [g for g in m.groups() if g]
+            return label.format(*(g.lower() if label.startswith("function") else g for g in groups))
     # unmatched: the text itself without addresses, names and numbers, so alike ones group
     text = re.sub(r"\b(module|var|local|each|aws|azurerm)\.[\w.\[\]\"-]+", "<ref>", text)
     text = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "<v>", text)
