@@ -87,3 +87,47 @@ def night(base: dict, when, statuses: dict[str, str] | None = None, drop: set[st
 
 def fingerprints(doc: dict, status: str | None = None) -> list[str]:
     return [f["fingerprint"] for f in doc["findings"] if status is None or f["status"] == status]
+
+
+# ----------------------------------------------------------------------------- fixtures
+# Imported by the test modules (``from storelib import store_url, pg_server``): every store
+# test runs against SQLite and a real PostgreSQL.
+import itertools  # noqa: E402
+
+import pytest  # noqa: E402
+
+_dbs = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from pg_cluster import PgCluster, missing_reason
+    why = missing_reason()
+    if why:
+        pytest.skip(why)
+    with PgCluster() as pg:
+        yield pg
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A new, empty store's URL: an SQLite file, or a new database on the throwaway server."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "history.sqlite")
+        return
+    pg = request.getfixturevalue("pg_server")
+    name = f"store_{next(_dbs)}"
+    yield pg.create_db(name)
+    pg.drop_db(name)
+
+
+def open_test_store(url: str, notes: list | None = None):
+    from scanner.store import open_store
+    return open_store(url, notice=(notes.append if notes is not None else None))
+
+
+@pytest.fixture
+def store(store_url):
+    st = open_test_store(store_url)
+    yield st
+    st.dispose()
