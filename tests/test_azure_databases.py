@@ -180,3 +180,22 @@ def test_unmapped_database_and_cache_types_are_listed_under_coverage(strategy, t
     # still tagged-checked, under their Terraform-equivalent types
     tag = {f["resource"]["type"]: f["status"] for f in doc["findings"] if f["control_id"] == "TAG-01"}
     assert tag["azurerm_mssql_managed_instance"] == "pass" and tag["azurerm_redis_enterprise_cluster"] == "fail"
+
+
+def test_a_failed_single_server_listing_is_unknown_for_every_database_control(tmp_path, monkeypatch):
+    emu = ae.ArmEmulator().start(tmp_path)
+    try:
+        for k, v in emu.env().items():
+            monkeypatch.setenv(k, v)
+        emu.add_subscription(SUB)
+        emu.add_resource_group(SUB, "rg-db", tags=TAGS)
+        emu.put(ae.single_server("mariadb", SUB, "rg-db", "maria", tags=TAGS))
+        emu.fault(r"/providers/microsoft\.dbformariadb/servers$", 403)
+        out = tmp_path / "live.json"
+        main(["audit", "azure", "--arm-endpoint", emu.base_url, "--quiet", "--format", "json", "-o", str(out)])
+        doc = json.loads(out.read_text())
+    finally:
+        emu.stop()
+    maria = {f["control_id"]: f["status"] for f in doc["findings"] if f["resource"]["type"] == "azurerm_mariadb_server"}
+    assert maria == {c: "unknown" for c in ("ENC-01", "TLS-03", "HA-01", "BAK-01", "BAK-02", "TAG-01")}
+    assert any(c["kind"] == "api-error" and c["api"] == "GET Microsoft.DBforMariaDB/servers" for c in doc["coverage"])
