@@ -58,13 +58,17 @@ def _iso(t_: dt.datetime) -> str:
 
 def gaps(run_times: list[dt.datetime], start: dt.date, end: dt.date, step: dt.timedelta,
          now: dt.datetime | None = None) -> list[dict]:
-    """Scheduled windows with no run: windows of ``step`` from the period's first midnight (UTC),
-    up to the end of the period or now, whichever is first; adjacent empty windows merge.
+    """Scheduled windows with no run: windows of ``step`` from the period's first midnight (UTC)
+    that ended by the end of the period or by now, whichever is first (a window still open may
+    yet get its run; the last window is cut at the period's end); adjacent empty windows merge.
     Daily and weekly gaps are given as dates (both days included), hourly ones as times."""
     now = now or dt.datetime.now(dt.timezone.utc)
     t0 = dt.datetime.combine(start, dt.time(), dt.timezone.utc)
-    t_end = min(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.timezone.utc), now)
-    n = int((t_end - t0) / step) + (1 if (t_end - t0) % step else 0)
+    t_end = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    total = -((t0 - t_end) // step)                               # windows in the period, the last maybe cut short
+    n = 0                                                         # ... of which ended by now
+    while n < total and min(t0 + (n + 1) * step, t_end) <= now:
+        n += 1
     filled = [False] * max(n, 0)
     for rt in run_times:
         i = int((rt - t0) / step)
