@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import sys
 
+from .redact import redact
+
 # C0 and C1 controls (newline and tab too), DEL, line/paragraph separators, the bidirectional
 # marks, overrides and isolates ("Trojan Source"), and lone surrogates (unencodable in UTF-8)
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -37,6 +39,7 @@ def say(message: str, stream=None) -> None:
     A closed or broken stderr must not turn a clean exit status into a traceback."""
     stream = stream if stream is not None else sys.stderr
     try:
-        print(f"specguard: {printable(message)}", file=stream, flush=True)
+        # redacted too: an exception's text may quote what a server echoed (a token, a key)
+        print(f"specguard: {printable(redact(message))}", file=stream, flush=True)
     except (OSError, ValueError, AttributeError):
         pass

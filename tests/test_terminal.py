@@ -30,3 +30,11 @@ def test_a_profile_name_is_escaped_in_the_controls_table(tmp_path, run_cli):
     first = r.stdout.splitlines()[0]
     assert first.startswith("profile evil\\x1b]0;title\\x07\\nENC-01 passes (")
     assert "\x1b" not in r.stdout and "\x07" not in r.stdout
+
+
+def test_say_redacts_credentials_a_message_quotes():
+    import io
+    from scanner.terminal import say
+    buf = io.StringIO()
+    say("server said: X-Amz-Security-Token: FQoGZXIvYXdzEJr//////////wEaDGd7Hk2Mx5aFIz9QaSK3A", stream=buf)
+    assert "FQoGZXIvYXdzEJr" not in buf.getvalue() and "<redacted>" in buf.getvalue()
