@@ -55,11 +55,20 @@ def home_region(session: boto3.Session) -> str:
     return session.region_name or "us-east-1"
 
 
-def caller(calls: Calls, session: boto3.Session, region: str) -> dict:
-    """sts:GetCallerIdentity; credentials that do not work at all end the audit (exit 3)."""
-    resp = calls.call(calls.client(session, "sts", region), "GetCallerIdentity", "?", "global")
+def caller(calls: Calls, session: boto3.Session, region: str, source: str = "the default chain",
+           status=None) -> dict:
+    """sts:GetCallerIdentity, bounded to a few seconds (``startup.probe``); credentials that do not
+    work, or an STS endpoint that cannot be reached, end the audit (exit 3) saying which it was."""
+    from . import startup
+    probe = startup.probe(calls)
+    client = probe.client(session, "sts", region)
+    where = startup.endpoint(client)
+    if status is not None:
+        status.say(f"checking the AWS credentials ({source}) at {where} ...")
+    resp = probe.call(client, "GetCallerIdentity", "?", "global")
+    startup.merge(calls, probe)
     if isinstance(resp, Failure):
-        raise ScanError(f"the AWS credentials do not work: sts:GetCallerIdentity failed: {resp.error}")
+        raise ScanError(startup.explain(resp, where, probe, source))
     return resp
 
 

@@ -24,6 +24,7 @@ from . import collect_backup, collect_msg, collect_net, collect_rds, collect_sto
 from . import tagging
 from .guard import Calls, Failure
 from .scope import KeyManagers, Scope
+from .startup import Status, describe_source
 
 # (unit name, collector) -- run once per account and region
 REGIONAL: list[tuple[str, Callable[[Scope], list[Resource]]]] = [
@@ -80,21 +81,42 @@ def collect(args, run: Run) -> list[Resource]:
         raise InputError("--external-id goes with --role-arn or --org-role")
     calls = Calls(concurrency=args.concurrency, max_attempts=args.max_attempts, connect_timeout=args.timeout,
                   read_timeout=args.timeout)
-    session = acc.base_session(getattr(args, "aws_profile", None))
+    status = Status(getattr(args, "quiet", False))   # what is happening, on a terminal, until the units start
+    try:
+        accounts, home, partition = _start(args, calls, status, regions_opt, only, skip, run)
+    finally:
+        status.close()
+
+    resources = _run_units(args, calls, accounts, partition, home)
+    _record(run, calls, accounts)
+    run.aws_calls = calls   # operations made and HTTP attempts, for tests and the benchmark
+    return resources
+
+
+def _start(args, calls, status, regions_opt, only, skip, run):
+    """Credentials, caller, accounts and their regions: everything before the first collector."""
+    profile = getattr(args, "aws_profile", None)
+    status.say(f"looking for AWS credentials ({f'profile {profile}' if profile else 'the default chain'}) ...")
+    session = acc.base_session(profile)
+    source = describe_source(session, profile)
     home = acc.home_region(session)
-    ident = acc.caller(calls, session, home)
+    ident = acc.caller(calls, session, home, source, status)
     partition = ident["Arn"].split(":")[1]
     current = ident["Account"]
     if args.role_arn:
+        status.say(f"assuming {args.role_arn} ...")
         assumed = acc.assume(calls, session, home, args.role_arn, args.external_id, current)
         if isinstance(assumed, Failure):
             raise ScanError(f"could not assume {args.role_arn}: {assumed.error}")
         session = assumed
-        current = acc.caller(calls, session, home)["Account"]
+        current = acc.caller(calls, session, home, f"assumed role {args.role_arn}", status)["Account"]
 
+    if args.org_role:
+        status.say("listing the accounts of the AWS Organization ...")
     accounts = _accounts(args, calls, session, home, partition, current, only, skip)
     for a in accounts:
         if a.session is not None and not regions_opt:
+            status.say(f"listing the enabled regions of account {a.id} ...")
             got = acc.enabled_regions(calls, a.session, home, a.id, partition)
             if isinstance(got, Failure):
                 # the account's regions are not known: audit the home region, and let placeholders of
@@ -109,10 +131,7 @@ def collect(args, run: Run) -> list[Resource]:
         else:
             a.regions = list(regions_opt) or ["*"]
 
-    resources = _run_units(args, calls, accounts, partition, home)
-    _record(run, calls, accounts)
-    run.aws_calls = calls   # operations made and HTTP attempts, for tests and the benchmark
-    return resources
+    return accounts, home, partition
 
 
 def _accounts(args, calls, session, home, partition, current, only, skip) -> list[acc.Account]:

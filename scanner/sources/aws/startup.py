@@ -1,0 +1,112 @@
+"""The first seconds of ``specguard audit aws``: what a person at a terminal is told, how long the
+start-up checks may take, and what their failures mean.
+
+The start-up checks (the credential chain, sts:GetCallerIdentity) decide whether the audit can run
+at all, so they are bounded to a few seconds (``PROBE_*``: short connect and read timeouts, one
+retry): an endpoint that never answers ends the run in seconds, not after the audit's own retries
+(5 attempts x 30 s).  The audit's calls keep botocore's retries and the ``--timeout`` asked for.
+
+A failure is told apart by kind: a network failure names the endpoint that could not be reached
+and says the credentials were not checked; a refusal by STS says the credentials do not work.
+"""
+from __future__ import annotations
+
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+from ...redact import redact
+from .guard import Calls, Failure
+
+PROBE_CONNECT = 3.0    # seconds to open a connection
+PROBE_READ = 3.0       # seconds to wait for an answer (GetCallerIdentity takes well under one)
+PROBE_ATTEMPTS = 2     # the first try and one retry
+
+# botocore's exceptions for a request that got no answer from the server
+NO_ANSWER = {
+    "EndpointConnectionError": "could not connect",
+    "ConnectTimeoutError": "no connection within {connect:g} s",
+    "ReadTimeoutError": "no answer within {read:g} s",
+    "ConnectionClosedError": "the connection was closed before an answer came",
+    "SSLError": "the TLS handshake failed",
+    "ProxyConnectionError": "could not connect to the proxy",
+    "HTTPClientError": "the connection failed",
+}
+# answers of STS that mean: these credentials are not accepted
+REFUSED = {"InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException",
+           "AccessDenied", "AccessDeniedException", "UnrecognizedClientException", "IncompleteSignature",
+           "InvalidAccessKeyId", "AuthFailure", "RequestExpired", "InvalidToken"}
+
+
+def probe(calls: Calls) -> Calls:
+    """A Calls for the start-up checks: the audit's retries and timeouts, capped to a few seconds."""
+    read = min(PROBE_READ, calls.config.read_timeout)
+    connect = min(PROBE_CONNECT, calls.config.connect_timeout)
+    attempts = min(PROBE_ATTEMPTS, calls.config.retries.get("total_max_attempts", PROBE_ATTEMPTS))
+    return Calls(concurrency=1, max_attempts=attempts, connect_timeout=connect, read_timeout=read)
+
+
+def merge(into: Calls, probe_calls: Calls) -> None:
+    """Count the start-up calls with the audit's (operations made, HTTP attempts)."""
+    into.operations.update(probe_calls.operations)
+    into.attempts += probe_calls.attempts
+
+
+def endpoint(client) -> str:
+    """The client's endpoint as a person can read it, without any user info a URL may carry."""
+    parts = urlsplit(client.meta.endpoint_url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return redact(urlunsplit((parts.scheme, host, parts.path, "", "")).rstrip("/"))
+
+
+def explain(failure: Failure, where: str, calls: Calls, source: str) -> str:
+    """The one line that ends an audit whose credentials check failed, by what failed."""
+    cfg = calls.config
+    no_answer = NO_ANSWER.get(failure.error)
+    if no_answer is not None:
+        what = no_answer.format(connect=cfg.connect_timeout, read=cfg.read_timeout)
+        tries = cfg.retries.get("total_max_attempts", 1)
+        return (f"could not reach AWS STS at {where}: {what} ({failure.error}, {tries} "
+                f"attempt{'s' if tries != 1 else ''}); the credentials ({source}) were not checked. "
+                "Check the network, a proxy (HTTPS_PROXY) or the endpoint (AWS_ENDPOINT_URL)")
+    if failure.error in REFUSED:
+        return (f"the AWS credentials ({source}) do not work: {failure.api} failed at {where}: "
+                f"{failure.error}")
+    return f"the AWS credentials ({source}) could not be checked: {failure.api} failed at {where}: {failure.error}"
+
+
+def describe_source(session, profile: str | None) -> str:
+    """Where the credentials come from, in a few words ("profile prod, sso"; "environment variables")."""
+    creds = session.get_credentials()
+    method = getattr(creds, "method", "") or ""
+    names = {"env": "environment variables", "shared-credentials-file": "the shared credentials file",
+             "config-file": "the AWS config file", "sso": "AWS SSO", "assume-role": "an assumed role",
+             "container-role": "the container role", "iam-role": "the instance role",
+             "assume-role-with-web-identity": "web identity", "custom-process": "a credential process"}
+    where = names.get(method, method or "the default chain")
+    return f"profile {profile}, {where}" if profile else where
+
+
+class Status:
+    """One transient line on a terminal (stderr) saying what the audit is doing; nothing when
+    ``--quiet`` or when stderr is not a terminal (CI logs keep only results and errors)."""
+
+    def __init__(self, quiet: bool):
+        self._status = None
+        if quiet or not sys.stderr.isatty():
+            return
+        from rich.console import Console
+        self._status = Console(stderr=True).status("")
+        self._status.start()
+
+    def say(self, text: str) -> None:
+        if self._status is not None:
+            from rich.text import Text   # plain text: a role ARN's [brackets] are not markup
+            from ...terminal import printable
+            self._status.update(Text(printable(text)))
+
+    def close(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
