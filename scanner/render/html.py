@@ -61,6 +61,9 @@ def render(doc: dict, print_all: bool = False, results_kept: bool = True, **_opt
     css, js = _asset("report.css"), _asset("report.js")
     ctx = build_context(doc)
     ctx["results_kept"] = results_kept
+    if doc.get("history"):   # a run kept in the history store (issue 15)
+        from ..store.diff import since_line
+        ctx["since"] = since_line(doc)
     data = ctx.pop("data")
     return env.get_template("report.html.j2").render(
         **ctx, css=css, js=js, print_all=print_all, data_json=script_json(data),

@@ -112,6 +112,9 @@ def render(doc: dict, limit: int = LIMIT, **_options) -> str:
              f"{len(doc.get('controls', []))} controls, {len(failing_controls)} failing or unknown · profile "
              f"{code(run.get('profile', '')) or '(none)'} · specguard {esc(doc.get('tool', {}).get('version', ''))} · "
              f"run {esc(run.get('finished_at', ''))}", ""]
+    if doc.get("history"):   # a run kept in the history store (issue 15)
+        from ..store.diff import since_line
+        head += [esc(since_line(doc) or ""), ""]
     head += _profile_lines(doc)
     tail = _waiver_lines(doc) + _coverage_lines(doc)
     body: list[str] = []

@@ -41,6 +41,9 @@ def render(doc: dict, color: bool = False, show_pass: bool = False, **_options) 
     s = doc["summary"]
     lines = [f"{s['pass']} pass, {s['fail']} fail, {s['unknown']} unknown, {s['waived']} waived "
              f"({len(doc['controls'])} controls, profile {cut(doc['run']['profile'], 200)})"]
+    if doc.get("history"):   # a run kept in the history store (issue 15)
+        from ..store.diff import since_line
+        lines.append(cut(since_line(doc) or "", LINE))
     for c in doc.get("coverage", [])[:20]:
         lines.append(f"coverage: {cut(c['message'], LINE)}")
     if len(doc.get("coverage", [])) > 20:
