@@ -175,9 +175,10 @@ def check_credential(cred, ep: Endpoints) -> None:
     try:
         cred.get_token(ep.scope)
     except (ClientAuthenticationError, AzureError, ValueError) as e:
-        text = redact(e).strip()
-        first = text.splitlines()[0] if text else e.__class__.__name__
-        raise ScanError(f"no usable Azure credentials for {ep.authority} (scope {ep.scope}): {first[:300]}")
+        from .signin import explain
+        text = redact(e).strip() or e.__class__.__name__
+        chain = getattr(getattr(cred, "_inner", cred), "credentials", None)   # DefaultAzureCredential's chain
+        raise ScanError(explain(text, len(chain) if chain is not None else None, ep.authority, ep.scope))
 
 
 # ----------------------------------------------------------------------------- clients

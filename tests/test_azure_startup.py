@@ -1,0 +1,58 @@
+"""`specguard audit azure` without usable credentials (issue 14, point 11): one line saying what was
+tried and what to do; a configured credential the authority refuses is named as refused.
+
+The real command in a clean environment (no Azure variables, no Azure CLI on PATH, no token cache),
+and the HTTPS emulator's identity endpoint for a service principal with a wrong secret.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import azure_emulator as ae
+
+
+def _clean_env(tmp_path) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AZURE_", "IDENTITY_", "MSI_", "AWS_")) and k not in ("HOME", "PATH")}
+    env.update({"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "AZURE_CONFIG_DIR": str(tmp_path / "az")})
+    return env
+
+
+def _audit(env, tmp_path, *extra):
+    return subprocess.run([sys.executable, "-m", "scanner", "audit", "azure", "--format", "json",
+                           "-o", str(tmp_path / "out.json"), *extra],
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_no_credentials_says_what_was_tried_and_what_to_do(tmp_path):
+    r = _audit(_clean_env(tmp_path), tmp_path)
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    line = r.stderr
+    assert line.startswith("specguard: error: no Azure credentials found (tried: environment variables, "
+                           "workload identity, managed identity, "), line
+    assert "Azure CLI not found on path" in line     # the reason that tells a person what is missing
+    assert line.rstrip("\n").endswith(
+        "sign in with `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET "
+        "(a service principal), or run where a managed identity is assigned"), line
+    assert "aka.ms" not in line and "Traceback" not in line
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_a_refused_secret_is_named_as_refused_not_as_missing(tmp_path):
+    emu = ae.ArmEmulator().start(tmp_path)
+    try:
+        env = dict(_clean_env(tmp_path), **emu.env())
+        env["AZURE_CLIENT_SECRET"] = "not-the-secret-" + "x" * 20
+        r = _audit(env, tmp_path, "--arm-endpoint", emu.base_url)
+    finally:
+        emu.stop()
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith(f"specguard: error: the Azure credentials from environment variables were refused "
+                               f"by {emu.base_url} (scope {emu.base_url}/.default): "), r.stderr
+    assert "AADSTS7000215" in r.stderr
+    assert "not-the-secret-" not in r.stderr
+    assert not (tmp_path / "out.json").exists()
