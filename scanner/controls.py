@@ -78,7 +78,7 @@ def load_rules() -> dict[str, Control]:
 
 def _sort_key(cid: str):
     fam, _, num = cid.partition("-")
-    order = ["ENC", "TLS", "HA", "NET", "TAG", "BAK"]
+    order = ["ENC", "TLS", "HA", "NET", "TAG", "BAK", "WAF", "LOG", "MSG", "SEC", "DR", "IAM"]
     return (order.index(fam) if fam in order else 99, fam, num)
 
 

@@ -72,6 +72,23 @@ edge_endpoint    CloudFront distribution, API Gateway domain, Front Door custom 
 backup_plan      AWS Backup plan: rules list[{"name", "retention_days": int|None, "copy_regions": [str]}], region
 backup_selection AWS Backup selection: plan (key), resources [key|ARN pattern], tag_conditions [{"key","value"}]
 backup_replication  automated backups replication: source (key of the database), region
+web_entry        internet-facing HTTP entry point without TLS fields of its own: application load balancer
+                 (aws_lb), API Gateway REST API stage, Front Door endpoint
+    internet_facing             bool   present only when it is not known (an aws_lb whose `internal` is not
+                                       known); an internal load balancer gets no WAF fields (not applicable)
+    web_acl                     str    what filters its requests: the web ACL / firewall policy (key or id), or
+                                       "waf_configuration" (Azure inline WAF); None = no web application firewall
+    waf_mode                    str    Azure: "Prevention" | "Detection" | "Disabled" of that firewall
+    (tls_listener for an Azure Application Gateway and edge_endpoint for CloudFront carry web_acl / waf_mode too)
+network          virtual network: AWS VPC, Azure virtual network
+    flow_logged                 bool   its traffic, accepted and rejected, is recorded (AWS: a VPC flow log with
+                                       traffic_type ALL; Azure: an enabled flow log on the network or on each NSG
+                                       of its subnets)
+function         serverless function (aws_lambda_function)
+    tracing_mode                str    "Active" | "PassThrough" (request tracing)
+publicly_accessible  bool  (database, cache, cluster_member) reachable from the public internet (RDS
+                           PubliclyAccessible, Azure public network access); an aws_rds_cluster is public when
+                           any of its cluster_members is
 generic          any other taggable resource: only tags
 
 Fields every kind may carry:
@@ -97,7 +114,7 @@ KINDS = (
     "database", "db_parameter_group", "cluster_member", "object_store", "volume",
     "file_system", "cache", "data_store", "kms_key", "key_vault", "security_group",
     "application_security_group", "sg_rule", "tls_listener", "edge_endpoint",
-    "backup_plan", "backup_selection", "backup_replication", "generic",
+    "backup_plan", "backup_selection", "backup_replication", "web_entry", "network", "function", "generic",
 )
 
 # Kinds that only exist to be linked into others; they get no findings of their own
@@ -120,6 +137,9 @@ class Resource:
     context: dict[str, Any] = field(default_factory=dict)  # account, region, subscription, ...
     opaque: str | None = None   # why nothing about this resource can be known (every control: unknown)
     existence: str | None = None  # why it may not be created (count/for_each not known); None: it is
+    # the record the adapter mapped it from, shared, never copied: planned values / evaluated .tf
+    # attributes (TfResource.values), the AWS API item, the ARM resource JSON; user fields read it
+    raw: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind

@@ -37,6 +37,22 @@ def maps(*types: str, kind: str):
     return deco
 
 
+# Mappers that add fields to a type another module maps (WAF fields on CloudFront, public
+# access on databases): one concern in one module, without two mappers per type.
+ADDERS: dict[str, list[Mapper]] = {}
+
+
+def adds(*types: str):
+    """Register ``func(tf, resource)`` to run after the mapper of these Terraform types."""
+
+    def deco(func: Mapper) -> Mapper:
+        for t in types:
+            ADDERS.setdefault(t, []).append(func)
+        return func
+
+    return deco
+
+
 def _load_mappers() -> None:
     # Import every map_* module, even when one was imported directly before (then MAPPERS is
     # already non-empty but incomplete); importing a loaded module again is a no-op.
@@ -70,6 +86,8 @@ def normalize(project: TfProject) -> list[Resource]:
         if mapper is not None:
             try:
                 mapper(tf, r)
+                for extra in ADDERS.get(tf.type, ()):
+                    extra(tf, r)
             except (TypeError, AttributeError, KeyError, ValueError, IndexError) as e:
                 # an attribute value of a type its provider never gives: an input error naming the
                 # resource's place when the project can (plans), else the error as it is
@@ -77,6 +95,7 @@ def normalize(project: TfProject) -> list[Resource]:
                 if err is None:
                     raise
                 raise err from e
+        r.raw = tf.values   # a reference (user fields read it); .tf values were evaluated above
         if isinstance(tf.values, Unknown):
             r.opaque = f"nothing about this resource is known yet: {tf.values.reason}"
         if tf.existence:
