@@ -59,8 +59,14 @@ def scan_cost(plan: str, tmp: str) -> dict:
     doc2 = dict(doc, run=dict(doc["run"], id=str(uuid.uuid4()),
                               started_at=doc["run"]["started_at"], finished_at=doc["run"]["finished_at"]))
     _, next_s = timed(st.put, doc2, "bench")
+    # a run that writes -o results.json has the canonical bytes already (the same bytes are stored)
+    from scanner.store.runs import canonical
+    doc3 = dict(doc, run=dict(doc["run"], id=str(uuid.uuid4())))
+    data = canonical(doc3)
+    _, bytes_s = timed(st.put, doc3, "bench", data)
     st.dispose()
-    return {"findings": len(doc["findings"]), "scan_s": scan_s, "first_s": first_s, "next_s": next_s}
+    return {"findings": len(doc["findings"]), "scan_s": scan_s, "first_s": first_s, "next_s": next_s,
+            "bytes_s": bytes_s, "doc_mb": len(data) / 1e6}
 
 
 class Estate:
@@ -157,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  storing it (new store, every finding new): {sc['first_s']:.3f} s = {ratio_first:.0%} of the scan")
         print(f"  storing the next run (same store):         {sc['next_s']:.3f} s = {ratio_next:.0%} of the scan"
               f"   [target < 25%]")
+        print(f"  the next run when -o results.json already encoded it ({sc['doc_mb']:.1f} MB): "
+              f"{sc['bytes_s']:.3f} s = {sc['bytes_s'] / sc['scan_s']:.0%} of the scan")
         ok &= ratio_first < 0.25 and ratio_next < 0.25
 
         results = {}

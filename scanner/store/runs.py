@@ -102,9 +102,15 @@ class Store:
         data = data if data is not None else canonical(doc)
         sha = hashlib.sha256(data).hexdigest()
         name = scope_of(doc, scope)
+        # LZMA releases the GIL: the document compresses on another core while the intervals are worked out
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            blob = pool.submit(lzma.compress, data, preset=0)
+            return self._put(doc, data, sha, name, blob)
+
+    def _put(self, doc: dict, data: bytes, sha: str, name: str, blob) -> Stored:
         run = doc["run"]
         run_id, started = run["id"], run["started_at"]
-        blob = lzma.compress(data, preset=0)   # outside the transaction: the write lock is held briefly
         with self.engine.begin() as conn:
             dup = conn.execute(select(t.runs.c.id, t.runs.c.seq, t.scopes.c.name)
                                .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
@@ -130,10 +136,10 @@ class Store:
                 n_pass=summary.get("pass", 0), n_fail=summary.get("fail", 0), n_unknown=summary.get("unknown", 0),
                 n_waived=summary.get("waived", 0), results_sha256=sha, prev_run_id=sc.head_run_id,
                 prev_hash=sc.head_hash, chain_hash=chain))
-            conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=len(data), data=blob))
             self._intervals(conn, sc.id, seq, doc.get("findings") or [])
             self._controls(conn, run_id, doc)
             self._waivers(conn, sc.id, seq, doc.get("waivers") or [])
+            conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=len(data), data=blob.result()))
             conn.execute(update(t.scopes).where(t.scopes.c.id == sc.id)
                          .values(runs=seq, head_run_id=run_id, head_hash=chain))
         return Stored(run_id, name, seq, sha)
@@ -155,11 +161,15 @@ class Store:
     def _intervals(self, conn, scope_id: int, seq: int, found: list[dict]) -> None:
         """A finding whose status and severity are those of its open interval adds nothing;
         a change closes the open interval and opens one; a finding no longer reported closes."""
-        ids = dict(conn.execute(select(t.findings.c.fingerprint, t.findings.c.id)
-                                .where(t.findings.c.scope_id == scope_id)).all())
-        open_rows = {fid: (iid, st, sev) for iid, fid, st, sev in conn.execute(
-            select(t.intervals.c.id, t.intervals.c.finding_id, t.intervals.c.status, t.intervals.c.severity)
-            .where(and_(t.intervals.c.scope_id == scope_id, t.intervals.c.to_seq.is_(None))))}
+        ids, open_rows = {}, {}
+        i = t.intervals
+        for fp, fid, iid, st, sev in conn.execute(
+                select(t.findings.c.fingerprint, t.findings.c.id, i.c.id, i.c.status, i.c.severity)
+                .outerjoin(i, and_(i.c.finding_id == t.findings.c.id, i.c.to_seq.is_(None)))
+                .where(t.findings.c.scope_id == scope_id)):
+            ids[fp] = fid
+            if iid is not None:
+                open_rows[fid] = (iid, st, sev)
         new_findings, seen, close, start = [], set(), [], []
         for f in found:
             fp = f.get("fingerprint")
