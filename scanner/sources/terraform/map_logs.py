@@ -103,7 +103,9 @@ def azurerm_virtual_network(tf: TfResource, r: Resource) -> None:
             unknown = unknown or v
     if not subnets and not (isinstance(inline, list) and inline):
         missing.append("no flow log names the network and it has no subnet")
-    if missing and not (isinstance(inline, list) and inline):
+    if missing and direct is not None:
+        r.set("flow_logged", direct)   # a flow log that may name the network would record it all
+    elif missing and not (isinstance(inline, list) and inline):
         r.set("flow_logged", _logged(tf, False, f"flow logs ({'; '.join(missing)})"))
     elif unknown is not None:
         r.set("flow_logged", unknown)
