@@ -43,6 +43,9 @@ XFAIL: dict[str, str] = {
     "class1-member-reference-not-returned": "issue 12 classes 1/10: instances with cluster_identifier = "
                                             "coalesce(\"some-other-cluster\", aws_rds_cluster.main.id) are "
                                             "linked to main, whose HA-01 passes (a false pass)",
+    "class1-unreturned-reference-links": "issue 12 classes 1/10 on LOG-01 and WAF-01: a flow log / web ACL "
+                                         "association whose target is coalesce(other, this) covers `this` "
+                                         "(two false passes)",
     "class4-same-value-both-branches": "issue 12 class 4: cond ? 7 : 14 with an unknown condition is below 35 either "
                                        "way (BAK-01 fail), said unknown",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
