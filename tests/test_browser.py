@@ -268,6 +268,45 @@ def test_evidence_names_and_values_stay_readable(browser, tmp_path, fixture_doc,
     w.page.close()
 
 
+NAME_LINES = """(name) => {
+    const dt = Array.from(document.querySelectorAll('dl.ev dt')).find(e => e.textContent === name);
+    dt.scrollIntoView();
+    let last = null;
+    const lines = new Map(), walker = document.createTreeWalker(dt, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      for (let i = 0; i < n.data.length; i++) {
+        if (n.data[i] === ' ') { lines.set(last, lines.get(last) + ' '); continue; }   // a space ends its line
+        const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+        const top = Math.round(r.getBoundingClientRect().top);
+        lines.set(top, (lines.get(top) || '') + n.data[i]);
+        last = top;
+      }
+    }
+    const s = getComputedStyle(dt), cell = dt.closest('td').getBoundingClientRect();
+    return {lines: Array.from(lines.keys()).sort((a, b) => a - b).map(k => lines.get(k)),
+            weight: s.fontWeight, family: s.fontFamily, share: dt.getBoundingClientRect().width / cell.width}; }"""
+
+
+@pytest.mark.parametrize("width,media", [(1400, "screen"), (1000, "screen"), (390, "screen"), (703, "print")])
+def test_a_long_evidence_name_is_a_path_that_breaks_at_its_dots(browser, tmp_path, fixture_doc, width, media):
+    """A Terraform path as an evidence name: monospace, not bold, on the cell's whole width, broken
+    between its segments (after a dot or at a space), never inside a segment."""
+    w = Watched(browser, write(tmp_path, fixture_doc))
+    w.page.set_viewport_size({"width": width, "height": 900})
+    w.page.emulate_media(media=media)
+    page = w.open()
+    open_everything(page)
+    got = page.evaluate(NAME_LINES, LONG_NAME)
+    assert "".join(got["lines"]) == LONG_NAME
+    assert int(got["weight"]) < 600 and "monospace" in got["family"]
+    assert got["share"] > 0.8                      # the whole cell, not half of it beside the value
+    assert len(got["lines"]) > 1
+    for line in got["lines"][:-1]:                 # was cut anywhere, "static-" at the end of a line
+        assert line.endswith((".", " ")), got["lines"]
+    w.clean()
+    w.page.close()
+
+
 def test_no_sideways_scroll_on_a_phone(browser, tmp_path, fixture_doc):
     w = Watched(browser, write(tmp_path, fixture_doc))
     w.page.set_viewport_size({"width": 390, "height": 844})

@@ -305,8 +305,56 @@ def test_matrix_shows_each_controls_effective_parameters(tmp_path):
     rows = matrix_rows(html.render(doc))
     assert "min_retention_days = 1" in rows["BAK-01"]
     tls = rows["TLS-02"]
-    assert "min_version = 1.3" in tls and "platform_ceilings" in tls and "aws_cloudfront_distribution: 1.2" in tls
+    assert "min_version = 1.3" in tls and "platform_ceilings" in tls
+    assert "aws_cloudfront_distribution" not in tls        # the ceilings are listed once, in the Methodology
     assert "min_retention_days = 35" in rows["BAK-03"]
+
+
+def ceiling_tables(out: str) -> list[tuple[str, dict]]:
+    """(the sentence naming the controls, {resource type: version}) for each ceilings table."""
+    text = out[out.index('<h3 id="ceilings">'):]
+    text = text[:text.index("</section>")]
+    tables = []
+    for chunk in text.split('<p id="ceilings-')[1:]:
+        head = " ".join(" ".join(parse("<p>" + chunk[chunk.index(">") + 1:chunk.index("</p>")]).text).split())
+        body = chunk[chunk.index("<tbody>"):chunk.index("</tbody>")]
+        rows = {}
+        for tr in body.split("<tr>")[1:]:
+            cells = [" ".join(parse("<td>" + c).text).strip() for c in tr.split("<td>")[1:]]
+            rows[cells[0]] = cells[1]
+        tables.append((head, rows))
+    return tables
+
+
+def test_platform_ceilings_are_listed_once_and_each_control_refers_to_them(tmp_path):
+    doc = reportlib.scan_doc(tmp_path, reportlib.xss_plan())
+    out = html.render(doc)
+    tables = ceiling_tables(out)
+    assert len(tables) == 1
+    head, rows = tables[0]
+    assert "TLS-01, TLS-02, TLS-03 use it" in head
+    assert rows["aws_cloudfront_distribution"] == "1.2" and rows["azurerm_storage_account"] == "1.2"
+    assert out.count("aws_cloudfront_distribution</code>") == 1       # nowhere else in the page
+    rows_m = matrix_rows(out)
+    for cid in ("TLS-01", "TLS-02", "TLS-03"):
+        assert f"platform_ceilings = {len(rows)} resource types, listed under Platform ceilings" in rows_m[cid]
+    assert out.count('<a href="#ceilings-1">') == 3
+
+
+def test_a_profile_that_changes_one_controls_ceilings_gets_its_own_table(tmp_path):
+    from planlib import Plan
+    plan = Plan()
+    plan.add("aws_cloudfront_distribution", "cdn", {"viewer_certificate": [{"minimum_protocol_version": "TLSv1.2_2021"}]})
+    prof = tmp_path / "p.yaml"
+    prof.write_text("name: p\ncontrols:\n  TLS-02: {params: {platform_ceilings: {aws_cloudfront_distribution: '1.1'}}}\n")
+    out = html.render(reportlib.scan_doc(tmp_path, plan, "--profile", str(prof)))
+    tables = ceiling_tables(out)
+    assert len(tables) == 2
+    by_head = {("TLS-02 uses" in h): rows for h, rows in tables}
+    assert by_head[True]["aws_cloudfront_distribution"] == "1.1"     # the profile merges into the spec's table
+    assert by_head[True]["azurerm_storage_account"] == "1.2"
+    assert by_head[False]["aws_cloudfront_distribution"] == "1.2"
+    assert 'href="#ceilings-2"' in out
 
 
 def test_methodology_says_how_source_digests_are_made_and_what_a_platform_ceiling_does(tmp_path):

@@ -136,6 +136,27 @@
   function reset() { form.reset(); apply(); }
 
   // ------------------------------------------------------------------ rendering
+  var LONG_NAME = 28;   // characters: longer names are set on a line of their own
+
+  // an evidence name whose Terraform path segments are kept whole: each segment (with its dot) is an
+  // inline block, so module.buckets["static-assets"].aws_s3_bucket_versioning.this.status wraps after
+  // a dot or at a space, not at the hyphen inside "static-assets"; a segment wider than the cell
+  // still wraps inside itself (the CSS gives it the cell's width at most)
+  function pathName(k) {
+    if (k.length <= LONG_NAME) return el('dt', null, k);
+    var dt = el('dt');
+    k.split(' ').forEach(function (word, w) {
+      if (w) dt.appendChild(document.createTextNode(' '));
+      var parts = word.split('.');
+      parts.forEach(function (p, j) {
+        var last = j === parts.length - 1;
+        if (p || !last) dt.appendChild(el('span', 'seg', last ? p : p + '.'));
+        if (!last) dt.appendChild(el('wbr'));
+      });
+    });
+    return dt;
+  }
+
   function evidence(i) {
     var dl = el('dl', 'ev'), raw = str(F[i][EV]);
     if (!raw) return dl;
@@ -147,8 +168,9 @@
         if (depth < 1 && keys.length) { keys.forEach(function (s) { add(k + '.' + s, v[s], depth + 1); }); return; }
       }
       var text = v === null ? 'not set' : v === '' ? '(empty)' : typeof v === 'string' ? v : JSON.stringify(v);
-      var kv = el('div', 'kv');
-      kv.appendChild(el('dt', null, k));
+      // a long name (a Terraform path) takes the cell's whole width, its value under it
+      var long = k.length > LONG_NAME, kv = el('div', long ? 'kv long' : 'kv');
+      kv.appendChild(pathName(k));
       kv.appendChild(el('dd', v === null || v === '' ? 'none' : null, text));
       dl.appendChild(kv);
     }

@@ -132,6 +132,7 @@ def build_context(doc: dict) -> dict:
     for c in controls:
         c["changes"] = [ch["text"] for ch in changes["overrides"] if ch["control_id"] == c["id"]]
         c["param_list"] = _params(c.get("params"))
+    ceilings = _ceilings(controls)
     by_id = {c["id"]: c for c in controls}
     families = _families(controls)
     criteria = _criteria(controls)
@@ -152,6 +153,7 @@ def build_context(doc: dict) -> dict:
         "waivers": _waivers(doc),
         "coverage": coverage,
         "ceiling_controls": [c["id"] for c in controls if "platform_ceilings" in (c.get("params") or {})],
+        "ceilings": ceilings,
         "limitations": sum(len(g["entries"]) for g in coverage if not g["informational"]),
         "unknowns": _unknowns(findings, by_id),
         "supplementary": _supplementary(doc),
@@ -317,6 +319,27 @@ def _params(params) -> list[dict]:
             text = setting_value(v)
         out.append({"name": str(k), "text": text})
     return out
+
+
+def _ceilings(controls: list[dict]) -> list[dict]:
+    """The platform ceilings, said once: the TLS controls share one table (resource type -> highest
+    minimum TLS), listed in the Methodology; each control's parameter refers to it.  A profile that
+    gives one control other ceilings makes a second table, named after the controls that use it."""
+    groups: dict[str, dict] = {}
+    for c in controls:
+        value = (c.get("params") or {}).get("platform_ceilings")
+        if not isinstance(value, dict) or not value:
+            continue
+        g = groups.get(_encode(value))
+        if g is None:
+            g = groups[_encode(value)] = {"anchor": f"ceilings-{len(groups) + 1}", "controls": [],
+                                          "rows": [{"type": str(t), "version": setting_value(v)}
+                                                    for t, v in sorted(value.items())]}
+        g["controls"].append(c["id"])
+        for p in c["param_list"]:
+            if p["name"] == "platform_ceilings":
+                p["ref"], p["text"] = g["anchor"], plural(len(value), "resource type")
+    return list(groups.values())
 
 
 def plural(n, word: str, many: str | None = None) -> str:
