@@ -14,7 +14,7 @@ from .waivers import Waiver, apply_waivers, load_waivers
 
 
 def prepare(args) -> tuple[Profile, list[Waiver]]:
-    profile = load_profile(getattr(args, "profile", None))
+    profile = load_profile(getattr(args, "profile", None), getattr(args, "rules", None))
     waivers = load_waivers(args.waivers, profile.controls) if getattr(args, "waivers", None) else []
     return profile, waivers
 
@@ -131,6 +131,10 @@ def finish_run(groups: list[list[Resource]], profile: Profile, run: Run, waivers
                 f.salt = str(f.resource.context.get("input", ""))
         findings += found
     apply_waivers(findings, waivers)
+    if profile.rules:   # users' controls: what they could not look at (user_rules)
+        from .user_rules import coverage
+        for kind, message, details in coverage(profile):
+            run.add_coverage(kind, message, **details)
     return build_document(findings, profile, run, waivers, extra=extra)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from .controls import SEVERITIES, Control, load_rules
 from .errors import InputError, shown
 
-TOP_KEYS = {"name", "extends", "organisation", "organization", "system", "controls", "description"}
+TOP_KEYS = {"name", "extends", "organisation", "organization", "system", "controls", "description", "rules"}
 CONTROL_KEYS = {"enabled", "severity", "params"}
 
 
@@ -38,6 +38,7 @@ class Profile:
     controls: dict[str, ControlSettings] = field(default_factory=dict)
     path: str | None = None
     file_sha256: str | None = None   # of the YAML file as given (sha256sum); ``sha256`` is of the settings
+    rules: list[dict[str, Any]] = field(default_factory=list)   # users' rules files and packages (user_rules)
 
     @property
     def enabled(self) -> list[ControlSettings]:
@@ -67,9 +68,11 @@ def spec_profile() -> Profile:
     )
 
 
-def load_profile(path: str | None) -> Profile:
+def load_profile(path: str | None, rules: list[str] | None = None) -> Profile:
+    """``rules``: users' rules paths (--rules); a profile's own ``rules:`` are read too."""
     prof = spec_profile()
     if not path:
+        _add_user_rules(prof, rules, None)
         return prof
     from .yamlfile import read_yaml
     data, _, file_sha256 = read_yaml(path, "profile")
@@ -91,6 +94,7 @@ def load_profile(path: str | None) -> Profile:
     prof.system = str(data.get("system") or "")
     prof.path = path
     prof.file_sha256 = file_sha256   # of the very bytes parsed above
+    _add_user_rules(prof, rules, _profile_rules(data.get("rules"), path))
     controls = data.get("controls") or {}
     if not isinstance(controls, dict):
         raise InputError("'controls' must be a mapping of control id to settings", path, "controls")
@@ -132,6 +136,26 @@ def load_profile(path: str | None) -> Profile:
         if problem:
             raise InputError(problem, path, f"controls.{cid}.params")
     return prof
+
+
+def _profile_rules(value: Any, path: str) -> list[str]:
+    """A profile's ``rules:``: paths relative to the profile file."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+        raise InputError("'rules' is a list of rules files or directories", path, "rules")
+    import os
+    base = os.path.dirname(os.path.abspath(path))
+    return [v if os.path.isabs(v) else os.path.join(base, v) for v in items]
+
+
+def _add_user_rules(prof: Profile, paths: list[str] | None, profile_rules: list[str] | None) -> None:
+    from .user_rules import load
+    loaded = load(paths, profile_rules)
+    for c in loaded.controls:
+        prof.controls[c.id] = ControlSettings(c, True, c.severity, copy.deepcopy(c.params))
+    prof.rules = loaded.records
 
 
 VERSION_RE = re.compile(r"^1\.[0-3]$")

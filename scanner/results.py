@@ -128,7 +128,8 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
         counts = per_control[c.id]
         controls.append({"id": c.id, "title": c.title, "family": c.family, "severity": cs.severity,
                          "soc2": c.soc2, "requirement": c.requirement, "params": finite(cs.params),
-                         "status": control_status(counts), "counts": counts})
+                         "status": control_status(counts), "counts": counts,
+                         **({"origin": c.origin} if getattr(c, "origin", None) else {})})
     overrides, disabled = profile_changes(profile)
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -148,6 +149,8 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
         "coverage": finite(run.coverage),
         "waivers": [w.as_dict(today) for w in (waivers or [])],
     }
+    if profile.rules:   # users' rules files (sha256) and packages (version) that judged this run
+        doc["rules"] = profile.rules
     if extra:
         doc.update(extra)
     return doc

@@ -28,7 +28,7 @@ def plans(scope: Scope) -> list[Resource]:
 
 def _plan(scope: Scope, item: dict) -> list[Resource]:
     pid, arn = item["BackupPlanId"], item["BackupPlanArn"]
-    r = scope.resource("backup_plan", "aws_backup_plan", arn, item.get("BackupPlanName", pid), (arn, pid))
+    r = scope.resource("backup_plan", "aws_backup_plan", arn, item.get("BackupPlanName", pid), (arn, pid), raw=item)
     r.set("region", val(scope.region, "BackupPlanArn", api_name("backup", "ListBackupPlans")))
     got = scope.call("backup", "GetBackupPlan", BackupPlanId=pid)
     if isinstance(got, Failure):

@@ -92,7 +92,7 @@ def topics(scope: Scope) -> list[Resource]:
 
     def one(t: dict) -> Resource:
         arn = t["TopicArn"]
-        r = scope.resource("data_store", "aws_sns_topic", arn, arn.rsplit(":", 1)[-1], (arn,))
+        r = scope.resource("data_store", "aws_sns_topic", arn, arn.rsplit(":", 1)[-1], (arn,), raw=t)
         a = scope.call("sns", "GetTopicAttributes", TopicArn=arn)
         r.set("kms_encrypted", unknown(a, "KmsMasterKeyId") if isinstance(a, Failure) else
               val(bool((a.get("Attributes") or {}).get("KmsMasterKeyId")), "KmsMasterKeyId",
@@ -118,7 +118,7 @@ def secrets(scope: Scope) -> list[Resource]:
     out = []
     for s in items:
         arn = s["ARN"]
-        r = scope.resource("data_store", "aws_secretsmanager_secret", arn, s.get("Name", arn), (arn, s.get("Name")))
+        r = scope.resource("data_store", "aws_secretsmanager_secret", arn, s.get("Name", arn), (arn, s.get("Name")), raw=s)
         # no KmsKeyId: the secret uses the default aws/secretsmanager key (ENC-04 asks for a chosen key)
         r.set("kms_encrypted", val(bool(s.get("KmsKeyId")), "KmsKeyId", api))
         r.set("tags", tags(s.get("Tags"), "Tags", api))
@@ -137,7 +137,7 @@ def keys(scope: Scope) -> list[Resource]:
     def one(k: dict) -> Resource | None:
         arn = k.get("KeyArn") or scope.arn("kms", f"key/{k['KeyId']}")
         meta = scope.keys.describe(scope, arn)
-        r = scope.resource("kms_key", "aws_kms_key", arn, k["KeyId"], (arn, k["KeyId"]))
+        r = scope.resource("kms_key", "aws_kms_key", arn, k["KeyId"], (arn, k["KeyId"]), raw=k)
         if isinstance(meta, Failure):
             set_all(r, meta, ("key_manager", "rotation_enabled", "tags"))
             return r

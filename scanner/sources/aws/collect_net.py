@@ -24,7 +24,7 @@ def security_groups(scope: Scope) -> list[Resource]:
     for g in groups:
         gid = g["GroupId"]
         arn = g.get("SecurityGroupArn") or scope.arn("ec2", f"security-group/{gid}")
-        r = scope.resource("security_group", "aws_security_group", arn, g.get("GroupName", gid), (arn, gid))
+        r = scope.resource("security_group", "aws_security_group", arn, g.get("GroupName", gid), (arn, gid), raw=g)
         t = tag_dict(g.get("Tags"))
         r.set("tags", val(t, "Tags", api))
         tier = t.get(TIER_TAG)
@@ -88,7 +88,7 @@ def load_balancers(scope: Scope) -> list[Resource]:
 def _listener(scope: Scope, li: dict, lb: dict, api: str) -> Resource:
     arn = li["ListenerArn"]
     r = scope.resource("tls_listener", "aws_lb_listener", arn, f"{lb.get('LoadBalancerName')}:{li.get('Port')}",
-                       (arn,))
+                       (arn,), raw=li)
     p = str(li.get("Protocol") or "").upper()
     r.set("protocol", val(p, "Protocol", api))
     r.set("terminates_tls", val(p in ("HTTPS", "TLS"), "Protocol", api))
@@ -128,7 +128,7 @@ def distributions(scope: Scope) -> list[Resource]:
     def one(d: dict) -> Resource:
         arn = d.get("ARN") or f"arn:{scope.partition}:cloudfront::{scope.account}:distribution/{d['Id']}"
         r = scope.resource("edge_endpoint", "aws_cloudfront_distribution", arn, d.get("DomainName", d["Id"]),
-                           (arn, d["Id"]))
+                           (arn, d["Id"]), raw=d)
         api = api_name("cloudfront", "ListDistributions")
         if "ViewerCertificate" not in d or "DefaultCacheBehavior" not in d:
             # a summary without the settings (AWS always sends them; emulators may not): read the config

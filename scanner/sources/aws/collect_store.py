@@ -17,7 +17,7 @@ def volumes(scope: Scope) -> list[Resource]:
     for v in items:
         vid = v["VolumeId"]
         arn = scope.arn("ec2", f"volume/{vid}")
-        r = scope.resource("volume", "aws_ebs_volume", arn, tag_dict(v.get("Tags")).get("Name", vid), (arn, vid))
+        r = scope.resource("volume", "aws_ebs_volume", arn, tag_dict(v.get("Tags")).get("Name", vid), (arn, vid), raw=v)
         r.set("encrypted", val(v.get("Encrypted"), "Encrypted", api) if "Encrypted" in v
               else Unknown(f"{api} returned no Encrypted", Origin(SOURCE, "Encrypted", api=api)))
         r.set("tags", tags(v.get("Tags"), "Tags", api))
@@ -34,7 +34,7 @@ def file_systems(scope: Scope) -> list[Resource]:
     for fs in items:
         fid = fs["FileSystemId"]
         arn = fs.get("FileSystemArn") or scope.arn("elasticfilesystem", f"file-system/{fid}")
-        r = scope.resource("file_system", "aws_efs_file_system", arn, fs.get("Name") or fid, (arn, fid))
+        r = scope.resource("file_system", "aws_efs_file_system", arn, fs.get("Name") or fid, (arn, fid), raw=fs)
         r.set("encrypted", val(fs.get("Encrypted", False), "Encrypted", api))
         r.set("tags", tags(fs.get("Tags"), "Tags", api))
         out.append(r)
@@ -64,7 +64,7 @@ def buckets(scope: Scope, regions: set[str] | None) -> list[Resource]:
         if loc_fail is None and regions is not None and region not in regions:
             return None  # the bucket lives in a region outside the audit's scope
         s = scope.at(region or "unknown")
-        r = s.resource("object_store", "aws_s3_bucket", arn, name, (arn, name))
+        r = s.resource("object_store", "aws_s3_bucket", arn, name, (arn, name), raw=b)
         if loc_fail is not None:
             set_all(r, loc_fail, ("default_encryption", "encryption_key_managed_by", "versioning", "tags"))
             return r
@@ -148,7 +148,7 @@ def caches(scope: Scope) -> list[Resource]:
     def one(g: dict) -> Resource:
         gid = g["ReplicationGroupId"]
         arn = g.get("ARN") or scope.arn("elasticache", f"replicationgroup:{gid}")
-        r = scope.resource("cache", "aws_elasticache_replication_group", arn, gid, (arn, gid))
+        r = scope.resource("cache", "aws_elasticache_replication_group", arn, gid, (arn, gid), raw=g)
         r.set("at_rest_encrypted", val(bool(g.get("AtRestEncryptionEnabled")), "AtRestEncryptionEnabled", api))
         transit = bool(g.get("TransitEncryptionEnabled"))
         # "preferred" mode still accepts plain connections

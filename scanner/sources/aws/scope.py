@@ -222,9 +222,12 @@ class Scope:
         reg = self.region if region is None else region
         return f"arn:{self.partition}:{service}:{'' if reg == 'global' else reg}:{self.account}:{rest}"
 
-    def resource(self, kind: str, type_: str, arn: str, name: str, keys: Iterable[str] = ()) -> Resource:
+    def resource(self, kind: str, type_: str, arn: str, name: str, keys: Iterable[str] = (),
+                 raw: Any = None) -> Resource:
+        # raw: the API item it is mapped from, kept by reference (user fields read it)
         r = Resource(kind=kind, type=type_, address=arn, provider="aws", source=SOURCE, name=name,
-                     keys={k for k in keys if k}, context={"account": self.account, "region": self.region})
+                     keys={k for k in keys if k}, context={"account": self.account, "region": self.region},
+                     raw=raw)
         return r
 
     def placeholder(self, kind: str, type_: str, service: str, pattern: str, failure: Failure,
