@@ -14,7 +14,7 @@ behind a TLS-inspecting proxy uses.  It answers:
   collector sends (type filter, resource containers).
 
 Bodies start from the official REST examples in
-``shared/corpus/azure-rest-examples`` (``template(...)``) with ids and values
+``tests/corpus/azure-rest-examples`` (``template(...)``) with ids and values
 adapted.  A fault table (path regex -> status or delay) injects failures, an
 added latency slows every request (bench), and every request is recorded so a
 test can prove which methods left the client.
