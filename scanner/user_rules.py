@@ -184,10 +184,10 @@ def coverage(profile) -> list[tuple[str, str, dict[str, Any]]]:
     out = []
     for cs in profile.enabled:
         c = cs.control
-        for source, fname in sorted(getattr(c, "no_path", {}).items()):
+        for (source, type_), fname in sorted(getattr(c, "no_path", {}).items()):
             out.append(("rule-not-applicable", f"{c.id} gives no {_source_key(source)} path for its field "
-                                               f"{fname}: not checked on {source} resources",
-                        {"control_id": c.id, "source": source}))
+                                               f"{fname} on {type_}: not checked on {source} {type_} resources",
+                        {"control_id": c.id, "source": source, "type": type_}))
         errors = getattr(c, "errors", None)
         if errors:
             addrs = [a for a, _ in errors]

@@ -347,7 +347,7 @@ class YamlControl(Control):
     user_fields: dict[str, FieldSpec]
     cond: Cond
     messages: dict[str, str]
-    no_path: dict[str, str]   # source -> the field it has no path for (said once under coverage)
+    no_path: dict[tuple[str, str], str]   # (source, type) -> the field it has no path for (coverage, once)
 
     def _paths(self, r: Resource) -> dict[str, tuple[str, Any]] | None:
         out = {}
@@ -357,7 +357,7 @@ class YamlControl(Control):
                 continue
             got = spec.for_resource(r)
             if got is None:
-                self.no_path.setdefault(r.source, name)
+                self.no_path.setdefault((r.source, r.type), name)
                 return None
             out[name] = got
         return out

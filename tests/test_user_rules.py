@@ -1,0 +1,378 @@
+"""Users' own controls (issue 18): the rule API, raw records, YAML and Python controls, loading,
+what the results record, bad input, and `rules test`."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from planlib import Plan
+from scanner.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "rules"
+
+
+def scan(paths, rules=(), profile=None, waivers=None):
+    from scanner.pipeline import scan_paths
+    ns = argparse.Namespace(paths=[str(p) for p in paths], var=[], var_file=[], source_dir=None,
+                            profile=str(profile) if profile else None, waivers=str(waivers) if waivers else None,
+                            rules=[str(r) for r in rules], checkov_results=None)
+    doc = scan_paths(ns)
+    from scanner.results import validate
+    validate(doc)
+    return doc
+
+
+def verdicts(doc, prefix="ACME"):
+    return {(f["resource"]["address"], f["control_id"]): f["status"] for f in doc["findings"]
+            if f["control_id"].startswith(prefix)}
+
+
+def finding(doc, address, cid):
+    return next(f for f in doc["findings"] if f["resource"]["address"] == address and f["control_id"] == cid)
+
+
+def rules_file(tmp_path, body: str, name="rules.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(body), encoding="utf-8")
+    return p
+
+
+DB_RULE = """\
+controls:
+  - id: ACME-DB-01
+    title: Databases are protected from deletion
+    family: ACME
+    severity: medium
+    soc2: [A1.2]
+    applies_to: {types: [aws_db_instance]}
+    fields:
+      deletion_protection:
+        terraform: deletion_protection
+        aws: DeletionProtection
+    require: {field: deletion_protection, equals: true}
+    message: {fail: "deletion protection is off", pass: "deletion protection is on"}
+"""
+
+
+def db_plan(tmp_path, **instances) -> Path:
+    plan = Plan()
+    for name, values in instances.items():
+        unknown = {k: True for k, v in values.items() if v is ...}
+        plan.add("aws_db_instance", name, {k: v for k, v in values.items() if v is not ...}, unknown=unknown)
+    path = tmp_path / "plan.json"
+    path.write_text(plan.json())
+    return path
+
+
+# ----------------------------------------------------------------------------- 1. the public API
+def test_rules_api_is_the_api_of_the_builtin_rules():
+    from scanner import controls, rules_api, values
+    assert rules_api.Check is controls.Check and rules_api.Context is controls.Context
+    assert rules_api.Value is values.Value and rules_api.Unknown is values.Unknown and rules_api.Tri is values.Tri
+    assert "must not" in rules_api.__doc__ and "may rely on" in rules_api.__doc__
+    from scanner.profile import spec_profile
+    ids = set(spec_profile().controls)
+    assert {"ENC-01", "BAK-01", "NET-01"} <= ids and not any(i.startswith("ACME") for i in ids)
+
+
+def test_a_python_control_outside_loading_joins_the_catalogue_like_ours():
+    # the decorator without a collection is the built-in one: a second declaration is refused
+    from scanner.rules_api import control
+    with pytest.raises(RuntimeError, match="declared twice"):
+        control("ENC-01", title="x", family="ENC", severity="high", soc2=[])(lambda r, c: None)
+
+
+# ----------------------------------------------------------------------------- 2. raw records
+def test_terraform_resources_keep_their_planned_values_by_reference(tmp_path):
+    from scanner.sources.terraform.normalize import normalize
+    from scanner.sources.terraform.plan import load_plan, read_json
+    path = db_plan(tmp_path, main={"deletion_protection": True, "engine": "postgres"})
+    project = load_plan(str(path), read_json(str(path)))
+    (r,) = [r for r in normalize(project) if r.type == "aws_db_instance"]
+    (tf,) = [t for t in project.resources if t.address == "aws_db_instance.main"]
+    assert r.raw is tf.values and r.raw["deletion_protection"] is True
+
+
+def test_live_adapters_keep_the_item_they_mapped():
+    from scanner.sources.azure import arm_map
+    from scanner.sources.azure.inventory import Inventory, Item
+    body = {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cache/Redis/r1", "name": "r1",
+            "type": "Microsoft.Cache/Redis", "location": "westeurope",
+            "properties": {"redisVersion": "6.0", "enableNonSslPort": False, "minimumTlsVersion": "1.2",
+                           "sku": {"name": "Premium"}}}
+    r = arm_map.to_resource(Item("Microsoft.Cache/Redis", body, "s", "GET Microsoft.Cache/Redis"), Inventory())
+    assert r.raw is body
+    from scanner.sources.aws.scope import Scope
+    item = {"DBInstanceIdentifier": "db1", "DeletionProtection": True}
+    s = Scope.__new__(Scope)
+    s.account, s.region = "123456789012", "us-east-1"
+    r = Scope.resource(s, "database", "aws_db_instance", "arn:aws:rds:us-east-1:123456789012:db:db1", "db1", raw=item)
+    assert r.raw is item
+
+
+# ----------------------------------------------------------------------------- 3. YAML controls
+def test_yaml_control_pass_fail_unknown_with_evidence(tmp_path):
+    rules = rules_file(tmp_path, DB_RULE)
+    plan = db_plan(tmp_path, on={"deletion_protection": True}, off={"deletion_protection": False},
+                   later={"deletion_protection": ...})
+    doc = scan([plan], [rules])
+    assert verdicts(doc) == {("aws_db_instance.on", "ACME-DB-01"): "pass", ("aws_db_instance.off", "ACME-DB-01"): "fail",
+                             ("aws_db_instance.later", "ACME-DB-01"): "unknown"}
+    off = finding(doc, "aws_db_instance.off", "ACME-DB-01")
+    assert off["message"] == "deletion protection is off" and off["evidence"] == {"deletion_protection": False}
+    later = finding(doc, "aws_db_instance.later", "ACME-DB-01")
+    assert "known only after apply" in later["message"] and later["evidence"]["deletion_protection"]["unknown"]
+    ctl = next(c for c in doc["controls"] if c["id"] == "ACME-DB-01")
+    assert ctl["soc2"] == ["A1.2"] and ctl["status"] == "fail" and ctl["origin"]["kind"] == "yaml"
+    assert ctl["origin"]["line"] == 2 and ctl["origin"]["path"] == str(rules)
+    import hashlib
+    assert doc["rules"] == [{"kind": "yaml", "path": str(rules), "via": "--rules",
+                             "sha256": hashlib.sha256(rules.read_bytes()).hexdigest()}]
+
+
+def test_a_key_the_record_lacks_is_unknown_never_pass_unless_a_default_is_declared(tmp_path):
+    body = DB_RULE.replace("require: {field: deletion_protection, equals: true}",
+                           "require: {not: {field: deletion_protection, equals: false}}")
+    doc = scan([db_plan(tmp_path, bare={"engine": "postgres"})], [rules_file(tmp_path, body)])
+    f = finding(doc, "aws_db_instance.bare", "ACME-DB-01")
+    assert f["status"] == "unknown" and "deletion_protection is not in the terraform-plan record" in f["message"]
+    body = body.replace("terraform: deletion_protection", "terraform: {path: deletion_protection, default: false}")
+    doc = scan([db_plan(tmp_path, bare={"engine": "postgres"})], [rules_file(tmp_path, body)])
+    assert finding(doc, "aws_db_instance.bare", "ACME-DB-01")["status"] == "fail"
+
+
+@pytest.mark.parametrize("cond, expect", [
+    ({"field": "engine_version", "gte": 7}, {"a": "pass", "b": "fail", "c": "unknown", "d": "pass"}),
+    ({"field": "engine_version", "lte": "6.2"}, {"a": "fail", "b": "unknown", "c": "unknown", "d": "fail"}),
+    ({"field": "engine", "in": ["redis", "valkey"]}, {"a": "pass", "b": "pass", "c": "pass", "d": "fail"}),
+    ({"field": "engine", "not_in": ["memcached"]}, {"a": "pass", "b": "pass", "c": "pass", "d": "fail"}),
+    ({"field": "engine", "not_equals": "redis"}, {"a": "fail", "b": "fail", "c": "fail", "d": "pass"}),
+    ({"field": "replication_group_id", "matches": "^acme-"}, {"a": "pass", "b": "fail", "c": "pass", "d": "fail"}),
+    ({"field": "replication_group_id", "contains": "legacy"}, {"a": "fail", "b": "pass", "c": "fail", "d": "fail"}),
+    ({"field": "auth_token", "exists": False}, {"a": "pass", "b": "fail", "c": "pass", "d": "pass"}),
+    ({"field": "security_group_ids", "contains": "sg-1"}, {"a": "pass", "b": "fail", "c": "unknown", "d": "fail"}),
+    # Kleene logic: a definite false decides all, a definite true decides any, whatever is unknown
+    ({"all": [{"field": "engine", "equals": "memcached"}, {"field": "engine_version", "gte": 7}]},
+     {"a": "fail", "b": "fail", "c": "fail", "d": "pass"}),
+    ({"any": [{"field": "engine", "equals": "redis"}, {"field": "engine_version", "gte": 7}]},
+     {"a": "pass", "b": "pass", "c": "pass", "d": "pass"}),
+    ({"not": {"field": "engine_version", "gte": 7}}, {"a": "fail", "b": "pass", "c": "unknown", "d": "fail"}),
+])
+def test_operators_are_three_valued(tmp_path, cond, expect):
+    plan = Plan()
+    base = {"at_rest_encryption_enabled": True}
+    plan.add("aws_elasticache_replication_group", "a", dict(base, replication_group_id="acme-a", engine="redis",
+             engine_version="7.1", security_group_ids=["sg-1"]))
+    plan.add("aws_elasticache_replication_group", "b", dict(base, replication_group_id="legacy-b", engine="redis",
+             engine_version="6.x", auth_token="x", security_group_ids=["sg-2"]))
+    plan.add("aws_elasticache_replication_group", "c", dict(base, replication_group_id="acme-c", engine="redis"),
+             unknown={"engine_version": True, "security_group_ids": True})
+    plan.add("aws_elasticache_replication_group", "d", dict(base, replication_group_id="d", engine="memcached",
+             engine_version="7.0", security_group_ids=[]))
+    (tmp_path / "plan.json").write_text(plan.json())
+    fields = {n: {"terraform": n} for n in ("engine", "engine_version", "replication_group_id", "auth_token",
+                                            "security_group_ids")}
+    doc_rules = {"controls": [{"id": "ACME-C-1", "title": "t", "severity": "low", "applies_to": {"kinds": ["cache"]},
+                               "fields": fields, "require": cond}]}
+    rules = rules_file(tmp_path, json.dumps(doc_rules))
+    got = {a.rsplit(".", 1)[1]: s for (a, _), s in verdicts(scan([tmp_path / "plan.json"], [rules])).items()}
+    assert got == expect
+
+
+def test_model_fields_are_read_without_declaring_them(tmp_path):
+    rules = rules_file(tmp_path, """\
+        controls:
+          - id: ACME-ENC-9
+            title: encrypted and backed up
+            severity: high
+            applies_to: {kinds: [database]}
+            require: {all: [{field: encrypted, equals: true}, {field: backup_retention_days, gte: 14}]}
+        """)
+    doc = scan([db_plan(tmp_path, good={"storage_encrypted": True, "backup_retention_period": 30},
+                        bad={"storage_encrypted": True, "backup_retention_period": 7})], [rules])
+    assert verdicts(doc) == {("aws_db_instance.good", "ACME-ENC-9"): "pass", ("aws_db_instance.bad", "ACME-ENC-9"): "fail"}
+
+
+def test_source_tree_evidence_names_file_and_line_and_a_missing_path_is_said_once(tmp_path):
+    doc = scan([EXAMPLES / "azure-tf"], [EXAMPLES / "acme.yaml"])
+    f = finding(doc, "azurerm_redis_cache.legacy", "ACME-CACHE-01")
+    assert f["status"] == "fail" and f["evidence"] == {"redis_version": "6"}
+    assert f["resource"]["file"].endswith("main.tf") and f["resource"]["line"] == 27
+    assert ("azurerm_mssql_server.orders", "ACME-DB-01") not in verdicts(doc)
+    entries = [c for c in doc["coverage"] if c["kind"] == "rule-not-applicable"]
+    assert entries == [{"kind": "rule-not-applicable", "control_id": "ACME-DB-01", "source": "terraform-source",
+                        "type": "azurerm_mssql_server",
+                        "message": "ACME-DB-01 gives no terraform path for its field deletion_protection on "
+                                   "azurerm_mssql_server: not checked on terraform-source azurerm_mssql_server resources"}]
+
+
+def test_waivers_profiles_and_every_output_format_take_user_controls(tmp_path):
+    from scanner.render import render
+    rules = rules_file(tmp_path, DB_RULE)
+    plan = db_plan(tmp_path, off={"deletion_protection": False}, off2={"deletion_protection": False})
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers:\n- control: ACME-DB-01\n  resource: aws_db_instance.off2\n  reason: scratch\n"
+                       "  approver: ciso@example.com\n  expires: 2999-01-01\n")
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(f"rules: [{rules.name}]\ncontrols:\n  ACME-DB-01: {{severity: critical}}\n")
+    doc = scan([plan], profile=profile, waivers=waivers)
+    assert finding(doc, "aws_db_instance.off2", "ACME-DB-01")["status"] == "waived"
+    off = finding(doc, "aws_db_instance.off", "ACME-DB-01")
+    assert off["severity"] == "critical" and off["status"] == "fail"
+    assert doc["rules"][0]["via"] == "profile"
+    assert {"control_id": "ACME-DB-01", "setting": "severity", "spec": "medium", "profile": "critical"} in \
+        doc["run"]["profile_overrides"]
+    sarif = json.loads(render(doc, "sarif"))
+    assert "ACME-DB-01" in {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert any(r["ruleId"] == "ACME-DB-01" for r in sarif["runs"][0]["results"])
+    junit = render(doc, "junit")
+    assert "ACME-DB-01" in junit and "deletion protection is off" in junit
+    for fmt in ("html", "markdown", "json"):
+        out = render(doc, fmt)
+        assert "ACME-DB-01" in (out.decode() if isinstance(out, bytes) else out)
+    profile.write_text(f"rules: [{rules.name}]\ncontrols:\n  ACME-DB-01: false\n")
+    doc = scan([plan], profile=profile)
+    assert not verdicts(doc) and {"id": "ACME-DB-01", "title": "Databases are protected from deletion"} in \
+        doc["disabled_controls"]
+
+
+def test_matches_is_re2_linear_and_refuses_backtracking_syntax(tmp_path):
+    body = DB_RULE.replace("require: {field: deletion_protection, equals: true}",
+                           "require: {field: identifier, matches: '^(a+)+$'}").replace(
+        "deletion_protection:\n        terraform: deletion_protection", "identifier:\n        terraform: identifier")
+    body = body.replace("        aws: DeletionProtection\n", "        aws: DBInstanceIdentifier\n")
+    doc = scan([db_plan(tmp_path, x={"identifier": "a" * 50000 + "!"})], [rules_file(tmp_path, body)])
+    assert verdicts(doc) == {("aws_db_instance.x", "ACME-DB-01"): "fail"}
+    with pytest.raises(InputError, match=r"rules.yaml:12: not a valid regular expression \(RE2 syntax\)"):
+        scan([db_plan(tmp_path, x={})], [rules_file(tmp_path, body.replace("^(a+)+$", "(a)\\1"))])
+
+
+# ----------------------------------------------------------------------------- 4. Python rules
+RAISING = """\
+from scanner.rules_api import Check, control
+
+@control("ACME-PY-01", title="identifier is short", family="ACME", severity="low", soc2=["CC8.1"],
+         kinds=("database",), params={"max_length": 10})
+def short(r, ctx):
+    ident = r.raw["identifier"]
+    if ident == "boom":
+        raise ValueError("cannot judge boom\\nsecond line")
+    chk = Check()
+    v = r["engine"]
+    chk.require(v.test(lambda _: len(ident) <= ctx.params["max_length"]), "identifier too long", None, v)
+    return chk.verdict("short enough")
+"""
+
+
+def test_python_rule_that_raises_is_unknown_with_its_message_and_a_coverage_entry(tmp_path):
+    mod = tmp_path / "acme_py.py"
+    mod.write_text(RAISING)
+    doc = scan([db_plan(tmp_path, ok={"identifier": "db", "engine": "postgres"},
+                        boom={"identifier": "boom", "engine": "postgres"},
+                        long={"identifier": "a-very-long-name", "engine": "postgres"})], [mod])
+    assert verdicts(doc) == {("aws_db_instance.ok", "ACME-PY-01"): "pass", ("aws_db_instance.boom", "ACME-PY-01"): "unknown",
+                             ("aws_db_instance.long", "ACME-PY-01"): "fail"}
+    assert finding(doc, "aws_db_instance.boom", "ACME-PY-01")["message"] == \
+        "the rule raised ValueError: cannot judge boom"
+    (cov,) = [c for c in doc["coverage"] if c["kind"] == "rule-error"]
+    assert cov["control_id"] == "ACME-PY-01" and cov["resources"] == ["aws_db_instance.boom"]
+    assert doc["rules"][0]["kind"] == "python" and len(doc["rules"][0]["sha256"]) == 64
+    ctl = next(c for c in doc["controls"] if c["id"] == "ACME-PY-01")
+    assert ctl["params"] == {"max_length": 10} and ctl["origin"]["path"] == str(mod)
+
+
+def test_a_directory_loads_yaml_and_python_and_nothing_in_a_scanned_tree_is_loaded(tmp_path):
+    tree = tmp_path / "tree"
+    shutil.copytree(EXAMPLES / "azure-tf", tree)
+    (tree / "evil.py").write_text("raise SystemExit('must never run')\n")
+    (tree / "rules.yaml").write_text("controls: 3\n")
+    doc = scan([tree])
+    assert not verdicts(doc) and "rules" not in doc
+    doc = scan([tree], [EXAMPLES])
+    assert {r["path"].rsplit("/", 1)[1] for r in doc["rules"]} == {"acme.yaml", "acme_rules.py"}
+    assert ("azurerm_mssql_server.orders", "ACME-DB-02") in verdicts(doc)
+
+
+def test_entry_point_packages_are_loaded_and_recorded_with_their_version(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "acme_pkg").mkdir(parents=True)
+    (site / "acme_pkg" / "__init__.py").write_text("")
+    (site / "acme_pkg" / "rules.py").write_text(RAISING.replace("ACME-PY-01", "ACME-PKG-01"))
+    info = site / "acme_specguard_rules-1.4.2.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-specguard-rules\nVersion: 1.4.2\n")
+    (info / "entry_points.txt").write_text("[specguard.rules]\nacme = acme_pkg.rules\n")
+    monkeypatch.syspath_prepend(str(site))
+    doc = scan([db_plan(tmp_path, ok={"identifier": "db", "engine": "postgres"})])
+    assert verdicts(doc) == {("aws_db_instance.ok", "ACME-PKG-01"): "pass"}
+    assert doc["rules"] == [{"kind": "package", "name": "acme-specguard-rules", "version": "1.4.2",
+                             "entry_point": "acme", "module": "acme_pkg.rules", "via": "entry-point"}]
+    monkeypatch.delitem(sys.modules, "acme_pkg.rules", raising=False)
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("body, needle", [
+    ("controls:\n  - id: ACME-1\n    title: [unclosed\n", "rules.yaml:4:1: not valid YAML"),
+    (DB_RULE.replace("equals: true", "equal: true"), "rules.yaml:12: unknown operator 'equal'"),
+    (DB_RULE.replace("field: deletion_protection, equals", "field: deletion_protecton, equals"),
+     "rules.yaml:12: field 'deletion_protecton' is used but not declared"),
+    (DB_RULE.replace("ACME-DB-01", "ENC-01"), "rules.yaml:2: id ENC-01 uses the catalogue's prefix ENC"),
+    (DB_RULE.replace("ACME-DB-01", "acme"), "rules.yaml:2: id 'acme' must be PREFIX-NAME"),
+    (DB_RULE + DB_RULE.split("controls:\n", 1)[1], "rules.yaml:14: control id ACME-DB-01 is already declared"),
+    (DB_RULE.replace("aws: DeletionProtection", "gcp: deletionProtection"), "rules.yaml:11: unknown source 'gcp'"),
+    (DB_RULE.replace("severity: medium", "severity: urgent"), "rules.yaml:5: unknown severity 'urgent'"),
+    (DB_RULE.replace("{types: [aws_db_instance]}", "{kinds: [databse]}"), "rules.yaml:7: unknown kind 'databse'"),
+])
+def test_bad_rules_are_input_errors_with_file_and_line(tmp_path, body, needle):
+    with pytest.raises(InputError) as e:
+        scan([db_plan(tmp_path, x={})], [rules_file(tmp_path, body)])
+    assert str(e.value).startswith(str(tmp_path / needle)), str(e.value)
+
+
+def test_python_rule_modules_that_fail_to_import_or_collide(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import no_such_module_here\n")
+    with pytest.raises(InputError, match=r"bad.py: the rule module does not import: ModuleNotFoundError: No module"):
+        scan([db_plan(tmp_path, x={})], [bad])
+    bad.write_text("def f(:\n")
+    with pytest.raises(InputError, match=r"bad.py:1: the rule module does not import: SyntaxError"):
+        scan([db_plan(tmp_path, x={})], [bad])
+    clash = tmp_path / "clash.py"
+    clash.write_text(RAISING.replace("ACME-PY-01", "ACME-DB-01"))
+    with pytest.raises(InputError, match="clash.py: control id ACME-DB-01 is already declared"):
+        scan([db_plan(tmp_path, x={})], [rules_file(tmp_path, DB_RULE), clash])
+    cat = tmp_path / "cat.py"
+    cat.write_text(RAISING.replace("ACME-PY-01", "BAK-01"))
+    with pytest.raises(InputError, match="BAK-01 is a catalogue control"):
+        scan([db_plan(tmp_path, x={})], [cat])
+
+
+# ----------------------------------------------------------------------------- 5. examples and rules test
+def test_examples_hold_their_expectations():
+    from scanner import rules_test
+    results = rules_test.run(str(EXAMPLES))
+    assert [r.problems for r in results] == [[], []]
+    assert sum(r.checked for r in results) >= 15
+
+
+def test_rules_test_reports_a_broken_expectation_and_an_unlisted_verdict(tmp_path):
+    from scanner import rules_test
+    work = tmp_path / "rules"
+    shutil.copytree(EXAMPLES, work)
+    exp = work / "aws-plan" / "expected.yaml"
+    text = exp.read_text().replace("aws_s3_bucket.tmp: {ACME-S3-01: fail}", "aws_s3_bucket.tmp: {ACME-S3-01: pass}")
+    exp.write_text(text.replace("aws_s3_bucket.logs: {ACME-S3-01: pass}\n", ""))
+    rc, lines = rules_test.report(rules_test.run(str(work)))
+    assert rc == 1
+    assert "  aws_s3_bucket.tmp ACME-S3-01: expected pass, got fail (the name does not start with the acme prefix)" in lines
+    assert any(line.startswith("  aws_s3_bucket.logs ACME-S3-01: pass") and "not in expected.yaml" in line
+               for line in lines)
+    assert lines[-1].startswith("ok   ") and lines[-1].endswith("azure-tf: 6 expectation(s) hold")
