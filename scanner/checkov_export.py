@@ -33,7 +33,7 @@ WILDCARD_TYPES = ["aws_*", "azurerm_*"]
 
 # (control pattern, Terraform type pattern) -> why a per-resource check cannot give specguard's verdict.
 NEEDS_CONTEXT: list[tuple[str, str, str]] = [
-    ("NET-*", "*",
+    ("NET-0[1-4]", "*",
      "security-group tiering needs other resources: the tier of each source group (another resource's Tier tag) "
      "and the separate rule resources (aws_security_group_rule, aws_vpc_security_group_ingress_rule/"
      "egress_rule, azurerm_network_security_rule) joined into their group. Checkov's graph language can test that "
@@ -51,6 +51,21 @@ NEEDS_CONTEXT: list[tuple[str, str, str]] = [
      "with AWS provider v4+ a bucket's default encryption is a separate "
      "aws_s3_bucket_server_side_encryption_configuration resource"),
     ("BAK-03", "aws_s3_bucket", "with AWS provider v4+ versioning is a separate aws_s3_bucket_versioning resource"),
+    ("NET-05", "aws_rds_cluster",
+     "an Aurora cluster is public when any of its aws_rds_cluster_instance members is: those are separate resources"),
+    ("WAF-01", "aws_lb", "the web ACL is attached by a separate aws_wafv2_web_acl_association (or "
+                         "aws_wafregional_web_acl_association) whose resource_arn references the load balancer"),
+    ("WAF-01", "aws_alb", "as for aws_lb: the association is another resource"),
+    ("WAF-01", "aws_api_gateway_stage", "the web ACL is attached by a separate aws_wafv2_web_acl_association whose "
+                                        "resource_arn references the stage"),
+    ("WAF-01", "azurerm_application_gateway",
+     "with firewall_policy_id the mode that decides (policy_settings.mode) is on the "
+     "azurerm_web_application_firewall_policy resource"),
+    ("WAF-01", "azurerm_cdn_frontdoor_endpoint",
+     "the endpoint is covered by a separate azurerm_cdn_frontdoor_security_policy, and the mode by its "
+     "azurerm_cdn_frontdoor_firewall_policy"),
+    ("LOG-01", "*", "flow logs are separate resources (aws_flow_log, azurerm_network_watcher_flow_log) that name the "
+                    "network, or on Azure each network security group of its subnets"),
 ]
 LINKED_ONLY_KINDS = ("cluster_member", "sg_rule", "backup_selection", "backup_replication")
 
@@ -151,6 +166,8 @@ def mapper_fields(tf_type: str) -> set[str]:
         r = Resource(kind=kind, type=tf_type, address=tf.address, provider=tf.provider, source="probe")
         try:
             mapper(tf, r)
+            for extra in tfnorm.ADDERS.get(tf_type, ()):   # fields other modules add (normalize.adds)
+                extra(tf, r)
         except Exception:  # noqa: BLE001 - a stand-in the mapper cannot read proves nothing either way
             continue
         fields |= set(r.fields)
