@@ -140,6 +140,7 @@ class Resource:
     # the record the adapter mapped it from, shared, never copied: planned values / evaluated .tf
     # attributes (TfResource.values), the AWS API item, the ARM resource JSON; user fields read it
     raw: Any = field(default=None, repr=False, compare=False)
+    raw_api: str | None = None   # live sources: the call whose answer ``raw`` is ("rds:DescribeDBInstances")
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind

@@ -78,19 +78,11 @@ def split_path(path: str) -> list[str | int]:
     return parts
 
 
-def _api_of(r: Resource) -> str | None:
-    for v in r.fields.values():
-        api = getattr(getattr(v, "origin", None), "api", None)
-        if api:
-            return api
-    return None
-
-
 def resolve_path(r: Resource, path: str, name: str | None = None, default: Any = Missing) -> Value:
     """The value at ``path`` of ``r.raw``, with an origin naming source, path and file:line."""
     live = r.source in ("aws", "azure")
     origin = Origin(r.source, path, None if live else r.file, None if live else r.line,
-                    _api_of(r) if live else None)
+                    r.raw_api if live else None)
     what = f"the {r.source} record"
     cur = r.raw
     if cur is None:

@@ -106,14 +106,16 @@ def _common(scope: Scope, r: Resource, d: dict, api: str) -> None:
 
 
 def _instance(scope: Scope, d: dict, arn: str, keys) -> Resource:
-    r = scope.resource("database", "aws_db_instance", arn, d["DBInstanceIdentifier"], keys, raw=d)
+    r = scope.resource("database", "aws_db_instance", arn, d["DBInstanceIdentifier"], keys, raw=d,
+                       raw_api=DESCRIBE_INSTANCES)
     _common(scope, r, d, DESCRIBE_INSTANCES)
     r.set("multi_az", _get(d, "MultiAZ", DESCRIBE_INSTANCES))
     return r
 
 
 def _member(scope: Scope, d: dict, arn: str, keys, cluster_id: str) -> Resource:
-    r = scope.resource("cluster_member", "aws_rds_cluster_instance", arn, d["DBInstanceIdentifier"], keys, raw=d)
+    r = scope.resource("cluster_member", "aws_rds_cluster_instance", arn, d["DBInstanceIdentifier"], keys, raw=d,
+                       raw_api=DESCRIBE_INSTANCES)
     r.set("cluster", val([scope.arn("rds", f"cluster:{cluster_id}")], "DBClusterIdentifier", DESCRIBE_INSTANCES))
     r.set("availability_zone", _get(d, "AvailabilityZone", DESCRIBE_INSTANCES))
     r.set("tags", tags(d.get("TagList"), "TagList", DESCRIBE_INSTANCES))
@@ -121,7 +123,8 @@ def _member(scope: Scope, d: dict, arn: str, keys, cluster_id: str) -> Resource:
 
 
 def _cluster(scope: Scope, c: dict, arn: str, keys, ifail: Failure | None) -> Resource:
-    r = scope.resource("database", "aws_rds_cluster", arn, c["DBClusterIdentifier"], keys, raw=c)
+    r = scope.resource("database", "aws_rds_cluster", arn, c["DBClusterIdentifier"], keys, raw=c,
+                       raw_api=DESCRIBE_CLUSTERS)
     _common(scope, r, c, DESCRIBE_CLUSTERS)
     if c.get("DBClusterInstanceClass"):
         # a Multi-AZ DB cluster (not Aurora) has no separate member instances to count

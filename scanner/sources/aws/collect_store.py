@@ -64,7 +64,8 @@ def buckets(scope: Scope, regions: set[str] | None) -> list[Resource]:
         if loc_fail is None and regions is not None and region not in regions:
             return None  # the bucket lives in a region outside the audit's scope
         s = scope.at(region or "unknown")
-        r = s.resource("object_store", "aws_s3_bucket", arn, name, (arn, name), raw=b)
+        r = s.resource("object_store", "aws_s3_bucket", arn, name, (arn, name), raw=b,
+                       raw_api=api_name("s3", "ListBuckets"))
         if loc_fail is not None:
             set_all(r, loc_fail, ("default_encryption", "encryption_key_managed_by", "versioning", "tags"))
             return r
@@ -148,7 +149,7 @@ def caches(scope: Scope) -> list[Resource]:
     def one(g: dict) -> Resource:
         gid = g["ReplicationGroupId"]
         arn = g.get("ARN") or scope.arn("elasticache", f"replicationgroup:{gid}")
-        r = scope.resource("cache", "aws_elasticache_replication_group", arn, gid, (arn, gid), raw=g)
+        r = scope.resource("cache", "aws_elasticache_replication_group", arn, gid, (arn, gid), raw=g, raw_api=api)
         r.set("at_rest_encrypted", val(bool(g.get("AtRestEncryptionEnabled")), "AtRestEncryptionEnabled", api))
         transit = bool(g.get("TransitEncryptionEnabled"))
         # "preferred" mode still accepts plain connections

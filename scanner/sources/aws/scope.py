@@ -223,11 +223,11 @@ class Scope:
         return f"arn:{self.partition}:{service}:{'' if reg == 'global' else reg}:{self.account}:{rest}"
 
     def resource(self, kind: str, type_: str, arn: str, name: str, keys: Iterable[str] = (),
-                 raw: Any = None) -> Resource:
+                 raw: Any = None, raw_api: str | None = None) -> Resource:
         # raw: the API item it is mapped from, kept by reference (user fields read it)
         r = Resource(kind=kind, type=type_, address=arn, provider="aws", source=SOURCE, name=name,
                      keys={k for k in keys if k}, context={"account": self.account, "region": self.region},
-                     raw=raw)
+                     raw=raw, raw_api=raw_api)
         return r
 
     def placeholder(self, kind: str, type_: str, service: str, pattern: str, failure: Failure,

@@ -182,7 +182,7 @@ def generic(body: dict, sub: str, api: str, inv: Inventory) -> Resource:
                  context={"subscription": ids["subscription"] or sub, "resource_group": rg,
                           "location": _location(body)})
     r.keys.add(rid.lower())
-    r.raw = body   # the ARM JSON as listed (user fields read it)
+    r.raw, r.raw_api = body, api   # the ARM JSON as listed (user fields read it)
     p = Props(body, api)
     r.set("tags", p.value("tags", lambda t: dict(t or {}), missing={}, missing_note="no tags"))
     if not is_rg:
@@ -221,7 +221,7 @@ def to_resource(item: Item, inv: Inventory) -> Resource | None:
     r = Resource(kind=kind, type=tf_type, address=rid, provider="azure", source=SOURCE,
                  name=body.get("name") or ids["names"][-1], context=ctx)
     r.keys.add(rid.lower())
-    r.raw = body   # the ARM JSON as listed (user fields read it)
+    r.raw, r.raw_api = body, item.api   # the ARM JSON as listed (user fields read it)
     if item.arm_type not in UNTAGGED:
         r.set("tags", p.value("tags", lambda t: dict(t or {}), missing={}, missing_note="no tags"))
         r.set("inherited_tags", _rg_tags(inv, ctx["subscription"], ctx["resource_group"]))
