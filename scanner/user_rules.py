@@ -59,6 +59,7 @@ class Loaded:
         self.controls: list[Control] = []
         self.records: list[dict[str, Any]] = []
         self.taken: dict[str, str] = {}
+        self.files: set[str] = set()   # real paths read (a file named twice is read once)
 
     def add(self, ctls: list[Control], file: str | None) -> None:
         for c in ctls:
@@ -133,6 +134,9 @@ def _collect(run, where: str, rules_api) -> list[Control]:
 def load_paths(loaded: Loaded, paths: list[str], via: str) -> None:
     for given in paths:
         for f in _files(given):
+            if os.path.realpath(f) in loaded.files:
+                continue
+            loaded.files.add(os.path.realpath(f))
             sha = _sha256(f)
             if is_rules_file(f):
                 ctls: list[Control] = load_yaml_file(f, loaded.taken)

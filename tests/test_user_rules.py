@@ -301,6 +301,15 @@ def test_a_directory_loads_yaml_and_python_and_nothing_in_a_scanned_tree_is_load
     assert ("azurerm_mssql_server.orders", "ACME-DB-02") in verdicts(doc)
 
 
+def test_a_rules_file_named_twice_is_read_once(tmp_path):
+    rules = rules_file(tmp_path, DB_RULE)
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(f"rules: [{rules.name}]\n")
+    doc = scan([db_plan(tmp_path, on={"deletion_protection": True})], [rules], profile=profile)
+    assert [r["via"] for r in doc["rules"]] == ["profile"]
+    assert verdicts(doc) == {("aws_db_instance.on", "ACME-DB-01"): "pass"}
+
+
 def test_entry_point_packages_are_loaded_and_recorded_with_their_version(tmp_path, monkeypatch):
     site = tmp_path / "site"
     (site / "acme_pkg").mkdir(parents=True)
