@@ -172,6 +172,15 @@ def _fresh_import(module: str) -> None:
         importlib.import_module(module)
 
 
+_ACTIVE: set[str] = set()   # ids of the users' controls of the run being prepared
+
+
+def active_ids() -> set[str]:
+    """Ids of the users' controls loaded for this run: `# specguard:waive ACME-DB-01` comments in
+    .tf source may name them (the .tf tree is read after the profile)."""
+    return set(_ACTIVE)
+
+
 def load(paths: list[str] | None = None, profile_rules: list[str] | None = None, entry_points: bool = True) -> Loaded:
     load_rules()   # the catalogue first: its ids are taken
     loaded = Loaded()
@@ -179,6 +188,8 @@ def load(paths: list[str] | None = None, profile_rules: list[str] | None = None,
         load_entry_points(loaded)
     load_paths(loaded, list(profile_rules or []), "profile")
     load_paths(loaded, list(paths or []), "--rules")
+    _ACTIVE.clear()
+    _ACTIVE.update(c.id for c in loaded.controls)
     return loaded
 
 

@@ -244,6 +244,21 @@ def test_waivers_profiles_and_every_output_format_take_user_controls(tmp_path):
         doc["disabled_controls"]
 
 
+def test_an_in_source_waiver_may_name_a_user_control(tmp_path):
+    tree = tmp_path / "tree"
+    shutil.copytree(EXAMPLES / "azure-tf", tree)
+    main = tree / "main.tf"
+    main.write_text(main.read_text().replace(
+        'resource "azurerm_storage_account" "scratch" {',
+        'resource "azurerm_storage_account" "scratch" {\n'
+        '  # specguard:waive ACME-S3-01 until=2999-01-01 reason="named before the convention" approver=alice'))
+    doc = scan([tree], [EXAMPLES / "acme.yaml"])
+    f = finding(doc, "azurerm_storage_account.scratch", "ACME-S3-01")
+    assert f["status"] == "waived" and f["waiver"]["reason"] == "named before the convention"
+    with pytest.raises(InputError, match="unknown control id 'ACME-S3-01'"):
+        scan([tree])   # without the rules, the comment names nothing
+
+
 def test_matches_is_re2_linear_and_refuses_backtracking_syntax(tmp_path):
     body = DB_RULE.replace("require: {field: deletion_protection, equals: true}",
                            "require: {field: identifier, matches: '^(a+)+$'}").replace(

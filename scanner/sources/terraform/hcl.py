@@ -586,6 +586,7 @@ def _waive_comments(project: SourceProject, src: ModuleSource):
 
 def _waiver(project: SourceProject, frel: str, line: int, text: str, address: str) -> Waiver:
     from ...controls import load_rules
+    from ...user_rules import active_ids
 
     shown, where = project.shown(frel), str(line)
     m = _WAIVE.search(text)
@@ -603,7 +604,7 @@ def _waiver(project: SourceProject, frel: str, line: int, text: str, address: st
                          f"(both until=YYYY-MM-DD and reason=\"...\" are required)", shown, where)
     if "approver" in fields and not fields["approver"].strip():
         raise InputError(f"specguard:waive {control_id}: approver is blank", shown, where)
-    if control_id not in load_rules():
+    if control_id not in load_rules() and control_id not in active_ids():   # users' controls too
         raise InputError(f"specguard:waive: unknown control id {control_id!r}", shown, where)
     return Waiver(control_id, address, fields["reason"].strip(), (fields.get("approver") or "in-source comment").strip(),
                   parse_date(fields["until"], shown, where), origin=f"{frel}:{line}")
