@@ -89,14 +89,30 @@ def _cluster_members(resources: list[Resource], index: dict[str, Resource]) -> N
         for u in doubtful.get(id(r), []):
             entries.append(Unknown(f"{u.address} may not be created ({u.existence})", u["cluster"].origin))
         for u in unresolved:
+            if _names_another(u["cluster"], r):
+                continue
             why = u["cluster"].reason if not u["cluster"].known else "names a cluster that was not scanned"
             entries.append(Unknown(f"{u.address} may belong to this cluster ({why})", u["cluster"].origin))
         r.set("cluster_members", Value(entries, Origin(r.source, origin.path)))
         zones = [m["availability_zone"] for m in mem]
-        if mem and not unresolved and not doubtful.get(id(r)) and not r.has("cluster_zone_count") and all(
+        unresolved_here = [u for u in unresolved if not _names_another(u["cluster"], r)]
+        if mem and not unresolved_here and not doubtful.get(id(r)) and not r.has("cluster_zone_count") and all(
                 z.known and isinstance(z.value, str) and z.value for z in zones):
             r.set("cluster_zone_count", Value(len({z.value for z in zones}),
                                               Origin(r.source, "availability_zone of the cluster instances")))
+
+
+def _names_another(cluster: Value, db: Resource) -> bool:
+    """A member whose cluster is a known identifier other than this cluster's known identifier
+    (AWS identifiers are case-insensitive) cannot belong to it."""
+    if not cluster.known or not cluster.value:
+        return False
+    named = [k for k in cluster.value if isinstance(k, str)]
+    # only literal identifiers (letters, digits, hyphens), not ARNs nor Terraform addresses
+    if not named or any(k.startswith("arn:") or "." in k for k in named):
+        return False
+    mine = {k.lower() for k in db.keys if k != db.address and not k.startswith("arn:")}
+    return bool(mine) and not mine & {k.lower() for k in named}
 
 
 # ----------------------------------------------------------------- backup copies (BAK-02)

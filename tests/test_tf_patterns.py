@@ -25,31 +25,16 @@ PATTERNS = pathlib.Path(__file__).resolve().parent / "tf_patterns"
 
 # pattern directory -> why it is still wrong (issue 12 class N: what)
 XFAIL: dict[str, str] = {
-    "class1-branch-through-local": "issue 12 class 1: coalesce(var.fallback_key, aws_kms_key.db.arn) returns the "
-                                   "known first argument (alias/aws/rds, AWS-managed), yet the reference in the "
-                                   "argument coalesce does not return makes ENC-01 pass (a false pass)",
-    "class1-references-in-unreturned-arguments": "issue 12 class 1: a key referenced in an argument that try(), "
-                                                 "lookup(), merge(), element() do not return makes ENC-01 pass "
-                                                 "although the value is the known alias/aws/rds (5 false passes)",
-    "class10-join-reference-not-returned": "issue 12 classes 1/10: bucket = coalesce(\"pattern-named\", "
-                                           "aws_s3_bucket.written.id) joins the versioning to the referenced bucket "
-                                           "(a false pass) instead of the bucket the value names",
     "class4-maybe-rule-that-changes-nothing": "issue 12 class 4: a web-tier group whose only uncertain rule "
                                               "(443 from the internet, count unknown) is allowed either way is "
                                               "said unknown instead of pass",
-    "class1-plan-known-value-beats-reference": "issue 12 class 1 (plans too): the planned kms_key_id is the known "
-                                               "alias/aws/rds, yet a key among the configuration's references "
-                                               "makes ENC-01 pass",
-    "class1-member-reference-not-returned": "issue 12 classes 1/10: instances with cluster_identifier = "
-                                            "coalesce(\"some-other-cluster\", aws_rds_cluster.main.id) are "
-                                            "linked to main, whose HA-01 passes (a false pass)",
-    "class1-unreturned-reference-links": "issue 12 classes 1/10 on LOG-01 and WAF-01: a flow log / web ACL "
-                                         "association whose target is coalesce(other, this) covers `this` "
-                                         "(two false passes)",
     "class10-policy-domains-through-for": "issue 12 class 10 on WAF-01: a Front Door security policy whose domain "
                                           "ids come from a for expression over endpoint references leaves every "
                                           "endpoint unknown ('names its target only after apply') instead of "
                                           "following the references (covered: pass, bare: fail)",
+    "class4-tags-missing-either-way": "issue 12 class 4 on TAG-01: merge(tags, cond ? {Name = x} : {}) with an "
+                                      "unknown condition lacks the required tags in both branches (fail), said "
+                                      "unknown; also join(\"-\", [\"pattern\", unknown]) != \"\" is true",
     "class4-same-value-both-branches": "issue 12 class 4: cond ? 7 : 14 with an unknown condition is below 35 either "
                                        "way (BAK-01 fail), said unknown",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "

@@ -383,3 +383,19 @@ def test_lookup_with_an_unknown_key_and_different_results_is_unknown():
     from scanner.values import Unknown
     got = evaluate(parse_expression('lookup({a = 1}, u, 2)'), Scope(lambda n: Unknown("x")))
     assert isinstance(got, Unknown)
+
+
+def test_identity_values_of_any_shape_do_not_crash_the_joins(tmp_path):
+    tags = '  tags = { Environment = "prod", Project = "p", CostCenter = "c", Owner = "o" }\n'
+    p = scan(tmp_path, {"main.tf": f'''
+resource "aws_s3_bucket" "a" {{
+  bucket = ["not", "a", "string"]
+{tags}}}
+resource "aws_s3_bucket_versioning" "v" {{
+  bucket = "x"
+  versioning_configuration {{
+    status = "Enabled"
+  }}
+}}
+'''})
+    assert findings(p, "BAK-03")["aws_s3_bucket.a"].status in ("fail", "unknown")

@@ -414,12 +414,51 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
             _walk_refs(k, scope, w, depth, doubt)
             _walk_refs(v, scope, w, depth, doubt)
     elif kind == "call":
-        for a in node[2]:
-            _walk_refs(a, scope, w, depth, doubt)
-    elif kind in ("binop", "unop", "for"):
+        if node[1] in _FIRST_OF and not node[3]:
+            _walk_first(node[1], node[2], scope, w, depth, doubt)
+        else:
+            for a in node[2]:
+                _walk_refs(a, scope, w, depth, doubt)
+    elif kind == "for":
+        # [for x in coll : v if cond]: the filter decides which elements are kept; its own
+        # references are not the value's
+        _, _is_obj, _k, _v, coll_e, key_e, val_e, cond_e, _group = node
+        why = doubt or ("a for expression's condition decides whether it is kept" if cond_e is not None else None)
+        for child in (coll_e, key_e, val_e):
+            if isinstance(child, tuple):
+                _walk_refs(child, scope, w, depth, why)
+    elif kind in ("binop", "unop"):
         for child in node[1:]:
             if isinstance(child, tuple):
                 _walk_refs(child, scope, w, depth, doubt)
+
+
+# functions whose value is one of their arguments: only that argument's references count
+_FIRST_OF = {"try", "coalesce", "coalescelist"}
+
+
+def _walk_first(name: str, args: list, scope, w: _Walk, depth: int, doubt: str | None) -> None:
+    """try(): the first argument that evaluates; coalesce(): the first that is not null or empty.
+    An argument not known yet may be the one returned (possible), and so may every one after it."""
+    for i, a in enumerate(args):
+        try:
+            v = evaluate(a, scope)
+        except EvalError:
+            if name == "try":
+                continue
+            v = Unknown("it cannot be evaluated")
+        if name == "try" or i == len(args) - 1:
+            # the last argument of coalesce() is returned when every one before it was null
+            _walk_refs(a, scope, w, depth, doubt)
+            return
+        if isinstance(v, Unknown):
+            _walk_refs(a, scope, w, depth, doubt or f"{name}() returns it only if it is not null")
+            doubt = doubt or f"{name}() returns it only if the arguments before it are null"
+            continue
+        if v is None or v == "" or (name == "coalescelist" and v == []):
+            continue
+        _walk_refs(a, scope, w, depth, doubt)
+        return
 
 
 def _branch(cond, scope) -> tuple[bool | None, str | None]:

@@ -134,9 +134,9 @@ def _identities(project: TfProject, type_: str) -> dict[str, int]:
     if key not in cache:
         counts: dict[str, int] = {}
         for r in managed_of_types(project, (type_,)):
-            for v in {r.raw("id"), r.raw("arn"), r.raw("name"), r.raw("bucket")}:
-                if isinstance(v, str) and v:
-                    counts[v] = counts.get(v, 0) + 1
+            idents = (r.raw("id"), r.raw("arn"), r.raw("name"), r.raw("bucket"))
+            for v in {x for x in idents if isinstance(x, str) and x}:
+                counts[v] = counts.get(v, 0) + 1
         cache[key] = counts
     return cache[key]
 

@@ -197,6 +197,9 @@ def kms_key_managed_by(tf: TfResource, path: str) -> Value:
         # a value known to be null is no key, whatever the expression mentions (an untaken branch)
         return Value("provider", Origin(tf.source, f"{path} (unset: the service's AWS-managed default key)",
                                         origin.file, origin.line))
+    if isinstance(raw, str) and "alias/aws/" in raw:
+        # a value known to name an AWS-managed key is that key, whatever else the expression mentions
+        return Value("provider", origin)
     doubt = refs.doubt() if isinstance(refs, Refs) else None
     if doubt:
         return Unknown(f"which key {path} names is not settled: {doubt}", origin)
