@@ -270,6 +270,25 @@ def test_matches_is_re2_linear_and_refuses_backtracking_syntax(tmp_path):
         scan([db_plan(tmp_path, x={})], [rules_file(tmp_path, body.replace("^(a+)+$", "(a)\\1"))])
 
 
+def test_saved_results_render_again_and_go_into_the_history_store(tmp_path):
+    from scanner.pipeline import load_results
+    from scanner.results import dumps
+    from scanner.store import open_store
+    doc = scan([EXAMPLES / "aws-plan" / "plan.json"], [EXAMPLES])
+    saved = tmp_path / "results.json"
+    saved.write_text(dumps(doc))
+    again = load_results(str(saved))   # the schema admits users' ids, origins and rules records
+    assert again["rules"] == doc["rules"]
+    store = open_store(str(tmp_path / "history.sqlite"))
+    try:
+        stored = store.put(again)
+        back = store.get_doc(again["run"]["id"])
+        assert stored is not None and back["rules"] == doc["rules"]
+        assert {f["control_id"] for f in back["findings"]} >= {"ACME-DB-01", "ACME-CACHE-01", "ACME-S3-01"}
+    finally:
+        store.dispose()
+
+
 # ----------------------------------------------------------------------------- 4. Python rules
 RAISING = """\
 from scanner.rules_api import Check, control
