@@ -104,6 +104,8 @@ def test_verify_names_an_altered_document(store):
                      .values(data=lzma.compress(canonical_json(doc), preset=0)))
     problems = store.verify()
     assert len(problems) == 1 and runs[1].id in problems[0] and "altered" in problems[0]
+    quick = store.verify(full=False)          # the period report's check: stored bytes against the chain
+    assert len(quick) == 1 and runs[1].id in quick[0]
     with pytest.raises(InputError, match="does not match its SHA-256"):
         store.get_bytes(runs[1].id)
 

@@ -11,7 +11,7 @@ import json
 
 from .html import _asset, _csp_hash, plural
 
-FORMATS = ("json", "html", "markdown")
+FORMATS = ("json", "html", "markdown", "pdf")
 CHART_WIDTH = 600
 
 
@@ -23,6 +23,8 @@ def render(doc: dict, fmt: str) -> str | bytes:
         return html(doc)
     if fmt == "markdown":
         return markdown(doc)
+    if fmt == "pdf":
+        return pdf(doc)
     from ..errors import InputError
     raise InputError(f"the period report is written as {', '.join(FORMATS)}, not {fmt!r}")
 
@@ -59,6 +61,35 @@ def html(doc: dict) -> str:
     return env.get_template("period.html.j2").render(
         doc=doc, controls=controls, css=css, width=CHART_WIDTH, version=__version__,
         csp=f"default-src 'none'; style-src '{_csp_hash(css)}'; img-src 'none'; base-uri 'none'; form-action 'none'")
+
+
+def pdf(doc: dict, timeout: int = 300) -> bytes:
+    """The HTML printed to A4 by headless Chromium, as the run report's PDF is (render/pdf.py),
+    with the scope, the period and page N of M on every page."""
+    import html as _html
+    import os
+    import tempfile
+
+    from ..errors import ScanError
+    from . import pdf as printer
+
+    browser = printer.find_browser()
+    if not browser:
+        raise ScanError(printer.HOW_TO_INSTALL)
+    text = f"specguard audit period report · {doc['scope']} · {doc['period']['start']} to {doc['period']['end']}"
+    footer = ('<div style="font:8px/1.25 system-ui,sans-serif;color:#444;width:100%;box-sizing:border-box;'
+              'padding:0 12mm;display:flex;justify-content:space-between;gap:12px">'
+              f'<span style="overflow-wrap:anywhere">{_html.escape(text)}</span>'
+              '<span style="white-space:nowrap">page <span class="pageNumber"></span> of '
+              '<span class="totalPages"></span></span></div>')
+    with tempfile.TemporaryDirectory(prefix="specguard-pdf-") as tmp:
+        page = os.path.join(tmp, "period.html")
+        with open(page, "w", encoding="utf-8") as fh:
+            fh.write(html(doc))
+        try:
+            return printer._print_devtools(browser, page, tmp, timeout, footer)
+        except printer._Protocol:
+            return printer._print_cli(browser, page, tmp, timeout)
 
 
 def _cell(text) -> str:

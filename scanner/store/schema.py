@@ -45,6 +45,7 @@ runs = Table(
     Column("n_unknown", Integer, nullable=False),
     Column("n_waived", Integer, nullable=False),
     Column("results_sha256", String(64), nullable=False, unique=True),
+    Column("stored_sha256", String(64), nullable=False),   # of the compressed bytes in documents
     Column("prev_run_id", String(64)),
     Column("prev_hash", String(64)),
     Column("chain_hash", String(64), nullable=False),

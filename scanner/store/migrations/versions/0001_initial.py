@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("n_unknown", sa.Integer, nullable=False),
         sa.Column("n_waived", sa.Integer, nullable=False),
         sa.Column("results_sha256", sa.String(64), nullable=False, unique=True),
+        sa.Column("stored_sha256", sa.String(64), nullable=False),
         sa.Column("prev_run_id", sa.String(64)),
         sa.Column("prev_hash", sa.String(64)),
         sa.Column("chain_hash", sa.String(64), nullable=False),
