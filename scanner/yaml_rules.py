@@ -39,7 +39,7 @@ from .values import FALSE, TRUE, Origin, Tri, Unknown, Value, tri, unknown_tri
 OPERATORS = ("equals", "not_equals", "in", "not_in", "gte", "lte", "matches", "contains", "exists")
 COMBINATORS = ("all", "any", "not")
 CONTROL_KEYS = {"id", "title", "family", "severity", "soc2", "applies_to", "fields", "require", "message",
-                "requirement"}
+                "requirement", "params"}
 SOURCE_KEYS = {"terraform": ("terraform-plan", "terraform-source"), "aws": ("aws",), "azure": ("azure",)}
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 CATALOGUE_FAMILIES = {"ENC", "TLS", "HA", "NET", "TAG", "BAK", "WAF", "LOG", "MSG", "SEC", "DR", "IAM"}
@@ -245,20 +245,29 @@ class Cond:
             return [self.field]
         return [f for p in self.parts for f in p.fields()]
 
-    def evaluate(self, get) -> Tri:
+    def params(self) -> list["Cond"]:
+        """The leaves whose operand is a parameter."""
+        if self.field:
+            return [self] if isinstance(self.arg, Param) else []
+        return [c for p in self.parts for c in p.params()]
+
+    def evaluate(self, get, params: dict[str, Any]) -> Tri:
         if self.op == "all":
             out = TRUE
             for p in self.parts:
-                out = out & p.evaluate(get)
+                out = out & p.evaluate(get, params)
             return out
         if self.op == "any":
             out = FALSE
             for p in self.parts:
-                out = out | p.evaluate(get)
+                out = out | p.evaluate(get, params)
             return out
         if self.op == "not":
-            return ~self.parts[0].evaluate(get)
-        return _test(self.op, self.arg, get(self.field))
+            return ~self.parts[0].evaluate(get, params)
+        arg = self.arg
+        if isinstance(arg, Param):
+            arg = arg.value(params, self.op)
+        return _test(self.op, arg, get(self.field))
 
     def describe(self) -> str:
         if self.op in ("all", "any"):
@@ -266,10 +275,42 @@ class Cond:
         if self.op == "not":
             return f"not ({self.parts[0].describe()})"
         arg = self.arg.text if isinstance(self.arg, Pattern) else self.arg
-        return f"{self.field} {self.op.replace('_', ' ')} {arg!r}"
+        shown_arg = f"the parameter {arg.name}" if isinstance(arg, Param) else repr(arg)
+        return f"{self.field} {self.op.replace('_', ' ')} {shown_arg}"
 
 
-def compile_cond(spec: Any, file: str, where: str, line) -> Cond:
+class Param:
+    """An operand a profile may change: ``{gte: {param: min_version}}`` with ``params: {min_version: 7}``."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._patterns: dict[str, Pattern] = {}
+
+    def value(self, params: dict[str, Any], op: str) -> Any:
+        v = params[self.name]
+        if op == "matches":   # checked when the profile was read (YamlControl.validate)
+            if v not in self._patterns:
+                self._patterns[v] = Pattern(v, "", "")
+            return self._patterns[v]
+        return v
+
+
+def operand_problem(op: str, arg: Any) -> str | None:
+    if op in ("in", "not_in") and not isinstance(arg, list):
+        return f"{op} takes a list"
+    if op in ("gte", "lte") and (isinstance(arg, bool) or _version(arg) is None):
+        return f"{op} takes a number or a version, not {shown(arg)}"
+    if op == "exists" and not isinstance(arg, bool):
+        return "exists takes true or false"
+    if op == "matches" and not isinstance(arg, str):
+        return "matches takes a regular expression (text)"
+    if op == "contains" and isinstance(arg, (dict, list)):
+        return "contains takes a single value"
+    return None
+
+
+def compile_cond(spec: Any, file: str, where: str, line, params: dict[str, Any] | None = None) -> Cond:
+    params = params or {}
     if not isinstance(spec, dict) or not spec:
         raise InputError("a condition must be a mapping (field + operator, or all/any/not)", file, line(where))
     combos = [k for k in spec if k in COMBINATORS]
@@ -280,10 +321,11 @@ def compile_cond(spec: Any, file: str, where: str, line) -> Cond:
         op = combos[0]
         body = spec[op]
         if op == "not":
-            return Cond("not", parts=[compile_cond(body, file, f"{where}.not", line)])
+            return Cond("not", parts=[compile_cond(body, file, f"{where}.not", line, params)])
         if not isinstance(body, list) or not body:
             raise InputError(f"{op} takes a list of conditions", file, line(f"{where}.{op}"))
-        return Cond(op, parts=[compile_cond(c, file, f"{where}.{op}[{i}]", line) for i, c in enumerate(body)])
+        return Cond(op, parts=[compile_cond(c, file, f"{where}.{op}[{i}]", line, params)
+                               for i, c in enumerate(body)])
     if "field" not in spec:
         raise InputError(f"unknown operator {shown(next(iter(spec)))} (expected field with one of "
                          f"{', '.join(OPERATORS)}, or {', '.join(COMBINATORS)})", file, line(where))
@@ -297,19 +339,19 @@ def compile_cond(spec: Any, file: str, where: str, line) -> Cond:
     op, arg, field = ops[0], spec[ops[0]], spec["field"]
     if not isinstance(field, str) or not field:
         raise InputError("field must be a field name", file, line(f"{where}.field"))
-    if op in ("in", "not_in") and not isinstance(arg, list):
-        raise InputError(f"{op} takes a list", file, line(f"{where}.{op}"))
-    if op in ("gte", "lte") and (isinstance(arg, bool) or _version(arg) is None):
-        raise InputError(f"{op} takes a number or a version, not {shown(arg)}", file, line(f"{where}.{op}"))
-    if op == "exists" and not isinstance(arg, bool):
-        raise InputError("exists takes true or false", file, line(f"{where}.{op}"))
+    param = None
+    if isinstance(arg, dict) and set(arg) == {"param"}:
+        if arg["param"] not in params:
+            raise InputError(f"parameter {shown(arg['param'])} is not declared under params", file,
+                             line(f"{where}.{op}"))
+        param = Param(arg["param"])
+        arg = params[param.name]   # the default is checked like a literal operand
+    problem = operand_problem(op, arg)
+    if problem:
+        raise InputError(problem + (f" (the default of {param.name})" if param else ""), file, line(f"{where}.{op}"))
     if op == "matches":
-        if not isinstance(arg, str):
-            raise InputError("matches takes a regular expression (text)", file, line(f"{where}.{op}"))
         arg = Pattern(arg, file, line(f"{where}.{op}"))
-    if op == "contains" and isinstance(arg, (dict, list)):
-        raise InputError("contains takes a single value", file, line(f"{where}.{op}"))
-    return Cond(op, field, arg)
+    return Cond(op, field, param or arg)
 
 
 # ----------------------------------------------------------------------------- controls
@@ -363,6 +405,20 @@ class YamlControl(Control):
             return False
         return self._paths(r) is not None
 
+    def check_params(self, params: dict[str, Any], _all: dict) -> str | None:
+        """A profile's values for this control's parameters, checked as the file's operands are."""
+        for leaf in self.cond.params():
+            v = params[leaf.arg.name]
+            problem = operand_problem(leaf.op, v)
+            if problem:
+                return f"{self.id} params.{leaf.arg.name}: {problem}"
+            if leaf.op == "matches":
+                try:
+                    leaf.arg.value(params, "matches")
+                except InputError as e:
+                    return f"{self.id} params.{leaf.arg.name}: {e.message}"
+        return None
+
     def check(self, r: Resource, ctx) -> Verdict:
         paths = self._paths(r) or {}
         seen: dict[str, Value] = {}
@@ -376,7 +432,7 @@ class YamlControl(Control):
                     seen[name] = r[name]
             return seen[name]
 
-        result = self.cond.evaluate(get)
+        result = self.cond.evaluate(get, ctx.params)
         chk = Check()
         values = [seen[n] for n in self.cond.fields() if n in seen]
         fail = self.messages.get("fail") or f"the requirement does not hold: {self.cond.describe()}"
@@ -486,7 +542,10 @@ def _control(c: Any, file: str, where: str, line, taken: dict[str, str], sha: st
         user_fields[name] = FieldSpec(name, paths)
     if "require" not in c:
         raise InputError("require is required: the condition that must hold", file, line(where))
-    cond = compile_cond(c["require"], file, f"{where}.require", line)
+    params = c.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(k, str) and v is not None for k, v in params.items()):
+        raise InputError("params is a mapping of name -> default value", file, line(f"{where}.params"))
+    cond = compile_cond(c["require"], file, f"{where}.require", line, params)
     model_used = []
     for name in cond.fields():
         if name in user_fields:
@@ -501,7 +560,8 @@ def _control(c: Any, file: str, where: str, line, taken: dict[str, str], sha: st
         raise InputError("message is a mapping of pass/fail/unknown to text", file, line(f"{where}.message"))
     requirement = c.get("requirement") or title
     ctl = YamlControl(cid, title, family, severity, list(soc2), tuple(kinds), tuple(dict.fromkeys(model_used)),
-                      {}, str(requirement), None)
+                      dict(params), str(requirement), None)
+    ctl.validate = ctl.check_params
     ctl.func = ctl.check
     ctl.types = tuple(types)
     ctl.user_fields = user_fields

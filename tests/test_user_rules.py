@@ -259,6 +259,31 @@ def test_an_in_source_waiver_may_name_a_user_control(tmp_path):
         scan([tree])   # without the rules, the comment names nothing
 
 
+def test_a_profile_changes_a_yaml_controls_parameters_and_they_are_checked(tmp_path):
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(f"rules: ['{EXAMPLES}']\ncontrols:\n  ACME-CACHE-01: {{params: {{min_version: 6}}}}\n")
+    doc = scan([EXAMPLES / "aws-plan" / "plan.json"], profile=profile)
+    assert finding(doc, "aws_elasticache_replication_group.legacy", "ACME-CACHE-01")["status"] == "pass"  # 6.x >= 6
+    assert {"control_id": "ACME-CACHE-01", "setting": "params.min_version", "spec": 7, "profile": 6} in \
+        doc["run"]["profile_overrides"]
+    assert next(c for c in doc["controls"] if c["id"] == "ACME-CACHE-01")["params"] == {"min_version": 6}
+    profile.write_text(f"rules: ['{EXAMPLES}']\ncontrols:\n  ACME-CACHE-01: {{params: {{min_version: latest}}}}\n")
+    with pytest.raises(InputError, match="expected a number, got 'latest'"):
+        scan([EXAMPLES / "aws-plan" / "plan.json"], profile=profile)
+    rules = rules_file(tmp_path, DB_RULE.replace("require: {field: deletion_protection, equals: true}",
+                                                 "params: {pattern: '^db-'}\n    require: {field: identifier, "
+                                                 "matches: {param: pattern}}").replace(
+        "deletion_protection:\n        terraform: deletion_protection", "identifier:\n        terraform: identifier"))
+    profile.write_text(f"rules: [{rules.name}]\ncontrols:\n  ACME-DB-01: {{params: {{pattern: '^(db|pg)-'}}}}\n")
+    doc = scan([db_plan(tmp_path, a={"identifier": "pg-1"}, b={"identifier": "x-1"})], profile=profile)
+    assert verdicts(doc) == {("aws_db_instance.a", "ACME-DB-01"): "pass", ("aws_db_instance.b", "ACME-DB-01"): "fail"}
+    profile.write_text(f"rules: [{rules.name}]\ncontrols:\n  ACME-DB-01: {{params: {{pattern: '(a)\\1'}}}}\n")
+    with pytest.raises(InputError, match=r"ACME-DB-01 params.pattern: not a valid regular expression"):
+        scan([db_plan(tmp_path, a={"identifier": "pg-1"})], profile=profile)
+    with pytest.raises(InputError, match=r"rules.yaml:13: parameter 'other' is not declared under params"):
+        scan([db_plan(tmp_path, a={})], [rules_file(tmp_path, rules.read_text().replace("param: pattern", "param: other"))])
+
+
 def test_matches_is_re2_linear_and_refuses_backtracking_syntax(tmp_path):
     body = DB_RULE.replace("require: {field: deletion_protection, equals: true}",
                            "require: {field: identifier, matches: '^(a+)+$'}").replace(
