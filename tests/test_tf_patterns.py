@@ -35,8 +35,6 @@ XFAIL: dict[str, str] = {
     "class4-tags-missing-either-way": "issue 12 class 4 on TAG-01: merge(tags, cond ? {Name = x} : {}) with an "
                                       "unknown condition lacks the required tags in both branches (fail), said "
                                       "unknown; also join(\"-\", [\"pattern\", unknown]) != \"\" is true",
-    "class4-same-value-both-branches": "issue 12 class 4: cond ? 7 : 14 with an unknown condition is below 35 either "
-                                       "way (BAK-01 fail), said unknown",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
                                  "the unknown gateway id stops arm_map._redirects with AttributeError "
                                  "('Unknown' has no .lower()); the reason printed is the exception's "

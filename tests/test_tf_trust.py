@@ -399,3 +399,16 @@ resource "aws_s3_bucket_versioning" "v" {{
 }}
 '''})
     assert findings(p, "BAK-03")["aws_s3_bucket.a"].status in ("fail", "unknown")
+
+
+@pytest.mark.parametrize("expr, want", [
+    ("data.aws_region.r.name == \"x\" ? 7 : 14", "fail"),      # below 35 either way
+    ("data.aws_region.r.name == \"x\" ? 35 : 40", "pass"),     # at least 35 either way
+    ("data.aws_region.r.name == \"x\" ? 7 : 40", "unknown"),   # the condition decides
+    ("(data.aws_region.r.name == \"x\" ? 30 : 31) + 10", "unknown"),  # computed from it: no candidates
+])
+def test_a_conditional_between_known_values_is_decided_when_every_value_answers_alike(tmp_path, expr, want):
+    p = scan(tmp_path, {"main.tf": 'data "aws_region" "r" {}\n' + DB.replace(
+        "backup_retention_period   = 35", f"backup_retention_period   = {expr}") % "aws_kms_key.k.arn"})
+    f = findings(p, "BAK-01")["aws_db_instance.db"]
+    assert f.status == want, f.message

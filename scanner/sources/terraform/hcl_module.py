@@ -74,6 +74,7 @@ class SrcResource(TfResource):
             except LimitExceeded as e:
                 e.file = e.file or self.rb.file
                 raise
+            self.alternatives = _alternatives(self.rb.block.body, self.values, self.scope)
             if self.mode == "managed" and self.type in TAGGABLE and "tags" not in self.values:
                 self.values["tags"] = None   # as a plan shows it (see hcl_taggable)
             self._state = True
@@ -498,6 +499,39 @@ class ModuleInstance:
         for call in self.src.modules:
             for kid in self.children(call) or []:
                 yield from kid.walk()
+
+
+def _alternatives(body: list, values: dict, scope: Scope) -> dict[str, tuple] | None:
+    """Top-level attributes written as conditionals whose condition is not known but whose branches
+    are known values: the values they are one of (a rule every one answers alike is decided).
+    Kept beside the values, never inside them: an expression computed from such a value
+    (an addition, say) must not inherit its candidates."""
+    out = {}
+    for item in body:
+        if isinstance(item, Attribute) and item.name not in META and item.expr[0] == "cond" \
+                and isinstance(values.get(item.name), Unknown):
+            leaves = _branch_values(item.expr, scope, 0)
+            if leaves:
+                out[item.name] = tuple(dict.fromkeys(leaves))
+    return out or None
+
+
+def _branch_values(node, scope: Scope, depth: int) -> list | None:
+    """The known scalar values the branches of (nested) conditionals give; None if any is not one."""
+    if node[0] == "cond" and depth < 8:
+        found = []
+        for branch in (node[2], node[3]):
+            got = _branch_values(branch, scope, depth + 1)
+            if got is None:
+                return None
+            found += got
+        return found
+    try:
+        v = evaluate(node, scope)
+    except EvalError:
+        return None
+    # null would take the provider's default, which the mapper decides: not a candidate here
+    return [v] if isinstance(v, (str, int, float, bool)) else None
 
 
 def _bounded(n: int, attr: Attribute, frel: str) -> None:

@@ -56,6 +56,8 @@ class TfResource:
     actions: tuple[str, ...] = ()
     project: "TfProject | None" = None
     existence: str | None = None  # why it may or may not be created (count/for_each not known); None: it is
+    # top-level attribute -> the known values it is one of (cond ? a : b with the condition unknown)
+    alternatives: dict[str, tuple] | None = None
     # where ``values`` sit in the type's provider schema: "" the resource itself, "ingress.0" one of
     # its blocks; None: the resource itself when it belongs to a project, else not checked
     schema_at: str | None = None
@@ -119,6 +121,11 @@ class TfResource:
         if v is MISSING:
             return Absent(self.origin(path))
         if isinstance(v, Unknown):
+            options = self.alternatives.get(path) if self.alternatives else None
+            if options is not None:
+                # a conditional whose condition is not known, between known values: one of them
+                from .provider_versions import AnyOf
+                return AnyOf(v.reason, self.origin(path), options)
             if v.origin.path:
                 return v
             return type(v)(v.reason, self.origin(path))   # a Rejected stays one (value_check)
