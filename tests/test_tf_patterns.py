@@ -35,6 +35,9 @@ XFAIL: dict[str, str] = {
     "class4-tags-missing-either-way": "issue 12 class 4 on TAG-01: merge(tags, cond ? {Name = x} : {}) with an "
                                       "unknown condition lacks the required tags in both branches (fail), said "
                                       "unknown; also join(\"-\", [\"pattern\", unknown]) != \"\" is true",
+    "class1-unknown-selector": "issue 12 class 1: element([\"alias/aws/rds\", cmk.arn], <unknown index>) and "
+                               "lookup({...}, <unknown key>, \"alias/aws/rds\") pass ENC-01 although the "
+                               "AWS-managed alias is a possible value (two false passes)",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
                                  "the unknown gateway id stops arm_map._redirects with AttributeError "
                                  "('Unknown' has no .lower()); the reason printed is the exception's "
