@@ -43,6 +43,8 @@ def test_nightly_scans_are_kept_compared_and_given_back(store_url, tmp_path):
             in r2.stdout.replace("\\", ""))
     second = json.loads((tmp_path / "r2.json").read_text())
     assert second["history"]["previous_run"]["id"] == first["run"]["id"]
+    from scanner.results import validate
+    validate(second)                                 # the history entry is part of the shipped schema
     # given back byte for byte
     got = tmp_path / "got.json"
     g = sg("store", "get", second["run"]["id"], "--store", store_url, "-o", got)
