@@ -38,8 +38,10 @@ XFAIL: dict[str, str] = {
     "class1-unknown-selector": "issue 12 class 1: element([\"alias/aws/rds\", cmk.arn], <unknown index>) and "
                                "lookup({...}, <unknown key>, \"alias/aws/rds\") pass ENC-01 although the "
                                "AWS-managed alias is a possible value (two false passes)",
-    "class1-possible-link-target": "issue 12 class 1 on LOG-01: a flow log whose vpc_id is lookup({x, y}, "
-                                   "<unknown key>, x) makes both VPCs pass (possible targets taken as certain)",
+    "class1-possible-link-target": "issue 12 class 1 on links: a flow log, a web ACL association, cluster "
+                                   "members and a backup replication whose target is lookup({a, b}, <unknown "
+                                   "key>, a) make both candidates pass LOG-01/WAF-01/BAK-02 (and HA-01 of the "
+                                   "default one): possible targets taken as certain",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
                                  "the unknown gateway id stops arm_map._redirects with AttributeError "
                                  "('Unknown' has no .lower()); the reason printed is the exception's "
