@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from importlib import resources
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -36,13 +37,18 @@ def test_nightly_scans_are_kept_compared_and_given_back(store_url, tmp_path):
     assert "the first run of scope platform" in r1.stdout
     assert re.search(r"stored as run \S+ of scope 'platform' \(1\)", r1.stderr)
     r2 = sg("scan", PLAN, "--store", store_url, "--scope", "platform", "-f", "json", "-o", tmp_path / "r2.json",
-            "-f", "markdown", "--fail-on", "none")
+            "-f", "markdown", "-f", "html", "-o", tmp_path / "r2.html", "--fail-on", "none")
     assert r2.returncode == 0, r2.stderr
     first = json.loads((tmp_path / "r1.json").read_text())
     assert (f"since the previous run of this scope ({first['run']['started_at']}): 0 new, 0 resolved"
             in r2.stdout.replace("\\", ""))
     second = json.loads((tmp_path / "r2.json").read_text())
     assert second["history"]["previous_run"]["id"] == first["run"]["id"]
+    assert f"since the previous run of this scope ({first['run']['started_at']})" in (tmp_path / "r2.html").read_text()
+    password = urlsplit(store_url).password                # the PostgreSQL URL carries one
+    if password:
+        shown = r1.stdout + r1.stderr + r2.stdout + r2.stderr + (tmp_path / "r2.json").read_text()
+        assert password not in shown and "***" in r1.stderr
     from scanner.results import validate
     validate(second)                                 # the history entry is part of the shipped schema
     # given back byte for byte
@@ -59,6 +65,8 @@ def test_nightly_scans_are_kept_compared_and_given_back(store_url, tmp_path):
     assert dj["counts"]["new"] == 0 and len(dj["still_failing"]) == first["summary"]["fail"]
     v = sg("store", "verify", "--store", store_url)
     assert v.returncode == 0 and "2 run(s) in 1 scope(s)" in v.stdout
+    if password:
+        assert password not in h.stdout + h.stderr + d.stdout + d.stderr + v.stdout + v.stderr
 
 
 def test_store_from_the_environment_and_diff_of_files(tmp_path):
