@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from aws_support import servers  # noqa: F401 (a fixture)
 from test_aws_audit import audit, platform  # noqa: F401 (a fixture)
-from test_azure_audit import SUB, emu, inventory, run_audit  # noqa: F401 (a fixture)
+from test_azure_audit import emu, inventory, run_audit  # noqa: F401 (a fixture)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "rules"
 

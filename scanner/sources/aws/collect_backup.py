@@ -74,7 +74,7 @@ def _unlisted_selection(scope: Scope, fail: Failure, plan_arn: str | None) -> Re
 def _selection(scope: Scope, pid: str, plan_arn: str, item: dict) -> Resource:
     sid = item["SelectionId"]
     r = scope.resource("backup_selection", "aws_backup_selection", f"{plan_arn}/selection/{sid}",
-                       item.get("SelectionName", sid), (sid,))
+                       item.get("SelectionName", sid), (sid,), raw=item)
     api = api_name("backup", "GetBackupSelection")
     r.set("plan", val([plan_arn], "BackupPlanId", api))
     got = scope.call("backup", "GetBackupSelection", BackupPlanId=pid, SelectionId=sid)

@@ -20,7 +20,9 @@ def streams(scope: Scope) -> list[Resource]:
         d = scope.call("kinesis", "DescribeStreamSummary", StreamName=name)
         summary = {} if isinstance(d, Failure) else d["StreamDescriptionSummary"]
         arn = summary.get("StreamARN") or scope.arn("kinesis", f"stream/{name}")
-        r = scope.resource("data_store", "aws_kinesis_stream", arn, name, (arn, name))
+        r = scope.resource("data_store", "aws_kinesis_stream", arn, name, (arn, name),
+                           raw=None if isinstance(d, Failure) else summary,
+                           raw_api=api_name("kinesis", "DescribeStreamSummary"))
         r.set("kms_encrypted", unknown(d, "EncryptionType") if isinstance(d, Failure) else
               val(summary.get("EncryptionType") == "KMS", "EncryptionType", api_name("kinesis", "DescribeStreamSummary")))
         r.set("tags", _kinesis_tags(scope, name))

@@ -68,7 +68,7 @@ def load_balancers(scope: Scope) -> list[Resource]:
     out: list[Resource] = []
     for lb, items, lfail in scope.each(listeners, lbs):
         arn = lb["LoadBalancerArn"]
-        r = scope.resource("generic", "aws_lb", arn, lb.get("LoadBalancerName", arn), (arn,))
+        r = scope.resource("generic", "aws_lb", arn, lb.get("LoadBalancerName", arn), (arn,), raw=lb)
         out.append(r)
         for li in items:
             out.append(_listener(scope, li, lb, api_l))

@@ -28,7 +28,8 @@ def collect(scope: Scope) -> list[Resource]:
         arn = d.get("DBInstanceArn") or scope.arn("rds", f"db:{d['DBInstanceIdentifier']}")
         keys = (arn, d.get("DBInstanceIdentifier"), d.get("DbiResourceId"))
         if engine in OTHER_ENGINES:
-            r = scope.resource("generic", OTHER_ENGINES[engine] + "_instance", arn, d["DBInstanceIdentifier"], keys)
+            r = scope.resource("generic", OTHER_ENGINES[engine] + "_instance", arn, d["DBInstanceIdentifier"], keys,
+                               raw=d, raw_api=DESCRIBE_INSTANCES)
             r.set("tags", tags(d.get("TagList"), "TagList", DESCRIBE_INSTANCES))
             out.append(r)
             continue
@@ -48,7 +49,8 @@ def collect(scope: Scope) -> list[Resource]:
         arn = c.get("DBClusterArn") or scope.arn("rds", f"cluster:{c['DBClusterIdentifier']}")
         keys = (arn, c.get("DBClusterIdentifier"), c.get("DbClusterResourceId"))
         if engine in OTHER_ENGINES:
-            r = scope.resource("generic", OTHER_ENGINES[engine], arn, c["DBClusterIdentifier"], keys)
+            r = scope.resource("generic", OTHER_ENGINES[engine], arn, c["DBClusterIdentifier"], keys,
+                               raw=c, raw_api=DESCRIBE_CLUSTERS)
             r.set("tags", tags(c.get("TagList"), "TagList", DESCRIBE_CLUSTERS))
             out.append(r)
             continue
@@ -172,7 +174,7 @@ def _parameter_groups(scope: Scope, list_op: str, key: str, name_key: str, param
     def one(g: dict) -> Resource:
         name = g[name_key]
         arn = g.get(name_key.replace("Name", "Arn")) or scope.arn("rds", f"{arn_kind}:{name}")
-        r = scope.resource("db_parameter_group", type_, arn, name, (arn,))
+        r = scope.resource("db_parameter_group", type_, arn, name, (arn,), raw=g, raw_api=api_list)
         r.set("family", val(g.get(name_key.replace("Name", "Family")), name_key.replace("Name", "Family"), api_list))
         if name in maybe_used:
             why = f"whether a database uses AWS default group {name} is not known: {use_unknown.reason}"

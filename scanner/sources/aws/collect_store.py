@@ -108,7 +108,9 @@ def tables(scope: Scope) -> list[Resource]:
     def one(name: str) -> Resource:
         d = scope.call("dynamodb", "DescribeTable", TableName=name)
         arn = scope.arn("dynamodb", f"table/{name}") if isinstance(d, Failure) else d["Table"]["TableArn"]
-        r = scope.resource("data_store", "aws_dynamodb_table", arn, name, (arn, name))
+        r = scope.resource("data_store", "aws_dynamodb_table", arn, name, (arn, name),
+                           raw=None if isinstance(d, Failure) else d["Table"],
+                           raw_api=api_name("dynamodb", "DescribeTable"))
         if isinstance(d, Failure):
             r.set("kms_encrypted", unknown(d, "SSEDescription"))
         else:
