@@ -347,6 +347,31 @@ def test_python_rule_that_raises_is_unknown_with_its_message_and_a_coverage_entr
     assert ctl["params"] == {"max_length": 10} and ctl["origin"]["path"] == str(mod)
 
 
+def test_a_python_rule_reads_the_raw_record_with_its_origin(tmp_path):
+    mod = tmp_path / "raw_rule.py"
+    mod.write_text(textwrap.dedent("""\
+        from scanner.rules_api import Check, control, field
+
+        @control("ACME-RAW-1", title="t", family="ACME", severity="low", soc2=[], kinds=("database",))
+        def rule(r, ctx):
+            chk = Check()
+            v = field(r, "tags.Owner")
+            chk.require(v.is_set(), "no owner", "the owner is not known", v)
+            return chk.verdict("owned")
+        """))
+    plan = Plan()
+    plan.add("aws_db_instance", "a", {"tags": {"Owner": "dba"}})
+    plan.add("aws_db_instance", "b", {"tags": {}})
+    plan.add("aws_db_instance", "c", {}, unknown={"tags": True})
+    (tmp_path / "plan.json").write_text(plan.json())
+    doc = scan([tmp_path / "plan.json"], [mod])
+    assert verdicts(doc) == {("aws_db_instance.a", "ACME-RAW-1"): "pass", ("aws_db_instance.b", "ACME-RAW-1"): "unknown",
+                             ("aws_db_instance.c", "ACME-RAW-1"): "unknown"}
+    assert finding(doc, "aws_db_instance.a", "ACME-RAW-1")["evidence"] == {"tags.Owner": "dba"}
+    assert finding(doc, "aws_db_instance.b", "ACME-RAW-1")["message"] == \
+        "the owner is not known: tags.Owner is not in the terraform-plan record"
+
+
 def test_a_directory_loads_yaml_and_python_and_nothing_in_a_scanned_tree_is_loaded(tmp_path):
     tree = tmp_path / "tree"
     shutil.copytree(EXAMPLES / "azure-tf", tree)
