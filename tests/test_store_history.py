@@ -208,3 +208,19 @@ def test_history_lists_runs_counts_and_trend(store):
     assert "scope prod: 5 run(s)" in text and "ENC-01" in text
     with pytest.raises(InputError, match="no scope"):
         history.build(store, "staging")
+
+
+def test_the_since_entry_agrees_with_diff(store):
+    b = base_doc()
+    fail, ok = fingerprints(b, "fail"), fingerprints(b, "pass")
+    first = night(b, "2026-01-01T02:00:00", {fail[3]: "waived"})
+    assert store.since("prod", first) == {"scope": "prod", "previous_run": None}
+    store.put(first, scope="prod")
+    nxt = night(b, "2026-01-02T02:00:00", {fail[0]: "pass", ok[0]: "fail", ok[1]: "unknown", fail[3]: "fail"},
+                drop={fail[1]})
+    s = store.since("prod", nxt)
+    d = diff.compare(first, nxt)
+    assert s["previous_run"] == {"id": first["run"]["id"], "started_at": "2026-01-01T02:00:00Z"}
+    assert (s["new"], s["resolved"]) == (d["counts"]["new"], d["counts"]["resolved"]) == (2, 2)
+    nxt["history"] = s
+    assert diff.since_line(nxt) == "since the previous run of this scope (2026-01-01T02:00:00Z): 2 new, 2 resolved"

@@ -105,17 +105,9 @@ def _store_inputs(store) -> list[tuple[str, str]]:
 def annotate(store, args, doc: dict) -> None:
     """Before the outputs are written: the run's scope and what changed since the previous run
     of that scope (the reports say it; the stored document records it)."""
-    from .diff import since_note
     from .runs import scope_of
     scope = scope_of(doc, getattr(args, "scope", None))
-    try:
-        head = store.head(scope)
-        previous = store.get_doc(head.id) if head is not None else None
-    except SpecguardError as e:
-        say(f"warning: cannot compare with the previous run of scope {scope!r}: {e.message}")
-        doc["history"] = {"scope": scope}
-        return
-    doc["history"] = since_note(previous, doc, scope)
+    doc["history"] = store.since(scope, doc)
 
 
 def keep(store, args, doc: dict) -> None:

@@ -81,15 +81,6 @@ def compare(before: dict, after: dict, before_label: str | None = None, after_la
     return out
 
 
-def since_note(previous: dict | None, doc: dict, scope: str) -> dict:
-    """What a stored run's reports say about the run before it in its scope."""
-    if previous is None:
-        return {"scope": scope, "previous_run": None}
-    d = compare(previous, doc)
-    return {"scope": scope, "previous_run": {"id": previous["run"]["id"], "started_at": previous["run"]["started_at"]},
-            "new": d["counts"]["new"], "resolved": d["counts"]["resolved"]}
-
-
 def since_line(doc: dict) -> str | None:
     """The sentence a report of a stored run prints, from its ``history`` entry (None without one)."""
     h = doc.get("history")

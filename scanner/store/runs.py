@@ -325,6 +325,29 @@ class Store:
             return conn.execute(select(t.runs).where(t.runs.c.scope_id == sid)
                                 .order_by(t.runs.c.seq.desc()).limit(1)).first()
 
+    def since(self, scope: str, doc: dict) -> dict:
+        """The ``history`` entry of a run about to be stored: its scope and, against the scope's
+        latest run, how many failures are new and how many resolved (diff's rules), read from
+        the open intervals (the latest run's statuses) rather than from its whole document."""
+        from .diff import is_new, is_resolved
+        with self._read() as conn, conn.begin():
+            sid = conn.execute(select(t.scopes.c.id).where(t.scopes.c.name == scope)).scalar()
+            head = None if sid is None else conn.execute(
+                select(t.runs.c.id, t.runs.c.started_at).where(t.runs.c.scope_id == sid)
+                .order_by(t.runs.c.seq.desc()).limit(1)).first()
+            if head is None:
+                return {"scope": scope, "previous_run": None}
+            i = t.intervals
+            before = dict(conn.execute(select(t.findings.c.fingerprint, i.c.status)
+                                       .join(i, i.c.finding_id == t.findings.c.id)
+                                       .where(and_(i.c.scope_id == sid, i.c.to_seq.is_(None)))).all())
+        after: dict[str, str] = {}
+        for f in doc.get("findings") or []:
+            after.setdefault(f.get("fingerprint") or "", f["status"])
+        return {"scope": scope, "previous_run": {"id": head.id, "started_at": head.started_at},
+                "new": sum(1 for fp, st in after.items() if is_new(before.get(fp), st)),
+                "resolved": sum(1 for fp, st in before.items() if is_resolved(st, after.get(fp)))}
+
     def get_bytes(self, run_id: str) -> bytes:
         """The run's results document exactly as it was written (checked against its SHA-256)."""
         with self._read() as conn, conn.begin():
