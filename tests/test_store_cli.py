@@ -19,7 +19,7 @@ import pytest
 from scanner.render.html import canonical_json
 from storelib import PLAN, ROOT, base_doc, fingerprints, night, pg_server, store_url  # noqa: F401
 
-CLI = "scanner._cli_probe"
+CLI = "scanner.cli"
 COMPLIANT = ROOT / "fixtures" / "aws-platform" / "compliant" / "plan.json"
 
 
