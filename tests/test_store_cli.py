@@ -113,6 +113,16 @@ def test_period_report_json_validates_and_html_is_written(store_url, tmp_path):
     assert md.returncode == 0 and md.stdout.startswith("# Audit period report: prod")
 
 
+@pytest.fixture(scope="module")
+def one_run_store(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("one-run")
+    db = tmp / "h.sqlite"
+    f = tmp / "one.json"
+    f.write_bytes(canonical_json(night(base_doc(), "2026-01-01T02:00:00")))
+    assert sg("store", "import", f, "--store", db, "--scope", "prod").returncode == 0
+    return db
+
+
 @pytest.mark.parametrize("args, message", [
     (["report", "--store", "{db}", "--period", "2026-02-01..2026-01-01"], "end is before the start"),
     (["report", "--store", "{db}", "--period", "last year"], "expected START..END"),
@@ -125,15 +135,13 @@ def test_period_report_json_validates_and_html_is_written(store_url, tmp_path):
     (["scan", str(PLAN), "--scope", "x"], "give --store URL too"),
     (["history"], "no history store"),
 ])
-def test_bad_options_are_one_line_exit_2(args, message, tmp_path):
-    db = tmp_path / "h.sqlite"
-    b = base_doc()
-    f = tmp_path / "one.json"
-    f.write_bytes(canonical_json(night(b, "2026-01-01T02:00:00")))
-    assert sg("store", "import", f, "--store", db, "--scope", "prod").returncode == 0
-    r = sg(*[a.format(db=db, tmp=tmp_path) for a in args])
-    assert r.returncode == 2, (r.stdout, r.stderr)
-    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+def test_bad_options_are_one_line_exit_2(args, message, one_run_store, tmp_path, capsys, monkeypatch):
+    import importlib
+    monkeypatch.delenv("SPECGUARD_STORE", raising=False)
+    rc = importlib.import_module(CLI).main([a.format(db=one_run_store, tmp=tmp_path) for a in args])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.json").exists()
 
 
