@@ -52,3 +52,15 @@ def test_a_huge_name_is_cut_in_the_table_not_laid_out():
     assert table.CELL <= out.count("a") < table.CELL + 100
     assert table.cut("a" * 1_000_000, 10) == "aaaaaaaaaa… (999990 more characters)"
     assert table.cut("\x1b" * 5, 10) == "\\x1b" * 5
+
+
+def test_the_table_takes_the_width_it_is_given_or_is_plain_lines():
+    doc = _doc(5)
+    doc["findings"][0]["message"] = "a long message " * 20
+    for width in (80, 120):
+        lines = table.render(doc, width=width).splitlines()
+        boxed = [line for line in lines if line[:1] in "┏┃┡│└"]
+        assert boxed and max(len(line) for line in boxed) <= width
+    plain = table.render(doc, plain=True).splitlines()
+    assert plain[0] == "Findings (5)" and not any(c in "".join(plain) for c in "┏┃│")
+    assert [line[:25] for line in plain[1:6]] == ["fail     ENC-01  high     "] * 5   # aligned columns

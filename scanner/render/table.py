@@ -34,10 +34,13 @@ def cut(text, n: int) -> str:
     return clean(text[:n]) + f"… ({len(text) - n} more characters)"
 
 
-def render(doc: dict, color: bool = False, show_pass: bool = False, **_options) -> str:
+def render(doc: dict, color: bool = False, show_pass: bool = False, width: int = 160, plain: bool = False,
+           **_options) -> str:
+    """``width``: the terminal's columns (the command line gives the real terminal's, or COLUMNS);
+    ``plain``: aligned lines without borders, for a pipe or a file, where no width is known."""
     rows = [f for f in doc["findings"] if show_pass or f["status"] != "pass"]
     rows.sort(key=lambda f: (ORDER.get(f["status"], 9), f["control_id"], f["resource"]["address"]))
-    body = _rich(rows, color) if len(rows) <= RICH_ROWS else _plain(rows)
+    body = _rich(rows, color, width) if len(rows) <= RICH_ROWS and not plain else _plain(rows)
     s = doc["summary"]
     lines = [f"{s['pass']} pass, {s['fail']} fail, {s['unknown']} unknown, {s['waived']} waived "
              f"({len(doc['controls'])} controls, profile {cut(doc['run']['profile'], 200)})"]
@@ -62,7 +65,7 @@ def _location(f: dict, n: int) -> str:
     return loc
 
 
-def _rich(rows: list[dict], color: bool) -> str:
+def _rich(rows: list[dict], color: bool, width: int = 160) -> str:
     if not rows:
         return ""
     from rich.console import Console
@@ -70,7 +73,7 @@ def _rich(rows: list[dict], color: bool) -> str:
     from rich.table import Table
 
     buf = io.StringIO()
-    con = Console(file=buf, force_terminal=color, width=160, color_system="standard" if color else None)
+    con = Console(file=buf, force_terminal=color, width=max(40, width), color_system="standard" if color else None)
     t = Table(title="Findings", show_lines=False, expand=False)
     for col in ("status", "control", "severity", "resource", "message"):
         t.add_column(col, overflow="fold")
