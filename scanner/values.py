@@ -8,6 +8,8 @@ silently treat "we could not see it" as "it is fine".
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -122,10 +124,18 @@ class Value:
         return self.test(lambda v: _norm(v) in opts)
 
     def ge(self, n: float) -> Tri:
-        return self.test(lambda v: v is not None and _num(v) is not None and _num(v) >= n)
+        nan = self._not_a_number()
+        return nan if nan is not None else self.test(lambda v: v is not None and _num(v) is not None and _num(v) >= n)
 
     def le(self, n: float) -> Tri:
-        return self.test(lambda v: v is not None and _num(v) is not None and _num(v) <= n)
+        nan = self._not_a_number()
+        return nan if nan is not None else self.test(lambda v: v is not None and _num(v) is not None and _num(v) <= n)
+
+    def _not_a_number(self) -> Tri | None:
+        """A known value that is not a finite number (``"inf"``, a list) answers no comparison."""
+        if self.known and self.value is not None and _num(self.value) is None:
+            return unknown_tri(f"{str(self.value)[:40]!r} is not a number")
+        return None
 
     def truthy(self) -> Tri:
         """True only for a real true-ish value (True, "true", "1", "on", "enabled")."""
@@ -191,10 +201,15 @@ def _truthy(v: Any) -> bool:
 
 
 def _num(v: Any):
-    try:
-        return float(v)
-    except (TypeError, ValueError):
+    """A finite number, or None: "inf", "nan" and 1e999 are not numbers (a retention of inf days
+    must not pass a minimum)."""
+    if isinstance(v, bool):
         return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _norm(v: Any) -> Any:

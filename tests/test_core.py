@@ -109,3 +109,10 @@ def test_deferred_changes_are_unknown_and_reported(tmp_path, run_cli):
     kinds = {c["kind"] for c in doc["coverage"]}
     assert {"plan-incomplete", "deferred-change"} <= kinds
     assert r.returncode == 1
+
+
+def test_non_finite_numbers_answer_no_comparison():
+    from scanner.values import Value
+    for v in ("inf", float("inf"), "nan", "Infinity", 1e308 * 10):
+        assert Value(v).ge(35).is_unknown and Value(v).le(35).is_unknown, v
+    assert Value(40).ge(35).is_true and Value("40").ge(35).is_true and Value(None).ge(35).is_false
