@@ -63,4 +63,4 @@ def test_the_table_takes_the_width_it_is_given_or_is_plain_lines():
         assert boxed and max(len(line) for line in boxed) <= width
     plain = table.render(doc, plain=True).splitlines()
     assert plain[0] == "Findings (5)" and not any(c in "".join(plain) for c in "┏┃│")
-    assert [line[:29] for line in plain[1:6]] == ["fail     ENC-01  high        aws_"] * 5   # aligned columns
+    assert [line[:33] for line in plain[1:6]] == ["fail     ENC-01  high        aws_"] * 5   # aligned columns
