@@ -237,7 +237,7 @@ def test_two_writers_at_once_both_land(store_url, tmp_path):
         p = tmp_path / f"r{i}.json"
         p.write_text(json.dumps(night(b, f"2026-01-01T02:00:00", {fail[i]: "pass"})))
         files.append(str(p))
-    open_test_store(store_url).dispose()      # created once, so both writers race on runs, not on tables
+    # the store does not exist yet: the two writers race to create it as well as to store
     script = WRITER.format(tests=os.path.join(ROOT, "tests"))
     procs = [subprocess.Popen([sys.executable, "-c", script, store_url, *files[k::2]], cwd=ROOT,
                               stderr=subprocess.PIPE, text=True) for k in (0, 1)]
