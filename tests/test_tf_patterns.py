@@ -41,7 +41,8 @@ XFAIL: dict[str, str] = {
     "class1-possible-link-target": "issue 12 class 1 on links: a flow log, a web ACL association, cluster "
                                    "members and a backup replication whose target is lookup({a, b}, <unknown "
                                    "key>, a) make both candidates pass LOG-01/WAF-01/BAK-02 (and HA-01 of the "
-                                   "default one): possible targets taken as certain",
+                                   "default one), and an Azure Network Watcher flow log both VNets: possible "
+                                   "targets taken as certain",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
                                  "the unknown gateway id stops arm_map._redirects with AttributeError "
                                  "('Unknown' has no .lower()); the reason printed is the exception's "

@@ -83,3 +83,32 @@ resource "aws_db_instance_automated_backups_replication" "one" {
   provider               = aws.dr
   source_db_instance_arn = lookup({ a = aws_db_instance.src_a.arn, b = aws_db_instance.src_b.arn }, data.aws_ssm_parameter.choice.value, aws_db_instance.src_a.arn)
 }
+
+data "azurerm_client_config" "current" {}
+
+resource "azurerm_virtual_network" "a" {
+  name                = "pattern-a"
+  resource_group_name = "rg-pattern"
+  location            = "westeurope"
+  address_space       = ["10.40.0.0/16"]
+}
+
+resource "azurerm_virtual_network" "b" {
+  name                = "pattern-b"
+  resource_group_name = "rg-pattern"
+  location            = "westeurope"
+  address_space       = ["10.41.0.0/16"]
+}
+
+resource "azurerm_network_watcher_flow_log" "one" {
+  name                 = "pattern-flow-log"
+  network_watcher_name = "pattern-watcher"
+  resource_group_name  = "rg-pattern"
+  target_resource_id   = lookup({ a = azurerm_virtual_network.a.id, b = azurerm_virtual_network.b.id }, data.azurerm_client_config.current.tenant_id, azurerm_virtual_network.a.id)
+  storage_account_id   = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-pattern/providers/Microsoft.Storage/storageAccounts/patternlogs"
+  enabled              = true
+  retention_policy {
+    enabled = true
+    days    = 7
+  }
+}
