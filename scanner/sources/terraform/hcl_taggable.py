@@ -13,13 +13,6 @@ holds every managed resource type whose provider schema has a top-level
 """
 from __future__ import annotations
 
-import json
-from importlib import resources
+from .provider_types import tagged
 
-
-def _load() -> frozenset[str]:
-    doc = json.loads(resources.files("scanner").joinpath("data/provider-types.json").read_text("utf-8"))
-    return frozenset(doc["tagged"])
-
-
-TAGGABLE = _load()
+TAGGABLE = tagged()

@@ -1,4 +1,5 @@
-"""Facts from the providers' schemas (scanner/data/provider-types.json), read once on first use.
+"""Facts from the providers' schemas (scanner/data/provider-types.json), read once on first use:
+the one reader of that file (the .tf evaluator, the joins, TAGGABLE and value_check use it).
 
 A body is ``{"attrs": {name: type}, "blocks": {name: {"nesting": ..., "attrs": ..., "blocks": ...}}}``;
 types use Terraform's JSON notation ("string", ["list", "string"], ["set", ["object", {...}]]).
@@ -14,6 +15,12 @@ from typing import Any
 @lru_cache(maxsize=1)
 def document() -> dict:
     return json.loads(resources.files("scanner").joinpath("data/provider-types.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def tagged() -> frozenset[str]:
+    """Managed resource types whose provider schema has a top-level ``tags`` attribute."""
+    return frozenset(document()["tagged"])
 
 
 def body(resource_type: str) -> dict | None:

@@ -28,8 +28,8 @@ from functools import lru_cache
 from typing import Any
 
 from ...values import Unknown
+from . import provider_types
 
-TYPES_FILE = "data/provider-types.json"
 VALUES_FILE = "data/provider-values.json"
 
 
@@ -57,9 +57,8 @@ def _data(name: str) -> dict:
     return json.loads(ires.files("scanner").joinpath(name).read_text("utf-8"))
 
 
-@lru_cache(maxsize=None)
 def tagged() -> frozenset:
-    return frozenset(_data(TYPES_FILE)["tagged"])
+    return provider_types.tagged()
 
 
 _TAGS = ["map", "string"]
@@ -67,7 +66,7 @@ _TAGS = ["map", "string"]
 
 def schema(res_type: str) -> dict | None:
     """The schema facts of a resource type (a block body: attrs, blocks, required), or None."""
-    return _data(TYPES_FILE)["types"].get(res_type)
+    return provider_types.body(res_type)
 
 
 def type_at(res_type: str, parts: list[str]) -> Any:
