@@ -310,7 +310,8 @@ def test_mysql_flexible_customer_key_known_only_after_apply_or_from_a_managed_hs
         {"key_vault_key_id": None, "managed_hsm_key_id": "https://hsm.managedhsm.azure.net/keys/k/1"}]}, **AZ)
     f = by_control(p.findings("ENC-01"))
     kv = f[("ENC-01", "azurerm_mysql_flexible_server.kv")]
-    assert kv.status == "pass" and kv.evidence["customer_managed_key"] == "customer"
+    assert kv.status == "pass"
+    assert kv.evidence["customer_managed_key (key_vault_key_id known after apply)"] == "customer"
     hsm = f[("ENC-01", "azurerm_mysql_flexible_server.hsm")]
     assert hsm.status == "pass"
     assert hsm.evidence["customer_managed_key.0.managed_hsm_key_id"] == "https://hsm.managedhsm.azure.net/keys/k/1"

@@ -412,3 +412,18 @@ def test_a_conditional_between_known_values_is_decided_when_every_value_answers_
         "backup_retention_period   = 35", f"backup_retention_period   = {expr}") % "aws_kms_key.k.arn"})
     f = findings(p, "BAK-01")["aws_db_instance.db"]
     assert f.status == want, f.message
+
+
+def test_mysql_flexible_server_key_block_without_a_key_is_not_customer_managed(tmp_path):
+    p = scan(tmp_path, {"main.tf": '''
+resource "azurerm_mysql_flexible_server" "m" {
+  name                = "m"
+  resource_group_name = "rg"
+  location            = "westeurope"
+  customer_managed_key {
+    key_vault_key_id = null
+  }
+  tags = { Environment = "prod", Project = "p", CostCenter = "c", Owner = "o" }
+}
+'''})
+    assert findings(p, "ENC-01")["azurerm_mysql_flexible_server.m"].status != "pass"

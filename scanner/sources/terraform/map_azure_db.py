@@ -29,6 +29,7 @@ from .joins import related, related_unknown
 from .map_data import _add_keys, _blocks, _set, _truthy, _unset, derived, setting, tls_version
 from .normalize import maps
 from .tfmodel import MISSING, TfResource
+from .value_check import customer_key
 
 _FLEX_CONF = ("azurerm_mysql_flexible_server_configuration",)
 # Server parameter defaults of Azure Database for MySQL flexible server (5.7 and 8.0): encrypted
@@ -84,7 +85,9 @@ def mysql_flexible(tf: TfResource, r: Resource) -> None:
             not _blank(tf.raw("customer_managed_key.0.managed_hsm_key_id"))
         path = "customer_managed_key.0." + ("managed_hsm_key_id" if hsm else "key_vault_key_id")
         r.set("encryption_key", tf.get(path))
-        r.set("encryption_key_managed_by", Value("customer", tf.origin("customer_managed_key")))
+        # a block whose key ids are all null names no key: never a customer-managed key
+        r.set("encryption_key_managed_by", customer_key(tf, "customer_managed_key", "key_vault_key_id",
+                                                        "managed_hsm_key_id"))
     else:
         r.set("encryption_key", Value(None, tf.origin("customer_managed_key")))
         r.set("encryption_key_managed_by", _unset(tf, "customer_managed_key", "provider", "service-managed key"))
