@@ -27,14 +27,24 @@ def attached(tf: TfResource, types: Iterable[str], attr: str, data_types: Iterab
     balancer); a reference to a data source of another type does not make ``tf`` possible.
     """
     types = tuple(types)
-    certain = related(tf, types, attr)
+    certain, keep, whys = [], [], []
+    for o in related(tf, types, attr):
+        # a single target attribute that references several resources of the target's type
+        # (lookup({a = x.id, b = y.id}, key), a conditional) names one of them: possible for each
+        same = sorted({a for a in (o.refs(attr) or []) if _type_of(a) == tf.type})
+        if len(same) > 1:
+            keep.append(o)
+            whys.append(f"{o.address} names one of {', '.join(same)} ({attr}), and which one is not known")
+        else:
+            certain.append(o)
     pending = related_unknown(tf, types, attr)
-    keep, whys = [], []
     base = tf.address.split("[")[0]
     project = tf.project
     addrs = _address_map(project) if project is not None else {}
     data_types = set(data_types)
     for o in pending:
+        if any(o is k for k in keep):
+            continue
         refs = o.refs(attr) or []
         names_tf = any(a == tf.address or a.split("[")[0] == base for a in refs)
         if not names_tf:
@@ -50,6 +60,16 @@ def attached(tf: TfResource, types: Iterable[str], attr: str, data_types: Iterab
         whys.append(f"{o.address} names its target only after apply ({attr} is not known)"
                     if not names_tf else (pending.why or f"{o.address} may name it"))
     return certain, Pending(keep, whys[0] if whys else "")
+
+
+_TYPE = re.compile(r"(?:^|\.)([a-z0-9_]+)\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?$")
+
+
+def _type_of(address: str) -> str | None:
+    if _DATA.search(address):
+        return None
+    m = _TYPE.search(address)
+    return m.group(1) if m else None
 
 
 def unknown_from(pending: Pending, tf: TfResource, what: str) -> Unknown:
