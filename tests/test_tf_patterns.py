@@ -43,9 +43,6 @@ XFAIL: dict[str, str] = {
                                    "key>, a) make both candidates pass LOG-01/WAF-01/BAK-02 (and HA-01 of the "
                                    "default one), and an Azure Network Watcher flow log both VNets: possible "
                                    "targets taken as certain",
-    "class1-plan-two-references-one-target": "issue 12 class 1 in plans: an association whose planned resource_arn "
-                                             "is unknown and whose configuration references two load balancers "
-                                             "makes both pass WAF-01",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
                                  "the unknown gateway id stops arm_map._redirects with AttributeError "
                                  "('Unknown' has no .lower()); the reason printed is the exception's "
