@@ -64,6 +64,9 @@ def render(doc: dict, print_all: bool = False, results_kept: bool = True, **_opt
     if doc.get("history"):   # a run kept in the history store (issue 15)
         from ..store.diff import since_line
         ctx["since"] = since_line(doc)
+    if doc.get("baseline"):   # a run with --baseline (issue 20)
+        from ..baseline import summary_line
+        ctx["since"] = " · ".join(x for x in (ctx.get("since"), summary_line(doc)) if x)
     data = ctx.pop("data")
     return env.get_template("report.html.j2").render(
         **ctx, css=css, js=js, print_all=print_all, data_json=script_json(data),
@@ -419,7 +422,8 @@ def _data(findings: list, controls: list[dict]) -> dict:
         name = r.get("name")
         rows.append([ctl_index[f["control_id"]], st_index[f["status"]], r["address"],
                      S(name if name and name != r["address"] else None), S(r.get("type")), S(r.get("source")),
-                     S(r.get("file")), r.get("line") or 0, S(f.get("message")),
+                     S(r.get("file")), r.get("line") or 0,
+                     S(("[accepted in baseline] " if f.get("baseline") else "") + str(f.get("message") or "")),
                      S(_encode(f["evidence"])) if f.get("evidence") else -1, S(ctx), w])
     return {"controls": [[c["id"], c["title"], c["severity"], " ".join(c.get("soc2") or [])] for c in controls],
             "statuses": list(STATUS_ORDER),

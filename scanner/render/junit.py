@@ -53,7 +53,12 @@ def render(doc: dict, **_options) -> str:
                 if line:
                     case.set("line", str(line))
             detail = _detail(f, file, line)
-            if f["status"] in ("fail", "unknown"):
+            if f["status"] in ("fail", "unknown") and f.get("baseline"):
+                skipped += 1
+                el = ET.SubElement(case, "skipped", message=_x(
+                    f"[{f['status']}, accepted in baseline] {f['message']}"))
+                el.text = detail
+            elif f["status"] in ("fail", "unknown"):
                 failures += 1
                 el = ET.SubElement(case, "failure", message=_x(f"[{f['status']}] {f['message']}"),
                                    type=_x(f"{f['status']}:{f['severity']}"))
@@ -83,7 +88,7 @@ def render(doc: dict, **_options) -> str:
 
 def _detail(f: dict, file: str | None, line) -> str:
     r = f["resource"]
-    lines = [f"status: {f['status']}", f"severity: {f['severity']}", f"resource: {r['address']}",
+    lines = [f"status: {f['status']}" + (" (accepted in baseline)" if f.get("baseline") else ""), f"severity: {f['severity']}", f"resource: {r['address']}",
              f"type: {r.get('type', '')}", f"source: {r.get('source', '')}"]
     if file:
         lines.append(f"file: {file}" + (f":{line}" if line else ""))

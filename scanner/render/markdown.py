@@ -98,10 +98,14 @@ def render(doc: dict, limit: int = LIMIT, **_options) -> str:
     run = doc.get("run", {})
     findings = doc.get("findings", [])
     bad = [f for f in findings if f["status"] in ORDER]
-    bad.sort(key=lambda f: (ORDER[f["status"]], SEV_RANK.get(f["severity"], 9), f["control_id"],
+    bad.sort(key=lambda f: (bool(f.get("baseline")), ORDER[f["status"]], SEV_RANK.get(f["severity"], 9), f["control_id"],
                             f["resource"]["address"]))
     failing_controls = [c for c in doc.get("controls", []) if c.get("status") in ("fail", "unknown")]
     verdict = ("❌ failing" if s.get("fail") else "⚠️ unknown evidence" if s.get("unknown") else "✅ passing")
+    if doc.get("baseline"):   # --baseline (issue 20): what the baseline accepted does not make the run fail
+        open_ = [f for f in bad if not f.get("baseline")]
+        verdict = ("❌ failing" if any(f["status"] == "fail" for f in open_) else
+                   "⚠️ unknown evidence" if open_ else "✅ no new findings (baseline)")
     head = [f"## specguard: {verdict}", ""]
     who = " · ".join(esc(x) for x in (run.get("organisation"), run.get("system")) if x)
     if who:
@@ -115,6 +119,9 @@ def render(doc: dict, limit: int = LIMIT, **_options) -> str:
     if doc.get("history"):   # a run kept in the history store (issue 15)
         from ..store.diff import since_line
         head += [esc(since_line(doc) or ""), ""]
+    if doc.get("baseline"):
+        from ..baseline import summary_line
+        head += [esc(summary_line(doc) or ""), ""]
     head += _profile_lines(doc)
     tail = _waiver_lines(doc) + _coverage_lines(doc)
     body: list[str] = []
@@ -131,7 +138,8 @@ def render(doc: dict, limit: int = LIMIT, **_options) -> str:
         file, fline = locate.file_line(r) if r.get("file") else (None, None)
         if file:
             where += f"<br>{esc(_cut(file, 200))}" + (f":{fline}" if fline else "")
-        line = (f"| {f['status']} | {esc(f['control_id'])} | {esc(f['severity'])} | {where} | "
+        status = f["status"] + (" (baseline)" if f.get("baseline") else "")
+        line = (f"| {status} | {esc(f['control_id'])} | {esc(f['severity'])} | {where} | "
                 f"{esc(_cut(f['message'], CELL))} |")
         if used + len(line) + 1 + note_room > limit:
             break

@@ -45,7 +45,9 @@ def build(doc: dict) -> dict:
                              "soc2": []})
     rule_index = {c["id"]: i for i, c in enumerate(controls)}
     plan_paths, bases = plan_sources(doc), bases_of(doc)
-    results = [_result(f, rule_index, plan_paths, bases) for f in doc.get("findings", []) if f["status"] in LEVEL]
+    with_baseline = isinstance(doc.get("baseline"), dict)
+    results = [_result(f, rule_index, plan_paths, bases, with_baseline) for f in doc.get("findings", [])
+               if f["status"] in LEVEL]
     tool = doc.get("tool", {})
     run_info = doc.get("run", {})
     sarif_run = {
@@ -57,7 +59,8 @@ def build(doc: dict) -> dict:
         "results": results,
         "columnKind": "utf16CodeUnits",
         "properties": {"profile": run_info.get("profile", ""), "profileSha256": run_info.get("profile_sha256", ""),
-                       "summary": doc.get("summary", {})},
+                       "summary": doc.get("summary", {}),
+                       **({"baseline": doc["baseline"]} if with_baseline else {})},
     }
     runs = [sarif_run]
     if doc.get("supplementary"):
@@ -145,7 +148,7 @@ def _md(text: str) -> str:
     return "".join(out)
 
 
-def _result(f: dict, rule_index: dict, plan_paths: list[str], bases: dict[str, str]) -> dict:
+def _result(f: dict, rule_index: dict, plan_paths: list[str], bases: dict[str, str], baseline: bool = False) -> dict:
     r = f["resource"]
     status = f["status"]
     prefix = "" if status == "fail" else "[unknown] "
@@ -162,6 +165,9 @@ def _result(f: dict, rule_index: dict, plan_paths: list[str], bases: dict[str, s
     }
     if r.get("input"):
         result["properties"]["input"] = str(r["input"])
+    if baseline:   # --baseline (issue 20): SARIF 2.1.0's own marking, 3.27.24
+        result["baselineState"] = "unchanged" if f.get("baseline") else "new"
+        result["properties"]["baseline"] = bool(f.get("baseline"))
     return result
 
 

@@ -47,6 +47,9 @@ def render(doc: dict, color: bool = False, show_pass: bool = False, width: int =
     if doc.get("history"):   # a run kept in the history store (issue 15)
         from ..store.diff import since_line
         lines.append(cut(since_line(doc) or "", LINE))
+    if doc.get("baseline"):   # --baseline (issue 20): accepted findings are listed, marked, and do not gate
+        from ..baseline import summary_line
+        lines.append(cut(summary_line(doc) or "", LINE))
     for c in doc.get("coverage", [])[:20]:
         lines.append(f"coverage: {cut(c['message'], LINE)}")
     if len(doc.get("coverage", [])) > 20:
@@ -79,7 +82,7 @@ def _rich(rows: list[dict], color: bool, width: int = 160) -> str:
         t.add_column(col, overflow="fold")
     style = {"fail": "red", "unknown": "yellow", "waived": "cyan", "pass": "green"}
     for f in rows:
-        status = cut(f["status"], 20)
+        status = cut(f["status"], 20) + (" (baseline)" if f.get("baseline") else "")
         t.add_row(f"[{style.get(f['status'], '')}]{escape(status)}[/]", escape(cut(f["control_id"], 40)),
                   escape(cut(f["severity"], 20)), escape(_location(f, CELL)), escape(cut(f["message"], CELL)))
     con.print(t)
@@ -92,6 +95,7 @@ def _plain(rows: list[dict]) -> str:
         where = cut(f["resource"]["address"], LINE)
         if f["resource"].get("file"):
             where += f" ({cut(f['resource']['file'], LINE)}:{cut(f['resource'].get('line') or '', 20)})"
-        out.append(f"{cut(f['status'], 20):<8} {cut(f['control_id'], 40):<7} {cut(f['severity'], 20):<11} "
+        status = cut(f["status"], 20) + ("·baseline" if f.get("baseline") else "")
+        out.append(f"{status:<8} {cut(f['control_id'], 40):<7} {cut(f['severity'], 20):<11} "
                    f"{where}: {cut(f['message'], LINE)}")
     return "\n".join(out) + "\n"

@@ -1,0 +1,149 @@
+"""Baselines (issue 20): accept today's findings so the gate blocks only what a change introduces.
+
+A baseline is the set of findings that would have failed the gate when it was made (``fail`` and
+``unknown``), keyed by fingerprint (control + resource address, + the input when a run scans
+several).  It is read from a baseline file (``specguard baseline create``, schema
+``scanner/data/baseline.schema.json``) or from a results document.  A renamed resource has another
+address, so another fingerprint: it is a new finding.
+
+Applying one to a results document marks every finding it accepts with ``"baseline": true``; marked
+findings keep their status and appear in every report, but do not count for ``--fail-on``.  Whether
+a finding is *new* is decided by the history store's rule (``store.diff.is_new``), so ``specguard
+diff`` and the gate never disagree; an entry that no longer fails is listed as fixed by the store's
+``is_resolved`` (passing now, or gone).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+from typing import Any
+
+from .errors import InputError, json_path
+from .store.diff import FAILING, is_new, is_resolved
+
+BASELINE_KEY = "specguard_baseline"
+BASELINE_VERSION = "1"
+ACCEPTED = "accepted"
+GATING = ("fail", "unknown")   # what the gate counts (unknown unless --allow-unknown)
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    from importlib import resources as ires
+    return json.loads(ires.files("scanner").joinpath("data/baseline.schema.json").read_text("utf-8"))
+
+
+def fingerprint(f: dict) -> str:
+    """A finding's fingerprint as the results document wrote it (older documents had none: the
+    store's fallback, control|address)."""
+    return f.get("fingerprint") or f"{f['control_id']}|{(f.get('resource') or {}).get('address', '')}"
+
+
+def create(doc: dict, now: dt.datetime | None = None) -> dict:
+    """The baseline of a results document: every finding that would fail the gate, accepted."""
+    run = doc.get("run") or {}
+    seen: set[str] = set()
+    entries = []
+    for f in doc.get("findings") or []:
+        fp = fingerprint(f)
+        if f["status"] not in GATING or fp in seen:
+            continue
+        seen.add(fp)
+        entries.append({"fingerprint": fp, "control_id": f["control_id"],
+                        "address": (f.get("resource") or {}).get("address", ""),
+                        "status": ACCEPTED, "found": f["status"]})
+    entries.sort(key=lambda e: (e["control_id"], e["address"], e["fingerprint"]))
+    when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    return {BASELINE_KEY: BASELINE_VERSION,
+            "created_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tool": dict(doc.get("tool") or {"name": "specguard"}),
+            "profile": run.get("profile", ""), "profile_sha256": run.get("profile_sha256", ""),
+            "from_run": {"id": run.get("id", ""), "started_at": run.get("started_at", "")},
+            "findings": entries}
+
+
+def dumps(baseline: dict) -> str:
+    return json.dumps(baseline, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def load(path: str) -> dict:
+    """A baseline from a baseline file or a results document; anything else is an input error
+    naming the file (exit 2)."""
+    from .sources.terraform.plan import read_json
+    data = read_json(path)
+    if isinstance(data, dict) and BASELINE_KEY in data:
+        import jsonschema
+        try:
+            jsonschema.validate(data, schema())
+        except jsonschema.ValidationError as e:
+            raise InputError(f"not a valid specguard baseline: {e.message}", path, json_path(e.absolute_path))
+        out = dict(data)
+        out["kind"] = "baseline"
+    elif isinstance(data, dict) and "schema_version" in data:
+        from .pipeline import load_results
+        out = create(load_results(path))
+        out["kind"] = "results"
+    else:
+        raise InputError("not a specguard results document or baseline (write one with: "
+                         "specguard baseline create PATH -o baseline.json)", path)
+    out["path"] = path
+    from .results import sha256_file
+    out["sha256"] = sha256_file(path)
+    return out
+
+
+def check_profile(baseline: dict, doc: dict) -> None:
+    """Every control the baseline names must be one of this run's profile (enabled or disabled):
+    a baseline of another profile would accept findings by ids that mean something else."""
+    known = {c["id"] for c in doc.get("controls") or []} | {c["id"] for c in doc.get("disabled_controls") or []}
+    for e in baseline["findings"]:
+        if e["control_id"] not in known:
+            raise InputError(f"control {e['control_id']} is not a control of profile "
+                             f"{(doc.get('run') or {}).get('profile', '')!r} (the baseline was made with profile "
+                             f"{baseline.get('profile', '')!r})", baseline.get("path"))
+
+
+def apply(doc: dict, baseline: dict) -> dict:
+    """Mark the findings the baseline accepts and add the document's ``baseline`` entry.
+
+    A finding is accepted when the baseline holds its fingerprint and, by the store's rule, it is
+    not a new failure (an entry found ``unknown`` that now fails is new)."""
+    check_profile(baseline, doc)
+    entries = {e["fingerprint"]: e for e in baseline["findings"]}
+    current: dict[str, str] = {}
+    accepted = new = 0
+    for f in doc.get("findings") or []:
+        fp = fingerprint(f)
+        current.setdefault(fp, f["status"])
+        f.pop("baseline", None)
+        e = entries.get(fp)
+        if is_new(e["found"] if e else None, f["status"]):
+            new += 1
+        elif e is not None and f["status"] in GATING:
+            f["baseline"] = True
+            accepted += 1
+    # an accepted entry is resolved as an accepted failure would be: passing now, or gone
+    fixed = [{k: e[k] for k in ("fingerprint", "control_id", "address", "found")}
+             for fp, e in entries.items() if is_resolved(FAILING, current.get(fp))]
+    doc["baseline"] = {"path": baseline.get("path", ""), "sha256": baseline.get("sha256", ""),
+                       "kind": baseline.get("kind", "baseline"), "profile": baseline.get("profile", ""),
+                       "created_at": baseline.get("created_at", ""), "entries": len(entries),
+                       "accepted": accepted, "new": new, "fixed": fixed}
+    return doc
+
+
+def counts_for_gate(f: dict) -> bool:
+    """Whether a finding may fail the gate: one the baseline accepted does not."""
+    return not f.get("baseline")
+
+
+def summary_line(doc: dict) -> str | None:
+    """The sentence every report prints about the baseline (None when the run had none)."""
+    b = doc.get("baseline")
+    if not isinstance(b, dict):
+        return None
+    fixed = len(b.get("fixed") or [])
+    return (f"baseline {b.get('path', '')}: {b.get('accepted', 0)} finding(s) accepted (not counted for the gate), "
+            f"{b.get('new', 0)} new failure(s), {fixed} of {b.get('entries', 0)} entries fixed"
+            + (" (remove them: specguard baseline create)" if fixed else ""))
