@@ -40,9 +40,14 @@ def scan_paths(args) -> dict:
         else:
             if path.endswith(".tf"):
                 raise InputError("a .tf file: scan its directory instead", path)
-            project = load_plan(path, read_json(path))
+            if path == "-":   # terraform show -json plan.out | specguard scan -  (issue 20)
+                from .sources.terraform.stdin import LABEL, read_stdin
+                data, digest = read_stdin()
+                project = load_plan(LABEL, data)
+            else:
+                project, digest = load_plan(path, read_json(path)), sha256_file(path)
             src_dir = args.source_dir or _plan_source_dir(path)
-            entry = {"kind": "terraform-plan", "path": path, "sha256": sha256_file(path)}
+            entry = {"kind": "terraform-plan", "path": path, "sha256": digest}
             if src_dir:
                 hcl = importlib.import_module("scanner.sources.terraform.hcl")
                 tree = hcl.locate(project, src_dir, run=run, waivers=not getattr(args, "no_source_waivers", False),
