@@ -211,3 +211,13 @@ def test_markdown_says_no_new_findings_when_all_are_accepted(tmp_path, before):
     doc = scan(plan_file(tmp_path, "same.json", {"a": False, "b": False}))
     baseline.apply(doc, baseline.load(path))
     assert "✅ no new findings (baseline)" in render(doc, "markdown")
+
+
+def test_gitlab_sast_lists_accepted_findings_saying_so(marked):
+    out = json.loads(render(marked, "gitlab-sast"))
+    enc = {v["location"]["file"] + "|" + v["description"]: v for v in out["vulnerabilities"]
+           if v["identifiers"][0]["value"] == "ENC-01"}
+    a = [d for d in enc if "aws_db_instance.a (aws_db_instance)" in d]
+    c = [d for d in enc if "aws_db_instance.c (aws_db_instance)" in d]
+    assert len(a) == len(c) == 1
+    assert "|Accepted in the baseline" in a[0] and "Accepted" not in c[0]

@@ -13,7 +13,7 @@ from ..errors import InputError
 # format name -> module (imported only when that format is asked for)
 FORMATS = {
     "table": "table", "json": "json_out", "html": "html", "sarif": "sarif",
-    "junit": "junit", "markdown": "markdown", "pdf": "pdf",
+    "junit": "junit", "markdown": "markdown", "pdf": "pdf", "gitlab-sast": "gitlab_sast",
 }
 EXTENSIONS = {".json": "json", ".html": "html", ".htm": "html", ".sarif": "sarif", ".xml": "junit",
               ".md": "markdown", ".pdf": "pdf", ".txt": "table",
