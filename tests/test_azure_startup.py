@@ -56,3 +56,37 @@ def test_a_refused_secret_is_named_as_refused_not_as_missing(tmp_path):
     assert "AADSTS7000215" in r.stderr
     assert "not-the-secret-" not in r.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_an_authority_that_cannot_be_reached_is_not_called_a_refusal(tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(_clean_env(tmp_path), AZURE_TENANT_ID=ae.TENANT, AZURE_CLIENT_ID=ae.CLIENT_ID,
+               AZURE_CLIENT_SECRET=ae.CLIENT_SECRET, AZURE_AUTHORITY_HOST=f"https://127.0.0.1:{port}")
+    r = _audit(env, tmp_path, "--arm-endpoint", f"https://127.0.0.1:{port}")
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.startswith(f"specguard: error: could not reach the Azure authority https://127.0.0.1:{port} "
+                               "to sign in with environment variables: "), r.stderr
+    assert "the credentials were not checked" in r.stderr and "refused by" not in r.stderr
+    assert r.stderr.count("\n") == 1 and ae.CLIENT_SECRET not in r.stderr
+
+
+def test_a_resource_manager_that_cannot_be_reached_is_named(tmp_path):
+    """The token comes from the emulator; Resource Manager is a port nothing listens on."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    emu = ae.ArmEmulator().start(tmp_path)
+    try:
+        env = dict(_clean_env(tmp_path), **emu.env())
+        r = _audit(env, tmp_path, "--arm-endpoint", f"https://127.0.0.1:{port}", "--max-retries", "0",
+                   "--credential-scope", f"{emu.base_url}/.default")
+    finally:
+        emu.stop()
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.startswith(f"specguard: error: could not reach Azure Resource Manager at https://127.0.0.1:{port} "
+                               "(connection error"), r.stderr
+    assert r.stderr.count("\n") == 1

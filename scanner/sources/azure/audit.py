@@ -71,7 +71,11 @@ def subscriptions(session: Session, wanted: list[str], tenant: str | None, run) 
     try:
         found = [to_json(s) for s in session.client("subscriptions").subscriptions.list()]
     except Exception as e:
-        raise ScanError(f"could not list the subscriptions this identity can see ({describe_error(e)}); "
+        why = describe_error(e)
+        if why == "timeout" or why.startswith("connection error"):   # nothing answered: not a permission matter
+            raise ScanError(f"could not reach Azure Resource Manager at {session.ep.arm} ({why}): check the "
+                            "network, a proxy (HTTPS_PROXY) or --arm-endpoint")
+        raise ScanError(f"could not list the subscriptions this identity can see ({why}); "
                         f"name them with --subscription")
     out = []
     for s in found:

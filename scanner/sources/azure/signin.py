@@ -8,6 +8,8 @@ were, the last one tried was configured and failed (the chain stops there).
 """
 from __future__ import annotations
 
+import re
+
 # azure-identity's credential class names, as a person knows them
 NAMES = {
     "EnvironmentCredential": "environment variables",
@@ -21,6 +23,10 @@ NAMES = {
     "BrokerCredential": "broker",
     "InteractiveBrowserCredential": "interactive browser",
 }
+# what requests/urllib3 say when no answer came (refused, unresolvable, timed out, TLS failed)
+NO_ANSWER = re.compile(r"Failed to establish a new connection|Connection refused|timed out|Max retries exceeded|"
+                       r"NameResolutionError|Name or service not known|CERTIFICATE_VERIFY_FAILED|SSLError|"
+                       r"ConnectionError|Connection aborted", re.I)
 WHAT_TO_DO = ("sign in with `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET "
               "(a service principal), or run where a managed identity is assigned")
 
@@ -62,5 +68,9 @@ def explain(text: str, chain_length: int | None, authority: str, scope: str) -> 
         return f"no Azure credentials found (tried: {', '.join(_short(n, r) for n, r in tried)}): {WHAT_TO_DO}"
     name, reason = tried[-1]
     reason = " ".join(reason.split())
+    if NO_ANSWER.search(reason):   # the sign-in never reached the authority: not a verdict on the credentials
+        return (f"could not reach the Azure authority {authority} to sign in with {NAMES.get(name, name)}: "
+                f"{reason[:300]}; the credentials were not checked. Check the network, a proxy (HTTPS_PROXY) "
+                "or the authority (AZURE_AUTHORITY_HOST, --authority-host)")
     return (f"the Azure credentials from {NAMES.get(name, name)} were refused by {authority} (scope {scope}): "
             f"{reason[:300]}")
