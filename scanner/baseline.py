@@ -147,3 +147,39 @@ def summary_line(doc: dict) -> str | None:
     return (f"baseline {b.get('path', '')}: {b.get('accepted', 0)} finding(s) accepted (not counted for the gate), "
             f"{b.get('new', 0)} new failure(s), {fixed} of {b.get('entries', 0)} entries fixed"
             + (" (remove them: specguard baseline create)" if fixed else ""))
+
+
+# ----------------------------------------------------------------------------- commands
+_SCAN_DEFAULTS = {"var": [], "var_file": [], "source_dir": None, "no_source_waivers": False, "checkov_results": None,
+                  "checkov_mapping": None, "profile": None, "waivers": None, "rules": None}
+
+
+def is_results_file(path: str) -> bool:
+    """Whether PATH of ``baseline create`` is a saved results document rather than a plan: specguard
+    writes ``schema_version`` first, so the first bytes tell without parsing a large plan twice."""
+    import re
+    if path == "-" or not path.endswith(".json"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return re.match(rb'^(\xef\xbb\xbf)?\s*\{\s*"schema_version"\s*:', head) is not None
+
+
+def create_command(args) -> int:
+    """``specguard baseline create PATH... [-o baseline.json]``: scan PATHs (or read one saved results
+    document) and write the baseline; exit 0 (making a baseline is not a gate)."""
+    import types
+    from .outputs import input_paths, resolve, write_all
+    ns = types.SimpleNamespace(**{**_SCAN_DEFAULTS, **vars(args)})
+    outs = resolve([{"format": "json", "path": getattr(args, "output", None) or "-"}], input_paths(ns))
+    if len(ns.paths) == 1 and is_results_file(ns.paths[0]):
+        from .pipeline import load_results
+        doc = load_results(ns.paths[0])
+    else:
+        from .pipeline import scan_paths
+        doc = scan_paths(ns)
+    write_all([(outs[0], dumps(create(doc)))])
+    return 0
