@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -155,17 +156,14 @@ _SCAN_DEFAULTS = {"var": [], "var_file": [], "source_dir": None, "no_source_waiv
 
 
 def is_results_file(path: str) -> bool:
-    """Whether PATH of ``baseline create`` is a saved results document rather than a plan: specguard
-    writes ``schema_version`` first, so the first bytes tell without parsing a large plan twice."""
-    import re
-    if path == "-" or not path.endswith(".json"):
+    """Whether PATH of ``baseline create`` is a saved results document rather than a plan.  Parsed to
+    tell (results are written with sorted keys, so no prefix says it): ``baseline create`` runs once
+    when the gate is turned on, not on every change, so a second parse of a plan costs little."""
+    if path == "-" or not path.endswith(".json") or not os.path.isfile(path):
         return False
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    return re.match(rb'^(\xef\xbb\xbf)?\s*\{\s*"schema_version"\s*:', head) is not None
+    from .sources.terraform.plan import read_json
+    data = read_json(path)
+    return isinstance(data, dict) and "schema_version" in data and "format_version" not in data
 
 
 def create_command(args) -> int:
