@@ -91,11 +91,12 @@ def _rich(rows: list[dict], color: bool, width: int = 160) -> str:
 
 def _plain(rows: list[dict]) -> str:
     out = [f"Findings ({len(rows)})"]
+    width = 17 if any(f.get("baseline") for f in rows) else 8   # "unknown·baseline" with --baseline
     for f in rows:
         where = cut(f["resource"]["address"], LINE)
         if f["resource"].get("file"):
             where += f" ({cut(f['resource']['file'], LINE)}:{cut(f['resource'].get('line') or '', 20)})"
         status = cut(f["status"], 20) + ("·baseline" if f.get("baseline") else "")
-        out.append(f"{status:<8} {cut(f['control_id'], 40):<7} {cut(f['severity'], 20):<11} "
+        out.append(f"{status:<{width}} {cut(f['control_id'], 40):<7} {cut(f['severity'], 20):<11} "
                    f"{where}: {cut(f['message'], LINE)}")
     return "\n".join(out) + "\n"
