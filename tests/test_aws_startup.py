@@ -126,6 +126,28 @@ def test_an_endpoint_that_never_answers_ends_the_run_in_seconds_and_a_terminal_i
     assert not (tmp_path / "out.json").exists()
 
 
+def test_an_ec2_endpoint_that_never_answers_ends_the_run_at_the_first_listing(servers, tmp_path):  # noqa: F811
+    """STS answers (moto), EC2 does not (its own endpoint, AWS_ENDPOINT_URL_EC2): the regions listing,
+    the first call to EC2, is bounded too, instead of 5 x 30 s for it and then for every regional read."""
+    _, proxy = servers
+    proxy.clear()
+    silent = Silent()
+    try:
+        env = dict(_env(proxy.url), AWS_ENDPOINT_URL_EC2=silent.url)
+        t0 = time.monotonic()
+        r = subprocess.run([sys.executable, "-m", "scanner", "audit", "aws", "--format", "json",
+                            "-o", str(tmp_path / "out.json")], env=env, capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - t0
+    finally:
+        silent.close()
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.startswith(f"specguard: error: could not reach AWS EC2 at {silent.url}: no answer within 3 s "
+                               f"(ReadTimeoutError, 2 attempts); nothing of account {ACCOUNT} could be listed"), r.stderr
+    assert r.stderr.count("\n") == 1 and len(silent.accepted) == 2
+    assert took < 12, took
+    assert not (tmp_path / "out.json").exists()
+
+
 def test_credentials_sts_refuses_are_said_to_not_work(servers, tmp_path):  # noqa: F811
     _, proxy = servers
     proxy.clear()

@@ -24,6 +24,7 @@ from . import collect_backup, collect_msg, collect_net, collect_rds, collect_sto
 from . import tagging
 from .guard import Calls, Failure
 from .scope import KeyManagers, Scope
+from . import startup
 from .startup import Status, describe_source
 
 # (unit name, collector) -- run once per account and region
@@ -114,10 +115,16 @@ def _start(args, calls, status, regions_opt, only, skip, run):
     if args.org_role:
         status.say("listing the accounts of the AWS Organization ...")
     accounts = _accounts(args, calls, session, home, partition, current, only, skip)
+    first = True
     for a in accounts:
         if a.session is not None and not regions_opt:
             status.say(f"listing the enabled regions of account {a.id} ...")
-            got = acc.enabled_regions(calls, a.session, home, a.id, partition)
+            # the first listing is the first call to EC2: bounded, so an endpoint that never answers
+            # ends the audit in seconds; any other failure is read again with the audit's retries
+            got = startup.first_listing(calls, a, home, partition) if first else None
+            first = False
+            if got is None:
+                got = acc.enabled_regions(calls, a.session, home, a.id, partition)
             if isinstance(got, Failure):
                 # the account's regions are not known: audit the home region, and let placeholders of
                 # every regional type stand for the regions that could not be listed (unknown, not absent)
