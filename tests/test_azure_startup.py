@@ -90,3 +90,33 @@ def test_a_resource_manager_that_cannot_be_reached_is_named(tmp_path):
     assert r.stderr.startswith(f"specguard: error: could not reach Azure Resource Manager at https://127.0.0.1:{port} "
                                "(connection error"), r.stderr
     assert r.stderr.count("\n") == 1
+
+
+def test_a_terminal_is_told_what_is_happening(tmp_path):
+    """stderr on a pseudo-terminal: the status line says where the sign-in goes before it answers."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    env = dict(_clean_env(tmp_path), COLUMNS="200", TERM="xterm")
+    p = subprocess.Popen([sys.executable, "-m", "scanner", "audit", "azure", "-o", str(tmp_path / "out.json")],
+                         env=env, stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif p.poll() is not None:
+            break
+    assert p.wait(timeout=60) == 3
+    os.close(master)
+    text = seen.decode("utf-8", "replace")
+    assert ("signing in to https://login.microsoftonline.com for https://management.azure.com/.default "
+            "(DefaultAzureCredential) ...") in text
+    assert "no Azure credentials found" in text

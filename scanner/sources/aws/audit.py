@@ -24,8 +24,9 @@ from . import collect_backup, collect_msg, collect_net, collect_rds, collect_sto
 from . import tagging
 from .guard import Calls, Failure
 from .scope import KeyManagers, Scope
+from ...status import Status
 from . import startup
-from .startup import Status, describe_source
+from .startup import describe_source
 
 # (unit name, collector) -- run once per account and region
 REGIONAL: list[tuple[str, Callable[[Scope], list[Resource]]]] = [

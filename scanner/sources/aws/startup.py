@@ -13,7 +13,6 @@ and says the credentials were not checked; a refusal by STS says the credentials
 """
 from __future__ import annotations
 
-import sys
 from urllib.parse import urlsplit, urlunsplit
 
 from ...redact import redact
@@ -112,27 +111,3 @@ def describe_source(session, profile: str | None) -> str:
              "assume-role-with-web-identity": "web identity", "custom-process": "a credential process"}
     where = names.get(method, method or "the default chain")
     return f"profile {profile}, {where}" if profile else where
-
-
-class Status:
-    """One transient line on a terminal (stderr) saying what the audit is doing; nothing when
-    ``--quiet`` or when stderr is not a terminal (CI logs keep only results and errors)."""
-
-    def __init__(self, quiet: bool):
-        self._status = None
-        if quiet or not sys.stderr.isatty():
-            return
-        from rich.console import Console
-        self._status = Console(stderr=True).status("")
-        self._status.start()
-
-    def say(self, text: str) -> None:
-        if self._status is not None:
-            from rich.text import Text   # plain text: a role ARN's [brackets] are not markup
-            from ...terminal import printable
-            self._status.update(Text(printable(text)))
-
-    def close(self) -> None:
-        if self._status is not None:
-            self._status.stop()
-            self._status = None

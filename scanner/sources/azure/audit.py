@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from ...errors import ScanError
 from ...model import Resource
+from ...status import Status
 from .arm_map import to_resources
 from .inventory import GRAPH_BATCH, LISTINGS, Inventory, Reader, Work
 from .session import Session, check_credential, describe_error, make_credential, resolve_endpoints, to_json
@@ -27,13 +28,24 @@ def collect(args, run) -> list[Resource]:
     ep = resolve_endpoints(getattr(args, "azure_cloud", None), getattr(args, "arm_endpoint", None),
                            getattr(args, "authority_host", None), getattr(args, "credential_scope", None))
     tenant = getattr(args, "tenant", None)
-    cred = make_credential(ep, tenant)
-    check_credential(cred, ep)
+    status = Status(getattr(args, "quiet", False))   # what is happening, on a terminal, until the bar starts
+    try:
+        status.say(f"signing in to {ep.authority} for {ep.scope} (DefaultAzureCredential) ...")
+        cred = make_credential(ep, tenant)
+        check_credential(cred, ep)
+    except BaseException:
+        status.close()
+        raise
     concurrency = getattr(args, "concurrency", 16)
     session = Session(cred, ep, concurrency=concurrency, max_retries=getattr(args, "max_retries", 3),
                       timeout=getattr(args, "timeout", 60.0))
     try:
-        subs = subscriptions(session, getattr(args, "subscription", None) or [], tenant, run)
+        if not getattr(args, "subscription", None):
+            status.say(f"listing the subscriptions at {ep.arm} ...")
+        try:
+            subs = subscriptions(session, getattr(args, "subscription", None) or [], tenant, run)
+        finally:
+            status.close()
         inv = Inventory()
         reader = Reader(session, inv)
         with _progress(getattr(args, "quiet", False), len(subs)) as progress:
