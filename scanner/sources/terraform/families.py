@@ -10,6 +10,7 @@ only types without one are reported.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # family -> (what it is, the controls a mapper of it would feed, the types: full-match patterns)
 FAMILIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -42,15 +43,18 @@ FAMILIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "security_group": ("security group", "NET-01, NET-02, NET-03 and NET-04", (r"aws_default_security_group",)),
 }
 
-_PATTERNS = [(re.compile(p), fam) for fam, (_, _, pats) in FAMILIES.items() for p in pats]
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern:
+    # one alternation, a named group per family, compiled on first use (scans rarely need it at start-up)
+    return re.compile("|".join(f"(?P<{fam}>{'|'.join(f'(?:{p})' for p in pats)})"
+                               for fam, (_, _, pats) in FAMILIES.items()))
 
 
+@lru_cache(maxsize=None)
 def family(rtype: str) -> str | None:
     """The covered family of a resource type, or None."""
-    for rx, fam in _PATTERNS:
-        if rx.fullmatch(rtype):
-            return fam
-    return None
+    m = _pattern().fullmatch(rtype)
+    return m.lastgroup if m else None
 
 
 def uncovered(tf) -> str | None:
