@@ -280,8 +280,10 @@ def test_unmapped_types_from_tf_source_too(tmp_path, run_cli):
 
 
 def test_family_patterns_name_real_types_and_never_a_mapped_one():
-    from scanner.sources.terraform.families import _PATTERNS
+    import re
+    from scanner.sources.terraform.families import FAMILIES
     from scanner.sources.terraform.normalize import MAPPERS, _load_mappers
+    _PATTERNS = [(re.compile(p), fam) for fam, (_, _, pats) in FAMILIES.items() for p in pats]
     _load_mappers()
     facts = json.loads((ROOT / "scanner" / "data" / "provider-types.json").read_text())
     known = set(facts["tagged"]) | set(facts["untagged"]) | set(facts.get("older_only", []))
