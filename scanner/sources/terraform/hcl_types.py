@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,6 +226,7 @@ def _to_string(v: Any, path: str) -> str:
         if not math.isfinite(v):
             raise Mismatch("a string is required, not a non-finite number", path)
         # Terraform writes numbers in full, never with an exponent: 1e20 -> "100000000000000000000"
+        from decimal import Decimal   # only for floats written out in full: not worth 5 ms at every start
         text = format(Decimal(repr(v)), "f")
         return text[:-2] if text.endswith(".0") else text
     if isinstance(v, (bool, int)):
