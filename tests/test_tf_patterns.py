@@ -35,14 +35,12 @@ XFAIL: dict[str, str] = {
     "class4-tags-missing-either-way": "issue 12 class 4 on TAG-01: merge(tags, cond ? {Name = x} : {}) with an "
                                       "unknown condition lacks the required tags in both branches (fail), said "
                                       "unknown; also join(\"-\", [\"pattern\", unknown]) != \"\" is true",
-    "class1-unknown-selector": "issue 12 class 1: element([\"alias/aws/rds\", cmk.arn], <unknown index>) and "
-                               "lookup({...}, <unknown key>, \"alias/aws/rds\") pass ENC-01 although the "
-                               "AWS-managed alias is a possible value (two false passes)",
-    "class1-possible-link-target": "issue 12 class 1 on links: a flow log, a web ACL association, cluster "
-                                   "members and a backup replication whose target is lookup({a, b}, <unknown "
-                                   "key>, a) make both candidates pass LOG-01/WAF-01/BAK-02 (and HA-01 of the "
-                                   "default one), and an Azure Network Watcher flow log both VNets: possible "
-                                   "targets taken as certain",
+    "class1-unknown-selector": "issue 12 class 4 (the false passes are fixed: the candidates are possible): "
+                               "element([cmk1.arn, cmk2.arn], <unknown index>) could pass, every candidate "
+                               "being a customer-managed key, and is said unknown",
+    "class1-possible-link-target": "issue 12 class 4 (the false passes are fixed: possible targets are unknown): "
+                                   "two clusters whose possible members are all private could pass NET-05 "
+                                   "and are said unknown",
     "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
                                  "the unknown gateway id stops arm_map._redirects with AttributeError "
                                  "('Unknown' has no .lower()); the reason printed is the exception's "

@@ -21,7 +21,7 @@ from typing import Any
 from ...errors import InputError
 from ...values import Origin, Unknown, Value
 from ...waivers import Waiver, parse_date
-from .hcl_eval import EvalError, Scope, evaluate, to_bool
+from .hcl_eval import EvalError, Scope, evaluate, first_unknown, to_bool
 from .hcl_files import (ModuleSource, ResBlock, drop_waive_comments, find_downloaded, is_local_source, load_module,
                         parse_var_option, read_manifest, read_tfvars, tf_files)
 from .hcl_limits import LimitExceeded
@@ -378,6 +378,11 @@ def refs_of(node: tuple, scope: Scope, depth: int = 0) -> Refs:
 
 def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
     kind = node[0]
+    if kind == "index" and _chain(node)[0] is None:
+        # [a.id, b.id][i] / {x = a.id}[k]: with the selector not known, each element is possible
+        why = _selector_doubt(node[2], scope)
+        _walk_refs(node[1], scope, w, depth, doubt or why)
+        return
     if kind in ("name", "attr", "index", "splat"):
         root, ops = _chain(node)
         if root is not None:
@@ -416,6 +421,12 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
     elif kind == "call":
         if node[1] in _FIRST_OF and not node[3]:
             _walk_first(node[1], node[2], scope, w, depth, doubt)
+        elif node[1] in _SELECTOR_AT and len(node[2]) > _SELECTOR_AT[node[1]] and not node[3]:
+            # element(list, i) / lookup(map, key, default): the selector decides which one is returned
+            why = _selector_doubt(node[2][_SELECTOR_AT[node[1]]], scope)
+            for i, a in enumerate(node[2]):
+                if i != _SELECTOR_AT[node[1]]:
+                    _walk_refs(a, scope, w, depth, doubt or why)
         else:
             for a in node[2]:
                 _walk_refs(a, scope, w, depth, doubt)
@@ -435,6 +446,20 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
 
 # functions whose value is one of their arguments: only that argument's references count
 _FIRST_OF = {"try", "coalesce", "coalescelist"}
+# functions that pick one element of a collection by the argument at this position
+_SELECTOR_AT = {"element": 1, "lookup": 1}
+
+
+def _selector_doubt(key_node, scope) -> str | None:
+    """Why the element an index or key picks is not settled (None when the key is known)."""
+    try:
+        k = evaluate(key_node, scope)
+    except EvalError as e:
+        return f"the key that selects it cannot be evaluated ({e})"
+    if isinstance(k, Unknown) or first_unknown(k) is not None:
+        u = k if isinstance(k, Unknown) else first_unknown(k)
+        return f"the key that selects it is not known ({u.reason})"
+    return None
 
 
 def _walk_first(name: str, args: list, scope, w: _Walk, depth: int, doubt: str | None) -> None:
@@ -550,14 +575,19 @@ def _instances(inst: ModuleInstance, local: str, rest: list, scope: Scope) -> li
     if rb is None:
         return []
     insts = inst.instances(rb)
+    doubt = None
     if rest and rest[0][0] == "index":
         key = _eval_key(rest[0][1], scope)
         if key is not None:
             picked = [r for r in insts if r.index == key or str(r.index) == str(key)]
             if picked:
                 insts = picked
+        elif len(insts) > 1:
+            # aws_x.y[var.i] with the index not known: any instance may be the one
+            doubt = _selector_doubt(rest[0][1], scope) or "the instance it selects is not known"
     # an instance that may not be created is only possibly referenced
-    return Refs([r.address for r in insts], {r.address: r.existence for r in insts if r.existence})
+    return Refs([r.address for r in insts],
+                {r.address: r.existence or doubt for r in insts if r.existence or doubt})
 
 
 def _eval_key(node, scope):
