@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import sys
 
-from .redact import redact
 
 # C0 and C1 controls (newline and tab too), DEL, line/paragraph separators, the bidirectional
 # marks, overrides and isolates ("Trojan Source"), and lone surrogates (unencodable in UTF-8)
@@ -37,6 +36,7 @@ def say(message: str, stream=None) -> None:
     """One line on standard error, ``specguard: `` first, whatever the message holds.
 
     A closed or broken stderr must not turn a clean exit status into a traceback."""
+    from .redact import redact    # only when something is said: its patterns cost 5 ms to compile
     stream = stream if stream is not None else sys.stderr
     try:
         # redacted too: an exception's text may quote what a server echoed (a token, a key)

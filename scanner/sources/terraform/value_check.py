@@ -19,7 +19,6 @@ nested deeper than its type is a mismatch at the first level that disagrees.
 """
 from __future__ import annotations
 
-import importlib.resources as ires
 import json
 import math
 import re
@@ -54,7 +53,7 @@ class Mismatch(Exception):
 
 @lru_cache(maxsize=None)
 def _data(name: str) -> dict:
-    return json.loads(ires.files("scanner").joinpath(name).read_text("utf-8"))
+    return json.loads((provider_types.DATA / name.removeprefix("data/")).read_text("utf-8"))
 
 
 def tagged() -> frozenset:
