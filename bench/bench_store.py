@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 STATUSES = ("pass", "fail", "unknown", "waived")
+REPEAT = 3
 
 
 def timed(fn, *a, **k):
@@ -51,27 +52,39 @@ def scan_cost(plan: str, tmp: str) -> dict:
     from scanner.store import open_store
 
     args = build_parser().parse_args(["scan", plan, "-q"])
-    gc.disable()                      # as the CLI does for a scan
-    doc, scan_s = timed(scan_paths, args)
-    gc.enable()
+    scans = []
+    for _ in range(REPEAT):           # best of REPEAT: the machine is shared
+        gc.disable()                  # as the CLI does for a scan
+        doc, s = timed(scan_paths, args)
+        gc.enable()
+        scans.append(s)
+    scan_s = min(scans)
     st = open_store(os.path.join(tmp, "scan-store.sqlite"))
 
-    def keep(d, data=None):   # what `scan --store` adds: the since-entry of the reports, then the put
-        d["history"] = st.since("bench", d)
-        st.put(d, "bench", data)
-    _, first_s = timed(keep, doc)
+    def keep(d, scope="bench"):   # what `scan --store` adds: the since-entry of the reports, then the put
+        d["history"] = st.since(scope, d)
+        st.put(d, scope)
+    first_s = timed(keep, doc)[1]
+    for i in range(REPEAT - 1):   # a first run of a new scope each time
+        d = dict(doc, run=dict(doc["run"], id=str(uuid.uuid4())))
+        first_s = min(first_s, timed(keep, d, f"first-{i}")[1])
     doc2 = dict(doc, run=dict(doc["run"], id=str(uuid.uuid4()),
                               started_at=doc["run"]["started_at"], finished_at=doc["run"]["finished_at"]))
-    _, next_s = timed(keep, doc2)
+    next_s = timed(keep, doc2)[1]
+    for _ in range(REPEAT - 1):
+        d = dict(doc, run=dict(doc["run"], id=str(uuid.uuid4())))
+        next_s = min(next_s, timed(keep, d)[1])
     # a run that writes -o results.json has the canonical bytes already (the same bytes are stored)
     from scanner.store.runs import canonical
-    doc3 = dict(doc, run=dict(doc["run"], id=str(uuid.uuid4())))
-    doc3["history"] = st.since("bench", doc3)
-    data = canonical(doc3)
-    t0 = time.perf_counter()
-    st.since("bench", doc3)
-    st.put(doc3, "bench", data)
-    bytes_s = time.perf_counter() - t0
+    bytes_s = float("inf")
+    for _ in range(REPEAT):
+        doc3 = dict(doc, run=dict(doc["run"], id=str(uuid.uuid4())))
+        doc3["history"] = st.since("bench", doc3)
+        data = canonical(doc3)
+        t0 = time.perf_counter()
+        st.since("bench", doc3)
+        st.put(doc3, "bench", data)
+        bytes_s = min(bytes_s, time.perf_counter() - t0)
     st.dispose()
     return {"findings": len(doc["findings"]), "scan_s": scan_s, "first_s": first_s, "next_s": next_s,
             "bytes_s": bytes_s, "doc_mb": len(data) / 1e6}
