@@ -175,11 +175,18 @@ class Store:
         """{fingerprint: finding id} and {finding id: (interval id, status, severity)} of the
         scope's open intervals: the statuses of its latest run."""
         ids, open_rows = {}, {}
-        i = t.intervals
-        for fp, fid, iid, st, sev in conn.execute(
-                select(t.findings.c.fingerprint, t.findings.c.id, i.c.id, i.c.status, i.c.severity)
-                .outerjoin(i, and_(i.c.finding_id == t.findings.c.id, i.c.to_seq.is_(None)))
-                .where(t.findings.c.scope_id == scope_id)):
+        # tens of thousands of rows: straight from the driver's cursor (plain tuples, one fetch)
+        sql = ("SELECT f.fingerprint, f.id, i.id, i.status, i.severity FROM findings f LEFT OUTER JOIN intervals i "
+               "ON i.finding_id = f.id AND i.to_seq IS NULL WHERE f.scope_id = ?")
+        if conn.dialect.paramstyle != "qmark":
+            sql = sql.replace("?", "%s")
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            cur.execute(sql, (scope_id,))
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+        for fp, fid, iid, st, sev in rows:
             ids[fp] = fid
             if iid is not None:
                 open_rows[fid] = (iid, st, sev)
@@ -229,15 +236,13 @@ class Store:
                         "VALUES (?, ?, ?, ?, ?)", [(scope_id, ids[fp], st, sev, seq) for fp, st, sev in start])
 
     def _controls(self, conn, run_id: str, doc: dict) -> None:
-        counts: dict[str, Counter] = {}
-        for f in doc.get("findings") or []:
-            counts.setdefault(f["control_id"], Counter())[f["status"]] += 1
+        pairs = Counter((f["control_id"], f["status"]) for f in doc.get("findings") or [])
         sev = {c["id"]: c.get("severity", "") for c in doc.get("controls") or []}
-        ids = list(sev) + [c for c in counts if c not in sev]
+        ids = list(sev) + sorted({c for c, _ in pairs if c not in sev})
         if ids:
             conn.execute(t.run_controls.insert(), [
                 {"run_id": run_id, "control_id": c, "severity": sev.get(c, ""),
-                 **{f"n_{k}": counts.get(c, Counter())[k] for k in STATUSES}} for c in ids])
+                 **{f"n_{k}": pairs[(c, k)] for k in STATUSES}} for c in ids])
 
     def _waivers(self, conn, scope_id: int, seq: int, listed: list[dict]) -> None:
         if not listed:
