@@ -46,6 +46,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-unknown", action="store_true", help="unknown findings do not fail the gate")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     p.add_argument("--show-pass", action="store_true", help="table: list passing findings too")
+    from .store.cli import add_run_options   # --store, --scope (the history store, issue 15)
+    add_run_options(p)
 
 
 def _optional(module: str):
@@ -83,10 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
             mod.add_arguments(ap)
 
     r = sub.add_parser("report", help="re-render saved JSON results")
-    r.add_argument("results", metavar="RESULTS.json")
+    r.add_argument("results", metavar="RESULTS.json", nargs="?")
     r.add_argument("--format", "-f", dest="outputs", action=_Output, metavar="F")
     r.add_argument("-o", "--output", dest="outputs", action=_Output, metavar="FILE")
     r.add_argument("--show-pass", action="store_true")
+    from .store.cli import add_period_options, register
+    add_period_options(r)
 
     c = sub.add_parser("controls", help="list the controls of the active profile")
     c.add_argument("--profile", metavar="FILE")
@@ -96,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export-checkov", help="write specguard's controls as Checkov custom checks")
     e.add_argument("directory", metavar="DIR")
     e.add_argument("--profile", metavar="FILE")
+    register(sub, _Output)   # store import|verify|get, history, diff
     return p
 
 
@@ -155,9 +160,10 @@ def _no_cyclic_gc() -> None:
 def cmd_scan(args) -> int:
     from .pipeline import scan_paths
     _precheck(args)
+    store = _open_store(args)   # before the scan: a bad or unreachable store is known now
     _no_cyclic_gc()
     doc = scan_paths(args)
-    return finish(args, doc)
+    return finish(args, doc, store=store)
 
 
 def cmd_audit(args) -> int:
@@ -171,11 +177,21 @@ def cmd_audit(args) -> int:
         if rc is not None:
             return rc
     _precheck(args)
+    store = _open_store(args)   # before the audit: a bad or unreachable store is known now
     doc = audit(args)
-    return finish(args, doc, keep=True)
+    return finish(args, doc, keep=True, store=store)
+
+
+def _open_store(args):
+    from .store.cli import open_for_run
+    return open_for_run(args)
 
 
 def cmd_report(args) -> int:
+    from .store.cli import check_report_args, cmd_period_report
+    check_report_args(args)
+    if args.period:   # the audit-period report, from the history store
+        return cmd_period_report(args)
     from .pipeline import load_results
     _no_cyclic_gc()
     doc = load_results(args.results)
@@ -218,8 +234,16 @@ def cmd_export_checkov(args) -> int:
     return mod.export(args.directory, args.profile)
 
 
+def _store_command(name: str):
+    def run(args) -> int:
+        from .store import cli as store_cli
+        return getattr(store_cli, name)(args)
+    return run
+
+
 COMMANDS = {"scan": cmd_scan, "audit": cmd_audit, "report": cmd_report, "controls": cmd_controls,
-            "export-checkov": cmd_export_checkov}
+            "export-checkov": cmd_export_checkov, "store": _store_command("cmd_store"),
+            "history": _store_command("cmd_history"), "diff": _store_command("cmd_diff")}
 
 
 # ----------------------------------------------------------------------------- output
@@ -252,11 +276,15 @@ def atomic_write(path: str, data) -> None:
     write_all([({"path": path}, data)])
 
 
-def finish(args, doc: dict, keep: bool = False) -> int:
+def finish(args, doc: dict, keep: bool = False, store=None) -> int:
     """Write the outputs and answer the gate.  ``keep``: the results cannot be had again by
     running the command again (a live audit), so if an output cannot be written they are
-    saved beside it (or in the current or temporary folder) and the error line names the file."""
+    saved beside it (or in the current or temporary folder) and the error line names the file.
+    ``store``: the history store the run is kept in, after its outputs are written."""
     outputs = resolve_outputs(args.outputs, args)
+    if store is not None:
+        from .store.cli import annotate
+        annotate(store, args, doc)   # what changed since the scope's previous run, in every report
     try:
         write_outputs(doc, outputs, args)
     except Exception as e:
@@ -271,6 +299,12 @@ def finish(args, doc: dict, keep: bool = False) -> int:
             e.args = (e.message,)
             raise
         raise ScanError(f"writing the outputs failed ({e.__class__.__name__}: {e}){note}") from e
+    if store is not None:
+        from .store.cli import keep as keep_run
+        try:
+            keep_run(store, args, doc)   # exit 3 "the run was not stored" if it fails; outputs are written
+        finally:
+            store.dispose()
     return gate(doc, args.fail_on, args.allow_unknown)
 
 
