@@ -12,6 +12,7 @@ environment), never through patched clients.
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
 import pathlib
@@ -21,6 +22,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import zipfile
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -125,6 +127,10 @@ _REST_OPS = [
     ("cloudfront", "GET", r"/tagging", None, "ListTagsForResource"),
     ("apigateway", "GET", r"^/v2/domainnames", None, "GetDomainNamesV2"),
     ("apigateway", "GET", r"^/domainnames", None, "GetDomainNames"),
+    ("apigateway", "GET", r"^/restapis/[^/]+/stages/?$", None, "GetStages"),
+    ("apigateway", "GET", r"^/restapis/?$", None, "GetRestApis"),
+    ("lambda", "GET", r"^/2015-03-31/functions/?$", None, "ListFunctions"),
+    ("lambda", "GET", r"^/2017-03-31/tags/", None, "ListTags"),
 ]
 _EC2_STYLE = {"ec2"}
 _QUERY_XML = {"rds", "elasticache", "elasticloadbalancing", "sns", "sts", "iam", "autoscaling"}
@@ -377,7 +383,8 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
 
     # -- network
     ec2 = c("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": _tl({"Name": f"{NAME}-vpc"})}])["Vpc"]["VpcId"]
     sg = {}
     names = ["web", "app", "db", "monitoring", "cache", "efs"] + (["bastion"] if v else [])
     for n in names:
@@ -439,13 +446,13 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
     for k in range(1 if v else 3):
         rds.create_db_instance(DBInstanceIdentifier=f"{NAME}-aurora-{k}", DBClusterIdentifier=f"{NAME}-aurora",
                                Engine="aurora-postgresql", DBInstanceClass="db.r6g.large",
-                               AvailabilityZone=AZS[k], Tags=_tl())
+                               AvailabilityZone=AZS[k], PubliclyAccessible=False, Tags=_tl())
     reporting = dict(DBInstanceIdentifier=f"{NAME}-reporting", Engine="postgres", EngineVersion="16.4",
                      DBInstanceClass="db.m6g.large", AllocatedStorage=200, MasterUsername="reporting_admin",
                      MasterUserPassword="not-a-real-password-1", MultiAZ=not v, StorageEncrypted=not v,
                      DBParameterGroupName=f"{NAME}-postgres16",
                      VpcSecurityGroupIds=[sg["app"] if v else sg["db"]], BackupRetentionPeriod=1 if v else 35,
-                     Tags=_tl())
+                     PubliclyAccessible=v, Tags=_tl())
     if not v:
         reporting["KmsKeyId"] = data_key["Arn"]
     db = rds.create_db_instance(**reporting)["DBInstance"]
@@ -539,7 +546,7 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
         "CacheBehaviors": {"Quantity": 1, "Items": [{"PathPattern": "/static/*", "TargetOriginId": "alb",
                                                      "ViewerProtocolPolicy": "https-only",
                                                      "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}]},
-        "ViewerCertificate": cert_conf}})
+        "ViewerCertificate": cert_conf, "WebACLId": _edge(c, v, lb, subnets)}})
     c("apigateway").create_domain_name(domainName="api.trade.example.com", regionalCertificateArn=cert,
                                        securityPolicy="TLS_1_2", endpointConfiguration={"types": ["REGIONAL"]},
                                        tags=TAGS)
@@ -563,6 +570,45 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
     if proxy is not None:
         _emulate(proxy, plan["BackupPlanId"], selection, None if v else db["DBInstanceArn"])
     return out
+
+
+def _edge(c, v: bool, lb: str, subnets: list[str]) -> str:
+    """Issue 16: web ACLs (ALB, REST API stage; the CloudFront one's ARN is returned), the VPC's flow
+    log (violating: one subnet's only), the order Lambda functions (violating: one untraced)."""
+    waf = c("wafv2")
+    vis = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "aws-common"}
+    acls = {scope: waf.create_web_acl(Name=f"{NAME}-{name}", Scope=scope, DefaultAction={"Allow": {}},
+                                      VisibilityConfig=vis, Tags=_tl())["Summary"]["ARN"]
+            for name, scope in (("regional", "REGIONAL"), ("cloudfront", "CLOUDFRONT"))}
+    if not v:
+        waf.associate_web_acl(WebACLArn=acls["REGIONAL"], ResourceArn=lb)
+    ag = c("apigateway")
+    api = ag.create_rest_api(name=f"{NAME}-api", endpointConfiguration={"types": ["REGIONAL"]}, tags=TAGS)["id"]
+    root = ag.get_resources(restApiId=api)["items"][0]["id"]
+    ag.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    ag.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    dep = ag.create_deployment(restApiId=api)["id"]
+    ag.create_stage(restApiId=api, stageName="prod", deploymentId=dep, tracingEnabled=True, tags=TAGS)
+    # violating too: the association names the stage through a data source the plan cannot resolve
+    waf.associate_web_acl(WebACLArn=acls["REGIONAL"],
+                          ResourceArn=f"arn:aws:apigateway:us-east-1::/restapis/{api}/stages/prod")
+    ec2 = c("ec2")
+    vpc = ec2.describe_subnets(SubnetIds=[subnets[0]])["Subnets"][0]["VpcId"]
+    ec2.create_flow_logs(ResourceIds=[subnets[0] if v else vpc], ResourceType="Subnet" if v else "VPC",
+                         TrafficType="ALL", LogDestinationType="s3",
+                         LogDestination=f"arn:aws:s3:::{NAME}-alb-logs-1a2b3c4d")
+    role = c("iam").create_role(RoleName=f"{NAME}-orders-lambda", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", "def handler(event, context):\n    return None\n")
+    lam = c("lambda")
+    for short, traced in (("persist-orders", True), ("order-events", not v)):
+        lam.create_function(FunctionName=f"{NAME}-{short}", Runtime="python3.12", Role=role, Handler="app.handler",
+                            Code={"ZipFile": buf.getvalue()}, MemorySize=512, Timeout=30, Tags=TAGS,
+                            **({"TracingConfig": {"Mode": "Active"}} if traced else {}))
+    return acls["CLOUDFRONT"]
 
 
 def _emulate(proxy: FaultProxy, plan_id: str, selection: dict, replicated: str | None) -> None:

@@ -392,7 +392,8 @@ def _type_of(lower_id: str) -> str:
 
 
 # proxy (child setting) resources: readable by ID, never in listings of resources
-_PROXY = ("/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies", "/customdomains")
+_PROXY = ("/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies", "/customdomains",
+          "/securitypolicies")
 
 
 def _tracked(lower_id: str) -> bool:
@@ -691,6 +692,9 @@ ARM_TYPES = {   # azurerm type -> ARM provider type (top-level resources)
     "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",
     "azurerm_private_dns_zone": "Microsoft.Network/privateDnsZones",
     "azurerm_cdn_frontdoor_profile": "Microsoft.Cdn/profiles",
+    "azurerm_network_watcher": "Microsoft.Network/networkWatchers",
+    "azurerm_web_application_firewall_policy": "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies",
+    "azurerm_cdn_frontdoor_firewall_policy": "Microsoft.Network/frontdoorWebApplicationFirewallPolicies",
 }
 
 
@@ -820,6 +824,12 @@ class PlanDeployment:
                                backup_days=self.val(tf, "backup_retention_days", 7),
                                geo_backup="Enabled" if self.val(tf, "geo_redundant_backup_enabled", False)
                                else "Disabled")
+        subnet = self.ref(tf, "delegated_subnet_id", "azurerm_subnet")
+        net = {"publicNetworkAccess": "Disabled" if subnet or not self.val(tf, "public_network_access_enabled", True)
+               else "Enabled"}
+        if subnet:
+            net["delegatedSubnetResourceId"] = self.subnet_id(subnet)
+        body["properties"]["network"] = net
         self.emu.put(body)
         # server parameters: the configuration resources, else the service's defaults
         settings = {"require_secure_transport": "on", "ssl_min_protocol_version": "TLSv1.2"}
@@ -869,6 +879,7 @@ class PlanDeployment:
     def _mssql_server(self, tf):
         body = sql_server(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
                           min_tls=self.val(tf, "minimum_tls_version", "1.2"))
+        body["properties"]["publicNetworkAccess"] = self._public(tf)
         self.emu.put(body)
         key = None
         for t in self.related(tf, "azurerm_mssql_server_transparent_data_encryption", "server_id"):
@@ -899,10 +910,127 @@ class PlanDeployment:
                                      https_only=bool(self.val(tf, "https_traffic_only_enabled", True))))
 
     def _redis_cache(self, tf):
-        self.emu.put(redis_cache(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
-                                 non_ssl_port=bool(self.val(tf, "non_ssl_port_enabled", False)),
-                                 min_tls=self.val(tf, "minimum_tls_version", "1.2"),
-                                 zones=tuple(self.val(tf, "zones", []) or ())))
+        body = redis_cache(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
+                           non_ssl_port=bool(self.val(tf, "non_ssl_port_enabled", False)),
+                           min_tls=self.val(tf, "minimum_tls_version", "1.2"),
+                           zones=tuple(self.val(tf, "zones", []) or ()))
+        body["properties"]["publicNetworkAccess"] = self._public(tf)
+        self.emu.put(body)
+
+    def _public(self, tf) -> str:
+        return "Enabled" if self.val(tf, "public_network_access_enabled", True) else "Disabled"
+
+    def subnet_id(self, subnet_addr) -> str:
+        sn = self.by_addr[subnet_addr]
+        vnet = self.ref(sn, "virtual_network_name", "azurerm_virtual_network")
+        vname = self.names.get(vnet) or self.val(sn, "virtual_network_name", "vnet")
+        return f"{arm_id(self.sub, self._rg(sn), 'Microsoft.Network/virtualNetworks', vname)}/subnets/{self.val(sn, 'name')}"
+
+    # -- issue 16: WAF policies, Front Door endpoints and security policies, flow logs ----------
+    def _virtual_network(self, tf):
+        subnets = []
+        for sn in self.related(tf, "azurerm_subnet", "virtual_network_name"):
+            sp = {"addressPrefixes": self.val(sn, "address_prefixes", []), "provisioningState": "Succeeded"}
+            for a in self.related(sn, "azurerm_subnet_network_security_group_association", "subnet_id"):
+                nsg_addr = self.ref(a, "network_security_group_id", "azurerm_network_security_group")
+                if nsg_addr in self.ids:
+                    sp["networkSecurityGroup"] = {"id": self.ids[nsg_addr]}
+            sid = self.subnet_id(sn.address)
+            subnets.append({"name": self.val(sn, "name"), "id": sid, "type": "Microsoft.Network/virtualNetworks/subnets",
+                            "properties": sp})
+        self.emu.put(tracked_resource(self.sub, self._rg(tf), ARM_TYPES[tf.type], self.names[tf.address],
+                                      location=self._loc(tf), tags=self.val(tf, "tags", {}), properties={
+                                          "provisioningState": "Succeeded",
+                                          "addressSpace": {"addressPrefixes": self.val(tf, "address_space", [])},
+                                          "subnets": subnets}))
+
+    def _network_watcher(self, tf):
+        self._tracked(tf)
+
+    def _network_watcher_flow_log(self, tf):
+        # Shape per the FlowLog definition (Microsoft.Network 2024-05-01): a tracked child of the watcher.
+        watcher = self.parent(tf, "network_watcher_name", "azurerm_network_watcher")
+        if watcher is None:
+            return
+        target = self.ref(tf, "target_resource_id") or self.ref(tf, "network_security_group_id")
+        ret = (self.blocks(tf, "retention_policy") or [{}])[0]
+        body = {"id": f"{self.ids[watcher]}/flowLogs/{self.names[tf.address]}", "name": self.names[tf.address],
+                "type": "Microsoft.Network/networkWatchers/flowLogs",
+                "location": self._loc(self.by_addr[watcher]), "tags": self.val(tf, "tags", {}) or {},
+                "properties": {"targetResourceId": self.ids.get(target), "enabled": bool(self.val(tf, "enabled")),
+                               "storageId": arm_id(self.sub, "rg-storage", "Microsoft.Storage/storageAccounts", "st"),
+                               "retentionPolicy": {"days": ret.get("days", 0), "enabled": bool(ret.get("enabled"))},
+                               "format": {"type": "JSON", "version": self.val(tf, "version", 2)},
+                               "provisioningState": "Succeeded"}}
+        self.ids[tf.address] = body["id"]
+        self.emu.put(body)
+
+    def _web_application_firewall_policy(self, tf):
+        # Shape per the WebApplicationFirewallPolicy definition (Microsoft.Network 2024-05-01).
+        ps = (self.blocks(tf, "policy_settings") or [{}])[0]
+        sets = [{"ruleSetType": m.get("type", "OWASP"), "ruleSetVersion": m.get("version")}
+                for b in self.blocks(tf, "managed_rules") for m in b.get("managed_rule_set") or []]
+        self.emu.put(tracked_resource(self.sub, self._rg(tf), ARM_TYPES[tf.type], self.names[tf.address],
+                                      location=self._loc(tf), tags=self.val(tf, "tags", {}), properties={
+                                          "provisioningState": "Succeeded", "resourceState": "Enabled",
+                                          "policySettings": {"state": "Enabled" if ps.get("enabled", True)
+                                                             else "Disabled", "mode": ps.get("mode") or "Prevention",
+                                                             "requestBodyCheck": ps.get("request_body_check", True)},
+                                          "managedRules": {"managedRuleSets": sets}}))
+
+    def _cdn_frontdoor_firewall_policy(self, tf):
+        # Shape per the WebApplicationFirewallPolicy definition (Microsoft.Network frontdoor 2024-02-01).
+        body = tracked_resource(self.sub, self._rg(tf), ARM_TYPES[tf.type], self.names[tf.address], location="Global",
+                                tags=self.val(tf, "tags", {}), properties={
+                                    "provisioningState": "Succeeded", "resourceState": "Enabled",
+                                    "policySettings": {"enabledState": "Enabled" if self.val(tf, "enabled", True)
+                                                       else "Disabled", "mode": self.val(tf, "mode")},
+                                    "managedRules": {"managedRuleSets": [
+                                        {"ruleSetType": m.get("type"), "ruleSetVersion": m.get("version"),
+                                         "ruleSetAction": m.get("action")} for m in self.blocks(tf, "managed_rule")]}})
+        body["sku"] = {"name": self.val(tf, "sku_name")}
+        self.emu.put(body)
+
+    def _cdn_frontdoor_endpoint(self, tf):
+        # Shape per the AFDEndpoint definition (Microsoft.Cdn 2024-02-01): a tracked child of the profile.
+        profile = self.parent(tf, "cdn_frontdoor_profile_id", "azurerm_cdn_frontdoor_profile")
+        if profile is None:
+            return
+        name = self.names[tf.address]
+        body = {"id": f"{self.ids[profile]}/afdEndpoints/{name}", "name": name, "type": "Microsoft.Cdn/profiles/afdEndpoints",
+                "location": "Global", "tags": self.val(tf, "tags", {}) or {},
+                "properties": {"hostName": f"{name}-a1b2c3d4e5f6a7b8.z01.azurefd.net",
+                               "enabledState": "Enabled" if self.val(tf, "enabled", True) else "Disabled",
+                               "autoGeneratedDomainNameLabelScope": "TenantReuse",
+                               "provisioningState": "Succeeded", "deploymentStatus": "NotStarted"}}
+        self.ids[tf.address] = body["id"]
+        self.emu.put(body)
+
+    def _cdn_frontdoor_security_policy(self, tf):
+        # Shape per the SecurityPolicy definition (Microsoft.Cdn 2024-02-01): a proxy resource of the profile.
+        profile = self.parent(tf, "cdn_frontdoor_profile_id", "azurerm_cdn_frontdoor_profile")
+        if profile is None:
+            return
+        fw = "security_policies.0.firewall.0"
+        waf = self.ref(tf, f"{fw}.cdn_frontdoor_firewall_policy_id", "azurerm_cdn_frontdoor_firewall_policy")
+        domains = []
+        for i, _d in enumerate(self.blocks(tf, f"{fw}.association.0.domain") or [None]):
+            a = self.ref(tf, f"{fw}.association.0.domain.{i}.cdn_frontdoor_domain_id")
+            if a is not None:
+                ep = self.by_addr[a]
+                prof_id = self.ids[self.ref(ep, "cdn_frontdoor_profile_id", "azurerm_cdn_frontdoor_profile")]
+                kind = "afdEndpoints" if ep.type == "azurerm_cdn_frontdoor_endpoint" else "customDomains"
+                domains.append({"id": f"{prof_id}/{kind}/{self.names[a]}", "isActive": True})
+        patterns = self.val(tf, f"{fw}.association.0.patterns_to_match", ["/*"])
+        name = self.names[tf.address]
+        self.emu.put({"id": f"{self.ids[profile]}/securityPolicies/{name}", "name": name,
+                      "type": "Microsoft.Cdn/profiles/securitypolicies",
+                      "properties": {"provisioningState": "Succeeded", "deploymentStatus": "NotStarted",
+                                     "profileName": self.names[profile],
+                                     "parameters": {"type": "WebApplicationFirewall",
+                                                    "wafPolicy": {"id": self.ids.get(waf)},
+                                                    "associations": [{"domains": domains,
+                                                                      "patternsToMatch": patterns}]}}})
 
     def _key_vault(self, tf):
         self.emu.put(key_vault(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf),
@@ -915,9 +1043,6 @@ class PlanDeployment:
         self.emu.put(asg(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf)))
 
     def _public_ip(self, tf):
-        self._tracked(tf)
-
-    def _virtual_network(self, tf):
         self._tracked(tf)
 
     def _user_assigned_identity(self, tf):
@@ -965,6 +1090,15 @@ class PlanDeployment:
                                              ("disabled_protocols", "disabledSslProtocols")) if p.get(k1)}
         body = app_gateway(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf), ssl_policy=ssl)
         gid, props = body["id"], body["properties"]
+        sku = (self.blocks(tf, "sku") or [{}])[0]
+        props["sku"] = {"name": sku.get("name"), "tier": sku.get("tier"), "family": "Generation_1"}
+        pol = self.ref(tf, "firewall_policy_id", "azurerm_web_application_firewall_policy")
+        if pol is not None:
+            props["firewallPolicy"] = {"id": self.ids[pol]}
+        for w in self.blocks(tf, "waf_configuration"):
+            props["webApplicationFirewallConfiguration"] = {
+                "enabled": bool(w.get("enabled")), "firewallMode": w.get("firewall_mode"),
+                "ruleSetType": w.get("rule_set_type", "OWASP"), "ruleSetVersion": w.get("rule_set_version")}
         props["httpListeners"] = [
             {"name": x["name"], "id": f"{gid}/httpListeners/{x['name']}",
              "properties": {"protocol": x.get("protocol"), "provisioningState": "Succeeded",

@@ -47,6 +47,9 @@ READS = [
     ("s3", "ListBuckets"), ("s3", "GetBucketEncryption"), ("s3", "GetBucketVersioning"), ("s3", "GetBucketTagging"),
     ("cloudfront", "ListDistributions"), ("cloudfront", "ListTagsForResource"),
     ("tagging", "GetResources"),
+    # issue 16: VPCs and flow logs, web ACLs, REST API stages, Lambda functions
+    ("ec2", "DescribeVpcs"), ("ec2", "DescribeFlowLogs"), ("wafv2", "GetWebACLForResource"),
+    ("apigateway", "GetRestApis"), ("apigateway", "GetStages"), ("lambda", "ListFunctions"), ("lambda", "ListTags"),
 ]
 ORDER = {"pass": 0, "unknown": 1, "fail": 2}
 

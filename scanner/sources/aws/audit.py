@@ -20,7 +20,7 @@ from ...model import Resource
 from ...redact import redact
 from ...results import Run
 from . import accounts as acc
-from . import collect_backup, collect_msg, collect_net, collect_rds, collect_store
+from . import collect_backup, collect_edge, collect_msg, collect_net, collect_rds, collect_store
 from . import tagging
 from .guard import Calls, Failure
 from .scope import KeyManagers, Scope
@@ -36,6 +36,9 @@ REGIONAL: list[tuple[str, Callable[[Scope], list[Resource]]]] = [
     ("kms", collect_msg.keys),
     ("elbv2", collect_net.load_balancers),
     ("apigateway", collect_net.domain_names),
+    ("apigateway stages", collect_edge.rest_api_stages),
+    ("ec2 vpcs", collect_edge.vpcs),
+    ("lambda", collect_edge.functions),
     ("efs", collect_store.file_systems),
     ("dynamodb", collect_store.tables),
     ("elasticache", collect_store.caches),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ...model import Resource
 from ...values import Origin, Unknown, Value
 from ..terraform.map_network import api_gateway_policy_version, cloudfront_policy_version, elb_policy_min
+from .collect_edge import web_acl
 from .guard import Failure
 from .ops import api_name
 from .scope import SOURCE, Scope, tag_dict, tags, unknown, val
@@ -68,7 +69,9 @@ def load_balancers(scope: Scope) -> list[Resource]:
     out: list[Resource] = []
     for lb, items, lfail in scope.each(listeners, lbs):
         arn = lb["LoadBalancerArn"]
-        r = scope.resource("generic", "aws_lb", arn, lb.get("LoadBalancerName", arn), (arn,), raw=lb)
+        r = scope.resource("web_entry", "aws_lb", arn, lb.get("LoadBalancerName", arn), (arn,), raw=lb)
+        if str(lb.get("Type", "application")) == "application" and lb.get("Scheme") != "internal":
+            r.set("web_acl", web_acl(scope, arn))   # WAF-01: an internet-facing application load balancer
         out.append(r)
         for li in items:
             out.append(_listener(scope, li, lb, api_l))
@@ -78,7 +81,7 @@ def load_balancers(scope: Scope) -> list[Resource]:
                                          f"listeners of {lb.get('LoadBalancerName')}"))
     _elb_tags(scope, [r for r in out if "tags" not in r.fields])
     if fail:
-        out.append(scope.placeholder("generic", "aws_lb", "elasticloadbalancing", "loadbalancer/*", fail,
+        out.append(scope.placeholder("web_entry", "aws_lb", "elasticloadbalancing", "loadbalancer/*", fail,
                                      "ELBv2 load balancers"))
         out.append(scope.placeholder("tls_listener", "aws_lb_listener", "elasticloadbalancing", "listener/*", fail,
                                      "ELBv2 listeners"))
@@ -134,7 +137,7 @@ def distributions(scope: Scope) -> list[Resource]:
             # a summary without the settings (AWS always sends them; emulators may not): read the config
             got = scope.call("cloudfront", "GetDistributionConfig", Id=d["Id"])
             if isinstance(got, Failure):
-                for f in ("allows_plain_http", "tls_policy", "tls_min_version"):
+                for f in ("allows_plain_http", "tls_policy", "tls_min_version", "web_acl"):
                     r.set(f, unknown(got, f))
                 d = {}
             else:
@@ -155,6 +158,8 @@ def distributions(scope: Scope) -> list[Resource]:
 
 
 def _cloudfront_fields(r: Resource, d: dict, api: str) -> None:
+    acl = d.get("WebACLId")
+    r.set("web_acl", val(acl or None, "WebACLId" if acl else "WebACLId (none)", api))   # WAF-01
     policies = [(d.get("DefaultCacheBehavior") or {}).get("ViewerProtocolPolicy")] + \
                [b.get("ViewerProtocolPolicy") for b in (d.get("CacheBehaviors") or {}).get("Items") or []]
     r.set("allows_plain_http", val("allow-all" in policies, "ViewerProtocolPolicy", api))

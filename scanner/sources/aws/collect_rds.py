@@ -112,6 +112,7 @@ def _instance(scope: Scope, d: dict, arn: str, keys) -> Resource:
                        raw_api=DESCRIBE_INSTANCES)
     _common(scope, r, d, DESCRIBE_INSTANCES)
     r.set("multi_az", _get(d, "MultiAZ", DESCRIBE_INSTANCES))
+    r.set("publicly_accessible", _get(d, "PubliclyAccessible", DESCRIBE_INSTANCES))
     return r
 
 
@@ -120,6 +121,7 @@ def _member(scope: Scope, d: dict, arn: str, keys, cluster_id: str) -> Resource:
                        raw_api=DESCRIBE_INSTANCES)
     r.set("cluster", val([scope.arn("rds", f"cluster:{cluster_id}")], "DBClusterIdentifier", DESCRIBE_INSTANCES))
     r.set("availability_zone", _get(d, "AvailabilityZone", DESCRIBE_INSTANCES))
+    r.set("publicly_accessible", _get(d, "PubliclyAccessible", DESCRIBE_INSTANCES))
     r.set("tags", tags(d.get("TagList"), "TagList", DESCRIBE_INSTANCES))
     return r
 

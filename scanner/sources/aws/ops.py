@@ -27,6 +27,13 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("ec2", "DescribeRegions"): "ec2:DescribeRegions",
     ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
     ("ec2", "DescribeVolumes"): "ec2:DescribeVolumes",
+    ("ec2", "DescribeVpcs"): "ec2:DescribeVpcs",
+    ("ec2", "DescribeFlowLogs"): "ec2:DescribeFlowLogs",
+    ("wafv2", "GetWebACLForResource"): "wafv2:GetWebACLForResource",
+    ("apigateway", "GetRestApis"): "apigateway:GET",
+    ("apigateway", "GetStages"): "apigateway:GET",
+    ("lambda", "ListFunctions"): "lambda:ListFunctions",
+    ("lambda", "ListTags"): "lambda:ListTags",
     ("rds", "DescribeDBInstances"): "rds:DescribeDBInstances",
     ("rds", "DescribeDBClusters"): "rds:DescribeDBClusters",
     ("rds", "DescribeDBParameterGroups"): "rds:DescribeDBParameterGroups",
@@ -103,7 +110,8 @@ def policy_document() -> dict:
             {"Sid": "SpecguardReadOnlyAudit", "Effect": "Allow", "Action": actions, "Resource": "*"},
             {"Sid": "SpecguardApiGatewayDomainNames", "Effect": "Allow", "Action": ["apigateway:GET"],
              "Resource": ["arn:aws:apigateway:*::/domainnames", "arn:aws:apigateway:*::/domainnames/*",
-                          "arn:aws:apigateway:*::/v2/domainnames", "arn:aws:apigateway:*::/v2/domainnames/*"]},
+                          "arn:aws:apigateway:*::/v2/domainnames", "arn:aws:apigateway:*::/v2/domainnames/*",
+                          "arn:aws:apigateway:*::/restapis", "arn:aws:apigateway:*::/restapis/*/stages"]},
         ],
     }
 

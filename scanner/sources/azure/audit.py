@@ -69,11 +69,18 @@ def collect(args, run) -> list[Resource]:
         run.sources.append({"kind": "azure", "path": f"subscription {sub}"})
     for entry in inv.failures:
         run.coverage.append(entry)
+    run.add_coverage("not-checkable", LOG_02_AZURE, control="LOG-02")
     resources = to_resources(inv)
     for r in resources:
         if r.context.get("location"):
             run.add_scope("locations", r.context["location"])
     return resources
+
+
+# CONTROLS.md: LOG-02 has no Azure column; the audit says why, once per run.
+LOG_02_AZURE = ("LOG-02 (functions trace their requests) is not checked on Azure: a Function App's Application "
+                "Insights settings are app settings, which Resource Manager returns only from POST "
+                ".../config/appsettings/list, together with the app's secrets; a read-only audit does not call it")
 
 
 def subscriptions(session: Session, wanted: list[str], tenant: str | None, run) -> list[str]:

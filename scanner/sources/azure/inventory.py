@@ -50,6 +50,14 @@ MYSQL = "Microsoft.DBforMySQL/servers"
 MARIADB = "Microsoft.DBforMariaDB/servers"
 PG_SINGLE = "Microsoft.DBforPostgreSQL/servers"
 MYSQL_SETTINGS = ("require_secure_transport", "tls_version")
+# issue 16: virtual networks (LOG-01), Front Door endpoints and their security policies (WAF-01),
+# flow logs (read under each network watcher: they are not listed with the networks)
+VNET = "Microsoft.Network/virtualNetworks"
+FD_ENDPOINT = "Microsoft.Cdn/profiles/afdEndpoints"       # read per profile, as custom domains
+FLOW_LOG = "Microsoft.Network/networkWatchers/flowLogs"   # read per network watcher
+WATCHER = "microsoft.network/networkwatchers"
+NETWORK_API_VERSION = "2024-05-01"
+FD_WAF_API_VERSION = "2024-02-01"
 # Types listed with a plain GET (no SDK is a dependency for them): arm type -> api-version
 REST_LISTINGS = {MYSQL_FLEX: "2023-12-30", MYSQL: "2017-12-01", MARIADB: "2018-06-01", PG_SINGLE: "2017-12-01"}
 GENERIC = "*"   # any other taggable type
@@ -63,11 +71,12 @@ LISTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "Microsoft.Network/applicationGateways": ("network", lambda c: c.application_gateways.list_all()),
     "Microsoft.Network/networkSecurityGroups": ("network", lambda c: c.network_security_groups.list_all()),
     "Microsoft.Network/applicationSecurityGroups": ("network", lambda c: c.application_security_groups.list_all()),
+    VNET: ("network", lambda c: c.virtual_networks.list_all()),
     # list() goes through the generic resources listing and omits properties
     "Microsoft.KeyVault/vaults": ("keyvault", lambda c: c.vaults.list_by_subscription()),
     **{t: ("rest", None) for t in REST_LISTINGS},
 }
-ALL_TYPES = list(LISTINGS) + [SQLDB, FD_DOMAIN]
+ALL_TYPES = list(LISTINGS) + [SQLDB, FD_DOMAIN, FD_ENDPOINT, FLOW_LOG]
 CANONICAL = {t.lower(): t for t in ALL_TYPES}
 GRAPH_BATCH = 1000   # subscriptions per Resource Graph query (the service's limit)
 GRAPH_PAGE = 1000    # rows per page (the service's maximum)
@@ -100,6 +109,8 @@ class Inventory:
     failures: list[dict] = field(default_factory=list)                   # coverage entries
     unlisted: list[tuple[str, str, str, Failure]] = field(default_factory=list)  # (scope id, sub, type, why)
     generic: list[tuple[dict, str, str]] = field(default_factory=list)  # other taggable resources: (body, sub, api)
+    flow_logs: dict[str, list] = field(default_factory=dict)            # sub lower -> [(flow log body, api)]
+    flow_log_failures: dict[str, list] = field(default_factory=dict)    # sub lower -> [Failure]
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, item: Item) -> None:
@@ -206,10 +217,13 @@ class Reader:
                 self.inv.unlisted.append((f"/subscriptions/{sub}/resources", sub, GENERIC, f))
                 # Front Door profiles are found in this listing: their custom domains are unseen too
                 self.inv.unlisted.append((f"/subscriptions/{sub}/providers/{FD_DOMAIN}", sub, FD_DOMAIN, f))
+                self.inv.unlisted.append((f"/subscriptions/{sub}/providers/{FD_ENDPOINT}", sub, FD_ENDPOINT, f))
+                # and so are the network watchers, whose flow logs record the networks' traffic
+                self.inv.flow_log_failures.setdefault(sub.lower(), []).append(f)
         self._unmapped(found)
         with self.inv.lock:
             self.inv.generic.extend(found)
-        return self._front_doors(found)
+        return self._front_doors(found) + self._watchers(found)
 
     # per-service listing (strategy "arm") ---------------------------------------
     def list_type(self, sub: str, arm_type: str) -> list[Task]:
@@ -265,8 +279,8 @@ class Reader:
                 for row in resp.data or []:
                     arm_type = CANONICAL.get((row.get("type") or "").lower())
                     sub = row.get("subscriptionId") or parse_id(row["id"])["subscription"]
-                    if arm_type == FD_DOMAIN:
-                        continue   # read from their profiles, as with the per-service listings
+                    if arm_type in (FD_DOMAIN, FD_ENDPOINT, FLOW_LOG):
+                        continue   # read from their profiles / watchers, as with the per-service listings
                     if arm_type:
                         follow += self._found(arm_type, row, sub, api)
                     else:
@@ -285,7 +299,7 @@ class Reader:
         self._unmapped(generic)
         with self.inv.lock:
             self.inv.generic.extend(generic)
-        return follow + self._front_doors(generic)
+        return follow + self._front_doors(generic) + self._watchers(generic)
 
     def graph_resource_groups(self, subs: list[str]) -> list[Task]:
         from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
@@ -326,8 +340,64 @@ class Reader:
     # Front Door custom domains (TLS-02) ---------------------------------------------
     def _front_doors(self, generic: list[tuple[dict, str, str]]) -> list[Task]:
         """A custom-domain listing for every Front Door Standard/Premium profile among the other resources."""
-        return [(self.list_custom_domains, (body, sub)) for body, sub, _api in generic
-                if (body.get("type") or "").lower() == FD_PROFILE and _is_front_door(body)]
+        return [(fn, (body, sub)) for body, sub, _api in generic
+                if (body.get("type") or "").lower() == FD_PROFILE and _is_front_door(body)
+                for fn in (self.list_custom_domains, self.list_endpoints)]
+
+    def _watchers(self, generic: list[tuple[dict, str, str]]) -> list[Task]:
+        """A flow-log listing under every network watcher among the other resources (LOG-01)."""
+        return [(self.list_flow_logs, (body, sub)) for body, sub, _api in generic
+                if (body.get("type") or "").lower() == WATCHER]
+
+    def list_flow_logs(self, watcher: dict, sub: str) -> list[Task]:
+        api = f"GET {FLOW_LOG}"
+        try:
+            found = [(d, sub, api) for d in self.s.list_json(f"{watcher['id']}/flowLogs", NETWORK_API_VERSION, sub)]
+        except Exception as e:
+            f = self.inv.fail(sub, api, e, f" (list) of {watcher['id']}")
+            with self.inv.lock:
+                self.inv.flow_log_failures.setdefault(sub.lower(), []).append(f)
+                self.inv.unlisted.append((f"{watcher['id']}/flowLogs", sub, GENERIC, f))
+            return []
+        with self.inv.lock:
+            self.inv.generic.extend(found)   # tracked resources: TAG-01
+            self.inv.flow_logs.setdefault(sub.lower(), []).extend((d, a) for d, _s, a in found)
+        return []
+
+    def list_endpoints(self, profile: dict, sub: str) -> list[Task]:
+        """A Front Door profile's endpoints, with the profile's security policies and their WAF policies."""
+        api = f"GET {FD_ENDPOINT}"
+        try:
+            bodies = list(self.s.list_json(f"{profile['id']}/afdEndpoints", FD_API_VERSION, sub))
+        except Exception as e:
+            f = self.inv.fail(sub, api, e, f" (list) of {profile['id']}")
+            with self.inv.lock:
+                self.inv.unlisted.append((f"{profile['id']}/afdEndpoints", sub, FD_ENDPOINT, f))
+            return []
+        if not bodies:
+            return []
+        sp_api = "GET Microsoft.Cdn/profiles/securityPolicies"
+        try:
+            policies = (list(self.s.list_json(f"{profile['id']}/securityPolicies", FD_API_VERSION, sub)), sp_api)
+        except Exception as e:
+            policies = self.inv.fail(sub, sp_api, e, f" (list) of {profile['id']}")
+        wafs = {}
+        if isinstance(policies, tuple):
+            for sp in policies[0]:
+                wid = (((sp.get("properties") or {}).get("parameters") or {}).get("wafPolicy") or {}).get("id")
+                if wid and wid.lower() not in wafs:
+                    w_api = "GET Microsoft.Network/frontDoorWebApplicationFirewallPolicies"
+                    try:
+                        wafs[wid.lower()] = (get_json(self.s, wid, FD_WAF_API_VERSION, sub), w_api)
+                    except Exception as e:
+                        wafs[wid.lower()] = self.inv.fail(sub, w_api, e, f" of {wid}")
+        for body in bodies:
+            item = Item(FD_ENDPOINT, body, sub, api)
+            item.children["securityPolicies"] = policies
+            for wid, got in wafs.items():
+                item.children[f"wafPolicy:{wid}"] = got
+            self.inv.add(item)
+        return []
 
     def list_custom_domains(self, profile: dict, sub: str) -> list[Task]:
         api = f"GET {FD_DOMAIN}"
@@ -357,6 +427,16 @@ class Reader:
             return tasks
         if arm_type == SQLDB:
             return [(self.sql_retention, (item,))]
+        if arm_type == "Microsoft.Network/applicationGateways" and \
+                ((body.get("properties") or {}).get("firewallPolicy") or {}).get("id"):
+            return [(self.gateway_policy, (item,))]
+        return []
+
+    def gateway_policy(self, item: Item) -> list[Task]:
+        """The WAF policy of an Application Gateway (its mode decides WAF-01)."""
+        pid = item.body["properties"]["firewallPolicy"]["id"]
+        self._child(item, "firewallPolicy", "GET Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies",
+                    lambda: get_json(self.s, pid, NETWORK_API_VERSION, item.subscription))
         return []
 
     def pg_setting(self, item: Item, name: str) -> list[Task]:
