@@ -20,8 +20,7 @@ from typing import Any
 
 from .controls import REGISTRY, Control, Verdict, load_rules
 from .errors import InputError, shown
-from .yaml_rules import ID_RE, YamlControl, is_rules_file
-from .yaml_rules import load_file as load_yaml_file
+# yaml_rules is imported where rules are read: a scan without user rules does not pay for it
 
 ENTRY_POINT_GROUP = "specguard.rules"
 
@@ -62,6 +61,7 @@ class Loaded:
         self.files: set[str] = set()   # real paths read (a file named twice is read once)
 
     def add(self, ctls: list[Control], file: str | None) -> None:
+        from .yaml_rules import ID_RE, YamlControl
         for c in ctls:
             if c.id in REGISTRY:
                 raise InputError(f"control id {c.id} is a catalogue control: give yours a prefix of its own", file)
@@ -80,6 +80,7 @@ def _sha256(path: str) -> str:
 
 
 def _files(path: str) -> list[str]:
+    from .yaml_rules import is_rules_file
     if os.path.isdir(path):
         names = sorted(n for n in os.listdir(path)
                        if (is_rules_file(n) or n.endswith(".py")) and not n.startswith((".", "_")))
@@ -138,6 +139,7 @@ def load_paths(loaded: Loaded, paths: list[str], via: str) -> None:
                 continue
             loaded.files.add(os.path.realpath(f))
             sha = _sha256(f)
+            from .yaml_rules import is_rules_file, load_file as load_yaml_file
             if is_rules_file(f):
                 ctls: list[Control] = load_yaml_file(f, loaded.taken)
                 loaded.add(ctls, f)
