@@ -1,7 +1,11 @@
-"""The ``specguard`` command line (INTERFACE.md is the contract)."""
+"""The ``specguard`` command line (INTERFACE.md is the contract): ``main``, and what each command does.
+
+The command tree (options, help, usage errors) is declared with click in ``scanner/commands.py``,
+loaded here only when a command runs: ``specguard --version`` answers without it.  Each command
+calls one ``cmd_*`` function below with a namespace of its options (``args.fail_on``, ``args.outputs``).
+"""
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -13,43 +17,6 @@ from .terminal import printable, say
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "medium-high": 3, "high": 4, "critical": 5}
 
 
-class _Output(argparse.Action):
-    """--format F / -o FILE come in pairs, in order; either may be left out."""
-
-    def __call__(self, parser, ns, value, option_string=None):
-        outs = getattr(ns, "outputs", None) or []
-        if option_string in ("--format", "-f"):
-            outs.append({"format": value, "path": None})
-        else:
-            if outs and outs[-1]["path"] is None:
-                outs[-1]["path"] = value
-            else:
-                outs.append({"format": None, "path": value})
-        ns.outputs = outs
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2 (argparse's own default is 2 as well)
-        raise InputError(f"{self.prog}: {message}")
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", metavar="FILE", help="profile (YAML) overriding the spec defaults")
-    p.add_argument("--waivers", metavar="FILE", help="waivers (YAML)")
-    p.add_argument("--format", "-f", dest="outputs", action=_Output, metavar="F",
-                   help="output format: json, html, sarif, junit, markdown, pdf, table (repeatable)")
-    p.add_argument("-o", "--output", dest="outputs", action=_Output, metavar="FILE",
-                   help="file for the preceding --format (repeatable)")
-    p.add_argument("--fail-on", default="low", metavar="SEVERITY",
-                   help="lowest severity whose fail (or unknown) gives exit 1: "
-                        "info, low, medium, medium-high, high, critical, none (default: low)")
-    p.add_argument("--allow-unknown", action="store_true", help="unknown findings do not fail the gate")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
-    p.add_argument("--show-pass", action="store_true", help="table: list passing findings too")
-    from .store.cli import add_run_options   # --store, --scope (the history store, issue 15)
-    add_run_options(p)
-
-
 def _optional(module: str):
     try:
         return importlib.import_module(module)
@@ -59,61 +26,10 @@ def _optional(module: str):
         raise
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="specguard", description="Check Terraform and live clouds against the architecture specification.")
-    p.add_argument("--version", action="version", version=f"specguard {__version__}")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
-
-    s = sub.add_parser("scan", help="scan Terraform plan JSON files and/or .tf directories")
-    s.add_argument("paths", nargs="+", metavar="PATH")
-    s.add_argument("--source-dir", metavar="DIR", help=".tf sources of a scanned plan (file and line on findings)")
-    s.add_argument("--var-file", action="append", default=[], metavar="FILE", help=".tf scans: a tfvars file")
-    s.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help=".tf scans: a variable")
-    s.add_argument("--no-source-waivers", action="store_true",
-                   help="ignore `# specguard:waive` comments in .tf files (only --waivers counts)")
-    s.add_argument("--checkov-results", metavar="FILE", help="Checkov -o json output to include as supplementary checks")
-    s.add_argument("--checkov-mapping", metavar="FILE", help="YAML: Checkov check id -> SOC 2 criteria")
-    _common(s)
-
-    a = sub.add_parser("audit", help="audit live cloud inventory")
-    asub = a.add_subparsers(dest="cloud", parser_class=_Parser)
-    for cloud in ("aws", "azure"):
-        ap = asub.add_parser(cloud, help=f"live {cloud.upper() if cloud == 'aws' else 'Azure'} audit")
-        _common(ap)
-        mod = _optional(f"scanner.sources.{cloud}.cli")
-        if mod is not None:
-            mod.add_arguments(ap)
-
-    r = sub.add_parser("report", help="re-render saved JSON results")
-    r.add_argument("results", metavar="RESULTS.json", nargs="?")
-    r.add_argument("--format", "-f", dest="outputs", action=_Output, metavar="F")
-    r.add_argument("-o", "--output", dest="outputs", action=_Output, metavar="FILE")
-    r.add_argument("--show-pass", action="store_true")
-    from .store.cli import add_period_options, register
-    add_period_options(r)
-
-    c = sub.add_parser("controls", help="list the controls of the active profile")
-    c.add_argument("--profile", metavar="FILE")
-    c.add_argument("--format", "-f", dest="outputs", action=_Output, metavar="F", help="table (default) or json")
-    c.add_argument("-o", "--output", dest="outputs", action=_Output, metavar="FILE")
-
-    e = sub.add_parser("export-checkov", help="write specguard's controls as Checkov custom checks")
-    e.add_argument("directory", metavar="DIR")
-    e.add_argument("--profile", metavar="FILE")
-    register(sub, _Output)   # store import|verify|get, history, diff
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
+def _run(fn, args) -> int:
+    """Run a command: its errors are one line on stderr with the contract's exit status."""
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if not args.command:
-            parser.print_help(sys.stderr)
-            return 2
-        if args.command == "audit" and not getattr(args, "cloud", None):
-            raise InputError("audit needs a cloud: specguard audit aws|azure")
-        return COMMANDS[args.command](args)
+        return fn(args)
     except SpecguardError as e:
         say(f"error: {e.message}")   # escaped: names and labels from the input are shown, never obeyed
         return e.exit_status
@@ -127,6 +43,41 @@ def main(argv: list[str] | None = None) -> int:
             raise
         say(f"internal error: {e.__class__.__name__}: {e} (set SPECGUARD_DEBUG=1 for details)")
         return 3
+
+
+def parse_args(argv: list[str]):
+    """The namespace a command line gives its command, without running it (tests, tools)."""
+    from .commands import PARSE_ONLY, cli
+    return cli.main(args=list(argv), prog_name="specguard", standalone_mode=False, obj=PARSE_ONLY)
+
+
+def build_parser():
+    """What argparse's parser gave callers (tests, bench): ``build_parser().parse_args(argv)``."""
+    from types import SimpleNamespace
+    return SimpleNamespace(parse_args=parse_args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:   # answered before click builds the command tree: a version check stays instant
+        print(f"specguard {__version__}")
+        return 0
+    import click
+
+    from .cli_parse import usage_line
+    from .commands import cli
+    try:
+        rv = cli.main(args=argv, prog_name="specguard", standalone_mode=False)
+    except click.UsageError as e:
+        print(printable(usage_line(e)), file=sys.stderr, flush=True)
+        return 2
+    except click.Abort:   # ^C while click was parsing
+        say("interrupted")
+        return 130
+    except click.ClickException as e:
+        say(f"error: {e.format_message()}")
+        return 2
+    return rv if isinstance(rv, int) else 0
 
 
 # ----------------------------------------------------------------------------- commands
@@ -234,18 +185,6 @@ def cmd_export_checkov(args) -> int:
     return mod.export(args.directory, args.profile)
 
 
-def _store_command(name: str):
-    def run(args) -> int:
-        from .store import cli as store_cli
-        return getattr(store_cli, name)(args)
-    return run
-
-
-COMMANDS = {"scan": cmd_scan, "audit": cmd_audit, "report": cmd_report, "controls": cmd_controls,
-            "export-checkov": cmd_export_checkov, "store": _store_command("cmd_store"),
-            "history": _store_command("cmd_history"), "diff": _store_command("cmd_diff")}
-
-
 # ----------------------------------------------------------------------------- output
 def resolve_outputs(outputs, args=None) -> list[dict]:
     """Pair formats with files and check every file can be written, before any scanning;
@@ -264,10 +203,21 @@ def write_outputs(doc: dict, outputs: list[dict], args) -> None:
     for o in outputs:
         opts = {"results_kept": kept} if o["format"] in ("html", "pdf") else {}
         if o["format"] == "table":
-            color = o["path"] is None and sys.stdout is not None and sys.stdout.isatty()
-            opts = {"color": color, "show_pass": getattr(args, "show_pass", False)}
+            opts = {"show_pass": getattr(args, "show_pass", False), **table_layout(o)}
         rendered.append((o, render(doc, o["format"], **opts)))
     write_all(rendered)
+
+
+def table_layout(o: dict) -> dict:
+    """A table on a terminal takes the terminal's width (COLUMNS first, as shutil reads it), in
+    colour; on a pipe or in a file it is plain aligned lines, or a table COLUMNS wide if COLUMNS is set."""
+    if o["path"] in (None, "-") and sys.stdout is not None and sys.stdout.isatty():
+        import shutil
+        return {"color": True, "width": shutil.get_terminal_size().columns}
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return {"color": False, "width": int(columns)}
+    return {"color": False, "plain": True}
 
 
 def atomic_write(path: str, data) -> None:
@@ -305,7 +255,29 @@ def finish(args, doc: dict, keep: bool = False, store=None) -> int:
             keep_run(store, args, doc)   # exit 3 "the run was not stored" if it fails; outputs are written
         finally:
             store.dispose()
-    return gate(doc, args.fail_on, args.allow_unknown)
+    rc = gate(doc, args.fail_on, args.allow_unknown)
+    if not getattr(args, "quiet", False) and all(o["path"] not in (None, "-") for o in outputs):
+        say(summary_line(doc, args.fail_on, args.allow_unknown, rc, [o["path"] for o in outputs]))
+    return rc
+
+
+def summary_line(doc: dict, fail_on: str, allow_unknown: bool, rc: int, files: list[str]) -> str:
+    """What a run that wrote only files says on stderr (a CI log): the gate's answer, the counts
+    at or above the threshold, all counts, the files written."""
+    s = doc["summary"]
+    counts = f"{s['pass']} pass, {s['fail']} fail, {s['unknown']} unknown, {s['waived']} waived"
+    fail_on = (fail_on or "low").lower()
+    if fail_on == "none":
+        verdict = f"gate off (--fail-on none); {counts}"
+    else:
+        threshold = SEVERITY_RANK[fail_on]
+        at = [f for f in doc["findings"] if SEVERITY_RANK.get(f["severity"], 0) >= threshold]
+        n_fail = sum(1 for f in at if f["status"] == "fail")
+        n_unknown = sum(1 for f in at if f["status"] == "unknown")
+        above = f"{n_fail} fail" + ("" if allow_unknown else f" and {n_unknown} unknown")
+        verdict = (f"gate {'failed' if rc else 'passed'}: {above} at or above {fail_on}"
+                   f"{' (unknown allowed)' if allow_unknown else ''}; all findings: {counts}")
+    return f"{verdict}; wrote {', '.join(files)}"
 
 
 def gate(doc: dict, fail_on: str, allow_unknown: bool) -> int:
