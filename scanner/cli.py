@@ -154,10 +154,13 @@ def cmd_report(args) -> int:
 def cmd_controls(args) -> int:
     import json
     from .profile import load_profile
-    prof = load_profile(args.profile)
+    from .rules_cli import origin_text
+    prof = load_profile(args.profile, list(getattr(args, "rules", None) or []))
     rows = [{"id": cs.control.id, "title": cs.control.title, "family": cs.control.family,
              "severity": cs.severity, "soc2": cs.control.soc2, "enabled": cs.enabled,
-             "requirement": cs.control.requirement, "params": cs.params} for cs in prof.controls.values()]
+             "requirement": cs.control.requirement, "params": cs.params,
+             **({"origin": cs.control.origin} if getattr(cs.control, "origin", None) else {})}   # a user's control
+            for cs in prof.controls.values()]
     outs = resolve_outputs(getattr(args, "outputs", None), args)
     texts = []
     for o in outs:
@@ -169,7 +172,9 @@ def cmd_controls(args) -> int:
             width = max(len(", ".join(r["soc2"])) for r in rows)
             for r in rows:
                 flag = "" if r["enabled"] else "  (disabled)"
-                lines.append(f"{r['id']:<7} {r['severity']:<11} {', '.join(r['soc2']):<{width}}  {r['title']}{flag}")
+                where = f"  [{origin_text(r['origin'])}]" if r.get("origin") else ""
+                lines.append(printable(f"{r['id']:<7} {r['severity']:<11} {', '.join(r['soc2']):<{width}}  "
+                                       f"{r['title']}{flag}{where}"))
             texts.append((o, "\n".join(lines) + "\n"))
         else:
             raise InputError(f"controls can be listed as table or json, not {o['format']!r}")

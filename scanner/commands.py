@@ -196,6 +196,7 @@ specguard controls
 specguard controls --profile profile.yaml --format json -o controls.json""", statuses=False)
              + "\n\n\b\nExit status: 0 listed; 2 the profile or the options were wrong.")
 @click.option("--profile", metavar="FILE", help="profile (YAML) whose controls to list (default: the spec's)")
+@rules_option
 @output_options("table, json", "table")
 @click.pass_context
 def controls(ctx, **params):

@@ -1,0 +1,67 @@
+"""Users' own controls on the command line: --rules on scans, `rules test`, `controls`, bad input."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "rules"
+PLAN = EXAMPLES / "aws-plan" / "plan.json"
+
+
+def test_scan_with_rules_gates_and_records_them(run_cli, tmp_path):
+    out = tmp_path / "out.json"
+    p = run_cli("scan", PLAN, "--rules", EXAMPLES / "acme.yaml", "--rules", EXAMPLES / "acme_rules.py",
+                "--fail-on", "high", "--format", "json", "-o", out)
+    assert p.returncode == 1, p.stderr        # ACME-DB-02 (high) fails on aws_db_instance.scratch
+    doc = json.loads(out.read_text())
+    assert [r["path"] for r in doc["rules"]] == [str(EXAMPLES / "acme.yaml"), str(EXAMPLES / "acme_rules.py")]
+    got = {(f["resource"]["address"], f["control_id"]): f["status"] for f in doc["findings"]}
+    assert got[("aws_db_instance.scratch", "ACME-DB-02")] == "fail"
+    assert got[("aws_s3_bucket.named_later", "ACME-S3-01")] == "unknown"
+    p = run_cli("scan", PLAN, "--fail-on", "high", "--format", "json", "-o", out)
+    assert "ACME" not in out.read_text()      # nothing is loaded unless named
+
+
+def test_rules_test_command(run_cli, tmp_path):
+    p = run_cli("rules", "test", EXAMPLES)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == [f"ok   {EXAMPLES / 'aws-plan'}: 10 expectation(s) hold",
+                                     f"ok   {EXAMPLES / 'azure-tf'}: 6 expectation(s) hold"]
+    work = tmp_path / "rules"
+    shutil.copytree(EXAMPLES, work)
+    exp = work / "azure-tf" / "expected.yaml"
+    exp.write_text(exp.read_text().replace("azurerm_redis_cache.legacy: {ACME-CACHE-01: fail}",
+                                           "azurerm_redis_cache.legacy: {ACME-CACHE-01: pass}"))
+    p = run_cli("rules", "test", work)
+    assert p.returncode == 1
+    assert "  azurerm_redis_cache.legacy ACME-CACHE-01: expected pass, got fail (Redis is older than the version required)" \
+        in p.stdout.splitlines()
+
+
+def test_controls_lists_user_controls_with_their_origin(run_cli, tmp_path):
+    p = run_cli("controls", "--rules", EXAMPLES)
+    assert p.returncode == 0, p.stderr
+    line = next(x for x in p.stdout.splitlines() if x.startswith("ACME-CACHE-01"))
+    assert "Redis runs version 7 or later" in line and line.endswith("acme.yaml:21]")
+    out = tmp_path / "controls.json"
+    p = run_cli("controls", "--rules", EXAMPLES, "--format", "json", "-o", out)
+    rows = {r["id"]: r for r in json.loads(out.read_text())["controls"]}
+    assert rows["ACME-DB-02"]["origin"]["kind"] == "python" and "origin" not in rows["ENC-01"]
+
+
+def test_bad_rules_exit_2_with_one_line_and_nothing_written(run_cli, tmp_path):
+    out = tmp_path / "out.json"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((EXAMPLES / "acme.yaml").read_text().replace("gte: {param", "at_least: {param"))
+    p = run_cli("scan", PLAN, "--rules", bad, "--format", "json", "-o", out)
+    assert p.returncode == 2 and not out.exists()
+    assert p.stderr.count("\n") == 1 and f"{bad}:35: unknown operator 'at_least'" in p.stderr
+    mod = tmp_path / "broken.py"
+    mod.write_text("from scanner.rules_api import nothing_here\n")
+    p = run_cli("scan", PLAN, "--rules", mod, "--format", "json", "-o", out)
+    assert p.returncode == 2 and not out.exists() and p.stderr.count("\n") == 1
+    assert f"{mod}: the rule module does not import: ImportError" in p.stderr
+    p = run_cli("scan", PLAN, "--rules", tmp_path / "missing.yaml", "--format", "json", "-o", out)
+    assert p.returncode == 2 and "rules file not found" in p.stderr and not out.exists()
