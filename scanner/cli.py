@@ -88,6 +88,9 @@ def _precheck(args) -> None:
     if fail_on != "none" and fail_on not in SEVERITY_RANK:
         raise InputError(f"unknown --fail-on severity {args.fail_on!r} "
                          f"(expected {', '.join(SEVERITY_RANK)} or none)")
+    if getattr(args, "baseline", None):   # read and checked before the scan: a bad one writes nothing
+        from .baseline import load
+        args.baseline_doc = load(args.baseline)
     if getattr(args, "checkov_mapping", None) and not getattr(args, "checkov_results", None):
         raise InputError("--checkov-mapping goes with --checkov-results (it maps the imported Checkov ids)")
     seen: dict[str, str] = {}
@@ -114,7 +117,15 @@ def cmd_scan(args) -> int:
     store = _open_store(args)   # before the scan: a bad or unreachable store is known now
     _no_cyclic_gc()
     doc = scan_paths(args)
+    _apply_baseline(args, doc)
     return finish(args, doc, store=store)
+
+
+def _apply_baseline(args, doc: dict) -> None:
+    """--baseline (issue 20): accepted findings are marked before any output, the store or the gate sees them."""
+    if getattr(args, "baseline_doc", None) is not None:
+        from .baseline import apply
+        apply(doc, args.baseline_doc)
 
 
 def cmd_audit(args) -> int:
@@ -130,6 +141,7 @@ def cmd_audit(args) -> int:
     _precheck(args)
     store = _open_store(args)   # before the audit: a bad or unreachable store is known now
     doc = audit(args)
+    _apply_baseline(args, doc)
     return finish(args, doc, keep=True, store=store)
 
 
@@ -276,12 +288,14 @@ def summary_line(doc: dict, fail_on: str, allow_unknown: bool, rc: int, files: l
         verdict = f"gate off (--fail-on none); {counts}"
     else:
         threshold = SEVERITY_RANK[fail_on]
-        at = [f for f in doc["findings"] if SEVERITY_RANK.get(f["severity"], 0) >= threshold]
+        at = [f for f in doc["findings"]   # what --baseline accepted does not count (issue 20)
+              if SEVERITY_RANK.get(f["severity"], 0) >= threshold and not f.get("baseline")]
         n_fail = sum(1 for f in at if f["status"] == "fail")
         n_unknown = sum(1 for f in at if f["status"] == "unknown")
         above = f"{n_fail} fail" + ("" if allow_unknown else f" and {n_unknown} unknown")
         verdict = (f"gate {'failed' if rc else 'passed'}: {above} at or above {fail_on}"
-                   f"{' (unknown allowed)' if allow_unknown else ''}; all findings: {counts}")
+                   f"{' (unknown allowed)' if allow_unknown else ''}"
+                   f"{' not in the baseline' if isinstance(doc.get('baseline'), dict) else ''}; all findings: {counts}")
     return f"{verdict}; wrote {', '.join(files)}"
 
 
@@ -294,6 +308,8 @@ def gate(doc: dict, fail_on: str, allow_unknown: bool) -> int:
     threshold = SEVERITY_RANK[fail_on]
     bad = {"fail"} if allow_unknown else {"fail", "unknown"}
     for f in doc["findings"]:
+        if f.get("baseline"):   # accepted by --baseline: reported, not counted (issue 20)
+            continue
         if f["status"] in bad and SEVERITY_RANK.get(f["severity"], 0) >= threshold:
             return 1
     return 0

@@ -26,7 +26,7 @@ def _epilog(examples: str, statuses: bool = True) -> str:
 
 
 # ----------------------------------------------------------------------------- options
-FORMATS = "json, html, sarif, junit, markdown, pdf, table"
+FORMATS = "json, html, sarif, junit, markdown, pdf, gitlab-sast, table"
 
 
 def output_options(formats: str = FORMATS, default: str = "table on the terminal"):
@@ -77,6 +77,9 @@ def gate_options(f):
         click.option("--quiet", "-q", is_flag=True,
                      help="no progress display and no summary line on stderr (errors are still printed)"),
         click.option("--show-pass", is_flag=True, help="table: list passing findings too"),
+        click.option("--baseline", metavar="FILE",
+                     help="a baseline (specguard baseline create) or JSON results: their findings are reported, "
+                          "marked, and do not count for --fail-on; new ones do"),
         *run_store_options(),
     ]):
         f = opt(f)

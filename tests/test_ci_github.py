@@ -100,3 +100,16 @@ def test_action_yml_wires_every_input_into_the_script():
     upload = next(s for s in steps if "upload-sarif" in s.get("uses", ""))
     assert upload["with"]["sarif_file"] == "${{ steps.scan.outputs.sarif }}"
     assert steps[-1]["run"].endswith('run.sh" gate\'') or "run.sh\" gate" in steps[-1]["run"]
+
+
+def test_baseline_input_accepts_todays_findings(tmp_path):
+    violating(tmp_path / "plan.json")
+    made = subprocess.run([SPECGUARD, "baseline", "create", "plan.json", "-o", "baseline.json"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    r, outs, summary = action(tmp_path, "scan", paths="plan.json", baseline="baseline.json")
+    assert r.returncode == 0 and outs["exit-code"] == "0", r.stderr
+    assert "✅ no new findings (baseline)" in summary
+    sarif = json.loads((tmp_path / outs["sarif"]).read_text())
+    assert {res["baselineState"] for res in sarif["runs"][0]["results"]} == {"unchanged"}
+    assert action(tmp_path, "gate")[0].returncode == 0

@@ -60,3 +60,15 @@ def test_without_specguard_or_SPECGUARD_PIP_the_job_says_what_to_set(tmp_path):
     r = subprocess.run(["sh", "-c", "set -e\n" + job["script"][0]], cwd=tmp_path, env=env, capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 2 and "SPECGUARD_PIP" in r.stderr
+
+
+def test_baseline_variable(tmp_path):
+    p = Plan()
+    p.add("aws_db_instance", "main", {"storage_encrypted": False})
+    p.write(tmp_path / "plan.json")
+    made = subprocess.run([sys.executable, "-m", "scanner", "baseline", "create", "plan.json", "-o", "bl.json"],
+                          cwd=tmp_path, capture_output=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert run_job(tmp_path, SPECGUARD_PATHS="plan.json").returncode == 1
+    r = run_job(tmp_path, SPECGUARD_PATHS="plan.json", SPECGUARD_BASELINE="bl.json")
+    assert r.returncode == 0, r.stderr
