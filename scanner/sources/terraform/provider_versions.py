@@ -495,6 +495,8 @@ DEFAULTS: dict[tuple[str, str], Default] = {
     ("aws_sqs_queue", "kms_master_key_id"): Default("aws", (), "no KMS key"),
     ("aws_dynamodb_table", "server_side_encryption"): Default("aws", (), "AWS-owned key"),
     ("aws_dynamodb_table", "point_in_time_recovery"): Default("aws", (), "PITR off"),
+    # Lambda's own default (PassThrough: not traced), the same in every provider version
+    ("aws_lambda_function", "tracing_config"): Default("aws", (), "PassThrough: requests are not traced"),
 }
 
 
