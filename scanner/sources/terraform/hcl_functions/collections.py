@@ -27,23 +27,17 @@ def _length(v):
 
 @fn("alltrue", 1, strict=False)
 def _alltrue(lst):
-    if isinstance(lst, Unknown):
-        return lst
-    pending = None
-    for i, x in enumerate(seq(lst, "the list")):
-        if isinstance(x, Unknown):
-            if pending is None:
-                pending = x
-            continue
-        if x is None:
-            return False          # as Terraform: a null element is not true
-        if not boolean(x, f"element {i}"):
-            return False
-    return pending if pending is not None else True
+    return _decided_by(lst, False)
 
 
 @fn("anytrue", 1, strict=False)
 def _anytrue(lst):
+    return _decided_by(lst, True)
+
+
+def _decided_by(lst, decisive: bool):
+    """alltrue (decisive false) / anytrue (decisive true): the first element that is ``decisive``
+    answers; an unknown element answers only when none does. A null element is not true (Terraform)."""
     if isinstance(lst, Unknown):
         return lst
     pending = None
@@ -52,11 +46,9 @@ def _anytrue(lst):
             if pending is None:
                 pending = x
             continue
-        if x is None:
-            continue              # as Terraform: a null element is not true
-        if boolean(x, f"element {i}"):
-            return True
-    return pending if pending is not None else False
+        if (False if x is None else boolean(x, f"element {i}")) is decisive:
+            return decisive
+    return pending if pending is not None else not decisive
 
 
 @fn("chunklist", 2, strict=False)
