@@ -196,7 +196,7 @@ def cmd_controls(args) -> int:
 
 
 def cmd_export_checkov(args) -> int:
-    mod = _optional("scanner.checkov_export")
+    mod = _optional("scanner.checkov.export")
     if mod is None:
         raise InputError("export-checkov is not available in this build")
     return mod.export(args.directory, args.profile)

@@ -73,7 +73,7 @@ def scan_paths(args) -> dict:
         groups.append(group)
     extra = {}
     if getattr(args, "checkov_results", None):
-        ck = importlib.import_module("scanner.checkov_import")
+        ck = importlib.import_module("scanner.checkov.results")
         extra["supplementary"] = ck.load(args.checkov_results, getattr(args, "checkov_mapping", None), run)
     return finish_run(groups, profile, run, waivers, extra)
 

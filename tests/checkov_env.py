@@ -40,7 +40,7 @@ def _ready(venv: pathlib.Path) -> bool:
     if not (venv / "bin" / "checkov").exists() or not py.exists():
         return False
     # specguard must resolve to THIS checkout (editable install), with the core importable.
-    r = _run([str(py), "-c", "import scanner, scanner.checkov_runtime; print(scanner.__file__)"], timeout=120)
+    r = _run([str(py), "-c", "import scanner, scanner.checkov.runtime; print(scanner.__file__)"], timeout=120)
     return r.returncode == 0 and r.stdout.strip().startswith(str(ROOT))
 
 

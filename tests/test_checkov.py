@@ -140,7 +140,7 @@ def _azure_plan() -> Plan:
 
 def _checkov_verdicts(report: dict | list, exported: dict) -> dict:
     """(file, control, address) -> (pass|fail|unknown, details) from Checkov's records of exported checks."""
-    from scanner.checkov_runtime import UNKNOWN_PREFIX
+    from scanner.checkov.runtime import UNKNOWN_PREFIX
     out = {}
     for rep in report if isinstance(report, list) else [report]:
         for key in ("passed_checks", "failed_checks"):
@@ -179,7 +179,7 @@ def venv():
 
 @pytest.fixture(scope="module")
 def exported(venv, tmp_path_factory):
-    from scanner.checkov_export import MANIFEST, export
+    from scanner.checkov.export import MANIFEST, export
     d = tmp_path_factory.mktemp("ck") / "specguard-checks"
     assert export(str(d)) == 0
     return d, json.loads((d / MANIFEST).read_text())

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from scanner.checkov_conf import evaluate_conf, mapper_consults_others, settings, to_tf_resource
-from scanner.checkov_export import mapper_fields, plan_export
-from scanner.checkov_import import load, load_mapping
+from scanner.checkov.conf import evaluate_conf, mapper_consults_others, settings, to_tf_resource
+from scanner.checkov.export import mapper_fields, plan_export
+from scanner.checkov.results import load, load_mapping
 from scanner.errors import InputError
 from scanner.results import Run
 from scanner.values import Unknown
@@ -157,7 +157,7 @@ def test_never_applicable_pairs_never_get_a_specguard_finding():
 
 
 def test_export_lists_never_applicable_pairs(tmp_path):
-    from scanner.checkov_export import MANIFEST, export
+    from scanner.checkov.export import MANIFEST, export
     d = tmp_path / "ck"
     assert export(str(d)) == 0
     manifest = json.loads((d / MANIFEST).read_text())
@@ -246,3 +246,13 @@ def test_mapping_errors_name_the_key(tmp_path, text, msg):
     with pytest.raises(InputError) as e:
         load_mapping(str(m))
     assert msg in e.value.message and str(m) in e.value.message
+
+
+def test_checks_exported_before_the_subpackage_still_import_their_runtime():
+    """Exported check files committed by teams import ``scanner.checkov_runtime`` (the path before
+    the Checkov modules became ``scanner.checkov``); new exports import the new path."""
+    import scanner.checkov.runtime as runtime
+    import scanner.checkov_runtime as old
+    from scanner.checkov.export import _module_text
+    assert old.register is runtime.register
+    assert "from scanner.checkov.runtime import register" in _module_text([])

@@ -168,7 +168,7 @@ def test_numbers_that_are_not_usable_numbers(tmp_path, value, needle):
 
 
 def test_the_checkov_mapping_is_read_within_the_same_limits(tmp_path):
-    from scanner.checkov_import import load_mapping
+    from scanner.checkov.results import load_mapping
     from scanner.errors import InputError
     p = tmp_path / "map.yaml"
     p.write_text("\n".join(laughs()) + "\nCKV_AWS_16: *x8\n")

@@ -1,7 +1,7 @@
 """``specguard export-checkov DIR``: specguard's controls as Checkov custom checks.
 
 The directory holds one generated module (``specguard_checks.py``) whose checks
-call specguard's own mappers and rules (``scanner.checkov_runtime``), so
+call specguard's own mappers and rules (``scanner.checkov.runtime``), so
 Checkov and specguard cannot drift apart.  specguard must therefore be
 importable in Checkov's environment: ``pip install --no-deps /path/to/specguard`` (a checkout)
 there (Checkov pins its own boto3 and ships its own ``hcl2`` module, so the
@@ -23,8 +23,8 @@ import os
 import sys
 from typing import Any
 
-from . import __version__
-from .errors import InputError
+from .. import __version__
+from ..errors import InputError
 
 MANIFEST = "specguard-export.manifest"   # JSON; not .json, or Checkov tries it as a YAML/JSON policy
 MODULE = "specguard_checks.py"
@@ -77,9 +77,9 @@ GRAPH: dict[str, dict[str, Any]] = {}
 
 def plan_export(profile_path: str | None) -> dict[str, Any]:
     """What would be exported: checks, and the (control, types) left out with reasons."""
-    from .controls import load_rules
-    from .profile import load_profile
-    from .sources.terraform import normalize as tfnorm
+    from ..controls import load_rules
+    from ..profile import load_profile
+    from ..sources.terraform import normalize as tfnorm
 
     load_rules()
     tfnorm._load_mappers()
@@ -122,7 +122,7 @@ def plan_export(profile_path: str | None) -> dict[str, Any]:
 
 
 def _context_reason(ctl, tf_type: str) -> str | None:
-    from .checkov_conf import mapper_consults_others
+    from .conf import mapper_consults_others
     for cpat, tpat, why in NEEDS_CONTEXT:
         if fnmatch.fnmatchcase(ctl.id, cpat) and fnmatch.fnmatchcase(tf_type, tpat):
             return why
@@ -148,11 +148,11 @@ def mapper_fields(tf_type: str) -> set[str]:
     union is what the mapper may produce.  A mapper that fails on a probe contributes
     nothing from it.
     """
-    from .checkov_conf import ConfProject
-    from .model import Resource
-    from .sources.terraform import normalize as tfnorm
-    from .sources.terraform.tfmodel import TfResource
-    from .values import Unknown
+    from .conf import ConfProject
+    from ..model import Resource
+    from ..sources.terraform import normalize as tfnorm
+    from ..sources.terraform.tfmodel import TfResource
+    from ..values import Unknown
 
     tfnorm._load_mappers()
     kind, mapper = tfnorm.MAPPERS[tf_type]
@@ -200,7 +200,7 @@ def export(directory: str, profile_path: str | None = None) -> int:
         os.replace(tmp, os.path.join(directory, name))
     n_types = sum(len(c["types"]) for c in plan["checks"])
     left = sorted({e["control"] for e in plan["not_exported"]})
-    from .terminal import say   # the directory name is the user's: shown escaped
+    from ..terminal import say   # the directory name is the user's: shown escaped
     say(f"wrote {len(plan['checks'])} Checkov checks ({n_types} resource types) to {directory}; "
         f"not exported (in part or whole): {', '.join(left) or 'none'} - reasons in {MANIFEST} and README.md")
     return 0
@@ -236,7 +236,7 @@ def _module_text(checks: list[dict[str, Any]]) -> str:
         'EVAL_TF_PLAN_AFTER_UNKNOWN=true so values known only after apply reach the checks as unknown\n'
         'instead of looking absent.\n"""\n'
         "import json\n\n"
-        "from scanner.checkov_runtime import register\n\n"
+        "from scanner.checkov.runtime import register\n\n"
         f"EXPORT_DIGEST = {digest!r}\n"
         f"CHECKS = json.loads({data!r})\n\n"
         "register(CHECKS)\n")

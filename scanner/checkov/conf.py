@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .controls import Control, load_rules
-from .engine import evaluate
-from .profile import ControlSettings, Profile
-from .sources.terraform import normalize as tfnorm
-from .sources.terraform.plan import AFTER_APPLY
-from .sources.terraform.tfmodel import TfProject, TfResource
-from .values import Origin, Unknown, Value
+from ..controls import Control, load_rules
+from ..engine import evaluate
+from ..profile import ControlSettings, Profile
+from ..sources.terraform import normalize as tfnorm
+from ..sources.terraform.plan import AFTER_APPLY
+from ..sources.terraform.tfmodel import TfProject, TfResource
+from ..values import Origin, Unknown, Value
 
 AFTER_UNKNOWN_MARK = "true_after_unknown"   # checkov.common.util.consts.TRUE_AFTER_UNKNOWN
 REFERENCES_KEY = "references_"              # CustomAttributes.REFERENCES
@@ -187,7 +187,7 @@ def mapper_consults_others(tf_type: str) -> bool:
     (S3 encryption/versioning, PostgreSQL configurations, TDE protectors...) asks
     the project for its resources, which a Checkov resource check cannot supply.
     """
-    from .model import Resource
+    from ..model import Resource
     tfnorm._load_mappers()
     kind, mapper = tfnorm.MAPPERS[tf_type]
     project = ConfProject("probe")

@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import InputError
-from .results import Run, sha256_file
+from ..errors import InputError
+from ..results import Run, sha256_file
 
 STATUS = {"passed_checks": "pass", "failed_checks": "fail", "skipped_checks": "skipped"}
 SEVERITY = {"critical": "critical", "high": "high", "medium": "medium", "moderate": "medium",
@@ -69,7 +69,7 @@ def load(path: str, mapping_path: str | None, run: Run) -> list[dict[str, Any]]:
 
 
 def _read(path: str) -> Any:
-    from .sources.terraform.plan import read_json
+    from ..sources.terraform.plan import read_json
     return read_json(path)
 
 
@@ -109,8 +109,8 @@ def _type_of(address: str) -> str | None:
 
 def load_mapping(path: str) -> dict[str, dict[str, Any]]:
     """Checkov id -> {"soc2": [...], "severity": ...}; input errors name the file and the key."""
-    from .controls import SEVERITIES
-    from .yamlfile import read_yaml   # the bounded reader profiles and waivers use
+    from ..controls import SEVERITIES
+    from ..yamlfile import read_yaml   # the bounded reader profiles and waivers use
     data = read_yaml(path, "mapping").data
     if data is None:
         return {}
