@@ -1,10 +1,18 @@
-"""--format gitlab-sast: GitLab's security report JSON (SAST, format 15.0.7), checked against what
-GitLab's published schema requires.
+"""--format gitlab-sast: GitLab's security report JSON (SAST, format 15.0.7), checked against the constraints
+GitLab's published schema puts on every field we write.
 
-REQUIRED below is written here from GitLab's schema (gitlab-org/security-products/security-report-schemas,
-dist/sast-report-format.json of the v15 releases, whose required fields and enumerations were read
-through classes generated from it, logchange/eir src/main/java/dev/logchange/eir/report/gitlab/v15/):
-the schema file itself is not shipped (the stored copies reachable here had no copy of it to record).
+SCHEMA below is written here, field by field, from GitLab's schema for the version we declare
+(security-report-schemas v15.0.7, dist/sast-report-format.json, Draft 7, as GitLab's own application kept a
+copy of it under lib/gitlab/ci/parsers/security/validators/schemas/15.0.7/): every required property,
+enumeration, pattern, minLength and maxLength of the parts of the format we fill in (scan, analyzer/scanner,
+messages, vulnerabilities with name, description, severity, solution, identifiers and location).  The parts we
+never write (details, tracking, flags, cvss_vectors, links, remediations, options, primary_identifiers) are not
+transcribed, and ``test_we_write_only_what_the_transcription_covers`` fails if we start writing one.
+
+The schema file itself is not in the repository (third-party files are not committed) and no package on the
+registries the project installs from (PyPI, npm, Debian) ships it: GitLab publishes it only on gitlab.com and in
+its Ruby gem ``gitlab-security_report_schemas``.  To check a report by hand against the real file, save it and
+run ``python -m jsonschema -i gl-sast-report.json sast-report-format.json``.
 """
 import json
 import subprocess
@@ -19,46 +27,70 @@ from planlib import Plan
 from scanner.render import gitlab_sast, render
 
 _text = {"type": "string", "minLength": 1}
-_component = {"type": "object", "required": ["id", "name", "version", "vendor"],
-              "properties": {"id": _text, "name": _text, "version": _text,
-                             "vendor": {"type": "object", "required": ["name"], "properties": {"name": _text}}}}
-REQUIRED = {
+_time = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"}
+_vendor = {"type": "object", "required": ["name"], "properties": {"name": _text}}
+_analyzer = {"type": "object", "required": ["id", "name", "version", "vendor"],
+             "properties": {"id": _text, "name": _text, "version": _text, "vendor": _vendor,
+                            "url": {"type": "string", "pattern": "^https?://.+"}}}
+_scanner = {"type": "object", "required": ["id", "name", "version", "vendor"],
+            "properties": {"id": _text, "name": _text, "version": _text, "vendor": _vendor, "url": {"type": "string"}}}
+_identifier = {"type": "object", "required": ["type", "name", "value"],
+               "properties": {"type": _text, "name": _text, "value": _text,
+                              "url": {"type": "string", "pattern": "^(https?|ftp)://.+"}}}
+SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
-    "required": ["version", "scan", "vulnerabilities"],
+    "required": ["scan", "version", "vulnerabilities"],
+    "additionalProperties": True,
     "properties": {
-        "version": {"type": "string", "pattern": r"^15\.\d+\.\d+$"},
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": "^https?://.+"},
+        "version": {"type": "string", "pattern": r"^[0-9]+\.[0-9]+\.[0-9]+$"},
         "scan": {"type": "object",
-                 "required": ["analyzer", "scanner", "start_time", "end_time", "status", "type"],
+                 "required": ["analyzer", "end_time", "scanner", "start_time", "status", "type"],
                  "properties": {
-                     "analyzer": _component, "scanner": _component,
-                     "start_time": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"},
-                     "end_time": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"},
-                     "status": {"enum": ["success", "failure"]},
-                     "type": {"const": "sast"},
+                     "analyzer": _analyzer, "scanner": _scanner, "start_time": _time, "end_time": _time,
+                     "status": {"type": "string", "enum": ["success", "failure"]},
+                     "type": {"type": "string", "enum": ["sast"]},
                      "messages": {"type": "array", "items": {
                          "type": "object", "required": ["level", "value"],
-                         "properties": {"level": {"enum": ["info", "warn", "fatal"]}, "value": {"type": "string"}}}}}},
+                         "properties": {"level": {"type": "string", "enum": ["info", "warn", "fatal"]},
+                                        "value": {"type": "string", "minLength": 1}}}}}},
         "vulnerabilities": {"type": "array", "items": {
             "type": "object",
             "required": ["id", "identifiers", "location"],
             "properties": {
                 "id": _text,
-                "name": {"type": "string"}, "description": {"type": "string"}, "solution": {"type": "string"},
-                "severity": {"enum": ["Info", "Unknown", "Low", "Medium", "High", "Critical"]},
-                "identifiers": {"type": "array", "minItems": 1, "items": {
-                    "type": "object", "required": ["type", "name", "value"],
-                    "properties": {"type": _text, "name": _text, "value": _text}}},
+                "name": {"type": "string", "maxLength": 255},
+                "description": {"type": "string", "maxLength": 1048576},
+                "severity": {"type": "string", "enum": ["Info", "Unknown", "Low", "Medium", "High", "Critical"]},
+                "solution": {"type": "string", "maxLength": 7000},
+                "identifiers": {"type": "array", "minItems": 1, "items": _identifier},
                 "location": {"type": "object", "properties": {
-                    "file": _text, "start_line": {"type": "integer", "minimum": 1},
-                    "end_line": {"type": "integer", "minimum": 1}}}}}},
+                    "file": {"type": "string"}, "start_line": {"type": "number"}, "end_line": {"type": "number"},
+                    "class": {"type": "string"}, "method": {"type": "string"}}}}}},
     },
 }
+# what the transcription covers: any other key we write is a part of the format not checked here
+COVERED = {"": {"schema", "version", "scan", "vulnerabilities"},
+           "scan": {"analyzer", "scanner", "start_time", "end_time", "status", "type", "messages"},
+           "vulnerability": {"id", "name", "description", "severity", "solution", "identifiers", "location"}}
+# GitLab ingests only the versions it supports (15.0.0 to 15.2.x at the time of writing); we declare 15.0.7
+
+
+def validate(out: dict) -> None:
+    """GitLab's constraints, and no key outside what they were transcribed for."""
+    jsonschema.Draft7Validator(SCHEMA).validate(out)
+    assert set(out) <= COVERED[""], set(out) - COVERED[""]
+    assert set(out["scan"]) <= COVERED["scan"], set(out["scan"]) - COVERED["scan"]
+    for v in out["vulnerabilities"]:
+        assert set(v) <= COVERED["vulnerability"], set(v) - COVERED["vulnerability"]
+    assert out["version"] == gitlab_sast.VERSION == "15.0.7"
+    assert out["schema"].endswith(f"/v{gitlab_sast.VERSION}/dist/sast-report-format.json")
 
 
 def check(doc) -> dict:
     out = json.loads(render(doc, "gitlab-sast"))
-    jsonschema.Draft7Validator(REQUIRED).validate(out)
+    validate(out)
     return out
 
 
@@ -99,7 +131,7 @@ def test_cli_writes_gitlab_sast_from_a_plan(tmp_path):
                         "gl-sast-report.json", "--fail-on", "none"], cwd=tmp_path, capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr
     out = json.loads((tmp_path / "gl-sast-report.json").read_text())
-    jsonschema.Draft7Validator(REQUIRED).validate(out)
+    validate(out)
     enc = [v for v in out["vulnerabilities"] if v["identifiers"][0]["value"] == "ENC-01"]
     assert len(enc) == 1 and enc[0]["location"]["file"] == "plan.json" and "aws_db_instance.a" in enc[0]["description"]
 
@@ -109,8 +141,30 @@ def test_required_schema_catches_what_gitlab_would_refuse():
     out = json.loads(render(reportlib.synthetic(50), "gitlab-sast"))
     for breakage in (lambda o: o["scan"].pop("analyzer"), lambda o: o["vulnerabilities"][0].pop("identifiers"),
                      lambda o: o["scan"].update(start_time="2025-03-01T10:00:00Z"),
-                     lambda o: o["vulnerabilities"][0].update(severity="high")):
+                     lambda o: o["vulnerabilities"][0].update(severity="high"),
+                     lambda o: o["vulnerabilities"][0].update(name="x" * 256),
+                     lambda o: o["vulnerabilities"][0].update(solution="x" * 7001),
+                     lambda o: o["scan"].update(messages=[{"level": "warn", "value": ""}]),
+                     lambda o: o.update(version="15.0")):
         broken = json.loads(json.dumps(out))
         breakage(broken)
         with pytest.raises(jsonschema.ValidationError):
-            jsonschema.Draft7Validator(REQUIRED).validate(broken)
+            jsonschema.Draft7Validator(SCHEMA).validate(broken)
+
+
+def test_long_titles_requirements_and_empty_coverage_messages_stay_within_the_format():
+    """A user's own control can have a long title or requirement, and a coverage entry an empty message:
+    GitLab refuses a name over 255 characters, a solution over 7,000 and an empty message."""
+    doc = reportlib.synthetic(60)
+    for c in doc["controls"]:
+        c["title"] = "T" * 400
+        c["requirement"] = "R" * 9000
+    doc.setdefault("coverage", []).extend([{"message": ""}, {"message": "   "}, {"message": "kept"}])
+    out = check(doc)
+    assert out["vulnerabilities"]
+    for v in out["vulnerabilities"]:
+        assert len(v["name"]) == 255 and v["name"].endswith("…")
+        assert len(v["solution"]) == 7000 and v["solution"].endswith("…")
+        assert "R" * 9000 in v["description"] or len(v["description"]) == gitlab_sast.MAX_TEXT
+    values = [m["value"] for m in out["scan"]["messages"]]
+    assert "kept" in values and all(v.strip() for v in values)

@@ -13,7 +13,8 @@ What the format requires (GitLab's published schema, security-report-schemas v15
 ``id``, ``name``, ``version``, ``vendor.name``; ``type`` "sast"; ``start_time``/``end_time`` as
 ``YYYY-MM-DDTHH:MM:SS``; ``status``), ``vulnerabilities`` (each with ``id``, ``identifiers``
 with ``type``, ``name`` and ``value``, and a ``location``); severities are Info, Unknown, Low,
-Medium, High or Critical.
+Medium, High or Critical; a name has at most 255 characters, a solution 7,000, and a scan message
+at least one (tests/test_render_gitlab_sast.py checks each of these, written from the schema).
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ SEVERITY = {"critical": "Critical", "high": "High", "medium-high": "High", "medi
             "info": "Info"}
 NAMESPACE = uuid.UUID("6a1f2a8e-6a55-4f0b-9a43-5d0c2f7b9e21")   # ids: uuid5(NAMESPACE, fingerprint)
 MAX_TEXT = 10000   # characters of a description (GitLab stores and shows it; the JSON report has all)
+MAX_NAME = 255     # the format's limits (a user's control may have a long title or requirement)
+MAX_SOLUTION = 7000
 
 
 def render(doc: dict, **_options) -> str:
@@ -54,13 +57,20 @@ def build(doc: dict) -> dict:
     locate = Locator(doc)
     vulns = [_vulnerability(f, controls.get(f["control_id"], {}), locate, doc)
              for f in doc.get("findings") or [] if f["status"] in ("fail", "unknown")]
-    messages = [{"level": "warn", "value": str(c.get("message", ""))} for c in doc.get("coverage") or []]
+    # the format refuses an empty message: a coverage entry without one is said by its kind
+    messages = [{"level": "warn",
+                 "value": str(c.get("message") or "").strip() or f"coverage: {c.get('kind') or 'note'}"}
+                for c in doc.get("coverage") or []]
     return {"version": VERSION, "schema": SCHEMA_URL,
             "scan": {"analyzer": component, "scanner": dict(component),
                      "type": "sast", "status": "success",
                      "start_time": _time(run.get("started_at", "")), "end_time": _time(run.get("finished_at", "")),
                      "messages": messages},
             "vulnerabilities": vulns}
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _file(f: dict, locate: Locator) -> tuple[str, int | None]:
@@ -91,16 +101,14 @@ def _vulnerability(f: dict, control: dict, locate: Locator, doc: dict) -> dict:
         lines.append("SOC 2 criteria: " + ", ".join(control["soc2"]))
     if f.get("evidence"):
         lines.append("Evidence: " + json.dumps(f["evidence"], ensure_ascii=False, sort_keys=True, allow_nan=False))
-    text = "\n\n".join(lines)
-    if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT - 1] + "…"
+    text = _cut("\n\n".join(lines), MAX_TEXT)
     location = {"file": file}
     if line:
         location.update(start_line=int(line), end_line=int(line))
     return {"id": str(uuid.uuid5(NAMESPACE, fingerprint)),
-            "name": f"{cid}: {title}",
+            "name": _cut(f"{cid}: {title}", MAX_NAME),
             "description": text,
             "severity": SEVERITY.get(f.get("severity", ""), "Unknown"),
-            "solution": control.get("requirement") or title,
+            "solution": _cut(control.get("requirement") or title, MAX_SOLUTION),
             "identifiers": [{"type": "specguard_control", "name": f"specguard {cid}", "value": cid}],
             "location": location}
