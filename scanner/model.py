@@ -86,6 +86,21 @@ network          virtual network: AWS VPC, Azure virtual network
                                        of its subnets)
 function         serverless function (aws_lambda_function)
     tracing_mode                str    "Active" | "PassThrough" (request tracing)
+subscription     a topic's subscription (SNS) or Service Bus topic subscription: protocol str (SNS), dead_letter
+secret           a secret held in a vault (Azure Key Vault secret): expires str (ISO 8601 UTC) | None (never)
+dead_letter      str|bool|None  (data_store SQS/Service Bus queues, subscription) where messages that cannot be
+                               processed go: the dead-letter target's key/ARN (SQS, SNS), True (Service Bus
+                               dead-lettering on expiration); None/False = nowhere (MSG-01)
+dead_letter_source bool  (SQS) it is itself some queue's dead-letter target or names a redrive_allow_policy
+rotation_days    int|None  (data_store secrets, kms_key of Key Vault) the automatic rotation interval in days, an
+                           upper bound; None = no automatic rotation (SEC-02)
+iam_policy       customer-written permissions: AWS managed policy or inline role/user/group policy, Azure custom role
+    statements                  list[dict] {"effect": "Allow"|"Deny", "actions", "not_actions", "resources",
+                                "not_resources": list[str] | None (not in the statement)}; any list or element
+                                may be Unknown (IAM-01). An Azure custom role is one Allow statement per
+                                permissions entry, its actions on every resource ("*": where it is assigned)
+iam_user         a person's IAM user (live AWS, from the credential report): console_password bool
+                 (password_enabled), mfa_active bool (IAM-02)
 publicly_accessible  bool  (database, cache, cluster_member) reachable from the public internet (RDS
                            PubliclyAccessible, Azure public network access); an aws_rds_cluster is public when
                            any of its cluster_members is
@@ -114,7 +129,8 @@ KINDS = (
     "database", "db_parameter_group", "cluster_member", "object_store", "volume",
     "file_system", "cache", "data_store", "kms_key", "key_vault", "security_group",
     "application_security_group", "sg_rule", "tls_listener", "edge_endpoint",
-    "backup_plan", "backup_selection", "backup_replication", "web_entry", "network", "function", "generic",
+    "backup_plan", "backup_selection", "backup_replication", "web_entry", "network", "function",
+    "subscription", "secret", "iam_policy", "iam_user", "generic",
 )
 
 # Kinds that only exist to be linked into others; they get no findings of their own

@@ -497,6 +497,12 @@ DEFAULTS: dict[tuple[str, str], Default] = {
     ("aws_dynamodb_table", "point_in_time_recovery"): Default("aws", (), "PITR off"),
     # Lambda's own default (PassThrough: not traced), the same in every provider version
     ("aws_lambda_function", "tracing_config"): Default("aws", (), "PassThrough: requests are not traced"),
+    # MSG-01 / SEC-02 (issue 17): schema defaults that never changed
+    ("azurerm_servicebus_queue", "dead_lettering_on_message_expiration"): Default(
+        "azurerm", (), "azurerm docs, servicebus_queue: defaults to false"),
+    ("azurerm_servicebus_subscription", "dead_lettering_on_message_expiration"): Default(
+        "azurerm", (), "azurerm docs, servicebus_subscription: defaults to false"),
+    ("azurerm_key_vault_secret", "expiration_date"): Default("azurerm", (), "optional, no default: no expiry"),
 }
 
 
