@@ -1,19 +1,31 @@
 """The GitHub Action (action.yml): its logic is ci/github/run.sh, run here as GitHub runs it, with the
-GITHUB_* variables and the INPUT_* environment the composite action sets."""
+GITHUB_* variables and the INPUT_* environment the composite action sets; and the whole composite action,
+step by step as a runner executes it (expressions substituted, `bash -eo pipefail`, a fresh GITHUB_OUTPUT per
+step), installing specguard from this checkout into a new venv.  The SARIF handed to upload-sarif is checked
+against the SARIF 2.1.0 schema (what code scanning validates uploads against)."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
+import pytest
 import yaml
 
+from conftest import CORPUS
 from planlib import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "ci" / "github" / "run.sh"
 SPECGUARD = shutil.which("specguard", path=os.path.dirname(sys.executable)) or "specguard"
+SARIF = jsonschema.Draft4Validator(json.loads((CORPUS / "schemas" / "sarif-schema-2.1.0.json").read_text("utf-8")))
+# what a GitHub-hosted runner sets for every step (values of a pull request run)
+RUNNER_ENV = {"CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/infra", "GITHUB_SHA": "0" * 40,
+              "GITHUB_REF": "refs/pull/7/merge", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_RUN_ID": "1",
+              "GITHUB_JOB": "specguard", "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"}
 
 
 def violating(path: Path) -> Path:
@@ -32,7 +44,8 @@ def action(workspace: Path, step: str, **inputs) -> tuple[subprocess.CompletedPr
     summary.touch()
     outputs.touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
-    env.update(GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(workspace), GITHUB_ACTION_PATH=str(ROOT),
+    env.update(RUNNER_ENV)
+    env.update(GITHUB_WORKSPACE=str(workspace), GITHUB_ACTION_PATH=str(ROOT),
                GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(outputs), RUNNER_TEMP=str(workspace / "tmp"),
                SPECGUARD=SPECGUARD)
     env.update({"INPUT_" + k.upper(): v for k, v in inputs.items()})
@@ -47,6 +60,7 @@ def test_violating_plan_uploads_sarif_writes_the_summary_and_fails_the_gate(tmp_
     assert r.returncode == 0, r.stderr          # the gate answered: SARIF is uploaded before the job fails
     assert outs["exit-code"] == "1" and outs["sarif"] == "specguard-reports/specguard.sarif"
     sarif = json.loads((tmp_path / outs["sarif"]).read_text())
+    SARIF.validate(sarif)
     assert any(res["ruleId"] == "ENC-01" for res in sarif["runs"][0]["results"])
     assert summary.startswith("## specguard: ❌ failing") and "aws\\_db\\_instance.main" in summary
     for name in ("results.json", "specguard.html", "specguard.junit.xml", "specguard.gitlab-sast.json"):
@@ -111,5 +125,121 @@ def test_baseline_input_accepts_todays_findings(tmp_path):
     assert r.returncode == 0 and outs["exit-code"] == "0", r.stderr
     assert "✅ no new findings (baseline)" in summary
     sarif = json.loads((tmp_path / outs["sarif"]).read_text())
+    SARIF.validate(sarif)
     assert {res["baselineState"] for res in sarif["runs"][0]["results"]} == {"unchanged"}
     assert action(tmp_path, "gate")[0].returncode == 0
+
+
+# ----------------------------------------------------------------------------- the composite action, whole
+_EXPR = re.compile(r"\$\{\{\s*(.+?)\s*\}\}")
+
+
+class Runner:
+    """Runs action.yml's steps as a GitHub runner does for `uses: ./` with the given `with:` inputs.  The two
+    `uses:` steps are GitHub's own actions: setup-python answers with this interpreter's path (a real Python
+    3.11+), and upload-sarif is recorded (its `if:` evaluated and its inputs kept) instead of uploading."""
+
+    def __init__(self, workspace: Path, temp: Path, **with_):
+        self.spec = yaml.safe_load((ROOT / "action.yml").read_text())
+        self.inputs = {k: str(v.get("default", "")) for k, v in self.spec["inputs"].items()}
+        unknown = set(with_) - set(self.inputs)
+        assert not unknown, f"not inputs of the action: {unknown}"   # GitHub warns and ignores them
+        self.inputs.update({k: str(v) for k, v in with_.items()})
+        self.workspace, self.temp = workspace, temp
+        self.outputs: dict[str, dict[str, str]] = {}
+        self.uploaded: list[dict] = []
+        self.summary = workspace.parent / "step_summary.md"
+        self.summary.write_text("")
+
+    def value(self, ref: str) -> str:
+        ref = ref.strip()
+        if ref.startswith("'") and ref.endswith("'"):
+            return ref[1:-1]
+        parts = ref.split(".")
+        if parts[0] == "inputs":
+            return self.inputs[parts[1]]
+        if parts[0] == "steps" and parts[2] == "outputs":
+            return self.outputs.get(parts[1], {}).get(parts[3], "")
+        if ref == "runner.temp":
+            return str(self.temp)
+        raise AssertionError(f"expression this runner does not know: {ref}")
+
+    def expand(self, text: str) -> str:
+        return _EXPR.sub(lambda m: self.value(m.group(1)), text)
+
+    def condition(self, expr: str) -> bool:
+        inner = _EXPR.fullmatch(expr.strip())
+        terms = (inner.group(1) if inner else expr).split("&&")
+        ok = True
+        for term in terms:
+            m = re.fullmatch(r"\s*(\S+)\s*(==|!=)\s*(\S+)\s*", term)
+            assert m, f"condition this runner does not know: {term}"
+            a, b = self.value(m.group(1)), self.value(m.group(3))
+            ok = ok and ((a == b) if m.group(2) == "==" else (a != b))
+        return ok
+
+    def run(self) -> tuple[int, str]:
+        """Every step in order until one fails (as a job does); the exit status and stderr of the last."""
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_"))}
+        base.update(RUNNER_ENV)
+        base.update(GITHUB_WORKSPACE=str(self.workspace), GITHUB_ACTION_PATH=str(ROOT), RUNNER_TEMP=str(self.temp),
+                    GITHUB_STEP_SUMMARY=str(self.summary))
+        for i, step in enumerate(self.spec["runs"]["steps"]):
+            if "if" in step and not self.condition(step["if"]):
+                continue
+            uses = step.get("uses", "")
+            if uses.startswith("actions/setup-python@"):
+                assert step["with"]["update-environment"] is False   # the workflow's own Python is left alone
+                self.outputs[step["id"]] = {"python-path": sys.executable}
+                continue
+            if uses.startswith("github/codeql-action/upload-sarif@"):
+                self.uploaded.append({k: self.expand(str(v)) for k, v in step["with"].items()})
+                continue
+            assert not uses, f"a step this runner does not know: {uses}"
+            assert step["shell"] == "bash"
+            out_file = self.temp / f"output-{i}"
+            out_file.write_text("")
+            env = dict(base, GITHUB_OUTPUT=str(out_file))
+            env.update({k: self.expand(str(v)) for k, v in (step.get("env") or {}).items()})
+            script = self.temp / f"step-{i}.sh"
+            script.write_text(self.expand(step["run"]))
+            r = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=self.workspace,
+                               env=env, capture_output=True, text=True, timeout=600)
+            if "id" in step:
+                self.outputs[step["id"]] = dict(line.split("=", 1) for line in out_file.read_text().splitlines()
+                                                if "=" in line)
+            if r.returncode:
+                return r.returncode, r.stderr
+        return 0, ""
+
+
+@pytest.mark.slow
+def test_the_composite_action_installs_specguard_uploads_valid_sarif_and_gates(tmp_path):
+    ws, temp = tmp_path / "ws", tmp_path / "runner-temp"
+    ws.mkdir()
+    temp.mkdir()
+    violating(ws / "plan.json")
+    (ws / "waivers.yaml").write_text("waivers: []\n")
+    job = Runner(ws, temp, paths="plan.json", **{"fail-on": "high"}, waivers="waivers.yaml", formats="gitlab-sast")
+    rc, err = job.run()
+    assert rc == 1 and "gate failed (exit status 1)" in err, err      # the job fails at the gate step
+    assert (temp / "specguard-venv" / "bin" / "specguard").exists()  # installed from this checkout
+    assert job.outputs["scan"]["exit-code"] == "1"
+    assert len(job.uploaded) == 1 and job.uploaded[0]["category"] == "specguard"
+    sarif = json.loads((ws / job.uploaded[0]["sarif_file"]).read_text())
+    SARIF.validate(sarif)
+    assert any(r["ruleId"] == "ENC-01" for r in sarif["runs"][0]["results"])
+    assert job.summary.read_text().startswith("## specguard: ❌ failing")
+    assert (ws / "specguard-reports" / "specguard.gitlab-sast.json").exists()
+
+    # the team accepts today's findings with the installed specguard; the same action then passes
+    made = subprocess.run([str(temp / "specguard-venv" / "bin" / "specguard"), "baseline", "create", "plan.json",
+                           "-o", "baseline.json"], cwd=ws, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    job = Runner(ws, temp, paths="plan.json", baseline="baseline.json", **{"upload-sarif": "false"})
+    rc, err = job.run()
+    assert rc == 0, err
+    assert job.uploaded == []                                        # upload-sarif: false skips the upload
+    sarif = json.loads((ws / job.outputs["scan"]["sarif"]).read_text())
+    SARIF.validate(sarif)
+    assert {r["baselineState"] for r in sarif["runs"][0]["results"]} == {"unchanged"}
