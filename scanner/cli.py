@@ -140,7 +140,8 @@ def cmd_audit(args) -> int:
             return rc
     _precheck(args)
     store = _open_store(args)   # before the audit: a bad or unreachable store is known now
-    doc = audit(args)
+    from .audit_options import AuditOptions
+    doc = audit(AuditOptions.of(args))   # typed options from here on (the pipeline, collectors, executors)
     _apply_baseline(args, doc)
     return finish(args, doc, keep=True, store=store)
 

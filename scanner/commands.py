@@ -10,7 +10,7 @@ import click
 from . import __version__
 from .cli import (_optional, _run, cmd_audit, cmd_controls, cmd_export_checkov, cmd_report,
                   cmd_scan)
-from .cli_parse import HELP, Group, namespace
+from .cli_parse import HELP, Group, namespace, value
 
 EXIT_STATUSES = """\b
 Exit status:
@@ -151,6 +151,15 @@ def audit(ctx):
         raise click.UsageError("a cloud is needed: specguard audit aws or specguard audit azure", ctx)
 
 
+def executor_option(f):
+    """--executor: where the audit's units (accounts, subscriptions) run (scanner/executor)."""
+    from .executor import check
+    return click.option("--executor", type=value(check, "EXECUTOR"), default="local", show_default=True,
+                        help="where the units (one AWS account or Azure subscription each) are audited: local "
+                             "(this process), dask://HOST:PORT (a Dask scheduler; needs specguard[dask] here and "
+                             "the same specguard on its workers) or dask-local:N (N local worker processes)")(f)
+
+
 def _audit_command(cloud: str, title: str, examples: str):
     mod = _optional(f"scanner.sources.{cloud}.cli")
 
@@ -160,6 +169,7 @@ def _audit_command(cloud: str, title: str, examples: str):
     run.__doc__ = title
     cmd = click.pass_context(run)
     cmd = gate_options(cmd)
+    cmd = executor_option(cmd)
     for p in reversed(mod.params() if mod is not None else []):
         cmd = p(cmd)
     audit.command(cloud, epilog=_epilog(examples))(cmd)

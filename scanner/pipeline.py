@@ -97,6 +97,11 @@ def _plan_source_dir(path: str) -> str | None:
 
 
 def audit(args) -> dict:
+    """A live audit (``args``: an ``AuditOptions``, or the command line's namespace): its units run
+    where ``--executor`` says (``scanner/executor``), the waivers are applied here, once."""
+    from .audit_options import AuditOptions
+    from .executor import run_audit
+    args = AuditOptions.of(args)
     profile, waivers = prepare(args)
     # specguard is installed from its checkout (it is not on the package index): name lines that work
     needs = {"aws": ("boto3", "live AWS audits need boto3, which is not installed: pip install boto3 "
@@ -107,9 +112,17 @@ def audit(args) -> dict:
     if not _importable(needs[0]):
         raise ScanError(needs[1])
     run = Run(command=f"audit {args.cloud}")
-    mod = importlib.import_module(f"scanner.sources.{args.cloud}.audit")
-    resources = mod.collect(args, run)
-    return finish_run([resources], profile, run, waivers)
+    findings = run_audit(args, run, profile)
+    doc = finish_findings(findings, profile, run, waivers)
+    doc["summary"]["units"] = units(run)
+    return doc
+
+
+def units(run: Run) -> dict:
+    """Accounts or subscriptions planned, audited, and failed (not entered, or their task failed for good)."""
+    live = [s for s in run.sources if s.get("kind") in ("aws", "azure")]
+    failed = sum(1 for s in live if s.get("error"))
+    return {"planned": len(live), "done": len(live) - failed, "failed": failed}
 
 
 def _importable(module: str) -> bool:
@@ -135,6 +148,12 @@ def finish_run(groups: list[list[Resource]], profile: Profile, run: Run, waivers
             for f in found:
                 f.salt = str(f.resource.context.get("input", ""))
         findings += found
+    return finish_findings(findings, profile, run, waivers, extra)
+
+
+def finish_findings(findings: list, profile: Profile, run: Run, waivers: list[Waiver], extra: dict | None = None
+                    ) -> dict:
+    """Waivers (once, over every finding), users' controls' coverage, the results document."""
     apply_waivers(findings, waivers)
     if profile.rules:   # users' controls: what they could not look at (user_rules)
         from .user_rules import coverage

@@ -15,11 +15,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Callable
 
+from ...audit_options import AuditOptions
 from ...errors import InputError, ScanError
 from ...model import Resource
 from ...redact import redact
 from ...results import Run
 from . import accounts as acc
+from . import collect_iam
 from . import collect_backup, collect_edge, collect_msg, collect_net, collect_rds, collect_store
 from . import tagging
 from .guard import Calls, Failure
@@ -52,6 +54,10 @@ REGIONAL: list[tuple[str, Callable[[Scope], list[Resource]]]] = [
 GLOBAL: list[tuple[str, Callable[[Scope, set], list[Resource]]]] = [
     ("s3", collect_store.buckets),
     ("cloudfront", lambda scope, regions: collect_net.distributions(scope)),
+    # IAM is global (IAM-01, IAM-02): once per account
+    ("iam policies", lambda scope, regions: collect_iam.policies(scope)),
+    ("iam role policies", lambda scope, regions: collect_iam.role_policies(scope)),
+    ("iam credential report", lambda scope, regions: collect_iam.console_users(scope)),
 ]
 
 
@@ -76,16 +82,10 @@ class DeadScope(Scope):
         return [], self.failure
 
 
-def collect(args, run: Run) -> list[Resource]:
-    regions_opt = acc.check_regions(acc.parse_list(getattr(args, "regions", None)))
-    only = acc.check_accounts(acc.parse_list(getattr(args, "accounts", None)), "--accounts")
-    skip = acc.check_accounts(acc.parse_list(getattr(args, "exclude_accounts", None)), "--exclude-accounts")
-    if (only or skip) and not getattr(args, "org_role", None):
-        raise InputError("--accounts / --exclude-accounts choose accounts of an organization: give --org-role too")
-    if getattr(args, "external_id", None) and not (args.role_arn or args.org_role):
-        raise InputError("--external-id goes with --role-arn or --org-role")
-    calls = Calls(concurrency=args.concurrency, max_attempts=args.max_attempts, connect_timeout=args.timeout,
-                  read_timeout=args.timeout)
+def collect(args: AuditOptions, run: Run) -> list[Resource]:
+    args = AuditOptions.of(args)   # typed options (a namespace from an older caller is converted)
+    regions_opt, only, skip = checked(args)
+    calls = new_calls(args)
     status = Status(getattr(args, "quiet", False))   # what is happening, on a terminal, until the units start
     try:
         accounts, home, partition = _start(args, calls, status, regions_opt, only, skip, run)
@@ -98,8 +98,35 @@ def collect(args, run: Run) -> list[Resource]:
     return resources
 
 
+def checked(args: AuditOptions) -> tuple[list[str], list[str], list[str]]:
+    """The regions and account filters given, checked before any credential is looked at."""
+    regions_opt = acc.check_regions(acc.parse_list(getattr(args, "regions", None)))
+    only = acc.check_accounts(acc.parse_list(getattr(args, "accounts", None)), "--accounts")
+    skip = acc.check_accounts(acc.parse_list(getattr(args, "exclude_accounts", None)), "--exclude-accounts")
+    if (only or skip) and not getattr(args, "org_role", None):
+        raise InputError("--accounts / --exclude-accounts choose accounts of an organization: give --org-role too")
+    if getattr(args, "external_id", None) and not (args.role_arn or args.org_role):
+        raise InputError("--external-id goes with --role-arn or --org-role")
+    return regions_opt, only, skip
+
+
+def new_calls(args: AuditOptions) -> Calls:
+    return Calls(concurrency=args.concurrency, max_attempts=args.max_attempts, connect_timeout=args.timeout,
+                 read_timeout=args.timeout)
+
+
 def _start(args, calls, status, regions_opt, only, skip, run):
     """Credentials, caller, accounts and their regions: everything before the first collector."""
+    session, home, partition, current = identity(args, calls, status)
+    accounts = _accounts(args, calls, session, home, partition, current, only, skip, status)
+    first = True
+    for a in accounts:
+        first = account_regions(calls, a, home, partition, regions_opt, run, status, first)
+    return accounts, home, partition
+
+
+def identity(args: AuditOptions, calls: Calls, status) -> tuple:
+    """The credentials (the standard chain, then --role-arn): (session, home region, partition, account)."""
     profile = getattr(args, "aws_profile", None)
     status.say(f"looking for AWS credentials ({f'profile {profile}' if profile else 'the default chain'}) ...")
     session = acc.base_session(profile)
@@ -115,58 +142,69 @@ def _start(args, calls, status, regions_opt, only, skip, run):
             raise ScanError(f"could not assume {args.role_arn}: {assumed.error}")
         session = assumed
         current = acc.caller(calls, session, home, f"assumed role {args.role_arn}", status)["Account"]
+    return session, home, partition, current
 
-    if args.org_role:
-        status.say("listing the accounts of the AWS Organization ...")
-    accounts = _accounts(args, calls, session, home, partition, current, only, skip)
-    first = True
-    for a in accounts:
-        if a.session is not None and not regions_opt:
-            status.say(f"listing the enabled regions of account {a.id} ...")
-            # the first listing is the first call to EC2: bounded, so an endpoint that never answers
-            # ends the audit in seconds; any other failure is read again with the audit's retries
-            got = startup.first_listing(calls, a, home, partition) if first else None
-            first = False
-            if got is None:
-                got = acc.enabled_regions(calls, a.session, home, a.id, partition)
-            if isinstance(got, Failure):
-                # the account's regions are not known: audit the home region, and let placeholders of
-                # every regional type stand for the regions that could not be listed (unknown, not absent)
-                a.regions = [home]
-                a.regions_failure = got
-                run.add_coverage("regions-unknown", f"{got.message}; only {home} was audited, the account's "
-                                 "other regions are unknown", account=a.id, region=home, operation=got.api,
-                                 error=got.error)
-            else:
-                a.regions = got
+
+def account_regions(calls: Calls, a: acc.Account, home: str, partition: str, regions_opt: list[str], run: Run,
+                    status, first: bool) -> bool:
+    """Set the regions an account is audited in (listed, unless --regions); False once EC2 was called."""
+    if a.session is not None and not regions_opt:
+        status.say(f"listing the enabled regions of account {a.id} ...")
+        # the first listing is the first call to EC2: bounded, so an endpoint that never answers
+        # ends the audit in seconds; any other failure is read again with the audit's retries
+        got = startup.first_listing(calls, a, home, partition) if first else None
+        first = False
+        if got is None:
+            got = acc.enabled_regions(calls, a.session, home, a.id, partition)
+        if isinstance(got, Failure):
+            # the account's regions are not known: audit the home region, and let placeholders of
+            # every regional type stand for the regions that could not be listed (unknown, not absent)
+            a.regions = [home]
+            a.regions_failure = got
+            run.add_coverage("regions-unknown", f"{got.message}; only {home} was audited, the account's "
+                             "other regions are unknown", account=a.id, region=home, operation=got.api,
+                             error=got.error)
         else:
-            a.regions = list(regions_opt) or ["*"]
+            a.regions = got
+    else:
+        a.regions = list(regions_opt) or ["*"]
+    return first
 
-    return accounts, home, partition
 
-
-def _accounts(args, calls, session, home, partition, current, only, skip) -> list[acc.Account]:
+def members(args: AuditOptions, calls: Calls, session, home: str, current: str, only: list[str], skip: list[str],
+            status) -> list[dict]:
+    """The accounts to audit, as listed (Id, Name): the Organization's active ones (--org-role, filtered)
+    or the credentials' own."""
     if not args.org_role:
-        return [acc.Account(current, session)]
+        return [{"Id": current, "Name": ""}]
+    status.say("listing the accounts of the AWS Organization ...")
     listed = acc.org_accounts(calls, session, home, current)
-    out = []
-    for item in listed:
-        aid = item["Id"]
-        if item.get("Status", "ACTIVE") != "ACTIVE" or (only and aid not in only) or aid in skip:
-            continue
-        if aid == current:
-            out.append(acc.Account(aid, session, name=item.get("Name", "")))
-            continue
-        role = f"arn:{partition}:iam::{aid}:role/{args.org_role}"
-        s = acc.assume(calls, session, home, role, args.external_id, aid)
-        if isinstance(s, Failure):
-            out.append(acc.Account(aid, None, s, name=item.get("Name", "")))
-        else:
-            out.append(acc.Account(aid, s, name=item.get("Name", "")))
+    out = [item for item in listed if item.get("Status", "ACTIVE") == "ACTIVE"
+           and not (only and item["Id"] not in only) and item["Id"] not in skip]
     missing = [a for a in only if a not in {x["Id"] for x in listed}]
     if missing:
         raise InputError(f"--accounts: {', '.join(missing)} not in the organization")
     return out
+
+
+def enter(args: AuditOptions, calls: Calls, session, home: str, partition: str, current: str, item: dict
+          ) -> acc.Account:
+    """One listed account, entered: the credentials' own, or through --org-role (a Failure if refused)."""
+    aid = item["Id"]
+    if aid == current:
+        return acc.Account(aid, session, name=item.get("Name", ""))
+    if not args.org_role:
+        raise ScanError(f"these credentials are for account {current}, not {aid}")
+    role = f"arn:{partition}:iam::{aid}:role/{args.org_role}"
+    s = acc.assume(calls, session, home, role, args.external_id, aid)
+    if isinstance(s, Failure):
+        return acc.Account(aid, None, s, name=item.get("Name", ""))
+    return acc.Account(aid, s, name=item.get("Name", ""))
+
+
+def _accounts(args, calls, session, home, partition, current, only, skip, status) -> list[acc.Account]:
+    listed = members(args, calls, session, home, current, only, skip, status)
+    return [enter(args, calls, session, home, partition, current, item) for item in listed]
 
 
 def _run_units(args, calls: Calls, accounts: list[acc.Account], partition: str, home: str) -> list[Resource]:

@@ -11,6 +11,7 @@ import logging
 import sys
 from contextlib import contextmanager
 
+from ...audit_options import AuditOptions
 from ...errors import ScanError
 from ...model import Resource
 from ...status import Status
@@ -21,7 +22,8 @@ from .session import Session, check_credential, describe_error, make_credential,
 READABLE_STATES = {"enabled", "warned", "pastdue"}
 
 
-def collect(args, run) -> list[Resource]:
+def collect(args: AuditOptions, run) -> list[Resource]:
+    args = AuditOptions.of(args)   # typed options (a namespace from an older caller is converted)
     # the SDKs log failed credentials and retries as warnings; our own messages say what matters
     logging.getLogger("azure").addHandler(logging.NullHandler())
     logging.getLogger("azure").propagate = False
@@ -50,17 +52,7 @@ def collect(args, run) -> list[Resource]:
         reader = Reader(session, inv)
         with _progress(getattr(args, "quiet", False), len(subs)) as progress:
             work = Work(concurrency, progress)
-            if getattr(args, "strategy", "arm") == "graph":
-                for i in range(0, len(subs), GRAPH_BATCH):
-                    batch = subs[i:i + GRAPH_BATCH]
-                    work.submit(reader.graph, batch)
-                    work.submit(reader.graph_resource_groups, batch)
-            else:
-                for sub in subs:
-                    work.submit(reader.resource_groups, sub)
-                    work.submit(reader.list_generic, sub)
-                    for arm_type in LISTINGS:
-                        work.submit(reader.list_type, sub, arm_type)
+            submit(work, reader, subs, getattr(args, "strategy", "arm"))
             work.run()
     finally:
         session.close()
@@ -75,6 +67,21 @@ def collect(args, run) -> list[Resource]:
         if r.context.get("location"):
             run.add_scope("locations", r.context["location"])
     return resources
+
+
+def submit(work: Work, reader: Reader, subs: list[str], strategy: str) -> None:
+    """The first reads of the subscriptions (each returns its follow-up reads)."""
+    if strategy == "graph":
+        for i in range(0, len(subs), GRAPH_BATCH):
+            batch = subs[i:i + GRAPH_BATCH]
+            work.submit(reader.graph, batch)
+            work.submit(reader.graph_resource_groups, batch)
+    else:
+        for sub in subs:
+            work.submit(reader.resource_groups, sub)
+            work.submit(reader.list_generic, sub)
+            for arm_type in LISTINGS:
+                work.submit(reader.list_type, sub, arm_type)
 
 
 # CONTROLS.md: LOG-02 has no Azure column; the audit says why, once per run.
