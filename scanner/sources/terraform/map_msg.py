@@ -5,10 +5,12 @@ A redrive policy is a JSON string (``redrive_policy = jsonencode({deadLetterTarg
 queue it references in configuration (the plan's ``configuration`` references, the .tf evaluator's) is the
 target. A policy that references no queue, or only possibly one, is unknown, never a pass.
 
-A queue is not applicable when it is itself a dead-letter target (of a queue, a separate
-``aws_sqs_queue_redrive_policy`` or an SNS subscription) or names a redrive_allow_policy. Whether a queue is a
-target is decided over the whole project once (``_targets``); one policy whose target cannot be resolved makes
-every queue without a DLQ unknown (it may be that target), never a fail.
+A queue is not applicable when it is itself a dead-letter target (of a queue's redrive policy or a separate
+``aws_sqs_queue_redrive_policy``) or names a redrive_allow_policy. Whether a queue is a
+target is decided over the whole project once (``_targets``); a policy whose target cannot be resolved makes the
+queues it may name without a DLQ unknown (it may be their target), never a fail: the queues it references, or
+every queue when it is built from something else (a variable, a template); a queue read by a data source whose
+name is known and is none of this configuration's queues cannot be one of them.
 """
 from __future__ import annotations
 
@@ -64,11 +66,44 @@ def policy_target(tf: TfResource, attr: str = "redrive_policy") -> Value | None:
         t = addrs.get(a)
         if t is None or t.type != _QUEUE:
             continue
-        if t.mode == "managed" and t.existence:
+        if t.mode != "managed":
+            # a queue read by a data source after apply: which queue, and its ARN, are not known yet
+            return Unknown(f"{attr} names {a}, which is read only after apply", o)
+        if t.existence:
             return Unknown(f"{attr} names {a}, which may not be created ({t.existence})", o)
         return Value(a, Origin(o.source, f"{attr}.deadLetterTargetArn -> {a}", o.file, o.line))
     named = f" (it references {', '.join(refs)}, none of them a queue)" if refs else ""
     return Unknown(f"{attr} is {raw.reason}{named}", o)
+
+
+def _could_name(tf: TfResource, attr: str = "redrive_policy") -> set[str] | None:
+    """The managed queues an unresolved redrive policy may name: the queues it references (None: any queue).
+
+    A policy that references only queues read by data sources whose names are known and are none of this
+    configuration's queues' names cannot name one of them."""
+    refs = tf.refs(attr) or []
+    project = tf.project
+    if project is None or not refs:
+        return None
+    addrs = _address_map(project)
+    queues = managed_of_types(project, (_QUEUE,))
+    names = {q.raw("name") for q in queues}
+    if any(not isinstance(n, str) for n in names):
+        names = None   # a queue of ours whose name is not known may be the one a data source reads
+    out: set[str] = set()
+    for a in refs:
+        t = addrs.get(a)
+        if t is None or t.type != _QUEUE:
+            continue
+        if t.mode == "managed":
+            out.add(a)
+            continue
+        name = t.raw("name")
+        if names is None or not isinstance(name, str) or name in names:
+            return None
+    if not out and not any((addrs.get(a) is not None and addrs[a].type == _QUEUE) for a in refs):
+        return None   # built from something else (a variable, a string template): it may name any queue
+    return out
 
 
 def _queue_policy(tf: TfResource) -> Value:
@@ -100,13 +135,16 @@ def _is_target(tf: TfResource) -> Value:
         return Value(True, tf.origin("redrive_allow_policy"))
     for a in related(tf, (_ALLOW,), "queue_url"):
         return Value(True, Origin(a.source, f"{a.address}.redrive_allow_policy", a.file, a.line))
-    named, doubt = _targets(tf)
+    named, maybe, doubt = _targets(tf)
     base = _INDEX.sub("", tf.address)
     for ident in (tf.address, base, tf.raw("arn"), tf.raw("url"), tf.raw("id")):
         if isinstance(ident, str) and ident in named:
             src = named[ident]
             return Value(True, Origin(src.source, f"{src.address}.redrive_policy.deadLetterTargetArn -> {tf.address}",
                                       src.file, src.line))
+    for ident in (tf.address, base):
+        if ident in maybe:
+            return maybe[ident]
     if doubt is not None:
         return doubt
     return Value(False, Origin(tf.source, "dead-letter target (no redrive policy names this queue)", tf.file, tf.line))
@@ -123,19 +161,27 @@ def _targets(tf: TfResource) -> tuple[dict[str, TfResource], Unknown | None]:
     if key in cache:
         return cache[key]
     named: dict[str, TfResource] = {}
+    maybe: dict[str, Unknown] = {}
     doubt = None
-    for o in managed_of_types(project, (_QUEUE, _POLICY, _SUB)):
+    # queues' redrive policies only: the catalogue makes "some queue's dead-letter target" not applicable (an
+    # SNS subscription's DLQ is not), and the live audit decides it from the region's queues alike
+    for o in managed_of_types(project, (_QUEUE, _POLICY)):
         got = policy_target(o)
         if got is None:
             continue
         if isinstance(got, Unknown):
-            doubt = doubt or Unknown(f"it may be the dead-letter queue of {o.address}, whose redrive policy is not "
-                                     f"resolved: {got.reason}", got.origin)
+            why = Unknown(f"it may be the dead-letter queue of {o.address}, whose redrive policy is not resolved: "
+                          f"{got.reason}", got.origin)
+            could = _could_name(o)
+            if could is None:
+                doubt = doubt or why
+            for a in could or ():
+                maybe.setdefault(a, why)
         elif isinstance(got.value, str):
             named.setdefault(got.value, o)
             named.setdefault(_INDEX.sub("", got.value), o)
     cache.clear()
-    cache[key] = (named, doubt)
+    cache[key] = (named, maybe, doubt)
     return cache[key]
 
 
