@@ -569,6 +569,7 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
                                f"arn:aws:ec2:us-east-1:{ACCOUNT}:volume/{vol['VolumeId']}"]}
     if proxy is not None:
         _emulate(proxy, plan["BackupPlanId"], selection, None if v else db["DBInstanceArn"])
+    out["iam"] = _iam(c, v)
     return out
 
 
@@ -609,6 +610,92 @@ def _edge(c, v: bool, lb: str, subnets: list[str]) -> str:
                             Code={"ZipFile": buf.getvalue()}, MemorySize=512, Timeout=30, Tags=TAGS,
                             **({"TracingConfig": {"Mode": "Active"}} if traced else {}))
     return acls["CLOUDFRONT"]
+
+
+# IAM-01 / IAM-02 (issue 17): the documents fixtures/_build/aws_platform.py iam() writes in Terraform
+DEPLOY_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "DeployOrderFunctions", "Effect": "Allow",
+    "Action": ["lambda:GetFunction", "lambda:PublishVersion", "lambda:UpdateFunctionCode"],
+    "Resource": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{NAME}-*"}]}
+CONSOLE_PASSWORD = "not-a-real-Console-password-9"   # a test value; IAM-02 tests grep every output for it
+
+
+def _iam(c, v: bool) -> dict:
+    """Customer-managed policies and the order role's inline policies (as the plan's), and the
+    people who sign in to the console (live only: a plan cannot show MFA): one with a virtual MFA
+    device, a pipeline user without a password (not a console user); violating: one without MFA."""
+    iam = c("iam")
+    role = f"{NAME}-orders-lambda"
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{NAME}-orders.fifo"
+    iam.put_role_policy(RoleName=role, PolicyName="orders-queue", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "ConsumeOrders", "Effect": "Allow", "Resource": queue,
+                                                "Action": ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage",
+                                                           "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]}]}))
+    iam.create_policy(PolicyName=f"{NAME}-deploy", Description="The CI pipeline deploys the order functions",
+                      PolicyDocument=json.dumps(DEPLOY_POLICY), Tags=_tl())
+    if v:
+        iam.create_policy(PolicyName=f"{NAME}-break-glass", Description="Emergency access", Tags=_tl(),
+                          PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                              {"Sid": "BreakGlass", "Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        iam.put_role_policy(RoleName=role, PolicyName="orders-operators", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Sid": "OrdersOperators", "Effect": "Allow", "Resource": "*",
+                                                    "NotAction": ["account:*", "iam:*", "organizations:*"]}]}))
+        # the vendor's policy the plan reads at apply time: scoped, once it is known
+        iam.put_role_policy(RoleName=role, PolicyName="vendor-integration", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:GetQueueAttributes"],
+                                                    "Resource": queue}]}))
+    users = {f"{NAME}-alice": True, f"{NAME}-deployer": None}   # name -> MFA (None: no console password)
+    if v:
+        users[f"{NAME}-bob"] = False
+    for name, mfa in users.items():
+        iam.create_user(UserName=name, Tags=_tl())
+        if mfa is None:
+            continue
+        iam.create_login_profile(UserName=name, Password=CONSOLE_PASSWORD)
+        if mfa:
+            serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
+            iam.enable_mfa_device(UserName=name, SerialNumber=serial, AuthenticationCode1="123456",
+                                  AuthenticationCode2="654321")
+    return {"users": users}
+
+
+def _messaging(c, v: bool, data_key: dict) -> None:
+    """MSG-01 and SEC-02 (issue 17), as fixtures/_build/aws_platform.py messaging(): the orders queue's
+    redrive policy, the risk engine's queue and DLQ, its subscription to the trade events with a redrive
+    policy, the market data key rotating every 30 days; violating: the subscription has no redrive policy,
+    the risk queue redrives to the shared-services team's queue (no Terraform twin), the key rotates every
+    365 days, the exchange credentials rotate every 30 days (their plan cannot tell)."""
+    sqs, sns, sm = c("sqs"), c("sns"), c("secretsmanager")
+
+    def arn(url):
+        return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def redrive(target, receives=5):
+        return json.dumps({"deadLetterTargetArn": target, "maxReceiveCount": receives})
+
+    orders = sqs.get_queue_url(QueueName=f"{NAME}-orders.fifo")["QueueUrl"]
+    orders_dlq = sqs.get_queue_url(QueueName=f"{NAME}-orders-dlq.fifo")["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=orders, Attributes={"RedrivePolicy": redrive(arn(orders_dlq))})
+    dlq = sqs.create_queue(QueueName=f"{NAME}-risk-events-dlq", tags=TAGS, Attributes={
+        "KmsMasterKeyId": data_key["Arn"], "MessageRetentionPeriod": "1209600"})["QueueUrl"]
+    target = arn(dlq)
+    if v:
+        target = arn(sqs.create_queue(QueueName=SHARED_DLQ)["QueueUrl"])
+    risk = sqs.create_queue(QueueName=f"{NAME}-risk-events", tags=TAGS, Attributes={
+        "KmsMasterKeyId": data_key["Arn"], "RedrivePolicy": redrive(target)})["QueueUrl"]
+    topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":{NAME}-trade-events"))
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn(risk), ReturnSubscriptionArn=True, Attributes={
+        "RawMessageDelivery": "true", **({} if v else {"RedrivePolicy": json.dumps({"deadLetterTargetArn": arn(dlq)})})})
+    sm.rotate_secret(SecretId=f"{NAME}/market-data/api-key", RotationRules={"AutomaticallyAfterDays": 365 if v else 30},
+                     RotateImmediately=False)
+    if v:
+        sm.create_secret(Name=f"{NAME}/exchange/credentials", KmsKeyId=data_key["Arn"], SecretString="not-a-secret",
+                         Tags=_tl())
+        sm.rotate_secret(SecretId=f"{NAME}/exchange/credentials", RotationRules={"AutomaticallyAfterDays": 30},
+                         RotateImmediately=False)
+
+
+SHARED_DLQ = "qts-shared-dead-letters"   # the shared-services team's queue (a data source in the plan)
 
 
 def _emulate(proxy: FaultProxy, plan_id: str, selection: dict, replicated: str | None) -> None:

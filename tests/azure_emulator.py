@@ -110,6 +110,10 @@ class ArmEmulator:
             "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01",
                                      "spendingLimit": "Off"},
             "authorizationSource": "RoleBased"}
+        # every subscription sees Microsoft's built-in roles (this emulator ignores $filter: the audit drops them)
+        self.put(role_definition(sub, "Reader", ["*/read"], role_type="BuiltInRole", scopes=["/"],
+                                 guid="acdd72a7-3385-48ef-bd42-f606fba81ae7",
+                                 description="View all resources, but does not allow you to make any changes."))
 
     def add_resource_group(self, sub: str, rg: str, location: str = "eastus2", tags: dict | None = None) -> dict:
         body = template("resource_group")
@@ -393,7 +397,7 @@ def _type_of(lower_id: str) -> str:
 
 # proxy (child setting) resources: readable by ID, never in listings of resources
 _PROXY = ("/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies", "/customdomains",
-          "/securitypolicies")
+          "/securitypolicies", "/roledefinitions")
 
 
 def _tracked(lower_id: str) -> bool:
@@ -665,6 +669,22 @@ def frontdoor_custom_domain(profile_id, name, *, host=None, min_tls="TLS12"):
                            "tlsSettings": tls, "validationProperties": {"validationToken": "token"},
                            "domainValidationState": "Approved", "provisioningState": "Succeeded",
                            "deploymentStatus": "NotStarted"}}
+
+
+def role_definition(sub, role_name, actions, *, not_actions=(), role_type="CustomRole", description="",
+                    guid=None, scopes=None):
+    """A role definition as RoleDefinitions_List / _Get (2022-04-01) return it: an extension resource of the
+    subscription, named by a GUID, its role name and permissions under properties."""
+    import uuid
+    guid = guid or str(uuid.uuid5(uuid.NAMESPACE_URL, f"{sub}/{role_name}"))
+    return {"id": f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+            "type": "Microsoft.Authorization/roleDefinitions", "name": guid,
+            "properties": {"roleName": role_name, "type": role_type, "description": description,
+                           "assignableScopes": list(scopes or [f"/subscriptions/{sub}"]),
+                           "permissions": [{"actions": list(actions), "notActions": list(not_actions),
+                                            "dataActions": [], "notDataActions": []}],
+                           "createdOn": "2025-03-14T09:26:53.0000000Z", "updatedOn": "2025-03-14T09:26:53.0000000Z",
+                           "createdBy": None, "updatedBy": None}}
 
 
 def tracked_resource(sub, rg, provider_type, name, *, location="eastus2", tags=None, properties=None):
@@ -1059,6 +1079,14 @@ class PlanDeployment:
                                 tags=self.val(tf, "tags", {}))
         body.update({"name": self.names[tf.address], "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks"})
         self.emu.put(body)
+
+    def _role_definition(self, tf):
+        perms = self.blocks(tf, "permissions")
+        self.emu.put(role_definition(self.sub, self.names[tf.address],
+                                     [a for p in perms for a in p.get("actions") or []],
+                                     not_actions=[a for p in perms for a in p.get("not_actions") or []],
+                                     description=self.val(tf, "description", "") or "",
+                                     scopes=[f"/subscriptions/{self.sub}"]))
 
     def _cdn_frontdoor_profile(self, tf):
         self.emu.put(frontdoor_profile(self.sub, self._rg(tf), self.names[tf.address],

@@ -81,8 +81,27 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("backup", "GetBackupSelection"): "backup:GetBackupSelection",
     ("backup", "ListTags"): "backup:ListTags",
     ("resourcegroupstaggingapi", "GetResources"): "tag:GetResources",
+    # IAM-01, IAM-02 (issue 17): global, read once per account
+    ("iam", "ListPolicies"): "iam:ListPolicies",
+    ("iam", "GetPolicyVersion"): "iam:GetPolicyVersion",
+    ("iam", "ListPolicyTags"): "iam:ListPolicyTags",
+    ("iam", "ListRoles"): "iam:ListRoles",
+    ("iam", "ListRolePolicies"): "iam:ListRolePolicies",
+    ("iam", "GetRolePolicy"): "iam:GetRolePolicy",
+    ("iam", "GenerateCredentialReport"): "iam:GenerateCredentialReport",
+    ("iam", "GetCredentialReport"): "iam:GetCredentialReport",
 }
 
+# Operations of the table whose names are not those of reads, and why each is on it. The guard is an
+# allow-list (is_read_only): a name decides nothing either way; this records why these two are allowed.
+NOT_NAMED_AS_READS: dict[tuple[str, str], str] = {
+    ("sts", "AssumeRole"): "enters the audited account with the role the user named (--role-arn, --org-role); "
+                           "it changes nothing in either account",
+    ("iam", "GenerateCredentialReport"): "asks IAM to build the account's credential report, which "
+                                         "GetCredentialReport then reads (IAM-02, named by CONTROLS.md); it "
+                                         "changes no user, credential, policy or setting, and the report it "
+                                         "refreshes is IAM's own (one per account, rebuilt at most every 4 hours)",
+}
 
 
 def is_read_only(service: str, operation: str) -> bool:

@@ -57,6 +57,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "aws_secretsmanager_secret": ("kms_encrypted", "tags"),
     "aws_backup_plan": ("rules", "region", "tags"),
     "aws_backup_selection": ("plan", "resources", "tag_conditions"),
+    "aws_iam_policy": ("statements", "tags"),
+    "aws_iam_role_policy": ("statements",),
+    "aws_iam_user": ("console_password", "mfa_active"),
 }
 
 

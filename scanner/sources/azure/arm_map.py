@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from . import arm_edge
+from . import arm_edge, arm_iam
 from .inventory import (FD_DOMAIN, FD_ENDPOINT, GENERIC, MARIADB, MYSQL, MYSQL_FLEX, PG, PG_SINGLE, SQL, SQLDB, VNET,
                         Failure, Inventory, Item, parse_id)
 
@@ -583,3 +583,9 @@ for _t in (PG, SQL, "Microsoft.Cache/Redis"):
 MAPPERS["Microsoft.Network/applicationGateways"] = _and_then(
     MAPPERS["Microsoft.Network/applicationGateways"],
     lambda item, r: arm_edge.app_gateway_waf(item.body, item.api, item.children, r))
+
+# issue 17: custom role definitions (IAM-01), listed per subscription by arm_iam.py; no tags
+TF_TYPES[arm_iam.ROLE_DEF] = ("iam_policy", "azurerm_role_definition")
+UNTAGGED.add(arm_iam.ROLE_DEF)
+FIELDS[arm_iam.ROLE_DEF] = ("statements",)
+MAPPERS[arm_iam.ROLE_DEF] = arm_iam.role_definition

@@ -15,6 +15,7 @@ from ...audit_options import AuditOptions
 from ...errors import ScanError
 from ...model import Resource
 from ...status import Status
+from . import arm_iam
 from .arm_map import to_resources
 from .inventory import GRAPH_BATCH, LISTINGS, Inventory, Reader, Work
 from .session import Session, check_credential, describe_error, make_credential, resolve_endpoints, to_json
@@ -53,6 +54,8 @@ def collect(args: AuditOptions, run) -> list[Resource]:
         with _progress(getattr(args, "quiet", False), len(subs)) as progress:
             work = Work(concurrency, progress)
             submit(work, reader, subs, getattr(args, "strategy", "arm"))
+            for sub in subs:   # not in resource listings nor Resource Graph's Resources: either strategy
+                work.submit(arm_iam.role_definitions, reader, sub)
             work.run()
     finally:
         session.close()
@@ -62,6 +65,7 @@ def collect(args: AuditOptions, run) -> list[Resource]:
     for entry in inv.failures:
         run.coverage.append(entry)
     run.add_coverage("not-checkable", LOG_02_AZURE, control="LOG-02")
+    run.add_coverage("not-checkable", arm_iam.IAM_02_AZURE, control="IAM-02")
     resources = to_resources(inv)
     for r in resources:
         if r.context.get("location"):
