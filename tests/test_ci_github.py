@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
+from cilib import clean_copy
 from conftest import CORPUS
 from planlib import Plan
 
@@ -139,8 +140,9 @@ class Runner:
     `uses:` steps are GitHub's own actions: setup-python answers with this interpreter's path (a real Python
     3.11+), and upload-sarif is recorded (its `if:` evaluated and its inputs kept) instead of uploading."""
 
-    def __init__(self, workspace: Path, temp: Path, **with_):
-        self.spec = yaml.safe_load((ROOT / "action.yml").read_text())
+    def __init__(self, workspace: Path, temp: Path, action_path: Path = ROOT, **with_):
+        self.root = action_path
+        self.spec = yaml.safe_load((action_path / "action.yml").read_text())
         self.inputs = {k: str(v.get("default", "")) for k, v in self.spec["inputs"].items()}
         unknown = set(with_) - set(self.inputs)
         assert not unknown, f"not inputs of the action: {unknown}"   # GitHub warns and ignores them
@@ -182,7 +184,7 @@ class Runner:
         """Every step in order until one fails (as a job does); the exit status and stderr of the last."""
         base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_"))}
         base.update(RUNNER_ENV)
-        base.update(GITHUB_WORKSPACE=str(self.workspace), GITHUB_ACTION_PATH=str(ROOT), RUNNER_TEMP=str(self.temp),
+        base.update(GITHUB_WORKSPACE=str(self.workspace), GITHUB_ACTION_PATH=str(self.root), RUNNER_TEMP=str(self.temp),
                     GITHUB_STEP_SUMMARY=str(self.summary))
         for i, step in enumerate(self.spec["runs"]["steps"]):
             if "if" in step and not self.condition(step["if"]):
@@ -220,7 +222,9 @@ def test_the_composite_action_installs_specguard_uploads_valid_sarif_and_gates(t
     temp.mkdir()
     violating(ws / "plan.json")
     (ws / "waivers.yaml").write_text("waivers: []\n")
-    job = Runner(ws, temp, paths="plan.json", **{"fail-on": "high"}, waivers="waivers.yaml", formats="gitlab-sast")
+    action = clean_copy(tmp_path / "action")   # GitHub's checkout of the action: a fresh clone
+    job = Runner(ws, temp, action, paths="plan.json", **{"fail-on": "high"}, waivers="waivers.yaml",
+                 formats="gitlab-sast")
     rc, err = job.run()
     assert rc == 1 and "gate failed (exit status 1)" in err, err      # the job fails at the gate step
     assert (temp / "specguard-venv" / "bin" / "specguard").exists()  # installed from this checkout
@@ -236,7 +240,7 @@ def test_the_composite_action_installs_specguard_uploads_valid_sarif_and_gates(t
     made = subprocess.run([str(temp / "specguard-venv" / "bin" / "specguard"), "baseline", "create", "plan.json",
                            "-o", "baseline.json"], cwd=ws, capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
-    job = Runner(ws, temp, paths="plan.json", baseline="baseline.json", **{"upload-sarif": "false"})
+    job = Runner(ws, temp, action, paths="plan.json", baseline="baseline.json", **{"upload-sarif": "false"})
     rc, err = job.run()
     assert rc == 0, err
     assert job.uploaded == []                                        # upload-sarif: false skips the upload

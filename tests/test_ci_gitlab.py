@@ -1,14 +1,18 @@
 """The GitLab CI template (ci/gitlab/specguard.yml): its script run as a GitLab runner runs it (each
-entry in one shell that stops at the first failure), with the template's variables."""
+entry in one bash that stops at the first failure, `set -eo pipefail`), in the project directory, with the
+variables a runner sets for a merge request pipeline and the template's own, which a project's override."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
+from cilib import clean_copy
 from planlib import Plan
 from test_render_gitlab_sast import validate as validate_sast
 
@@ -16,14 +20,37 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = yaml.safe_load((ROOT / "ci" / "gitlab" / "specguard.yml").read_text())
 
 
-def run_job(workspace: Path, **variables) -> subprocess.CompletedProcess:
+def runner_env(workspace: Path) -> dict:
+    """What a GitLab runner sets for a merge request pipeline's job."""
+    return {"CI": "true", "GITLAB_CI": "true", "CI_PROJECT_DIR": str(workspace), "CI_BUILDS_DIR": str(workspace.parent),
+            "CI_JOB_NAME": "specguard", "CI_JOB_STAGE": "test", "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_COMMIT_SHA": "0" * 40, "CI_COMMIT_REF_NAME": "feature", "CI_MERGE_REQUEST_IID": "7",
+            "CI_PROJECT_PATH": "acme/infra", "CI_SERVER_URL": "https://gitlab.example.com"}
+
+
+def run_job(workspace: Path, path: str | None = None, **variables) -> subprocess.CompletedProcess:
     job = TEMPLATE[".specguard"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPECGUARD")}
+    assert TEMPLATE["specguard"]["extends"] == ".specguard"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPECGUARD", "CI_", "GITLAB_"))}
+    env.update(runner_env(workspace))
     env.update({k: str(v) for k, v in TEMPLATE["variables"].items()})
     env.update(variables)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    script = "set -e\n" + "\n".join(job["script"])
-    return subprocess.run(["sh", "-c", script], cwd=workspace, env=env, capture_output=True, text=True, timeout=180)
+    # an image's PATH: its Python first (by default the test venv's, which has specguard); with `path`, a
+    # Python without specguard, and no other directory that could hold one
+    env["PATH"] = (path + os.pathsep + "/usr/bin:/bin" if path else
+                   os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    script = "set -eo pipefail\n" + "\n".join(job["script"])
+    return subprocess.run(["bash", "--noprofile", "--norc", "-c", script], cwd=workspace, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def artifacts(workspace: Path, **variables) -> list[Path]:
+    """The files the template's artifacts name, with variables expanded as the runner does."""
+    values = {k: str(v) for k, v in TEMPLATE["variables"].items()}
+    values.update(variables)
+    art = TEMPLATE[".specguard"]["artifacts"]
+    names = list(art["reports"].values()) + list(art["paths"])
+    return [workspace / re.sub(r"\$\{?(\w+)\}?", lambda m: values[m.group(1)], n) for n in names]
 
 
 def test_violating_plan_fails_the_job_and_leaves_the_reports(tmp_path):
@@ -32,6 +59,7 @@ def test_violating_plan_fails_the_job_and_leaves_the_reports(tmp_path):
     p.write(tmp_path / "plan.json")
     r = run_job(tmp_path, SPECGUARD_PATHS="plan.json", SPECGUARD_FAIL_ON="high")
     assert r.returncode == 1, r.stderr
+    assert all(p.exists() for p in artifacts(tmp_path)), artifacts(tmp_path)
     sast = json.loads((tmp_path / "gl-sast-report.json").read_text())
     validate_sast(sast)
     assert any(v["identifiers"][0]["value"] == "ENC-01" for v in sast["vulnerabilities"])
@@ -71,3 +99,21 @@ def test_baseline_variable(tmp_path):
     assert run_job(tmp_path, SPECGUARD_PATHS="plan.json").returncode == 1
     r = run_job(tmp_path, SPECGUARD_PATHS="plan.json", SPECGUARD_BASELINE="bl.json")
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.slow
+def test_SPECGUARD_PIP_installs_specguard_when_the_image_has_none(tmp_path):
+    """The template in an image without specguard (python:3.12): SPECGUARD_PIP is what pip installs; here
+    this checkout, into a fresh venv standing for the image's Python."""
+    image = tmp_path / "image-python"
+    subprocess.run([sys.executable, "-m", "venv", str(image)], check=True, timeout=120)
+    ws = tmp_path / "project"
+    ws.mkdir()
+    shutil.copyfile(ROOT / "fixtures" / "aws-platform" / "violating" / "plan.json", ws / "plan.json")
+    env_path = str(image / "bin")
+    r = run_job(ws, path=env_path, SPECGUARD_PIP=str(clean_copy(tmp_path / "specguard")), SPECGUARD_PATHS="plan.json",
+                SPECGUARD_REPORTS="out/reports")
+    assert r.returncode == 1, r.stderr                      # installed, ran, and the gate failed the job
+    assert (image / "bin" / "specguard").exists()
+    assert all(p.exists() for p in artifacts(ws, SPECGUARD_REPORTS="out/reports"))
+    validate_sast(json.loads((ws / "gl-sast-report.json").read_text()))
