@@ -68,11 +68,30 @@ def dumps(baseline: dict) -> str:
     return json.dumps(baseline, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+_HOW = "write one with: specguard baseline create PATH -o baseline.json"
+
+
+def _read(path: str):
+    """The JSON of a --baseline file, with errors that speak of a baseline (not of a plan)."""
+    from .sources.terraform.plan import parse_json
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise InputError(f"baseline file not found ({_HOW})", path)
+    except IsADirectoryError:
+        raise InputError("is a directory, not a baseline or results file", path)
+    except PermissionError:
+        raise InputError("permission denied", path)
+    if not data.strip():
+        raise InputError(f"file is empty: not a specguard baseline or results document ({_HOW})", path)
+    return parse_json(data, path)
+
+
 def load(path: str) -> dict:
     """A baseline from a baseline file or a results document; anything else is an input error
     naming the file (exit 2)."""
-    from .sources.terraform.plan import read_json
-    data = read_json(path)
+    data = _read(path)
     if isinstance(data, dict) and BASELINE_KEY in data:
         import jsonschema
         try:
@@ -86,8 +105,7 @@ def load(path: str) -> dict:
         out = create(load_results(path))
         out["kind"] = "results"
     else:
-        raise InputError("not a specguard results document or baseline (write one with: "
-                         "specguard baseline create PATH -o baseline.json)", path)
+        raise InputError(f"not a specguard results document or baseline ({_HOW})", path)
     out["path"] = path
     from .results import sha256_file
     out["sha256"] = sha256_file(path)

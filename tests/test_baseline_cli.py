@@ -81,6 +81,20 @@ def test_a_bad_baseline_is_exit_2_naming_the_file_and_nothing_is_written(today, 
     assert not (today / "out.json").exists()
 
 
+@pytest.mark.parametrize("make, says", [
+    (lambda p: None, "baseline file not found"),
+    (lambda p: p.mkdir(), "is a directory, not a baseline or results file"),
+    (lambda p: p.write_text("  \n"), "file is empty: not a specguard baseline or results document"),
+])
+def test_a_missing_empty_or_directory_baseline_speaks_of_a_baseline_not_a_plan(today, make, says):
+    make(today / "bl.json")
+    r = sg(today, "scan", "today.json", "--baseline", "bl.json", "-f", "json", "-o", "out.json")
+    err = r.stderr.decode().strip()
+    assert r.returncode == 2 and err == f"specguard: error: bl.json: {says}" + (
+        " (write one with: specguard baseline create PATH -o baseline.json)" if "directory" not in says else "")
+    assert "plan" not in err.replace("baseline create PATH", "") and not (today / "out.json").exists()
+
+
 def test_a_baseline_of_another_profile_is_exit_2(today):
     data = json.loads((today / "baseline.json").read_text())
     data["findings"][0]["control_id"] = "ACME-DB-01"
@@ -110,3 +124,13 @@ def test_the_summary_line_counts_only_what_the_baseline_did_not_accept(today):
     n_unknown = sum(1 for f in new if f["status"] == "unknown")
     assert r.returncode == 1
     assert f"gate failed: {n_fail} fail and {n_unknown} unknown at or above high not in the baseline" in line
+
+
+def test_the_table_lists_new_failures_before_accepted_ones(today):
+    plan(today / "tomorrow.json", ["a", "b", "c"])
+    r = sg(today, "scan", "tomorrow.json", "--baseline", "baseline.json", "-f", "table", "-o", "t.txt")
+    assert r.returncode == 1
+    rows = [line for line in (today / "t.txt").read_text().splitlines() if "aws_db_instance." in line]
+    marked = ["baseline" in line for line in rows]
+    assert marked.count(False) and marked == sorted(marked)          # every new row before every accepted one
+    assert all("aws_db_instance.c" in line for line, m in zip(rows, marked) if not m)

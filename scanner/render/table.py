@@ -39,7 +39,9 @@ def render(doc: dict, color: bool = False, show_pass: bool = False, width: int =
     """``width``: the terminal's columns (the command line gives the real terminal's, or COLUMNS);
     ``plain``: aligned lines without borders, for a pipe or a file, where no width is known."""
     rows = [f for f in doc["findings"] if show_pass or f["status"] != "pass"]
-    rows.sort(key=lambda f: (ORDER.get(f["status"], 9), f["control_id"], f["resource"]["address"]))
+    # what a --baseline accepted comes after what gates, so a new failure is not lost among old ones
+    rows.sort(key=lambda f: (bool(f.get("baseline")), ORDER.get(f["status"], 9), f["control_id"],
+                             f["resource"]["address"]))
     body = _rich(rows, color, width) if len(rows) <= RICH_ROWS and not plain else _plain(rows)
     s = doc["summary"]
     lines = [f"{s['pass']} pass, {s['fail']} fail, {s['unknown']} unknown, {s['waived']} waived "
