@@ -80,12 +80,13 @@ def test_scope_defaults_to_the_inputs_and_can_be_named(store):
         store.runs("nope")
 
 
-def test_a_run_older_than_the_scopes_latest_is_refused(store):
+def test_a_run_older_than_the_scopes_latest_takes_its_place_in_time(store):
     b = base_doc()
-    store.put(night(b, "2026-01-02T02:00:00"))
-    with pytest.raises(InputError, match="before the latest stored run"):
-        store.put(night(b, "2026-01-01T02:00:00"))
-    assert count(store, t.runs) == 1 and store.verify() == []
+    late = store.put(night(b, "2026-01-02T02:00:00"))
+    early = store.put(night(b, "2026-01-01T02:00:00"))      # more in tests/test_store_backfill.py
+    assert (early.seq, early.later) == (1, 1)
+    assert [r.id for r in store.runs(late.scope)] == [early.id, late.id]
+    assert count(store, t.runs) == 2 and store.verify() == []
 
 
 def _three(store):
@@ -145,7 +146,7 @@ def test_an_older_store_is_upgraded_on_first_use_with_a_notice(store_url):
     notes: list[str] = []
     st = open_test_store(store_url, notes)
     try:
-        assert len(notes) == 1 and "upgraded from schema revision 0001 to 0002" in notes[0]
+        assert len(notes) == 1 and "upgraded from schema revision 0001 to 0003" in notes[0]
         with st.engine.connect() as conn:
             from sqlalchemy import inspect
             assert "ix_intervals_scope_from" in {i["name"] for i in inspect(conn).get_indexes("intervals")}
@@ -155,6 +156,44 @@ def test_an_older_store_is_upgraded_on_first_use_with_a_notice(store_url):
     notes.clear()
     open_test_store(store_url, notes).dispose()
     assert notes == []                       # once only
+
+
+def test_runs_stored_before_revision_0003_keep_their_chain(store_url):
+    """0003 separated the chain's order (chain_pos) from the order in time (seq): a store written
+    before it, where the two were one, is upgraded with every recorded hash still valid."""
+    from alembic import command
+    from scanner.store.migrate import HEAD, _config
+    st = open_test_store(store_url)
+    b = base_doc()
+    ids = [st.put(night(b, f"2026-01-0{i}T02:00:00", {fingerprints(b, 'fail')[0]: "pass"} if i == 2 else {})).id
+           for i in (1, 2, 3)]
+    with st.engine.begin() as conn:
+        cfg = _config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    st.dispose()
+    notes: list[str] = []
+    st = open_test_store(store_url, notes)
+    try:
+        assert notes and f"from schema revision 0002 to {HEAD}" in notes[0]
+        with st.engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(select(t.runs.c.id, t.runs.c.chain_pos).order_by(t.runs.c.seq))] \
+                == [(x, i) for i, x in enumerate(ids, 1)]
+        assert st.verify() == []
+        later = st.put(night(b, "2026-01-04T02:00:00"))
+        assert later.seq == 4 and st.verify() == []
+    finally:
+        st.dispose()
+
+
+def test_the_head_revision_is_the_newest_migration_and_an_up_to_date_store_opens_without_alembic(store_url):
+    from scanner.store.migrate import HEAD, head_revision
+    assert HEAD == head_revision()
+    open_test_store(store_url).dispose()
+    code = ("import sys; from scanner.store import open_store; open_store(sys.argv[1]).dispose(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    out = subprocess.run([sys.executable, "-c", code, store_url], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_a_store_written_by_a_newer_specguard_is_refused(store):

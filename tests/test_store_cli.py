@@ -159,16 +159,27 @@ def test_a_bad_store_stops_the_scan_before_it_starts(tmp_path):
 
 
 def test_storing_that_fails_after_the_scan_still_writes_the_outputs(tmp_path):
+    import sqlite3
     db = tmp_path / "h.sqlite"
-    future = night(base_doc(), "2099-01-01T02:00:00", scope="platform")
-    f = tmp_path / "future.json"
-    f.write_bytes(canonical_json(future))
+    first = night(base_doc(), "2026-01-01T02:00:00", scope="platform")
+    f = tmp_path / "first.json"
+    f.write_bytes(canonical_json(first))
     assert sg("store", "import", f, "--store", db).returncode == 0
+    # the store opens and checks fine before the scan; the database refuses the run's row after it
+    con = sqlite3.connect(db)
+    con.execute("CREATE TRIGGER refuse BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'disk quota exceeded'); END")
+    con.commit()
+    con.close()
     out = tmp_path / "r.json"
     r = sg("scan", PLAN, "--store", db, "--scope", "platform", "-f", "json", "-o", out, "--fail-on", "none")
     assert r.returncode == 3
-    assert "the run was not stored" in r.stderr and "outputs were written" in r.stderr
+    assert "the run was not stored" in r.stderr and "disk quota exceeded" in r.stderr
+    assert "outputs were written" in r.stderr
     assert json.loads(out.read_text())["summary"]["total"] > 0
+    con = sqlite3.connect(db)     # one transaction: nothing of the refused run was kept
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM intervals WHERE from_seq > 1 OR to_seq IS NOT NULL").fetchone()[0] == 0
+    con.close()
 
 
 def test_verify_exit_1_names_the_altered_run(tmp_path):

@@ -24,9 +24,11 @@ def store_url_text(option: str | None) -> str | None:
 
 def open_store(text: str, notice: Callable[[str], None] | None = None, create: bool = True):
     """Open (and on first use create or upgrade) the store named by a path or URL."""
+    from importlib.util import find_spec
     try:
         import sqlalchemy  # noqa: F401
-        import alembic  # noqa: F401
+        if find_spec("alembic") is None:     # imported only when a store is created or upgraded
+            raise ModuleNotFoundError("alembic")
     except ModuleNotFoundError:
         raise ScanError("the history store needs SQLAlchemy, Alembic and psycopg, which are not installed: "
                         "in the specguard checkout, pip install '.[store]'")

@@ -149,11 +149,14 @@ def _verify(args) -> int:
     try:
         if args.scope:
             store.pick_scope(args.scope)
-        problems = store.verify(args.scope)
+        notes: list[str] = []
+        problems = store.verify(args.scope, notes=notes)
         counts = store.counts()
         scopes = [args.scope] if args.scope else store.scopes()
     finally:
         store.dispose()
+    for n in notes:            # not a problem: runs imported after later ones (see DESIGN.md)
+        say(f"verify: note: {n}")
     for p in problems:
         say(f"verify: {p}")
     if problems:

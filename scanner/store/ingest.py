@@ -2,7 +2,8 @@
 
 Each file is checked exactly as ``specguard report`` checks it (pipeline.load_results) before
 anything is stored; then they are stored in the order of their own ``run.started_at``, one
-transaction each, a duplicate (same results SHA-256) skipped with a notice.
+transaction each, a duplicate (same results SHA-256) skipped with a notice.  A run older than
+runs of its scope already stored takes its place in time among them (runs.Store.put).
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def import_files(store, paths: list[str], scope: str | None, notice: Callable[[s
         s = store.put(doc, scope=scope, data=data)
         if s.duplicate:
             notice(f"{p}: already stored as run {s.id} of scope {s.scope!r} (same results SHA-256); skipped")
+        elif s.later:
+            notice(f"{p}: stored as run {s.id} of scope {s.scope!r}, in time order, before {s.later} later run(s) "
+                   "already stored (the hash chain records it as stored now)")
         else:
             notice(f"{p}: stored as run {s.id} of scope {s.scope!r}")
         stored.append(s)

@@ -110,7 +110,8 @@ def build(store, scope: str | None, start: dt.date, end: dt.date, expect: str | 
     titles = _titles(store, runs)
     for c in controls:
         c.update(titles.get(c["id"], {}))
-    problems = store.verify(scope, full=False)
+    notes: list[str] = []
+    problems = store.verify(scope, full=False, notes=notes)
     doc = {
         "schema_version": PERIOD_SCHEMA_VERSION, "kind": "period", "scope": scope,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
@@ -127,6 +128,7 @@ def build(store, scope: str | None, start: dt.date, end: dt.date, expect: str | 
         "remediation": _remediation(found),
         "exceptions": waivers,
         "integrity": {"chain_ok": not problems, "problems": problems, "runs_checked": len(times),
+                      "stored_out_of_order": notes,
                       "check": "the chain of every stored run of the scope, and each stored document's bytes "
                                "against the SHA-256 the chain records (specguard store verify also "
                                "decompresses each document and checks its results SHA-256)"},

@@ -1,10 +1,18 @@
 """Putting runs into the store and taking them out: one transaction per run, the hash chain
 per scope, findings as status intervals, and ``verify``.
 
-The chain: each run's ``chain_hash`` is the SHA-256 of the scope, its place in the scope, its
-id, its start, its results SHA-256, the SHA-256 of its stored (compressed) bytes and the
-previous run's ``chain_hash`` (``prev_hash``).  ``verify`` recomputes every hash, so an altered
-document, an altered row or a run taken out of the middle or the end of a scope is named.  The
+The chain: each run's ``chain_hash`` is the SHA-256 of the scope, its place in the scope's chain
+(``chain_pos``), its id, its start, its results SHA-256, the SHA-256 of its stored (compressed)
+bytes and the previous stored run's ``chain_hash`` (``prev_hash``).  ``verify`` recomputes every
+hash, so an altered document, an altered row or a run taken out of the middle or the end of a
+scope is named.
+
+The chain is the order runs were *stored* in, an append-only log; ``seq`` is their order in
+*time* (``started_at``), which diff, history and the period report read.  A run older than the
+scope's latest (``store import`` of earlier CI artifacts) takes its place in time: the later
+runs' ``seq`` and the status intervals shift to make room, but it is appended to the chain, so no
+recorded hash changes: a chain head an auditor noted earlier is still in the chain, and a run
+back-dated into the past is visible as such (``verify`` lists runs stored out of time order).  The
 full check decompresses every document; the quick one (the period report's) hashes the stored
 bytes, which the chain covers too, so it detects the same alterations in a fraction of the time.
 """
@@ -35,9 +43,11 @@ def canonical(doc: dict) -> bytes:
     return canonical_json(doc)
 
 
-def chain_hash(scope: str, seq: int, run_id: str, started_at: str, results_sha256: str, stored_sha256: str,
+def chain_hash(scope: str, pos: int, run_id: str, started_at: str, results_sha256: str, stored_sha256: str,
                prev: str | None) -> str:
-    text = "\n".join((CHAIN_VERSION, scope, str(seq), run_id, started_at, results_sha256, stored_sha256, prev or ""))
+    """``pos``: the run's place in the scope's chain (stores made before revision 0003 had no
+    other order, so their recorded hashes are of the same text)."""
+    text = "\n".join((CHAIN_VERSION, scope, str(pos), run_id, started_at, results_sha256, stored_sha256, prev or ""))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -78,6 +88,7 @@ class Stored:
     seq: int
     results_sha256: str
     duplicate: bool = False
+    later: int = 0          # runs of the scope that started after it (stored before it): 0 when appended
 
 
 class Store:
@@ -128,18 +139,21 @@ class Store:
             if conn.execute(select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is not None:
                 raise InputError(f"run {run_id} is already stored with other results (a different SHA-256)")
             sc = self._lock_scope(conn, name)
-            seq = sc.runs + 1
-            if sc.head_run_id is not None:
-                head_started = conn.execute(select(t.runs.c.started_at)
-                                            .where(t.runs.c.id == sc.head_run_id)).scalar_one()
-                if started < head_started:
-                    raise InputError(f"run {run_id} started at {started}, before the latest stored run of "
-                                     f"scope {name!r} ({head_started}): a scope's runs are kept in order")
+            pos = sc.runs + 1                      # its place in the chain: the order of storing
+            # its place in time: after every run that started before it or at the same second
+            later = conn.execute(select(func.count()).select_from(t.runs).where(
+                and_(t.runs.c.scope_id == sc.id, t.runs.c.started_at > started))).scalar() if sc.runs else 0
+            seq = pos - later
             # intervals first (they reference no run row): the document compresses meanwhile
-            self._intervals(conn, sc.id, seq, doc.get("findings") or [], (name, sc.head_run_id))
+            if later:
+                self._state = None
+                self._make_room(conn, sc.id, seq)
+                self._splice(conn, sc.id, seq, doc.get("findings") or [])
+            else:
+                self._intervals(conn, sc.id, seq, doc.get("findings") or [], (name, sc.head_run_id))
             blob = blob.result()
             stored = hashlib.sha256(blob).hexdigest()
-            chain = chain_hash(name, seq, run_id, started, sha, stored, sc.head_hash)
+            chain = chain_hash(name, pos, run_id, started, sha, stored, sc.head_hash)
             summary = doc.get("summary") or {}
             conn.execute(t.runs.insert().values(
                 id=run_id, scope_id=sc.id, seq=seq, started_at=started, finished_at=run.get("finished_at", started),
@@ -147,14 +161,14 @@ class Store:
                 profile_sha256=run.get("profile_sha256", ""), tool_version=(doc.get("tool") or {}).get("version", ""),
                 n_pass=summary.get("pass", 0), n_fail=summary.get("fail", 0), n_unknown=summary.get("unknown", 0),
                 n_waived=summary.get("waived", 0), results_sha256=sha, stored_sha256=stored,
-                prev_run_id=sc.head_run_id,
+                prev_run_id=sc.head_run_id, chain_pos=pos,
                 prev_hash=sc.head_hash, chain_hash=chain))
             self._controls(conn, run_id, doc)
             self._waivers(conn, sc.id, seq, doc.get("waivers") or [])
             conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=len(data), data=blob))
             conn.execute(update(t.scopes).where(t.scopes.c.id == sc.id)
-                         .values(runs=seq, head_run_id=run_id, head_hash=chain))
-        return Stored(run_id, name, seq, sha)
+                         .values(runs=pos, head_run_id=run_id, head_hash=chain))
+        return Stored(run_id, name, seq, sha, later=later)
 
     def _lock_scope(self, conn, name: str):
         """The scope's row, locked until the transaction ends (SQLite: the whole store is, by
@@ -235,6 +249,84 @@ class Store:
             _bulk(conn, "INSERT INTO intervals (scope_id, finding_id, status, severity, from_seq) "
                         "VALUES (?, ?, ?, ?, ?)", [(scope_id, ids[fp], st, sev, seq) for fp, st, sev in start])
 
+    @staticmethod
+    def _make_room(conn, scope_id: int, seq: int) -> None:
+        """Places ``seq`` and after move one later in time: runs, interval bounds, waiver spans.
+        (Two steps for the runs: their (scope, seq) is unique at every row, in PostgreSQL too.)"""
+        _bulk(conn, "UPDATE runs SET seq = -(seq + 1) WHERE scope_id = ? AND seq >= ?", [(scope_id, seq)])
+        _bulk(conn, "UPDATE runs SET seq = -seq WHERE scope_id = ? AND seq < 0", [(scope_id,)])
+        for sql in ("UPDATE intervals SET from_seq = from_seq + 1 WHERE scope_id = ? AND from_seq >= ?",
+                    "UPDATE intervals SET to_seq = to_seq + 1 WHERE scope_id = ? AND to_seq >= ?",
+                    "UPDATE waivers SET first_seq = first_seq + 1 WHERE scope_id = ? AND first_seq >= ?",
+                    "UPDATE waivers SET last_seq = last_seq + 1 WHERE scope_id = ? AND last_seq >= ?"):
+            _bulk(conn, sql, [(scope_id, seq)])
+
+    def _splice(self, conn, scope_id: int, seq: int, found: list[dict]) -> None:
+        """A run put at ``seq`` between two stored ones (after _make_room): the interval that
+        spans it (status at ``seq - 1``, carried over the new place) is kept where the run agrees,
+        otherwise cut around it; the run's own status joins the interval that begins right after
+        it when they agree, so no two intervals of a finding in a row have the same status."""
+        ids = dict(conn.execute(select(t.findings.c.fingerprint, t.findings.c.id)
+                                .where(t.findings.c.scope_id == scope_id)).all())
+        cover: dict[int, tuple] = {}     # finding id -> (interval id, status, severity, to_seq)
+        after: dict[int, tuple] = {}     # finding id -> (interval id, status, severity) beginning at seq + 1
+        rows = conn.execute(select(t.intervals.c.id, t.intervals.c.finding_id, t.intervals.c.status,
+                                   t.intervals.c.severity, t.intervals.c.from_seq, t.intervals.c.to_seq)
+                            .where(and_(t.intervals.c.scope_id == scope_id,
+                                        ((t.intervals.c.from_seq < seq) &
+                                         (t.intervals.c.to_seq.is_(None) | (t.intervals.c.to_seq > seq))) |
+                                        (t.intervals.c.from_seq == seq + 1)))).all()
+        for iid, fid, st, sev, a, b in rows:
+            if a == seq + 1:
+                after[fid] = (iid, st, sev)
+            else:
+                cover[fid] = (iid, st, sev, b)
+        new_findings, seen = [], set()
+        cut, move, add = [], [], []      # (to_seq, id), (from_seq, id), (fp or id, status, severity, from, to)
+        for f in found:
+            fp = f.get("fingerprint")
+            if not fp or fp in seen:
+                continue
+            seen.add(fp)
+            here = (f["status"], f["severity"])
+            fid = ids.get(fp)
+            if fid is None:
+                res = f.get("resource") or {}
+                new_findings.append((scope_id, fp, f["control_id"], res.get("address", ""), res.get("type", "")))
+                add.append((fp, *here, seq, seq + 1))
+                continue
+            c = cover.pop(fid, None)
+            if c is not None and (c[1], c[2]) == here:
+                continue
+            tail = False
+            if c is not None:
+                cut.append((seq, c[0]))
+                tail = c[3] is None or c[3] > seq + 1
+                if tail:
+                    add.append((fid, c[1], c[2], seq + 1, c[3]))
+            n = None if tail else after.get(fid)
+            if n is not None and (n[1], n[2]) == here:
+                move.append((seq, n[0]))
+            else:
+                add.append((fid, *here, seq, seq + 1))
+        for fid, (iid, st, sev, b) in cover.items():     # findings this run does not report
+            cut.append((seq, iid))
+            if b is None or b > seq + 1:
+                add.append((fid, st, sev, seq + 1, b))
+        if new_findings:
+            _bulk(conn, "INSERT INTO findings (scope_id, fingerprint, control_id, address, resource_type) "
+                        "VALUES (?, ?, ?, ?, ?)", new_findings)
+            ids = dict(conn.execute(select(t.findings.c.fingerprint, t.findings.c.id)
+                                    .where(t.findings.c.scope_id == scope_id)).all())
+        if cut:
+            _bulk(conn, "UPDATE intervals SET to_seq = ? WHERE id = ?", cut)
+        if move:
+            _bulk(conn, "UPDATE intervals SET from_seq = ? WHERE id = ?", move)
+        if add:
+            _bulk(conn, "INSERT INTO intervals (scope_id, finding_id, status, severity, from_seq, to_seq) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                  [(scope_id, ids[k] if isinstance(k, str) else k, st, sev, a, b) for k, st, sev, a, b in add])
+
     def _controls(self, conn, run_id: str, doc: dict) -> None:
         pairs = Counter((f["control_id"], f["status"]) for f in doc.get("findings") or [])
         sev = {c["id"]: c.get("severity", "") for c in doc.get("controls") or []}
@@ -247,7 +339,8 @@ class Store:
     def _waivers(self, conn, scope_id: int, seq: int, listed: list[dict]) -> None:
         if not listed:
             return
-        have = dict(conn.execute(select(t.waivers.c.key, t.waivers.c.id).where(t.waivers.c.scope_id == scope_id)).all())
+        have = {r.key: r for r in conn.execute(select(t.waivers.c.key, t.waivers.c.id, t.waivers.c.first_seq,
+                                                      t.waivers.c.last_seq).where(t.waivers.c.scope_id == scope_id))}
         seen, new, old = set(), [], []
         for w in listed:
             k = waiver_key(w)
@@ -255,14 +348,16 @@ class Store:
                 continue
             seen.add(k)
             if k in have:
-                old.append({"wid": have[k]})
+                h = have[k]
+                old.append({"wid": h.id, "first": min(h.first_seq, seq), "last": max(h.last_seq, seq)})
             else:
                 body = {x: w.get(x) for x in ("control_id", "resource", "reason", "approver", "expires", "origin")}
                 new.append({"scope_id": scope_id, "key": k, "body": json.dumps(body, sort_keys=True),
                             "first_seq": seq, "last_seq": seq})
         if old:
             from sqlalchemy import bindparam
-            conn.execute(update(t.waivers).where(t.waivers.c.id == bindparam("wid")).values(last_seq=seq), old)
+            conn.execute(update(t.waivers).where(t.waivers.c.id == bindparam("wid"))
+                         .values(first_seq=bindparam("first"), last_seq=bindparam("last")), old)
         if new:
             conn.execute(t.waivers.insert(), new)
 
@@ -353,14 +448,15 @@ class Store:
         the open intervals (the latest run's statuses) rather than from its whole document."""
         from .diff import is_new, is_resolved
         with self._read() as conn, conn.begin():
-            sid = conn.execute(select(t.scopes.c.id).where(t.scopes.c.name == scope)).scalar()
-            head = None if sid is None else conn.execute(
-                select(t.runs.c.id, t.runs.c.started_at).where(t.runs.c.scope_id == sid)
+            sc = conn.execute(select(t.scopes.c.id, t.scopes.c.head_run_id).where(t.scopes.c.name == scope)).first()
+            head = None if sc is None else conn.execute(
+                select(t.runs.c.id, t.runs.c.started_at).where(t.runs.c.scope_id == sc.id)
                 .order_by(t.runs.c.seq.desc()).limit(1)).first()
             if head is None:
                 return {"scope": scope, "previous_run": None}
-            ids, open_rows = self._open_state(conn, sid)
-        self._state = (scope, head.id, ids, open_rows)
+            ids, open_rows = self._open_state(conn, sc.id)
+        # put() reuses them while the chain's head (the last run stored) is still this one
+        self._state = (scope, sc.head_run_id, ids, open_rows)
         before = {fp: open_rows[fid][1] for fp, fid in ids.items() if fid in open_rows}
         after: dict[str, str] = {}
         for f in doc.get("findings") or []:
@@ -387,24 +483,41 @@ class Store:
         return json.loads(self.get_bytes(run_id))
 
     # ------------------------------------------------------------------ integrity
-    def verify(self, scope: str | None = None, full: bool = True) -> list[str]:
+    def verify(self, scope: str | None = None, full: bool = True, notes: list | None = None) -> list[str]:
         """Every problem found, one sentence each naming the run; [] when the chain holds.
-        ``full``: decompress every document and check its results SHA-256 as well."""
+        ``full``: decompress every document and check its results SHA-256 as well.  ``notes``
+        receives what is no problem but an auditor should know: runs stored out of time order."""
         problems: list[str] = []
         with self._read() as conn, conn.begin():
             q = select(t.scopes).order_by(t.scopes.c.name)
             if scope:
                 q = q.where(t.scopes.c.name == scope)
             for sc in conn.execute(q).all():
-                problems += self._verify_scope(conn, sc, full)
+                problems += self._verify_scope(conn, sc, full, notes if notes is not None else [])
         return problems
 
-    def _verify_scope(self, conn, sc, full: bool = True) -> list[str]:
-        out: list[str] = []
-        rows = conn.execute(select(t.runs.c.id, t.runs.c.seq, t.runs.c.started_at, t.runs.c.results_sha256,
-                                   t.runs.c.stored_sha256,
+    def backfilled(self, scope: str) -> list[dict]:
+        """The runs of a scope stored after runs that started later (imported out of time order)."""
+        notes: list = []
+        with self._read() as conn, conn.begin():
+            sc = conn.execute(select(t.scopes).where(t.scopes.c.name == scope)).first()
+            if sc is None:
+                return []
+            rows = self._chain_rows(conn, sc.id)
+        return _stored_late(rows, notes)
+
+    @staticmethod
+    def _chain_rows(conn, scope_id: int) -> list:
+        return conn.execute(select(t.runs.c.id, t.runs.c.seq, t.runs.c.chain_pos, t.runs.c.started_at,
+                                   t.runs.c.stored_at, t.runs.c.results_sha256, t.runs.c.stored_sha256,
                                    t.runs.c.prev_run_id, t.runs.c.prev_hash, t.runs.c.chain_hash)
-                            .where(t.runs.c.scope_id == sc.id).order_by(t.runs.c.seq)).all()
+                            .where(t.runs.c.scope_id == scope_id).order_by(t.runs.c.chain_pos)).all()
+
+    def _verify_scope(self, conn, sc, full: bool = True, notes: list | None = None) -> list[str]:
+        """The chain is walked in the order runs were stored (``chain_pos``); the order in time
+        (``seq``) is checked against the start times the chain covers."""
+        out: list[str] = []
+        rows = self._chain_rows(conn, sc.id)
         docs = conn.execute(select(t.documents.c.run_id, t.documents.c.codec, t.documents.c.data)
                             .join(t.runs, t.runs.c.id == t.documents.c.run_id)
                             .where(t.runs.c.scope_id == sc.id).execution_options(yield_per=16))
@@ -423,10 +536,10 @@ class Store:
         expect_seq = 1
         where = f"scope {sc.name!r}"
         for r in rows:
-            if r.seq != expect_seq:
+            if r.chain_pos != expect_seq:
                 missing = r.prev_run_id or "?"
-                out.append(f"{where}: run {missing} was removed (runs {expect_seq}..{r.seq - 1} of the scope are "
-                           f"missing; run {r.id} names {missing} as its previous run)")
+                out.append(f"{where}: run {missing} was removed (runs {expect_seq}..{r.chain_pos - 1} of the scope's "
+                           f"chain are missing; run {r.id} names {missing} as its previous run)")
             elif prev is not None and r.prev_run_id != prev.id:
                 out.append(f"{where}: run {r.id} names {r.prev_run_id} as its previous run, not {prev.id}")
             got = digests.get(r.id)
@@ -436,14 +549,25 @@ class Store:
             elif got != want:
                 out.append(f"{where}: run {r.id} ({r.started_at}): its results document was altered "
                            f"(its SHA-256 is not the one recorded)")
-            expected_prev = prev.chain_hash if prev is not None and r.seq == expect_seq else r.prev_hash
+            expected_prev = prev.chain_hash if prev is not None and r.chain_pos == expect_seq else r.prev_hash
             if r.prev_hash != expected_prev:
                 out.append(f"{where}: run {r.id}: its previous-run hash does not match run {prev.id}")
-            if chain_hash(sc.name, r.seq, r.id, r.started_at, r.results_sha256, r.stored_sha256,
+            if chain_hash(sc.name, r.chain_pos, r.id, r.started_at, r.results_sha256, r.stored_sha256,
                           r.prev_hash) != r.chain_hash:
                 out.append(f"{where}: run {r.id} ({r.started_at}): its record was altered (chain hash mismatch)")
-            prev, expect_seq = r, r.seq + 1
-        last_seq = rows[-1].seq if rows else 0
+            prev, expect_seq = r, (r.chain_pos or 0) + 1
+        # the order in time: places 1..n, following the start times the chain covers
+        timed = sorted(rows, key=lambda r: r.seq)
+        if [r.seq for r in timed] != list(range(1, len(timed) + 1)) and not out:
+            out.append(f"{where}: the runs' places in time were altered (they are not 1..{len(timed)})")
+        for a, b in zip(timed, timed[1:]):
+            if b.started_at < a.started_at:
+                out.append(f"{where}: the runs' places in time were altered: run {b.id} ({b.started_at}) is put "
+                           f"after run {a.id} ({a.started_at})")
+                break
+        if notes is not None:
+            _stored_late(rows, notes, where)
+        last_seq = rows[-1].chain_pos if rows else 0
         if sc.runs != last_seq or (rows and sc.head_run_id != rows[-1].id) or (rows and sc.head_hash != rows[-1].chain_hash):
             out.append(f"{where}: the latest run(s) were removed: the scope recorded {sc.runs} run(s), the last "
                        f"{sc.head_run_id}, but its chain ends at run {rows[-1].id if rows else 'none'} ({last_seq})")
@@ -453,6 +577,23 @@ class Store:
         with self._read() as conn, conn.begin():
             return {name: conn.execute(select(func.count()).select_from(tab)).scalar()
                     for name, tab in (("runs", t.runs), ("findings", t.findings), ("intervals", t.intervals))}
+
+
+def _stored_late(rows: list, notes: list, where: str | None = None) -> list[dict]:
+    """Runs (in chain order) stored after a run that started later than they did."""
+    out, latest = [], None
+    for r in rows:
+        if latest is not None and r.started_at < latest.started_at:
+            item = {"id": r.id, "started_at": r.started_at, "stored_at": r.stored_at, "chain_pos": r.chain_pos,
+                    "seq": r.seq, "after": latest.id}
+            out.append(item)
+            if where is not None:
+                notes.append(f"{where}: run {r.id} ({r.started_at}) was stored on {r.stored_at}, after run "
+                             f"{latest.id} ({latest.started_at}): imported out of time order, it is run {r.seq} "
+                             f"in time and {r.chain_pos} in the chain")
+        if latest is None or r.started_at >= latest.started_at:
+            latest = r
+    return out
 
 
 def _bulk(conn, sql: str, rows: list[tuple]) -> None:

@@ -2,8 +2,10 @@
 and change them; this module is what the code reads and writes through.
 
 * ``scopes``: one row per scope ("the same audit"), with the head of its hash chain.
-* ``runs``: one row per stored run: its place in the scope (``seq`` 1, 2, ...), times, counts,
-  the SHA-256 of its canonical results document and the chain hashes.
+* ``runs``: one row per stored run: its place in the scope by start time (``seq`` 1, 2, ...), its
+  place in the scope's hash chain, which is the order runs were stored in (``chain_pos``: the
+  same as ``seq`` unless an older run was imported later), times, counts, the SHA-256 of its
+  canonical results document and the chain hashes.
 * ``documents``: the canonical results JSON, compressed, given back byte for byte.
 * ``findings``: a finding's identity in a scope (fingerprint, control, address).
 * ``intervals``: status intervals: a finding had ``status`` from run ``from_seq`` up to, not
@@ -49,7 +51,9 @@ runs = Table(
     Column("prev_run_id", String(64)),
     Column("prev_hash", String(64)),
     Column("chain_hash", String(64), nullable=False),
+    Column("chain_pos", Integer),
     UniqueConstraint("scope_id", "seq", name="uq_runs_scope_seq"),
+    Index("ux_runs_scope_chain", "scope_id", "chain_pos", unique=True),
     Index("ix_runs_scope_started", "scope_id", "started_at"),
 )
 
