@@ -26,7 +26,9 @@ What a rule may rely on
 * ``r.raw`` is the record the adapter mapped the resource from, shared and read-only: the planned
   values or evaluated ``.tf`` attributes (a dict in which anything not known is an ``Unknown``),
   the AWS API item, the ARM resource JSON; ``None`` when the adapter kept none (a placeholder for
-  a listing that failed).  ``field(r, "a.b[0]", source_paths)`` reads it with the origin attached.
+  a listing that failed) or an ``Unknown`` (the call that gives it failed).  ``field(r, "a.b[0]")``
+  reads it with the origin attached.  Secret values (Lambda environment variables, ...) are never
+  in a record: they read as ``Unknown``.
 * Comparisons (``eq``, ``ne``, ``is_in``, ``ge``, ``le``, ``truthy``, ``is_set``, ``test``) return a
   ``Tri``; ``&``, ``|`` and ``~`` combine Tris (Kleene logic).
 * ``ctx.params`` are the active profile's parameters for this control (the decorator's ``params``
@@ -86,10 +88,15 @@ def control(id: str, *, title: str, family: str, severity: str, soc2: list[str],
     return deco
 
 
-def field(r: Resource, path: str, name: str | None = None) -> Value:
+_MISSING = object()
+
+
+def field(r: Resource, path: str, name: str | None = None, default: Any = _MISSING) -> Value:
     """The value at ``path`` (``a.b[0].c``) of the resource's raw record, with its origin.
 
-    Unknown when the record holds an Unknown on the way, when the adapter kept no record, or
-    when the path is not in it (a missing key is not read as null)."""
-    from .yaml_rules import resolve_path
-    return resolve_path(r, path, name)
+    Unknown when the record holds an Unknown on the way, when the adapter kept no record (or
+    the call that gives it failed: the reason says so), or when the path is not in it: a missing
+    key is not read as null unless ``default`` is given (an API that leaves a key out when it is
+    unset, as Lambda does ``Environment``: ``field(r, "Environment.Variables.X", default=None)``)."""
+    from .yaml_rules import Missing, resolve_path
+    return resolve_path(r, path, name, Missing if default is _MISSING else default)

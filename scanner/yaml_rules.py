@@ -119,7 +119,25 @@ def resolve_path(r: Resource, path: str, name: str | None = None, default: Any =
         walked.append(str(part))
     if isinstance(cur, Unknown):
         return Unknown(f"{path} is not known: {cur.reason}", origin)
-    return Value(cur, origin)
+    return Value(_plain(cur), origin)
+
+
+def _plain(v: Any) -> Any:
+    """A record's value as JSON has it: botocore gives timestamps as datetimes (ISO 8601 text
+    here, as the API sent them), bytes as bytes (not kept: they are binary blobs)."""
+    if isinstance(v, (str, int, float, bool)) or v is None or isinstance(v, Unknown):
+        return v
+    if isinstance(v, dict):
+        out = {k: _plain(x) for k, x in v.items()}
+        return v if all(out[k] is v[k] for k in v) else out
+    if isinstance(v, (list, tuple)):
+        out = [_plain(x) for x in v]
+        return v if isinstance(v, list) and all(a is b for a, b in zip(out, v)) else out
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if isinstance(v, (bytes, bytearray)):
+        return Unknown(f"binary data ({len(v)} bytes) is not read")
+    return str(v)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -354,6 +372,44 @@ def compile_cond(spec: Any, file: str, where: str, line, params: dict[str, Any] 
     return Cond(op, field, param or arg)
 
 
+# ----------------------------------------------------------------------------- messages
+class Message:
+    """A pass/fail/unknown message; ``{name}`` is the value of the control's parameter ``name``
+    in the active profile (``{{`` and ``}}`` are braces), so a message says what the profile asks:
+    "Redis is older than {min_version}" reads "older than 6" under a profile that lowers it."""
+
+    def __init__(self, text: str, params: dict[str, Any], file: str, where: str | None):
+        import string
+        self.parts: list[tuple[str, str | None]] = []
+        try:
+            parsed = list(string.Formatter().parse(text))
+        except ValueError as e:   # a lone { or }
+            raise InputError(f"message: a brace that is not a {{parameter}} ({e}): write {{{{ and }}}} for braces",
+                             file, where)
+        for literal, name, spec, conversion in parsed:
+            if name is not None:
+                if spec or conversion or not name:
+                    raise InputError(f"message: {{{name}{'!' + conversion if conversion else ''}"
+                                     f"{':' + spec if spec else ''}}} is not a parameter placeholder (write "
+                                     f"{{name}}, name one of params)", file, where)
+                if name not in params:
+                    known = ", ".join(sorted(params)) or "none are declared"
+                    raise InputError(f"message: unknown parameter {shown(name)} in {{{name}}} (params: {known})",
+                                     file, where)
+            self.parts.append((literal, name))
+
+    def text(self, params: dict[str, Any]) -> str:
+        return "".join(lit + (_say(params[name]) if name is not None else "") for lit, name in self.parts)
+
+
+def _say(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_say(x) for x in v)
+    return str(v)
+
+
 # ----------------------------------------------------------------------------- controls
 class FieldSpec:
     def __init__(self, name: str, paths: dict[str, Any]):
@@ -380,7 +436,7 @@ class YamlControl(Control):
     types: tuple[str, ...]
     user_fields: dict[str, FieldSpec]
     cond: Cond
-    messages: dict[str, str]
+    messages: dict[str, "Message"]
     no_path: dict[tuple[str, str], str]   # (source, type) -> the field it has no path for (coverage, once)
 
     def _paths(self, r: Resource) -> dict[str, tuple[str, Any]] | None:
@@ -435,11 +491,12 @@ class YamlControl(Control):
         result = self.cond.evaluate(get, ctx.params)
         chk = Check()
         values = [seen[n] for n in self.cond.fields() if n in seen]
-        fail = self.messages.get("fail") or f"the requirement does not hold: {self.cond.describe()}"
-        chk.require(result, fail, self.messages.get("unknown"), *values)
+        said = {k: m.text(ctx.params) for k, m in self.messages.items()}
+        fail = said.get("fail") or f"the requirement does not hold: {self.cond.describe()}"
+        chk.require(result, fail, said.get("unknown"), *values)
         for v in values:   # evidence keyed by the path as the source calls it
             chk.see(v)
-        return chk.verdict(self.messages.get("pass") or f"{self.cond.describe()} holds")
+        return chk.verdict(said.get("pass") or f"{self.cond.describe()} holds")
 
 
 def load_file(path: str, taken: dict[str, str]) -> list[YamlControl]:
@@ -558,8 +615,12 @@ def _control(c: Any, file: str, where: str, line, taken: dict[str, str], sha: st
     if not isinstance(messages, dict) or any(k not in ("pass", "fail", "unknown") or not isinstance(v, str)
                                              for k, v in messages.items()):
         raise InputError("message is a mapping of pass/fail/unknown to text", file, line(f"{where}.message"))
+    messages = {k: Message(v, params, file, line(f"{where}.message.{k}")) for k, v in messages.items()}
     requirement = c.get("requirement") or title
-    ctl = YamlControl(cid, title, family, severity, list(soc2), tuple(kinds), tuple(dict.fromkeys(model_used)),
+    # a control that names its types looks at them whatever their kind: the engine leaves link kinds
+    # (cluster members, backup replications, ...) to controls that name the kind
+    ctl = YamlControl(cid, title, family, severity, list(soc2), tuple(kinds or (KINDS if types else ())),
+                      tuple(dict.fromkeys(model_used)),
                       dict(params), str(requirement), None)
     ctl.validate = ctl.check_params
     ctl.func = ctl.check

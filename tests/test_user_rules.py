@@ -468,3 +468,46 @@ def test_rules_test_reports_a_broken_expectation_and_an_unlisted_verdict(tmp_pat
     assert any(line.startswith("  aws_s3_bucket.logs ACME-S3-01: pass") and "not in expected.yaml" in line
                for line in lines)
     assert lines[-1].startswith("ok   ") and lines[-1].endswith("azure-tf: 6 expectation(s) hold")
+
+
+# ----------------------------------------------------------------------------- {param} in messages
+def test_messages_say_the_parameters_the_profile_sets(tmp_path):
+    plan = EXAMPLES / "aws-plan" / "plan.json"
+    doc = scan([plan], [EXAMPLES / "acme.yaml"])
+    legacy = finding(doc, "aws_elasticache_replication_group.legacy", "ACME-CACHE-01")
+    assert legacy["status"] == "fail" and legacy["message"] == "Redis is older than version 7"
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(f"rules: ['{EXAMPLES / 'acme.yaml'}']\ncontrols:\n  ACME-CACHE-01: {{params: {{min_version: 6}}}}\n")
+    doc = scan([plan], profile=profile)
+    legacy = finding(doc, "aws_elasticache_replication_group.legacy", "ACME-CACHE-01")
+    assert legacy["status"] == "pass" and legacy["message"] == "Redis is version 6 or later"
+    body = DB_RULE.replace('message: {fail: "deletion protection is off", pass: "deletion protection is on"}',
+                           "params: {engines: [postgres, mysql], strict: true}\n"
+                           "    message: {fail: 'off ({{engines}}: {engines}; strict={strict})', pass: '{strict}'}")
+    doc = scan([db_plan(tmp_path, off={"deletion_protection": False})], [rules_file(tmp_path, body)])
+    assert finding(doc, "aws_db_instance.off", "ACME-DB-01")["message"] == "off ({engines}: postgres, mysql; strict=true)"
+
+
+@pytest.mark.parametrize("message, needle", [
+    ("{fail: 'below {min_versoin}'}", "rules.yaml:14: message: unknown parameter 'min_versoin' in {min_versoin} "
+                                      "(params: min_version)"),
+    ("{pass: 'ok', fail: 'below {min_version:>5}'}", "rules.yaml:14: message: {min_version:>5} is not a parameter "
+                                                     "placeholder"),
+    ("{fail: 'below {}'}", "rules.yaml:14: message: {} is not a parameter placeholder"),
+    ("{unknown: 'a { alone'}", "rules.yaml:14: message: a brace that is not a {parameter} (expected '}' before end of string): "
+                                "write {{ and }} for braces"),
+])
+def test_an_unknown_message_parameter_is_an_input_error_with_file_and_line(tmp_path, message, needle):
+    body = DB_RULE.replace('message: {fail: "deletion protection is off", pass: "deletion protection is on"}',
+                           "params: {min_version: 7}\n    message: " + message)
+    with pytest.raises(InputError) as e:
+        scan([db_plan(tmp_path, x={})], [rules_file(tmp_path, body)])
+    assert str(e.value).startswith(str(tmp_path / needle)), str(e.value)
+
+
+def test_an_unknown_message_parameter_exits_2_naming_file_and_line(run_cli, tmp_path):
+    rules = rules_file(tmp_path, DB_RULE.replace('pass: "deletion protection is on"', 'pass: "on ({nope})"'))
+    out = tmp_path / "out.json"
+    p = run_cli("scan", db_plan(tmp_path, x={}), "--rules", rules, "--format", "json", "-o", out)
+    assert p.returncode == 2 and not out.exists() and p.stderr.count("\n") == 1
+    assert f"{rules}:13: message: unknown parameter 'nope' in {{nope}} (params: none are declared)" in p.stderr

@@ -36,7 +36,7 @@ def test_rules_test_command(run_cli, tmp_path):
                                            "azurerm_redis_cache.legacy: {ACME-CACHE-01: pass}"))
     p = run_cli("rules", "test", work)
     assert p.returncode == 1
-    assert "  azurerm_redis_cache.legacy ACME-CACHE-01: expected pass, got fail (Redis is older than the version required)" \
+    assert "  azurerm_redis_cache.legacy ACME-CACHE-01: expected pass, got fail (Redis is older than version 7)" \
         in p.stdout.splitlines()
 
 

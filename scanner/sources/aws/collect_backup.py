@@ -28,7 +28,8 @@ def plans(scope: Scope) -> list[Resource]:
 
 def _plan(scope: Scope, item: dict) -> list[Resource]:
     pid, arn = item["BackupPlanId"], item["BackupPlanArn"]
-    r = scope.resource("backup_plan", "aws_backup_plan", arn, item.get("BackupPlanName", pid), (arn, pid), raw=item)
+    r = scope.resource("backup_plan", "aws_backup_plan", arn, item.get("BackupPlanName", pid), (arn, pid), raw=item,
+                       raw_api=api_name("backup", "ListBackupPlans"))
     r.set("region", val(scope.region, "BackupPlanArn", api_name("backup", "ListBackupPlans")))
     got = scope.call("backup", "GetBackupPlan", BackupPlanId=pid)
     if isinstance(got, Failure):
@@ -74,7 +75,8 @@ def _unlisted_selection(scope: Scope, fail: Failure, plan_arn: str | None) -> Re
 def _selection(scope: Scope, pid: str, plan_arn: str, item: dict) -> Resource:
     sid = item["SelectionId"]
     r = scope.resource("backup_selection", "aws_backup_selection", f"{plan_arn}/selection/{sid}",
-                       item.get("SelectionName", sid), (sid,), raw=item)
+                       item.get("SelectionName", sid), (sid,), raw=item,
+                       raw_api=api_name("backup", "ListBackupSelections"))
     api = api_name("backup", "GetBackupSelection")
     r.set("plan", val([plan_arn], "BackupPlanId", api))
     got = scope.call("backup", "GetBackupSelection", BackupPlanId=pid, SelectionId=sid)

@@ -21,7 +21,7 @@ def streams(scope: Scope) -> list[Resource]:
         summary = {} if isinstance(d, Failure) else d["StreamDescriptionSummary"]
         arn = summary.get("StreamARN") or scope.arn("kinesis", f"stream/{name}")
         r = scope.resource("data_store", "aws_kinesis_stream", arn, name, (arn, name),
-                           raw=None if isinstance(d, Failure) else summary,
+                           raw=unknown(d, "StreamDescriptionSummary") if isinstance(d, Failure) else summary,
                            raw_api=api_name("kinesis", "DescribeStreamSummary"))
         r.set("kms_encrypted", unknown(d, "EncryptionType") if isinstance(d, Failure) else
               val(summary.get("EncryptionType") == "KMS", "EncryptionType", api_name("kinesis", "DescribeStreamSummary")))
@@ -57,11 +57,12 @@ def queues(scope: Scope) -> list[Resource]:
 
     def one(url: str) -> Resource:
         name = url.rstrip("/").rsplit("/", 1)[-1]
-        a = scope.call("sqs", "GetQueueAttributes", QueueUrl=url,
-                       AttributeNames=["QueueArn", "KmsMasterKeyId", "SqsManagedSseEnabled"])
+        # All: the same call, and the queue's whole record for users' fields (raw)
+        a = scope.call("sqs", "GetQueueAttributes", QueueUrl=url, AttributeNames=["All"])
         attrs = {} if isinstance(a, Failure) else a.get("Attributes") or {}
         arn = attrs.get("QueueArn") or scope.arn("sqs", name)
-        r = scope.resource("data_store", "aws_sqs_queue", arn, name, (arn, url, name))
+        r = scope.resource("data_store", "aws_sqs_queue", arn, name, (arn, url, name),
+                           raw=unknown(a, "Attributes") if isinstance(a, Failure) else attrs, raw_api=api)
         # encryption: "aws:kms" | "SSE-SQS" (keys owned by SQS, not KMS) | "none", as the Terraform mapper
         if isinstance(a, Failure):
             r.set("kms_encrypted", unknown(a, "KmsMasterKeyId"))
@@ -94,8 +95,10 @@ def topics(scope: Scope) -> list[Resource]:
 
     def one(t: dict) -> Resource:
         arn = t["TopicArn"]
-        r = scope.resource("data_store", "aws_sns_topic", arn, arn.rsplit(":", 1)[-1], (arn,), raw=t)
         a = scope.call("sns", "GetTopicAttributes", TopicArn=arn)
+        r = scope.resource("data_store", "aws_sns_topic", arn, arn.rsplit(":", 1)[-1], (arn,),
+                           raw=unknown(a, "Attributes") if isinstance(a, Failure) else a.get("Attributes") or {},
+                           raw_api=api_name("sns", "GetTopicAttributes"))
         r.set("kms_encrypted", unknown(a, "KmsMasterKeyId") if isinstance(a, Failure) else
               val(bool((a.get("Attributes") or {}).get("KmsMasterKeyId")), "KmsMasterKeyId",
                   api_name("sns", "GetTopicAttributes")))
@@ -120,7 +123,8 @@ def secrets(scope: Scope) -> list[Resource]:
     out = []
     for s in items:
         arn = s["ARN"]
-        r = scope.resource("data_store", "aws_secretsmanager_secret", arn, s.get("Name", arn), (arn, s.get("Name")), raw=s)
+        r = scope.resource("data_store", "aws_secretsmanager_secret", arn, s.get("Name", arn), (arn, s.get("Name")),
+                           raw=s, raw_api=api)
         # no KmsKeyId: the secret uses the default aws/secretsmanager key (ENC-04 asks for a chosen key)
         r.set("kms_encrypted", val(bool(s.get("KmsKeyId")), "KmsKeyId", api))
         r.set("tags", tags(s.get("Tags"), "Tags", api))
@@ -139,7 +143,8 @@ def keys(scope: Scope) -> list[Resource]:
     def one(k: dict) -> Resource | None:
         arn = k.get("KeyArn") or scope.arn("kms", f"key/{k['KeyId']}")
         meta = scope.keys.describe(scope, arn)
-        r = scope.resource("kms_key", "aws_kms_key", arn, k["KeyId"], (arn, k["KeyId"]), raw=k)
+        r = scope.resource("kms_key", "aws_kms_key", arn, k["KeyId"], (arn, k["KeyId"]),
+                           raw=unknown(meta, "KeyMetadata") if isinstance(meta, Failure) else meta, raw_api=api)
         if isinstance(meta, Failure):
             set_all(r, meta, ("key_manager", "rotation_enabled", "tags"))
             return r
@@ -148,7 +153,8 @@ def keys(scope: Scope) -> list[Resource]:
             return None
         if meta.get("Origin", "AWS_KMS") == "EXTERNAL":
             # imported key material (Terraform's aws_kms_external_key): it cannot rotate; tags only
-            r = scope.resource("generic", "aws_kms_external_key", arn, k["KeyId"], (arn, k["KeyId"]))
+            r = scope.resource("generic", "aws_kms_external_key", arn, k["KeyId"], (arn, k["KeyId"]), raw=meta,
+                               raw_api=api)
         else:
             r.set("key_manager", val("customer", "KeyManager", api))
             spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"

@@ -25,7 +25,8 @@ def security_groups(scope: Scope) -> list[Resource]:
     for g in groups:
         gid = g["GroupId"]
         arn = g.get("SecurityGroupArn") or scope.arn("ec2", f"security-group/{gid}")
-        r = scope.resource("security_group", "aws_security_group", arn, g.get("GroupName", gid), (arn, gid), raw=g)
+        r = scope.resource("security_group", "aws_security_group", arn, g.get("GroupName", gid), (arn, gid), raw=g,
+                           raw_api=api)
         t = tag_dict(g.get("Tags"))
         r.set("tags", val(t, "Tags", api))
         tier = t.get(TIER_TAG)
@@ -69,7 +70,8 @@ def load_balancers(scope: Scope) -> list[Resource]:
     out: list[Resource] = []
     for lb, items, lfail in scope.each(listeners, lbs):
         arn = lb["LoadBalancerArn"]
-        r = scope.resource("web_entry", "aws_lb", arn, lb.get("LoadBalancerName", arn), (arn,), raw=lb)
+        r = scope.resource("web_entry", "aws_lb", arn, lb.get("LoadBalancerName", arn), (arn,), raw=lb,
+                           raw_api=api_name("elbv2", "DescribeLoadBalancers"))
         if str(lb.get("Type", "application")) == "application" and lb.get("Scheme") != "internal":
             r.set("web_acl", web_acl(scope, arn))   # WAF-01: an internet-facing application load balancer
         out.append(r)
@@ -91,7 +93,7 @@ def load_balancers(scope: Scope) -> list[Resource]:
 def _listener(scope: Scope, li: dict, lb: dict, api: str) -> Resource:
     arn = li["ListenerArn"]
     r = scope.resource("tls_listener", "aws_lb_listener", arn, f"{lb.get('LoadBalancerName')}:{li.get('Port')}",
-                       (arn,), raw=li)
+                       (arn,), raw=li, raw_api=api)
     p = str(li.get("Protocol") or "").upper()
     r.set("protocol", val(p, "Protocol", api))
     r.set("terminates_tls", val(p in ("HTTPS", "TLS"), "Protocol", api))
@@ -131,7 +133,7 @@ def distributions(scope: Scope) -> list[Resource]:
     def one(d: dict) -> Resource:
         arn = d.get("ARN") or f"arn:{scope.partition}:cloudfront::{scope.account}:distribution/{d['Id']}"
         r = scope.resource("edge_endpoint", "aws_cloudfront_distribution", arn, d.get("DomainName", d["Id"]),
-                           (arn, d["Id"]), raw=d)
+                           (arn, d["Id"]), raw=d, raw_api=api_name("cloudfront", "ListDistributions"))
         api = api_name("cloudfront", "ListDistributions")
         if "ViewerCertificate" not in d or "DefaultCacheBehavior" not in d:
             # a summary without the settings (AWS always sends them; emulators may not): read the config
@@ -186,7 +188,7 @@ def domain_names(scope: Scope) -> list[Resource]:
     for d in items:
         name = d["domainName"]
         seen.add(name)
-        r = _domain(scope, "aws_api_gateway_domain_name", name, d.get("securityPolicy"), "securityPolicy", api1)
+        r = _domain(scope, "aws_api_gateway_domain_name", name, d.get("securityPolicy"), "securityPolicy", api1, d)
         r.set("tags", val(dict(d.get("tags") or {}), "tags", api1))
         out.append(r)
     if fail:
@@ -200,7 +202,7 @@ def domain_names(scope: Scope) -> list[Resource]:
             continue
         confs = d.get("DomainNameConfigurations") or [{}]
         r = _domain(scope, "aws_apigatewayv2_domain_name", name, confs[0].get("SecurityPolicy"),
-                    "DomainNameConfigurations.SecurityPolicy", api2)
+                    "DomainNameConfigurations.SecurityPolicy", api2, d)
         r.set("tags", val(dict(d.get("Tags") or {}), "Tags", api2))
         out.append(r)
     if fail2:
@@ -209,9 +211,9 @@ def domain_names(scope: Scope) -> list[Resource]:
     return out
 
 
-def _domain(scope: Scope, type_: str, name: str, policy, path: str, api: str) -> Resource:
+def _domain(scope: Scope, type_: str, name: str, policy, path: str, api: str, item: dict) -> Resource:
     arn = f"arn:{scope.partition}:apigateway:{scope.region}::/domainnames/{name}"
-    r = scope.resource("edge_endpoint", type_, arn, name, (arn, name))
+    r = scope.resource("edge_endpoint", type_, arn, name, (arn, name), raw=item, raw_api=api)
     r.set("allows_plain_http", val(False, "(API Gateway custom domains serve HTTPS only)", api))
     o = Origin(SOURCE, path, api=api)
     if not policy:

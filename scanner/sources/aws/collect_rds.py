@@ -150,7 +150,8 @@ def _replications(scope: Scope, d: dict, arn: str) -> list[Resource]:
         parts = target.split(":")
         region = parts[3] if len(parts) > 3 else ""
         r = scope.resource("backup_replication", "aws_db_instance_automated_backups_replication", target or
-                           f"{arn}/automated-backups-replication", f"{d['DBInstanceIdentifier']} -> {region}")
+                           f"{arn}/automated-backups-replication", f"{d['DBInstanceIdentifier']} -> {region}",
+                           raw=rep, raw_api=DESCRIBE_INSTANCES)
         r.set("source", val([arn], "DBInstanceAutomatedBackupsReplications", DESCRIBE_INSTANCES))
         r.set("region", val(region, "DBInstanceAutomatedBackupsArn", DESCRIBE_INSTANCES))
         out.append(r)

@@ -17,7 +17,8 @@ def volumes(scope: Scope) -> list[Resource]:
     for v in items:
         vid = v["VolumeId"]
         arn = scope.arn("ec2", f"volume/{vid}")
-        r = scope.resource("volume", "aws_ebs_volume", arn, tag_dict(v.get("Tags")).get("Name", vid), (arn, vid), raw=v)
+        r = scope.resource("volume", "aws_ebs_volume", arn, tag_dict(v.get("Tags")).get("Name", vid), (arn, vid), raw=v,
+                           raw_api=api)
         r.set("encrypted", val(v.get("Encrypted"), "Encrypted", api) if "Encrypted" in v
               else Unknown(f"{api} returned no Encrypted", Origin(SOURCE, "Encrypted", api=api)))
         r.set("tags", tags(v.get("Tags"), "Tags", api))
@@ -34,7 +35,8 @@ def file_systems(scope: Scope) -> list[Resource]:
     for fs in items:
         fid = fs["FileSystemId"]
         arn = fs.get("FileSystemArn") or scope.arn("elasticfilesystem", f"file-system/{fid}")
-        r = scope.resource("file_system", "aws_efs_file_system", arn, fs.get("Name") or fid, (arn, fid), raw=fs)
+        r = scope.resource("file_system", "aws_efs_file_system", arn, fs.get("Name") or fid, (arn, fid), raw=fs,
+                           raw_api=api)
         r.set("encrypted", val(fs.get("Encrypted", False), "Encrypted", api))
         r.set("tags", tags(fs.get("Tags"), "Tags", api))
         out.append(r)
@@ -109,7 +111,7 @@ def tables(scope: Scope) -> list[Resource]:
         d = scope.call("dynamodb", "DescribeTable", TableName=name)
         arn = scope.arn("dynamodb", f"table/{name}") if isinstance(d, Failure) else d["Table"]["TableArn"]
         r = scope.resource("data_store", "aws_dynamodb_table", arn, name, (arn, name),
-                           raw=None if isinstance(d, Failure) else d["Table"],
+                           raw=unknown(d, "Table") if isinstance(d, Failure) else d["Table"],
                            raw_api=api_name("dynamodb", "DescribeTable"))
         if isinstance(d, Failure):
             r.set("kms_encrypted", unknown(d, "SSEDescription"))

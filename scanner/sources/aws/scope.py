@@ -16,6 +16,7 @@ from ...model import Resource
 from ...values import Origin, Unknown, Value
 from .guard import Calls, Failure, map_bounded
 from .ops import api_name
+from .raw_secrets import withhold
 
 SOURCE = "aws"
 
@@ -231,10 +232,11 @@ class Scope:
 
     def resource(self, kind: str, type_: str, arn: str, name: str, keys: Iterable[str] = (),
                  raw: Any = None, raw_api: str | None = None) -> Resource:
-        # raw: the API item it is mapped from, kept by reference (user fields read it)
+        # raw: the API item it is mapped from, kept by reference (user fields read it), its secret
+        # values withheld (raw_secrets; DESIGN.md "the raw-record convention")
         r = Resource(kind=kind, type=type_, address=arn, provider="aws", source=SOURCE, name=name,
                      keys={k for k in keys if k}, context={"account": self.account, "region": self.region},
-                     raw=raw, raw_api=raw_api)
+                     raw=withhold(type_, raw, SOURCE, raw_api), raw_api=raw_api)
         return r
 
     def placeholder(self, kind: str, type_: str, service: str, pattern: str, failure: Failure,
