@@ -70,6 +70,39 @@ def test_a_commit_of_a_violating_tree_is_refused_and_a_compliant_one_passes(tmp_
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
 
+def test_a_baseline_in_the_hook_args_blocks_only_new_findings(tmp_path):
+    """A repository that already fails turns the hook on with a committed baseline: commits that add
+    nothing new pass, a commit adding a violating resource is refused, naming it first."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    work = repo(tmp_path, "violating")
+    e = env(tmp_path)
+    made = subprocess.run([os.path.join(BIN, "specguard"), "baseline", "create", "infra", "-o", "baseline.json"],
+                          cwd=work, env=e, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+    (work / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {ROOT}\n  rev: {head}\n  hooks:\n  - id: specguard-system\n"
+        "    args: [--baseline, baseline.json]\n")
+    assert pre_commit(tmp_path, work, "install").returncode == 0
+    subprocess.run(["git", "add", "-A"], cwd=work, check=True, env=e)
+    ok = subprocess.run(["git", "commit", "-q", "-m", "gate on, today's findings accepted"], cwd=work, env=e,
+                        capture_output=True, text=True, timeout=600)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    with open(work / "infra" / "main.tf", "a") as fh:
+        fh.write('\nresource "aws_s3_bucket" "added" {\n  bucket = "qts-prod-added"\n}\n')
+    subprocess.run(["git", "add", "-A"], cwd=work, check=True, env=e)
+    refused = subprocess.run(["git", "commit", "-q", "-m", "a new bucket"], cwd=work, env=e, capture_output=True,
+                             text=True, timeout=600)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0, out
+    # the table's rows (COLUMNS is set: drawn with borders), first cell the status
+    rows = [line.strip("│ ") for line in out.splitlines() if line.lstrip("│ ").startswith(("fail", "unknown"))]
+    new = [line for line in rows if "baseline" not in line.split("│")[0]]
+    assert new and all("aws_s3_bucket.added" in line for line in new), out
+    assert rows[:len(new)] == new                     # listed before the accepted ones
+    assert "0 of " in out and "new failure(s)" in out
+
+
 @pytest.mark.slow
 def test_try_repo_python_hook_installs_this_repository(tmp_path):
     """language: python: pre-commit builds its own environment and installs specguard from the hook
