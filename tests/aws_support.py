@@ -440,7 +440,8 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
         {"ParameterName": "ssl_min_protocol_version", "ParameterValue": "TLSv1.3", "ApplyMethod": "pending-reboot"}])
     cluster = rds.create_db_cluster(
         DBClusterIdentifier=f"{NAME}-aurora", Engine="aurora-postgresql", EngineVersion="16.4",
-        MasterUsername="qts_admin", MasterUserPassword="not-a-real-password-1", StorageEncrypted=True,
+        MasterUsername="qts_admin", ManageMasterUserPassword=True, MasterUserSecretKmsKeyId=data_key["Arn"],
+        StorageEncrypted=True,
         KmsKeyId=db_key, DBClusterParameterGroupName=f"{NAME}-aurora-pg16", VpcSecurityGroupIds=[sg["db"]],
         BackupRetentionPeriod=7 if v else 35, Tags=_tl())["DBCluster"]
     for k in range(1 if v else 3):
@@ -449,7 +450,9 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
                                AvailabilityZone=AZS[k], PubliclyAccessible=False, Tags=_tl())
     reporting = dict(DBInstanceIdentifier=f"{NAME}-reporting", Engine="postgres", EngineVersion="16.4",
                      DBInstanceClass="db.m6g.large", AllocatedStorage=200, MasterUsername="reporting_admin",
-                     MasterUserPassword="not-a-real-password-1", MultiAZ=not v, StorageEncrypted=not v,
+                     **({"MasterUserPassword": "not-a-real-password-1"} if v else
+                        {"ManageMasterUserPassword": True, "MasterUserSecretKmsKeyId": data_key["Arn"]}),
+                     MultiAZ=not v, StorageEncrypted=not v,
                      DBParameterGroupName=f"{NAME}-postgres16",
                      VpcSecurityGroupIds=[sg["app"] if v else sg["db"]], BackupRetentionPeriod=1 if v else 35,
                      PubliclyAccessible=v, Tags=_tl())
@@ -497,6 +500,7 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
     if v:  # `encrypted` left out: the account's EBS encryption-by-default setting (off here) decides
         ec2.create_volume(AvailabilityZone=AZS[1], Size=200, VolumeType="gp3",
                           TagSpecifications=[{"ResourceType": "volume", "Tags": _tl({"Name": f"{NAME}-scratch"})}])
+    _messaging(c, v, data_key)
     efs = c("efs").create_file_system(CreationToken=f"{NAME}-shared", Encrypted=True, KmsKeyId=data_key["Arn"],
                                       Tags=_tl({"Name": f"{NAME}-shared"}))
 
@@ -570,6 +574,7 @@ def load_platform(endpoint: str, violating: bool = False, proxy: "FaultProxy | N
     if proxy is not None:
         _emulate(proxy, plan["BackupPlanId"], selection, None if v else db["DBInstanceArn"])
     out["iam"] = _iam(c, v)
+    _disaster_recovery(c, v, proxy, cluster, db, dr_key, out)   # SEC-01, DR-01 (issue 17)
     return out
 
 
@@ -758,3 +763,134 @@ def servers():
     yield server, proxy
     proxy.stop()
     server.stop()
+
+
+def _disaster_recovery(c, v: bool, proxy: "FaultProxy | None", cluster: dict, db: dict, dr_key: dict, out: dict) -> None:
+    """The plan fixture's DR side (fixtures/_build/aws_platform.py disaster_recovery): the reporting
+    replica and the Aurora global database's secondary in us-west-2 with their VPC, db-tier group,
+    parameter groups and backup plan; DynamoDB global tables; the critical trade archive replicated to
+    us-west-2.  Violating: the Aurora cluster in a global cluster with no other member, the wallets table
+    without replica, the archive replicated to a bucket that is not in the account's listing.
+
+    What moto 5.2 lacks is answered by the proxy with AWS's response shapes: DynamoDB ``Replicas`` in
+    DescribeTable, DescribeGlobalClusters in a region other than the one the global cluster was created
+    in (AWS answers it from every region), the AWS Backup selection of the DR plan."""
+    rds, rds_dr = c("rds"), c("rds", "us-west-2")
+    global_id = f"{NAME}-global"
+    glob = rds.create_global_cluster(GlobalClusterIdentifier=global_id,
+                                     SourceDBClusterIdentifier=cluster["DBClusterArn"])["GlobalCluster"]
+    tables = ["sessions"] if v else ["sessions", "wallets"]
+    s3, s3_dr = c("s3"), c("s3", "us-west-2")
+    archive = f"{NAME}-trade-archive"
+    s3.create_bucket(Bucket=archive)
+    s3.put_bucket_encryption(Bucket=archive, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.put_bucket_versioning(Bucket=archive, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_tagging(Bucket=archive, Tagging={"TagSet": _tl({"Name": archive, "Criticality": "critical"})})
+    copy = f"{NAME}-trade-archive-copy" if v else f"{NAME}-trade-archive-dr"
+    if not v:
+        s3_dr.create_bucket(Bucket=copy, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        s3_dr.put_bucket_encryption(Bucket=copy, ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+        s3_dr.put_bucket_versioning(Bucket=copy, VersioningConfiguration={"Status": "Enabled"})
+        s3_dr.put_bucket_tagging(Bucket=copy, Tagging={"TagSet": _tl({"Name": copy, "Criticality": "replica"})})
+    s3.put_bucket_replication(Bucket=archive, ReplicationConfiguration={
+        "Role": f"arn:aws:iam::{ACCOUNT}:role/{NAME}-s3-replication",
+        "Rules": [{"ID": "everything", "Status": "Enabled", "Priority": 1, "Filter": {},
+                   "DeleteMarkerReplication": {"Status": "Enabled"},
+                   "Destination": {"Bucket": f"arn:aws:s3:::{copy}", "StorageClass": "STANDARD"}}]})
+    if proxy is not None:
+        def replicas(body: bytes) -> bytes:
+            doc = json.loads(body)
+            t = doc.get("Table") or {}
+            if any(t.get("TableName") == f"{NAME}-{n}" for n in tables):
+                t["Replicas"] = [{"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE"}]
+            return json.dumps(doc).encode()
+        proxy.patch("dynamodb", "DescribeTable", replicas)
+    if v:
+        return
+
+    # -- the DR region's network and databases
+    ec2 = c("ec2", "us-west-2")
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": _tl({"Name": f"{NAME}-dr-vpc"})}])["Vpc"]["VpcId"]
+    ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
+                         LogDestination=f"arn:aws:s3:::{copy}")
+    for k, az in enumerate(("us-west-2a", "us-west-2b")):
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{100 + k}.0/24", AvailabilityZone=az)
+    sg = ec2.create_security_group(GroupName=f"{NAME}-dr-db", Description="Database tier in the DR region", VpcId=vpc,
+                                   TagSpecifications=[{"ResourceType": "security-group",
+                                                       "Tags": _tl({"Name": f"{NAME}-dr-db", "Tier": "db"})}])["GroupId"]
+    ec2.revoke_security_group_egress(GroupId=sg, IpPermissions=[{"IpProtocol": "-1",
+                                                                 "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443,
+                                                                    "ToPort": 443,
+                                                                    "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}])
+    tls = [{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "pending-reboot"},
+           {"ParameterName": "ssl_min_protocol_version", "ParameterValue": "TLSv1.3", "ApplyMethod": "pending-reboot"}]
+    rds_dr.create_db_parameter_group(DBParameterGroupName=f"{NAME}-dr-postgres16", DBParameterGroupFamily="postgres16",
+                                     Description="postgres16 in the DR region", Tags=_tl())
+    rds_dr.modify_db_parameter_group(DBParameterGroupName=f"{NAME}-dr-postgres16", Parameters=tls)
+    rds_dr.create_db_cluster_parameter_group(DBClusterParameterGroupName=f"{NAME}-dr-aurora-postgresql16",
+                                             DBParameterGroupFamily="aurora-postgresql16",
+                                             Description="aurora in the DR region", Tags=_tl())
+    rds_dr.modify_db_cluster_parameter_group(DBClusterParameterGroupName=f"{NAME}-dr-aurora-postgresql16",
+                                             Parameters=tls)
+    replica = rds_dr.create_db_instance_read_replica(
+        DBInstanceIdentifier=f"{NAME}-reporting-dr", SourceDBInstanceIdentifier=db["DBInstanceArn"],
+        DBInstanceClass="db.m6g.large", MultiAZ=True, KmsKeyId=dr_key["Arn"], PubliclyAccessible=False,
+        DBParameterGroupName=f"{NAME}-dr-postgres16", VpcSecurityGroupIds=[sg], Tags=_tl())["DBInstance"]
+    secondary = rds_dr.create_db_cluster(
+        DBClusterIdentifier=f"{NAME}-aurora-dr", Engine="aurora-postgresql", EngineVersion="16.4",
+        GlobalClusterIdentifier=global_id, StorageEncrypted=True, KmsKeyId=dr_key["Arn"],
+        DBClusterParameterGroupName=f"{NAME}-dr-aurora-postgresql16", VpcSecurityGroupIds=[sg],
+        BackupRetentionPeriod=35, Tags=_tl())["DBCluster"]
+    for k, az in enumerate(("us-west-2a", "us-west-2b")):
+        rds_dr.create_db_instance(DBInstanceIdentifier=f"{NAME}-aurora-dr-{k}", DBClusterIdentifier=f"{NAME}-aurora-dr",
+                                  Engine="aurora-postgresql", DBInstanceClass="db.r6g.large", AvailabilityZone=az,
+                                  PubliclyAccessible=False, Tags=_tl())
+    out["dr"] = {"replica": replica["DBInstanceArn"], "secondary": secondary["DBClusterArn"]}
+    plan = c("backup", "us-west-2").create_backup_plan(BackupPlan={"BackupPlanName": f"{NAME}-dr-daily", "Rules": [{
+        "RuleName": "daily-35d", "TargetBackupVaultName": f"{NAME}-dr", "ScheduleExpression": "cron(0 6 * * ? *)",
+        "Lifecycle": {"DeleteAfterDays": 35},
+        "CopyActions": [{"DestinationBackupVaultArn": f"arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:{NAME}-primary",
+                         "Lifecycle": {"DeleteAfterDays": 35}}]}]}, BackupPlanTags=TAGS)
+    if proxy is None:
+        return
+    _dr_selection(proxy, plan["BackupPlanId"], {
+        "SelectionName": f"{NAME}-dr-databases", "IamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{NAME}-backup",
+        "Resources": [secondary["DBClusterArn"], replica["DBInstanceArn"]]})
+    members = "".join(f"<member><DBClusterArn>{arn}</DBClusterArn><IsWriter>{str(w).lower()}</IsWriter></member>"
+                      for arn, w in ((cluster["DBClusterArn"], True), (secondary["DBClusterArn"], False)))
+    element = (f"<GlobalCluster><GlobalClusterIdentifier>{global_id}</GlobalClusterIdentifier>"
+               f"<GlobalClusterArn>{glob['GlobalClusterArn']}</GlobalClusterArn><Engine>aurora-postgresql</Engine>"
+               f"<GlobalClusterMembers>{members}</GlobalClusterMembers></GlobalCluster>").encode()
+
+    def every_region(body: bytes) -> bytes:
+        if global_id.encode() in body:
+            return body
+        if b"<GlobalClusters/>" in body:
+            return body.replace(b"<GlobalClusters/>", b"<GlobalClusters>" + element + b"</GlobalClusters>")
+        return body.replace(b"<GlobalClusters>", b"<GlobalClusters>" + element, 1)
+    proxy.patch("rds", "DescribeGlobalClusters", every_region)
+
+
+def _dr_selection(proxy: FaultProxy, plan_id: str, selection: dict) -> None:
+    """The DR plan's selection, beside the primary plan's (``_emulate``): moto has no selections."""
+    sid = "4f7d2c1a-0000-4000-8000-000000000002"
+    before_list = proxy.stubs.get(("backup", "ListBackupSelections"))
+    before_get = proxy.stubs.get(("backup", "GetBackupSelection"))
+
+    def list_selections(path):
+        if f"/plans/{plan_id}/" in path + "/":
+            return 200, {"BackupSelectionsList": [{"SelectionId": sid, "SelectionName": selection["SelectionName"],
+                                                   "BackupPlanId": plan_id, "IamRoleArn": selection["IamRoleArn"]}]}
+        return before_list(path) if before_list else (200, {"BackupSelectionsList": []})
+
+    def get_selection(path):
+        if path.rstrip("/").endswith(sid) and f"/plans/{plan_id}/" in path:
+            return 200, {"BackupSelection": selection, "SelectionId": sid, "BackupPlanId": plan_id}
+        return before_get(path) if before_get else (404, {"message": "selection not found"})
+
+    proxy.stub("backup", "ListBackupSelections", list_selections)
+    proxy.stub("backup", "GetBackupSelection", get_selection)

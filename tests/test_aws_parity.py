@@ -83,13 +83,24 @@ ROLES = {
     "module.data.aws_iam_role_policy.orders_queue": "qts-prod-orders-lambda:orders-queue",
     "module.data.aws_iam_role_policy.orders_operators": "qts-prod-orders-lambda:orders-operators",
     "module.data.aws_iam_role_policy.vendor": "qts-prod-orders-lambda:vendor-integration",
+    # SEC-01, DR-01 (issue 17): the DR region and the critical archive
+    "aws_s3_bucket.trade_archive": "qts-prod-trade-archive",
+    "aws_s3_bucket.trade_archive_dr": "qts-prod-trade-archive-dr",
+    "aws_vpc.dr": "qts-prod-dr-vpc",
+    "aws_security_group.dr_db": "qts-prod-dr-db",
+    "aws_db_parameter_group.dr": "qts-prod-dr-postgres16",
+    "aws_rds_cluster_parameter_group.dr": "qts-prod-dr-aurora-postgresql16",
+    "aws_db_instance.reporting_dr": "qts-prod-reporting-dr",
+    "aws_rds_cluster.dr": "qts-prod-aurora-dr",
+    **{f"aws_rds_cluster_instance.dr[{k}]": f"qts-prod-aurora-dr-{k}" for k in range(2)},
+    "aws_backup_plan.dr": "qts-prod-dr-daily",
 }
 # controls with no Terraform column: their live verdicts are checked on their own (IAM-02: tests/test_aws_iam.py)
 LIVE_ONLY = {"IAM-02"}
 NOT_COLLECTED = {"aws_subnet", "aws_flow_log", "aws_cloudwatch_log_group", "aws_wafv2_web_acl",
                  "aws_api_gateway_rest_api", "aws_internet_gateway", "aws_db_subnet_group", "aws_elasticache_subnet_group",
                  "aws_backup_vault", "aws_iam_role", "aws_acm_certificate", "aws_lb_target_group",
-                 "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"}
+                 "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_rds_global_cluster"}
 # (variant, control, role) -> (plan says, the account shows, why)
 PLAN_UNKNOWN = {
     ("violating", "ENC-03", "qts-prod-scratch"): (
@@ -98,6 +109,9 @@ PLAN_UNKNOWN = {
     ("violating", "ENC-04", "qts-prod-orders.fifo"): (
         "fail", "pass", "neither kms_master_key_id nor sqs_managed_sse_enabled is declared, which CONTROLS.md "
                         "fails; the live queue shows the SSE-SQS AWS applies to new queues by default"),
+    ("violating", "DR-01", "qts-prod-aurora"): (
+        "unknown", "fail", "the cluster names a global cluster created outside the configuration, whose members a "
+                           "plan cannot see; the account shows it holds no cluster in another region"),
     ("violating", "WAF-01", "qts-prod-api/prod"): (
         "unknown", "pass", "the association's resource_arn is built from a data source read after apply, so the "
                            "plan cannot tell which stage it names; once applied it is this stage's"),
@@ -153,6 +167,8 @@ def test_live_verdicts_equal_plan_fixture(variant, servers, monkeypatch, tmp_pat
             continue   # created by AWS with every VPC: no Terraform twin
         if res["type"] == "aws_vpc" and res.get("default"):
             continue   # every region's default VPC, created by AWS: no Terraform twin
+        if res["type"] == "aws_secretsmanager_secret" and res["name"].startswith("rds!"):
+            continue   # created by RDS for manage_master_user_password: no Terraform twin
         if res["type"] == "aws_sqs_queue" and res["name"] == "qts-shared-dead-letters":
             continue   # another team's queue, read by a data source of the plan: no Terraform twin
         if f["control_id"] in LIVE_ONLY:
@@ -179,7 +195,7 @@ def test_live_verdicts_equal_plan_fixture(variant, servers, monkeypatch, tmp_pat
     # both variants exercise every control
     assert {k[0] for k in planned} == {f"{fam}-0{i}" for fam, n in
                                        (("ENC", 5), ("TLS", 3), ("HA", 2), ("NET", 5), ("TAG", 1), ("BAK", 3),
-                                        ("WAF", 1), ("LOG", 2), ("MSG", 1), ("SEC", 2), ("IAM", 1))
+                                        ("WAF", 1), ("LOG", 2), ("MSG", 1), ("SEC", 2), ("DR", 1), ("IAM", 1))
                                        for i in range(1, n + 1)}
 
 

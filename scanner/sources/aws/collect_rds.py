@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from ..terraform.map_data import db_parameter_group
+from ..terraform.map_rds import db_parameter_group
 from ..terraform.tfmodel import TfResource
+from . import collect_dr
 from .guard import Failure
 from .ops import api_name
 from .scope import SOURCE, Scope, set_all, tags, unknown, val
@@ -70,6 +71,7 @@ def collect(scope: Scope) -> list[Resource]:
     out += _parameter_groups(scope, "DescribeDBClusterParameterGroups", "DBClusterParameterGroups",
                              "DBClusterParameterGroupName", "DescribeDBClusterParameters",
                              "aws_rds_cluster_parameter_group", "cluster-pg", used_cluster_groups, cfail)
+    collect_dr.rds(scope, out, clusters)   # SEC-01, DR-01: master password secrets, replicas, global clusters
     return out
 
 

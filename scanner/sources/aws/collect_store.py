@@ -5,6 +5,7 @@ from botocore.exceptions import ClientError
 
 from ...model import Resource
 from ...values import Origin, Unknown
+from . import collect_dr
 from .guard import Failure
 from .ops import api_name
 from .scope import SOURCE, Scope, set_all, tag_dict, tags, unknown, val
@@ -69,12 +70,14 @@ def buckets(scope: Scope, regions: set[str] | None) -> list[Resource]:
         r = s.resource("object_store", "aws_s3_bucket", arn, name, (arn, name), raw=b,
                        raw_api=api_name("s3", "ListBuckets"))
         if loc_fail is not None:
-            set_all(r, loc_fail, ("default_encryption", "encryption_key_managed_by", "versioning", "tags"))
+            set_all(r, loc_fail, ("default_encryption", "encryption_key_managed_by", "versioning", "tags",
+                                  "cross_region_replica"))
             return r
         _bucket_fields(s, r, name)
         return r
 
     out = [r for r in scope.each(one, items) if r is not None]
+    collect_dr.buckets_done(out, items)   # DR-01: the regions of replication destinations
     if fail:
         out.append(scope.placeholder("object_store", "aws_s3_bucket", "s3", "*", fail, "S3 buckets"))
     return out
@@ -101,6 +104,7 @@ def _bucket_fields(s: Scope, r: Resource, name: str) -> None:
     tg = s.call("s3", "GetBucketTagging", expect=("NoSuchTagSet",), Bucket=name)
     r.set("tags", unknown(tg, "TagSet") if isinstance(tg, Failure) else
           tags([] if isinstance(tg, ClientError) else tg.get("TagSet"), "TagSet", api_name("s3", "GetBucketTagging")))
+    collect_dr.bucket(s, r, name)   # DR-01: replication rules
 
 
 def tables(scope: Scope) -> list[Resource]:
@@ -131,6 +135,7 @@ def tables(scope: Scope) -> list[Resource]:
             if pitr.get("RecoveryPeriodInDays") is not None:
                 r.set("recovery_days", val(pitr["RecoveryPeriodInDays"], "RecoveryPeriodInDays", api))
         r.set("tags", tags_for(arn, lambda: _dynamo_tags(scope, arn)))
+        collect_dr.table(scope, r, d)   # DR-01: Replicas
         return r
 
     out = scope.each(one, names)

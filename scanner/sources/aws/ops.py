@@ -41,6 +41,7 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("rds", "DescribeDBClusterParameterGroups"): "rds:DescribeDBClusterParameterGroups",
     ("rds", "DescribeDBClusterParameters"): "rds:DescribeDBClusterParameters",
     ("rds", "ListTagsForResource"): "rds:ListTagsForResource",
+    ("rds", "DescribeGlobalClusters"): "rds:DescribeGlobalClusters",   # DR-01 (issue 17)
     ("kms", "ListKeys"): "kms:ListKeys",
     ("kms", "DescribeKey"): "kms:DescribeKey",
     ("kms", "GetKeyRotationStatus"): "kms:GetKeyRotationStatus",
@@ -59,6 +60,7 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
     ("s3", "GetBucketVersioning"): "s3:GetBucketVersioning",
     ("s3", "GetBucketTagging"): "s3:GetBucketTagging",
+    ("s3", "GetBucketReplication"): "s3:GetReplicationConfiguration",   # DR-01 (issue 17)
     ("dynamodb", "ListTables"): "dynamodb:ListTables",
     ("dynamodb", "DescribeTable"): "dynamodb:DescribeTable",
     ("dynamodb", "DescribeContinuousBackups"): "dynamodb:DescribeContinuousBackups",
@@ -74,6 +76,8 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("sns", "ListTopics"): "sns:ListTopics",
     ("sns", "GetTopicAttributes"): "sns:GetTopicAttributes",
     ("sns", "ListTagsForResource"): "sns:ListTagsForResource",
+    ("sns", "ListSubscriptions"): "sns:ListSubscriptions",
+    ("sns", "GetSubscriptionAttributes"): "sns:GetSubscriptionAttributes",
     ("secretsmanager", "ListSecrets"): "secretsmanager:ListSecrets",
     ("backup", "ListBackupPlans"): "backup:ListBackupPlans",
     ("backup", "GetBackupPlan"): "backup:GetBackupPlan",
@@ -102,6 +106,7 @@ NOT_NAMED_AS_READS: dict[tuple[str, str], str] = {
                                          "changes no user, credential, policy or setting, and the report it "
                                          "refreshes is IAM's own (one per account, rebuilt at most every 4 hours)",
 }
+
 
 
 def is_read_only(service: str, operation: str) -> bool:
