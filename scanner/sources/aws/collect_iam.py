@@ -11,7 +11,9 @@ IAM is global: these run once per account (``audit.GLOBAL``), never per region.
 * The credential report (IAM-02): ``iam:GenerateCredentialReport`` until its State is COMPLETE
   (bounded by ``REPORT_WAITS``), then ``iam:GetCredentialReport``. The report is a CSV of every user's
   credentials: it is parsed with the csv module and nothing of it is kept but each user's name,
-  ``password_enabled`` and ``mfa_active``; the text is dropped as soon as it is read.
+  ``password_enabled`` and ``mfa_active``; the text is dropped as soon as it is read. The root user's
+  row is not an IAM user's: its ``password_enabled`` is always ``not_supported``, so CONTROLS.md's test
+  (password_enabled true) never applies to it, and it is left out.
 
 A failed listing becomes a placeholder (every field Unknown); a failed read of one policy leaves
 its statements Unknown; a report that is denied, fails or is not ready in time leaves one
@@ -40,6 +42,7 @@ REPORT_API = api_name("iam", "GetCredentialReport")
 # accounts; after about 30 s in all the audit goes on and says the report was not ready
 REPORT_WAITS = (0.5, 1, 2, 3, 4, 5, 6, 8)
 KEPT = ("user", "password_enabled", "mfa_active")   # the only columns of the report read
+ROOT = "<root_account>"   # the account's root user, the report's first row
 
 
 def document(doc, path: str, api: str) -> Value:
@@ -112,7 +115,9 @@ def console_users(scope: Scope) -> list[Resource]:
     out = []
     for row in rows:
         name = row["user"]
-        arn = scope.arn("iam", "root" if name == "<root_account>" else f"user/{name}")
+        if name == ROOT:
+            continue   # not an IAM user: its password_enabled is "not_supported", never true (see above)
+        arn = scope.arn("iam", f"user/{name}")
         r = scope.resource("iam_user", "aws_iam_user", arn, name, (arn, name), raw=row, raw_api=REPORT_API)
         r.set("console_password", _flag(row, "password_enabled"))
         r.set("mfa_active", _flag(row, "mfa_active"))
