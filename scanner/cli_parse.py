@@ -12,7 +12,6 @@ What click does not do by itself, and specguard's contract needs:
 """
 from __future__ import annotations
 
-import difflib
 from types import SimpleNamespace
 
 import click
@@ -50,6 +49,7 @@ class Group(click.Group):
             name = args[0] if args else ""
             if name.startswith("-") or not name:
                 raise
+            import difflib   # only for a mistyped command: not at every start
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
             e.message = f"no such command {name}" + (f" (did you mean {close[0]}?)" if close else "")
             raise

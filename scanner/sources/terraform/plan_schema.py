@@ -10,14 +10,14 @@ as a JSON path, ``$.resource_changes[0].change``, with a short reason.
 """
 from __future__ import annotations
 
-import importlib.resources as ires
 import json
 from functools import lru_cache
 from typing import Any, Callable
 
 from ...errors import json_path
+from .provider_types import read_data
 
-SCHEMA_FILE = "data/terraform-plan.schema.json"
+SCHEMA_FILE = "terraform-plan.schema.json"   # in scanner/data
 
 _PY_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "null": (type(None),),
              "boolean": (bool,), "number": (int, float), "integer": (int,)}
@@ -27,7 +27,7 @@ _ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description", "$comment", "
 
 @lru_cache(maxsize=None)
 def schema() -> dict:
-    return json.loads(ires.files("scanner").joinpath(SCHEMA_FILE).read_text("utf-8"))
+    return json.loads(read_data(SCHEMA_FILE))   # not importlib.resources: see provider_types.DATA
 
 
 class _Unsupported(Exception):

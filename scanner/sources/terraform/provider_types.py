@@ -7,19 +7,24 @@ types use Terraform's JSON notation ("string", ["list", "string"], ["set", ["obj
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+# scanner/data, beside the package's modules (a wheel and an editable install alike): importlib.resources
+# (and pathlib) would cost about 8 ms of imports at every start for the same read
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))), "data")
 
-DATA = Path(__file__).resolve().parent.parent.parent / "data"
+
+def read_data(name: str) -> str:
+    """The text of ``scanner/data/NAME``."""
+    with open(os.path.join(DATA, name), encoding="utf-8") as fh:
+        return fh.read()
 
 
 @lru_cache(maxsize=1)
 def document() -> dict:
-    # beside the package's modules (a wheel and an editable install alike): importlib.resources would
-    # cost about 8 ms of imports at every start for the same read
-    return json.loads((DATA / "provider-types.json").read_text("utf-8"))
+    return json.loads(read_data("provider-types.json"))
 
 
 @lru_cache(maxsize=1)

@@ -53,7 +53,7 @@ class Mismatch(Exception):
 
 @lru_cache(maxsize=None)
 def _data(name: str) -> dict:
-    return json.loads((provider_types.DATA / name.removeprefix("data/")).read_text("utf-8"))
+    return json.loads(provider_types.read_data(name.removeprefix("data/")))
 
 
 def tagged() -> frozenset:
