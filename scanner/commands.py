@@ -369,10 +369,20 @@ specguard history --last 30 --format json -o history.json""", statuses=False) + 
     @cli.command(epilog=_epilog("""
 specguard diff --store sqlite:///specguard.db          # the latest run against the one before
 specguard diff 41 42 --format markdown -o diff.md
-specguard diff yesterday.json today.json""", statuses=False) + STORE_STATUSES)
+specguard diff yesterday.json today.json
+specguard diff --fail-on high                          # exit 1 if a new high or critical failure appeared""",
+                                statuses=False)
+                 + "\n\n\b\nExit status: 0 done (with --fail-on: nothing new at or above it); 1 with --fail-on: "
+                   "a new failure (or a newly unknown finding, unless --allow-unknown) at or above it; 2 the options "
+                   "or the runs named were wrong; 3 the store could not be used.")
     @click.argument("runs", nargs=-1, metavar="[A [B]]")
     @click.option("--store", metavar="URL", help=STORE_HELP)
     @click.option("--scope", metavar="NAME", help="the scope (needed when the store holds several)")
+    @click.option("--fail-on", metavar="SEVERITY",
+                  help="exit 1 when B has a NEW fail (or a newly unknown finding, unless --allow-unknown) at or "
+                       "above this severity: info, low, medium, medium-high, high, critical, or none (default: "
+                       "no gate, exit 0); findings failing in both runs do not count")
+    @click.option("--allow-unknown", is_flag=True, help="with --fail-on: findings that became unknown do not count")
     @output_options("table, json, markdown, html", "table")
     @click.pass_context
     def diff(ctx, **params):

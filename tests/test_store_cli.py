@@ -238,3 +238,60 @@ def test_period_report_prints_to_pdf(tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
     assert "Audit period report" in text.replace("AUDIT PERIOD REPORT", "Audit period report") or "Gaps in the evidence" in text
     assert "2026-01-02" in text and "page 1 of" in text
+
+
+def _sev(doc: dict, fp: str) -> str:
+    return next(f["severity"] for f in doc["findings"] if f["fingerprint"] == fp)
+
+
+def test_diff_fail_on_gates_on_new_failures_only(store_url, tmp_path):
+    """diff --fail-on has the scan's meaning applied to what changed: a NEW fail (or a newly unknown
+    finding, unless --allow-unknown) at or above the severity is exit 1; failures in both runs are
+    not; without --fail-on diff exits 0 as before."""
+    b = base_doc()
+    fails, passes = fingerprints(b, "fail"), fingerprints(b, "pass")
+    # a passing finding that fails tomorrow, of the highest severity a passing finding has
+    order = ["info", "low", "medium", "medium-high", "high", "critical"]
+    newly = max(passes, key=lambda fp: order.index(_sev(b, fp)))
+    sev = _sev(b, newly)
+    above = order[order.index(sev) + 1] if sev != "critical" else None
+    files = {}
+    for name, statuses in (("a", {}), ("same", {}), ("newfail", {newly: "fail"}), ("newunknown", {newly: "unknown"}),
+                           ("fixed", {fails[0]: "pass"}), ("was_unknown", {newly: "unknown"})):
+        p = tmp_path / f"{name}.json"
+        p.write_bytes(canonical_json(night(b, "2026-01-01T02:00:00", statuses)))
+        files[name] = p
+
+    def diff(x, y, *opts):
+        return sg("diff", files[x], files[y], "-f", "json", *opts)
+
+    assert b["summary"]["fail"] > 0
+    r = diff("a", "same", "--fail-on", "info")                   # still failing: not new
+    assert r.returncode == 0, r.stderr
+    assert "diff gate passed: 0 new fail and 0 newly unknown at or above info" in r.stderr
+    assert json.loads(r.stdout)["gate"]["passed"] is True
+    r = diff("a", "newfail", "--fail-on", sev)
+    assert r.returncode == 1 and f"diff gate failed: 1 new fail and 0 newly unknown at or above {sev}" in r.stderr
+    assert json.loads(r.stdout)["gate"]["fingerprints"] == [newly]
+    if above:
+        assert diff("a", "newfail", "--fail-on", above).returncode == 0   # below the threshold
+    assert diff("a", "newfail").returncode == 0                          # no --fail-on: no gate
+    assert diff("a", "newfail", "--fail-on", "none").returncode == 0
+    assert diff("a", "fixed", "--fail-on", "info").returncode == 0       # a fix is never a failure
+    r = diff("a", "newunknown", "--fail-on", sev)                        # lost from sight counts ...
+    assert r.returncode == 1 and "1 newly unknown" in r.stderr
+    assert diff("a", "newunknown", "--fail-on", sev, "--allow-unknown").returncode == 0   # ... unless allowed
+    assert diff("was_unknown", "newfail", "--fail-on", sev, "--allow-unknown").returncode == 1  # unknown -> fail
+    assert diff("newfail", "newunknown", "--fail-on", "info").returncode == 0   # fail -> unknown: not new
+    # the same gate on stored runs (the default: latest against the one before)
+    assert sg("store", "import", files["a"], "--store", store_url, "--scope", "s").returncode == 0
+    later = night(b, "2026-01-02T02:00:00", {newly: "fail"})
+    lp = tmp_path / "later.json"
+    lp.write_bytes(canonical_json(later))
+    assert sg("store", "import", lp, "--store", store_url, "--scope", "s").returncode == 0
+    r = sg("diff", "--store", store_url, "--fail-on", sev, "-f", "markdown", "-o", tmp_path / "d.md")
+    assert r.returncode == 1 and (tmp_path / "d.md").exists() and "diff gate failed" in r.stderr
+    r = sg("diff", "--store", store_url, "--fail-on", "severe")
+    assert r.returncode == 2 and "unknown --fail-on severity 'severe'" in r.stderr
+    r = sg("diff", "--store", store_url, "--allow-unknown")
+    assert r.returncode == 2 and "--allow-unknown goes with --fail-on" in r.stderr

@@ -218,9 +218,14 @@ def cmd_diff(args) -> int:
     from .diff import compare
     from .runs import scope_of
 
+    from .diff import gate, gate_line, parse_fail_on
     refs = args.runs or []
     if len(refs) > 2:
         raise InputError("diff compares two runs: specguard diff [A [B]]")
+    fail_on = parse_fail_on(getattr(args, "fail_on", None))
+    allow_unknown = bool(getattr(args, "allow_unknown", False))
+    if allow_unknown and fail_on is None:
+        raise InputError("--allow-unknown goes with --fail-on SEVERITY")
     files = [r for r in refs if _is_file(r)]
     store = open_from(args) if (len(files) < len(refs) or len(refs) < 2) else None
     try:
@@ -261,8 +266,13 @@ def cmd_diff(args) -> int:
         if store is not None:
             store.dispose()
     d = compare(before, after, *labels)
+    if fail_on is None or fail_on == "none":
+        _write(outs, lambda fmt: diff_report.render(d, fmt))
+        return 0
+    d["gate"] = gate(d, fail_on, allow_unknown)      # in the JSON; the exit status says it too
     _write(outs, lambda fmt: diff_report.render(d, fmt))
-    return 0
+    say(gate_line(d["gate"]))
+    return 0 if d["gate"]["passed"] else 1
 
 
 def cmd_period_report(args) -> int:

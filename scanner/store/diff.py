@@ -14,6 +14,51 @@ def is_new(before: str | None, after: str | None) -> bool:
     return after == FAILING and before != FAILING
 
 
+GATING = ("fail", "unknown")   # what a scanning command's --fail-on counts (unknown unless --allow-unknown)
+
+
+def counts_as_new(before: str | None, after: str | None, allow_unknown: bool = False) -> bool:
+    """Whether a change counts for ``diff --fail-on``: the scan's gate applied to what changed.
+    A new failure (``is_new``); and, unless unknowns are allowed, a finding unknown now that was
+    neither failing nor unknown before (it counted for no gate then and would for the scan's now)."""
+    if is_new(before, after):
+        return True
+    return not allow_unknown and after == "unknown" and before not in GATING
+
+
+def gate(d: dict, fail_on: str, allow_unknown: bool = False) -> dict:
+    """``diff --fail-on SEVERITY``: the changes of a diff document that fail the gate (new at or
+    above the severity).  ``fail_on`` is checked by the caller (``parse_fail_on``)."""
+    from ..controls import SEVERITIES
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    threshold = rank.get(fail_on)
+    hits = [] if threshold is None else [
+        i for i in d["changes"]
+        if counts_as_new(i["before"], i["after"], allow_unknown) and rank.get(i["severity"], 0) >= threshold]
+    return {"fail_on": fail_on, "allow_unknown": allow_unknown, "passed": not hits,
+            "new_fail": sum(1 for i in hits if i["after"] == FAILING),
+            "new_unknown": sum(1 for i in hits if i["after"] == "unknown"),
+            "fingerprints": [i["fingerprint"] for i in hits]}
+
+
+def parse_fail_on(text: str | None) -> str | None:
+    """--fail-on of diff: a severity, ``none``, or not given (None: no gate, exit 0 as before)."""
+    if text is None:
+        return None
+    from ..controls import SEVERITIES
+    from ..errors import InputError
+    value = text.strip().lower()
+    if value != "none" and value not in SEVERITIES:
+        raise InputError(f"unknown --fail-on severity {text!r} (expected {', '.join(SEVERITIES)} or none)")
+    return value
+
+
+def gate_line(g: dict) -> str:
+    above = f"{g['new_fail']} new fail" + ("" if g["allow_unknown"] else f" and {g['new_unknown']} newly unknown")
+    return (f"diff gate {'passed' if g['passed'] else 'failed'}: {above} at or above {g['fail_on']}"
+            f"{' (unknown allowed)' if g['allow_unknown'] else ''}")
+
+
 def is_resolved(before: str | None, after: str | None) -> bool:
     """Failing before, and now passing or gone (a waiver or an unknown is not a fix)."""
     return before == FAILING and after in ("pass", None)
