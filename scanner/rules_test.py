@@ -67,9 +67,18 @@ def _inputs(example: str) -> list[str]:
 
 
 def run(directory: str, profile: str | None = None) -> list[ExampleResult]:
+    from .user_rules import INSTALLED
+    token = INSTALLED.set(False)   # DIR's own controls only: installed packages are not loaded
+    try:
+        return _run(directory, profile)
+    finally:
+        INSTALLED.reset(token)
+
+
+def _run(directory: str, profile: str | None) -> list[ExampleResult]:
     from .pipeline import scan_paths
     from .user_rules import load
-    own = {c.id for c in load([directory], entry_points=False).controls}
+    own = {c.id for c in load([directory]).controls}
     out = []
     for ex in examples(directory):
         expected = _expected(os.path.join(ex, EXPECTED))

@@ -12,6 +12,7 @@ is an InputError: one line, exit 2, nothing written.
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import importlib.util
 import os
@@ -173,6 +174,10 @@ def _any_declared() -> bool:
 
 
 def load_entry_points(loaded: Loaded) -> None:
+    """Installed packages' controls.  A package that does not import (or declares nothing, or an id
+    that is taken) is an input error naming the package, its version and the error: the scan does
+    not go on without the organisation's controls it installed, since a gate that passes because a
+    plugin broke is the silent pass specguard exists to prevent.  ``rules test`` does not load them."""
     if not _any_declared():
         return
     from importlib.metadata import entry_points
@@ -180,10 +185,15 @@ def load_entry_points(loaded: Loaded) -> None:
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = getattr(ep, "dist", None)
         pkg = {"name": getattr(dist, "name", None) or ep.name, "version": getattr(dist, "version", None) or ""}
-        where = f"entry point {ep.name} ({ep.value})"
+        where = (f"installed rules package {pkg['name']} {pkg['version']}".rstrip() +
+                 f" (entry point {ep.name} = {ep.value})")
         key = ("entry-point", f"{ep.value}@{pkg['name']}=={pkg['version']}")
         if key not in _MODULES:
-            _MODULES[key] = _collect(lambda: _fresh_import(ep.module), where, rules_api)
+            try:
+                _MODULES[key] = _collect(lambda: _fresh_import(ep.module), where, rules_api)
+            except InputError as e:
+                text = e.message if e.message.startswith(where) else f"{where}: {e.message}"
+                raise InputError(f"{text} (fix the package, or uninstall it: pip uninstall {pkg['name']})") from None
         origin = {"kind": "package", "package": pkg["name"], "version": pkg["version"], "module": ep.module}
         loaded.add([_user_control(c, origin) for c in _MODULES[key]], where)
         loaded.records.append({"kind": "package", "name": pkg["name"], "version": pkg["version"],
@@ -206,10 +216,16 @@ def active_ids() -> set[str]:
     return set(_ACTIVE)
 
 
-def load(paths: list[str] | None = None, profile_rules: list[str] | None = None, entry_points: bool = True) -> Loaded:
+# ``rules test`` sets this to False for its scans: it judges a directory's own controls, and an
+# installed package (perhaps that very directory, packaged) must neither collide with them nor stop it
+INSTALLED = contextvars.ContextVar("specguard_installed_rules", default=True)
+
+
+def load(paths: list[str] | None = None, profile_rules: list[str] | None = None,
+         entry_points: bool | None = None) -> Loaded:
     load_rules()   # the catalogue first: its ids are taken
     loaded = Loaded()
-    if entry_points:
+    if INSTALLED.get() if entry_points is None else entry_points:
         load_entry_points(loaded)
     load_paths(loaded, list(profile_rules or []), "profile")
     load_paths(loaded, list(paths or []), "--rules")

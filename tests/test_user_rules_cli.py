@@ -5,6 +5,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "rules"
 PLAN = EXAMPLES / "aws-plan" / "plan.json"
@@ -65,3 +67,59 @@ def test_bad_rules_exit_2_with_one_line_and_nothing_written(run_cli, tmp_path):
     assert f"{mod}: the rule module does not import: ImportError" in p.stderr
     p = run_cli("scan", PLAN, "--rules", tmp_path / "missing.yaml", "--format", "json", "-o", out)
     assert p.returncode == 2 and "rules file not found" in p.stderr and not out.exists()
+
+
+def _installed(site: Path, body: str, name="acme-rules", version="0.3.0", module="acme_pkg.rules") -> dict:
+    """A package installed as pip installs one: its module and a .dist-info (METADATA, entry_points.txt)
+    in a site directory, which the child process finds on its path."""
+    pkg = site / module.split(".")[0]
+    pkg.mkdir(parents=True, exist_ok=True)
+    (pkg / "__init__.py").write_text("")
+    (site / (module.replace(".", "/") + ".py")).write_text(body)
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(f"[specguard.rules]\nacme = {module}\n")
+    return {"PYTHONPATH": str(site)}
+
+
+@pytest.mark.parametrize("body, error", [
+    ("import no_such_dependency_xyz\n", "the rule module does not import: ModuleNotFoundError: "
+                                        "No module named 'no_such_dependency_xyz'"),
+    ("raise RuntimeError('licence server unreachable')\n", "the rule module does not import: RuntimeError: "
+                                                            "licence server unreachable"),
+    ("def broken(:\n", "rules.py:1: the rule module does not import: SyntaxError"),
+    ("X = 1\n", "the rule module declares no control"),
+])
+def test_a_broken_installed_package_is_one_line_naming_it_and_exit_2(run_cli, tmp_path, body, error):
+    env = _installed(tmp_path / "site", body)
+    out = tmp_path / "out.json"
+    p = run_cli("scan", PLAN, "--format", "json", "-o", out, env=env)
+    assert p.returncode == 2 and not out.exists(), p.stderr
+    assert p.stderr.count("\n") == 1 and p.stderr.startswith(
+        "specguard: error: installed rules package acme-rules 0.3.0 (entry point acme = acme_pkg.rules): "), p.stderr
+    assert error in p.stderr and p.stderr.rstrip().endswith("(fix the package, or uninstall it: pip uninstall acme-rules)")
+    p = run_cli("controls", env=env)
+    assert p.returncode == 2 and "installed rules package acme-rules 0.3.0" in p.stderr
+    # the live audits stop on it too, before looking for credentials (exit 3 would be "no credentials")
+    p = run_cli("audit", "aws", "--regions", "us-east-1", "--format", "json", "-o", out,
+                env={**env, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "",
+                     "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    assert p.returncode == 2 and "installed rules package acme-rules 0.3.0" in p.stderr and not out.exists()
+    # `rules test` judges a directory's own controls: an installed package does not stop it
+    p = run_cli("rules", "test", EXAMPLES, env=env)
+    assert p.returncode == 0 and p.stdout.count("ok   ") == 2, p.stdout + p.stderr
+
+
+def test_rules_test_is_not_confused_by_the_same_rules_installed_as_a_package(run_cli, tmp_path):
+    env = _installed(tmp_path / "site", (EXAMPLES / "acme_rules.py").read_text())
+    p = run_cli("scan", PLAN, "--rules", EXAMPLES, "--format", "json", "-o", tmp_path / "o.json", env=env)
+    assert p.returncode == 2 and "is already declared" in p.stderr   # a scan naming both: a real collision
+    p = run_cli("rules", "test", EXAMPLES, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = tmp_path / "out.json"
+    p = run_cli("scan", PLAN, "--format", "json", "-o", out, env=env)
+    assert p.returncode in (0, 1), p.stderr
+    assert json.loads(out.read_text())["rules"] == [{"kind": "package", "name": "acme-rules", "version": "0.3.0",
+                                                     "entry_point": "acme", "module": "acme_pkg.rules",
+                                                     "via": "entry-point"}]
