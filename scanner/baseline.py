@@ -112,15 +112,27 @@ def load(path: str) -> dict:
     return out
 
 
-def check_profile(baseline: dict, doc: dict) -> None:
+def check_controls(baseline: dict, known: set[str], profile: str) -> None:
     """Every control the baseline names must be one of this run's profile (enabled or disabled):
-    a baseline of another profile would accept findings by ids that mean something else."""
-    known = {c["id"] for c in doc.get("controls") or []} | {c["id"] for c in doc.get("disabled_controls") or []}
+    a baseline of another profile would accept findings by ids that mean something else.  Checked
+    before the scan or audit starts (``check_before``), and again on the results (``apply``)."""
     for e in baseline["findings"]:
         if e["control_id"] not in known:
-            raise InputError(f"control {e['control_id']} is not a control of profile "
-                             f"{(doc.get('run') or {}).get('profile', '')!r} (the baseline was made with profile "
-                             f"{baseline.get('profile', '')!r})", baseline.get("path"))
+            raise InputError(f"control {e['control_id']} is not a control of profile {profile!r} (the baseline "
+                             f"was made with profile {baseline.get('profile', '')!r}; give the same --profile and "
+                             "--rules)", baseline.get("path"))
+
+
+def check_before(baseline: dict, args) -> None:
+    """The profile check before any work: an audit is not run for minutes only to be refused after."""
+    from .profile import load_profile
+    prof = load_profile(getattr(args, "profile", None), getattr(args, "rules", None))
+    check_controls(baseline, set(prof.controls), prof.name)
+
+
+def check_profile(baseline: dict, doc: dict) -> None:
+    known = {c["id"] for c in doc.get("controls") or []} | {c["id"] for c in doc.get("disabled_controls") or []}
+    check_controls(baseline, known, (doc.get("run") or {}).get("profile", ""))
 
 
 def apply(doc: dict, baseline: dict) -> dict:

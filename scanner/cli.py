@@ -89,8 +89,9 @@ def _precheck(args) -> None:
         raise InputError(f"unknown --fail-on severity {args.fail_on!r} "
                          f"(expected {', '.join(SEVERITY_RANK)} or none)")
     if getattr(args, "baseline", None):   # read and checked before the scan: a bad one writes nothing
-        from .baseline import load
+        from .baseline import check_before, load
         args.baseline_doc = load(args.baseline)
+        check_before(args.baseline_doc, args)   # another profile's baseline: refused before an audit runs
     if getattr(args, "checkov_mapping", None) and not getattr(args, "checkov_results", None):
         raise InputError("--checkov-mapping goes with --checkov-results (it maps the imported Checkov ids)")
     seen: dict[str, str] = {}

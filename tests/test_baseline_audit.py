@@ -72,3 +72,22 @@ def test_audit_with_a_baseline_gates_only_what_changed_in_the_account(servers, m
     n_fail = sum(1 for f in new if f["status"] == "fail")
     n_unknown = len(new) - n_fail
     assert f"gate failed: {n_fail} fail and {n_unknown} unknown at or above low not in the baseline" in err, err
+
+
+def test_a_baseline_of_other_controls_is_refused_before_the_audit_calls_aws(servers, monkeypatch, tmp_path, capsys):
+    """A baseline made with users' rules (ids this run does not have): exit 2 naming the file, before a
+    single request, so a nightly audit is not run for minutes only to be refused at the end."""
+    server, proxy = servers
+    proxy.clear()
+    use_env(monkeypatch, proxy.url)
+    bl = tmp_path / "bl.json"
+    bl.write_text(json.dumps({"specguard_baseline": "1", "created_at": "2026-01-01T00:00:00Z", "profile": "spec",
+                              "findings": [{"fingerprint": "f1", "control_id": "ACME-DB-01", "address": "x",
+                                            "status": "accepted", "found": "fail"}]}))
+    main = importlib.import_module("scanner.cli").main
+    capsys.readouterr()
+    rc = main(["audit", "aws", "--regions", REGIONS, "--baseline", str(bl), "-f", "json", "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith(f"specguard: error: {bl}: control ACME-DB-01 is not a control of profile 'spec'")
+    assert len(err.splitlines()) == 1
+    assert proxy.total == 0 and not (tmp_path / "o").exists()
