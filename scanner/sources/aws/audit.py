@@ -23,6 +23,7 @@ from ...results import Run
 from . import accounts as acc
 from . import collect_iam
 from . import collect_backup, collect_edge, collect_msg, collect_net, collect_rds, collect_store
+from . import collect_dlq
 from . import tagging
 from .guard import Calls, Failure
 from .scope import KeyManagers, Scope
@@ -47,6 +48,7 @@ REGIONAL: list[tuple[str, Callable[[Scope], list[Resource]]]] = [
     ("kinesis", collect_msg.streams),
     ("sqs", collect_msg.queues),
     ("sns", collect_msg.topics),
+    ("sns subscriptions", collect_dlq.subscriptions),
     ("secretsmanager", collect_msg.secrets),
     ("backup", collect_backup.plans),
 ]

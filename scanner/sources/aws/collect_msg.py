@@ -11,6 +11,7 @@ from ...values import Unknown
 from .guard import Failure
 from .ops import api_name
 from .scope import Scope, set_all, tags, unknown, val
+from . import collect_dlq
 
 
 def streams(scope: Scope) -> list[Resource]:
@@ -78,6 +79,7 @@ def queues(scope: Scope) -> list[Resource]:
         return r
 
     out = scope.each(one, urls)
+    collect_dlq.queue_dead_letters(scope, out)   # MSG-01: redrive policies, DLQ targets
     if fail:
         out.append(scope.placeholder("data_store", "aws_sqs_queue", "sqs", "*", fail, "SQS queues"))
     return out
@@ -127,6 +129,7 @@ def secrets(scope: Scope) -> list[Resource]:
                            raw=s, raw_api=api)
         # no KmsKeyId: the secret uses the default aws/secretsmanager key (ENC-04 asks for a chosen key)
         r.set("kms_encrypted", val(bool(s.get("KmsKeyId")), "KmsKeyId", api))
+        r.set("rotation_days", collect_dlq.rotation(s, api))   # SEC-02: ListSecrets carries the rules
         r.set("tags", tags(s.get("Tags"), "Tags", api))
         out.append(r)
     if fail:

@@ -173,8 +173,8 @@ def _targets(tf: TfResource) -> tuple[dict[str, TfResource], Unknown | None]:
             why = Unknown(f"it may be the dead-letter queue of {o.address}, whose redrive policy is not resolved: "
                           f"{got.reason}", got.origin)
             could = _could_name(o)
-            if could is None:
-                doubt = doubt or why
+            if could is None and doubt is None:
+                doubt = why
             for a in could or ():
                 maybe.setdefault(a, why)
         elif isinstance(got.value, str):
