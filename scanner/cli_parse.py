@@ -37,10 +37,24 @@ class Command(click.Command):
 
 
 class Group(click.Group):
-    """Subcommands, with a suggestion for a mistyped one."""
+    """Subcommands, with a suggestion for a mistyped one.  ``lazy`` holds subcommands declared on first
+    use (click's lazy-loading pattern): their options and modules cost a scan nothing."""
 
     command_class = Command
     group_class = type   # subgroups are Groups too
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy: dict = {}   # name -> a function that declares that subcommand on this group
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, name):
+        declare = self.lazy.pop(name, None)
+        if declare is not None:
+            declare()
+        return super().get_command(ctx, name)
 
     def resolve_command(self, ctx, args):
         try:

@@ -69,9 +69,10 @@ def _commands():
 
     def walk(cmd, path):
         out.append((path, cmd))
-        if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
-                walk(sub, path + [name])
+        if isinstance(cmd, click.Group):   # through click's API: some subcommands are declared on first use
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), path + [name])
     walk(cli, [])
     return out
 
