@@ -33,6 +33,9 @@ CAUSES = [
     ("configuration does not show its blocks",
      "nested blocks are partly known only after apply; specguard reads them as written in the plan's "
      "configuration section, which Checkov does not pass to resource checks"),
+    ("is read from an aws_iam_policy_document",
+     "the policy document is an aws_iam_policy_document data source read at apply time, another resource: "
+     "specguard reads its statements from the plan, Checkov gives a resource check only the policy"),
     ("known only after apply",
      "the value is known only after apply; specguard resolves it from the plan's configuration section "
      "(a module input followed to a resource of the plan, or an attribute the configuration leaves out, "

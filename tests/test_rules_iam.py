@@ -362,3 +362,32 @@ resource "aws_iam_user_login_profile" "alice" {
 ''')
     found = evaluate(link(normalize(hcl.load_dir(str(tmp_path)))), spec_profile())
     assert not [f for f in found if f.control_id == "IAM-02"]
+
+
+# ----------------------------------------------------------------------------- Checkov export
+def test_checkov_export_has_iam_01_and_says_why_not_iam_02():
+    from scanner.checkov.export import plan_export
+    plan = plan_export(None)
+    iam01 = next(c for c in plan["checks"] if c["control"] == "IAM-01")
+    assert iam01["types"] == ["aws_iam_group_policy", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy",
+                              "azurerm_role_definition"]
+    why = [e for e in plan["not_exported"] if e["control"] == "IAM-02"]
+    assert len(why) == 1 and why[0]["reason"].startswith("live only") and "credential report" in why[0]["reason"]
+    assert not any(c["control"] == "IAM-02" for c in plan["checks"])
+
+
+def test_checkov_conf_decides_one_policy_and_never_passes_a_document_it_cannot_see():
+    """Checkov's plan parser decodes a policy's JSON into an object; a policy read from a data source
+    reaches the check as a reference to a resource it cannot see: unknown, never a pass."""
+    from scanner.checkov.conf import evaluate_conf, settings
+    prof = settings("IAM-01", "high", {})
+    admin = {"name": ["admin"], "policy": [{"Version": "2012-10-17", "Statement": [
+        {"Sid": "A", "Effect": "Allow", "Action": "*", "Resource": "*"}]}]}
+    scoped = {"name": ["s"], "policy": [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "*"}]}]}
+    via_data = {"name": ["q"], "policy": ["data.aws_iam_policy_document.q.json"],
+                "references_": [["data.aws_iam_policy_document.q.json", "data.aws_iam_policy_document.q"]]}
+    assert evaluate_conf(prof, admin, "aws_iam_policy", "admin").status == "fail"
+    assert evaluate_conf(prof, scoped, "aws_iam_policy", "s").status == "pass"
+    f = evaluate_conf(prof, via_data, "aws_iam_role_policy", "q")
+    assert f.status == "unknown" and "is read from an aws_iam_policy_document" in f.message

@@ -67,6 +67,11 @@ NEEDS_CONTEXT: list[tuple[str, str, str]] = [
     ("LOG-01", "*", "flow logs are separate resources (aws_flow_log, azurerm_network_watcher_flow_log) that name the "
                     "network, or on Azure each network security group of its subnets"),
 ]
+# Controls with no Terraform column in CONTROLS.md: nothing to export, and why.
+LIVE_ONLY = {
+    "IAM-02": "live only: whether a console user has an MFA device is in the account's credential report "
+              "(iam:GetCredentialReport), never in Terraform (an MFA device is enrolled by the person, not declared)",
+}
 LINKED_ONLY_KINDS = ("cluster_member", "sg_rule", "backup_selection", "backup_replication")
 
 # Graph checks (Checkov YAML) for context controls, keyed by control id: only those whose meaning
@@ -111,7 +116,8 @@ def plan_export(profile_path: str | None) -> dict[str, Any]:
                                    "reason": f"specguard never sets {' or '.join(ctl.fields)} on these types, so "
                                              "the control does not apply to them"})
         if not types:
-            not_exported.append({"control": cid, "types": [], "reason": "no Terraform type maps to its resource kinds"})
+            not_exported.append({"control": cid, "types": [], "reason": LIVE_ONLY.get(
+                cid, "no Terraform type maps to its resource kinds")})
         if keep:
             checks.append({"id": ID_PREFIX + cid.replace("-", "_"), "control": cid,
                            "name": f"{cid}: {ctl.title}", "types": keep, "severity": cs.severity,

@@ -20,7 +20,8 @@ from typing import Any
 from .conf import evaluate_conf, settings
 
 CATEGORIES = {"ENC": "ENCRYPTION", "TLS": "ENCRYPTION", "HA": "BACKUP_AND_RECOVERY", "BAK": "BACKUP_AND_RECOVERY",
-              "NET": "NETWORKING", "TAG": "CONVENTION", "WAF": "NETWORKING", "LOG": "LOGGING"}
+              "NET": "NETWORKING", "TAG": "CONVENTION", "WAF": "NETWORKING", "LOG": "LOGGING",
+              "IAM": "IAM"}
 SEVERITIES = {"info": "INFO", "low": "LOW", "medium": "MEDIUM", "medium-high": "HIGH", "high": "HIGH",
               "critical": "CRITICAL"}
 UNKNOWN_PREFIX = "unknown: "

@@ -32,7 +32,9 @@ def document(tf: TfResource, attr: str, depth: int = 0) -> Value:
     """The statements of the policy document attribute ``attr`` holds (Value) or Unknown."""
     o = tf.origin(attr)
     raw = tf.raw(attr)
-    if isinstance(raw, str):
+    if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], dict):
+        raw = raw[0]   # Checkov's plan parser decodes a policy's JSON into an object, kept as a one-element block
+    if isinstance(raw, (str, dict)):
         try:
             return Value(statements(raw), o)
         except NotAPolicy as e:
@@ -57,7 +59,8 @@ def data_document(tf: TfResource, address: str, o: Origin, depth: int = 0) -> Va
     project = tf.project
     ds = _address_map(project).get(address) if project is not None else None
     if ds is None or ds.mode != "data":
-        return Unknown(f"{address} is not in the plan's values (its document is not known)", o)
+        return Unknown(f"the policy is read from an aws_iam_policy_document, {address}, whose statements are not "
+                       f"known here", o)
     if ds.existence:
         return Unknown(f"{address} may not be read: {ds.existence}", o)
     where = Origin(o.source, f"{o.path} -> {address}", ds.file or o.file, ds.line or o.line)
@@ -77,6 +80,11 @@ def data_document(tf: TfResource, address: str, o: Origin, depth: int = 0) -> Va
                 return v
             got += v
         parts[attr] = got
+    if not isinstance(blocks, list) and not parts["source_policy_documents"] and not parts["override_policy_documents"]:
+        # nothing at all: not an empty policy (IAM refuses one) but a data source whose values are not here
+        # (a Checkov resource check's stub of the referenced data source)
+        return Unknown(f"the policy is read from an aws_iam_policy_document, {address}, whose statements are not "
+                       f"known here", where)
     return Value(merge(parts["source_policy_documents"], own, parts["override_policy_documents"]), where)
 
 
