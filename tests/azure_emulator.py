@@ -396,8 +396,9 @@ def _type_of(lower_id: str) -> str:
 
 
 # proxy (child setting) resources: readable by ID, never in listings of resources
-_PROXY = ("/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies", "/customdomains",
-          "/securitypolicies", "/roledefinitions")
+# Service Bus entities and Key Vault secrets and keys are read under their parents, never listed (issue 17)
+_PROXY = ("/queues", "/topics", "/subscriptions", "/secrets", "/keys", "/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies", "/customdomains",
+          "/securitypolicies", "/roledefinitions", "/administrators", "/failovergroups", "/replicas")
 
 
 def _tracked(lower_id: str) -> bool:
@@ -687,6 +688,50 @@ def role_definition(sub, role_name, actions, *, not_actions=(), role_type="Custo
                            "createdBy": None, "updatedBy": None}}
 
 
+def servicebus_entity(entity_id, arm_type, *, dead_lettering=None):
+    """A Service Bus queue, topic or subscription as Queues_Get / Topics_Get / Subscriptions_Get (2021-11-01)
+    return it: a proxy resource (no location, no tags), its settings under properties."""
+    props = {"lockDuration": "PT1M", "maxSizeInMegabytes": 1024, "requiresDuplicateDetection": False,
+             "requiresSession": False, "defaultMessageTimeToLive": "P10675199DT2H48M5.4775807S",
+             "maxDeliveryCount": 10, "status": "Active", "enableBatchedOperations": True,
+             "autoDeleteOnIdle": "P10675199DT2H48M5.4775807S", "enablePartitioning": False, "enableExpress": False,
+             "createdAt": "2025-03-14T09:26:53.0000000Z", "updatedAt": "2025-03-14T09:26:53.0000000Z",
+             "messageCount": 0}
+    if dead_lettering is not None:
+        props["deadLetteringOnMessageExpiration"] = dead_lettering
+    if arm_type.endswith("Topics"):
+        props = {k: props[k] for k in ("maxSizeInMegabytes", "requiresDuplicateDetection", "status",
+                                       "enableBatchedOperations", "enablePartitioning", "createdAt", "updatedAt")}
+    return {"id": entity_id, "name": entity_id.rsplit("/", 1)[-1], "type": arm_type, "properties": props}
+
+
+def vault_secret(vault_id, name, *, exp=None, tags=None, location="eastus2"):
+    """A Key Vault secret as the management plane's Secrets_Get (2023-07-01) returns it: attributes, never
+    the value."""
+    attrs = {"enabled": True, "created": 1741944413, "updated": 1741944413}
+    if exp is not None:
+        attrs["exp"] = int(exp)
+    vault = vault_id.rsplit("/", 1)[-1]
+    return {"id": f"{vault_id}/secrets/{name}", "name": name, "type": "Microsoft.KeyVault/vaults/secrets",
+            "location": location, "tags": dict(tags or {}),
+            "properties": {"attributes": attrs, "secretUri": f"https://{vault}.vault.azure.net/secrets/{name}",
+                           "secretUriWithVersion": f"https://{vault}.vault.azure.net/secrets/{name}/0123456789abcdef"}}
+
+
+def vault_key(vault_id, name, *, rotation_policy=None, tags=None, location="eastus2", kty="RSA-HSM", size=3072):
+    """A Key Vault key as the management plane's Keys_Get (2023-07-01) returns it, with its rotation policy."""
+    vault = vault_id.rsplit("/", 1)[-1]
+    props = {"attributes": {"enabled": True, "created": 1741944413, "updated": 1741944413,
+                            "recoveryLevel": "Recoverable", "exportable": False},
+             "kty": kty, "keyOps": ["unwrapKey", "wrapKey"], "keySize": size,
+             "keyUri": f"https://{vault}.vault.azure.net/keys/{name}",
+             "keyUriWithVersion": f"https://{vault}.vault.azure.net/keys/{name}/0123456789abcdef"}
+    if rotation_policy is not None:
+        props["rotationPolicy"] = rotation_policy
+    return {"id": f"{vault_id}/keys/{name}", "name": name, "type": "Microsoft.KeyVault/vaults/keys",
+            "location": location, "tags": dict(tags or {}), "properties": props}
+
+
 def tracked_resource(sub, rg, provider_type, name, *, location="eastus2", tags=None, properties=None):
     """Any other resource (virtual network, public IP, identity, ...): what the generic listing shows."""
     return {"id": arm_id(sub, rg, provider_type, name), "name": name, "type": provider_type, "location": location,
@@ -707,6 +752,7 @@ ARM_TYPES = {   # azurerm type -> ARM provider type (top-level resources)
     "azurerm_network_security_group": "Microsoft.Network/networkSecurityGroups",
     "azurerm_application_security_group": "Microsoft.Network/applicationSecurityGroups",
     "azurerm_key_vault": "Microsoft.KeyVault/vaults",
+    "azurerm_servicebus_namespace": "Microsoft.ServiceBus/namespaces",
     "azurerm_public_ip": "Microsoft.Network/publicIPAddresses",
     "azurerm_virtual_network": "Microsoft.Network/virtualNetworks",
     "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",
@@ -850,6 +896,7 @@ class PlanDeployment:
         if subnet:
             net["delegatedSubnetResourceId"] = self.subnet_id(subnet)
         body["properties"]["network"] = net
+        _dr_postgres(self, tf, body)   # SEC-01, DR-01 (issue 17)
         self.emu.put(body)
         # server parameters: the configuration resources, else the service's defaults
         settings = {"require_secure_transport": "on", "ssl_min_protocol_version": "TLSv1.2"}
@@ -901,6 +948,7 @@ class PlanDeployment:
                           min_tls=self.val(tf, "minimum_tls_version", "1.2"))
         body["properties"]["publicNetworkAccess"] = self._public(tf)
         self.emu.put(body)
+        _dr_sql_admin(self, tf, body)   # SEC-01 (issue 17)
         key = None
         for t in self.related(tf, "azurerm_mssql_server_transparent_data_encryption", "server_id"):
             key = self.key_uri(t, "key_vault_key_id")
@@ -1057,7 +1105,69 @@ class PlanDeployment:
                                purge_protection=bool(self.val(tf, "purge_protection_enabled", False))))
 
     def _key_vault_key(self, tf):
-        self.not_listed.append(tf.address)   # a data-plane object: no ARM resource listing shows it
+        # the management plane lists keys under their vault (Keys_List), with their rotation policies
+        vault = self.parent(tf, "key_vault_id", "azurerm_key_vault")
+        if vault is None:
+            return
+        pol = self.blocks(tf, "rotation_policy")
+        rotation = None
+        if pol:
+            actions = []
+            auto = pol[0].get("automatic") or []
+            auto = auto[0] if isinstance(auto, list) and auto else (auto if isinstance(auto, dict) else None)
+            if auto:
+                trigger = {k2: auto[k1] for k1, k2 in (("time_after_creation", "timeAfterCreate"),
+                                                        ("time_before_expiry", "timeBeforeExpiry")) if auto.get(k1)}
+                actions.append({"trigger": trigger, "action": {"type": "rotate"}})
+            if pol[0].get("notify_before_expiry"):
+                actions.append({"trigger": {"timeBeforeExpiry": pol[0]["notify_before_expiry"]},
+                                "action": {"type": "notify"}})
+            rotation = {"attributes": {"created": 1741944413, "updated": 1741944413,
+                                       **({"expiryTime": pol[0]["expire_after"]} if pol[0].get("expire_after") else {})},
+                        "lifetimeActions": actions}
+        self.emu.put(vault_key(self.ids[vault], self.names[tf.address], rotation_policy=rotation,
+                               tags=self.val(tf, "tags", {}), location=self._loc(self.by_addr[vault])))
+
+    def _key_vault_secret(self, tf):
+        import datetime as _dt
+        vault = self.parent(tf, "key_vault_id", "azurerm_key_vault")
+        if vault is None:
+            return
+        exp = self.val(tf, "expiration_date")
+        if isinstance(exp, str):
+            exp = _dt.datetime.fromisoformat(exp.replace("Z", "+00:00")).timestamp()
+        elif "expiration_date" in self.unknown.get(tf.address, ()):
+            # what apply of timeadd(timestamp(), "2160h") leaves, read a day later
+            exp = time.time() + 89 * 86400
+        self.emu.put(vault_secret(self.ids[vault], self.names[tf.address], exp=exp, tags=self.val(tf, "tags", {}),
+                                  location=self._loc(self.by_addr[vault])))
+
+    def _servicebus_namespace(self, tf):
+        self._tracked(tf)
+
+    def _servicebus_queue(self, tf):
+        ns = self.parent(tf, "namespace_id", "azurerm_servicebus_namespace")
+        if ns is not None:
+            self.emu.put(servicebus_entity(f"{self.ids[ns]}/queues/{self.names[tf.address]}",
+                                           "Microsoft.ServiceBus/Namespaces/Queues",
+                                           dead_lettering=bool(self.val(tf, "dead_lettering_on_message_expiration",
+                                                                        False))))
+
+    def _servicebus_topic(self, tf):
+        ns = self.parent(tf, "namespace_id", "azurerm_servicebus_namespace")
+        if ns is not None:
+            self.ids[tf.address] = f"{self.ids[ns]}/topics/{self.names[tf.address]}"
+            self.emu.put(servicebus_entity(self.ids[tf.address], "Microsoft.ServiceBus/Namespaces/Topics"))
+
+    def _servicebus_subscription(self, tf):
+        topic = self.parent(tf, "topic_id", "azurerm_servicebus_topic")
+        ns = self.ref(self.by_addr[topic], "namespace_id", "azurerm_servicebus_namespace") if topic else None
+        if ns is not None:
+            topic_id = f"{self.ids[ns]}/topics/{self.names[topic]}"
+            self.emu.put(servicebus_entity(f"{topic_id}/subscriptions/{self.names[tf.address]}",
+                                           "Microsoft.ServiceBus/Namespaces/Topics/Subscriptions",
+                                           dead_lettering=bool(self.val(tf, "dead_lettering_on_message_expiration",
+                                                                        False))))
 
     def _application_security_group(self, tf):
         self.emu.put(asg(self.sub, self._rg(tf), self.names[tf.address], **self._common(tf)))
@@ -1195,3 +1305,73 @@ class PlanDeployment:
         for r in arm_rules:
             r.setdefault("destinationAddressPrefix", "*")
         self.emu.put(nsg(self.sub, rg, name, **self._common(tf), rules=arm_rules))
+
+
+# ---------------------------------------------------------------------- SEC-01, DR-01 (issue 17)
+# Shapes per the official examples: PostgreSQL flexible server 2024-08-01 ServerGet (authConfig,
+# replicationRole, sourceServerResourceId) and ReplicasListByServer (the replicas are server bodies);
+# SQL ServerAzureADAdministrators Get (administrators/ActiveDirectory) and FailoverGroups ListByServer.
+def _dr_postgres(dep: PlanDeployment, tf, body: dict) -> None:
+    auth = dep.blocks(tf, "authentication")
+    a = auth[0] if auth else {}
+    body["properties"]["authConfig"] = {
+        "activeDirectoryAuth": "Enabled" if a.get("active_directory_auth_enabled") else "Disabled",
+        "passwordAuth": "Disabled" if a.get("password_auth_enabled") is False else "Enabled",
+        **({"tenantId": a["tenant_id"]} if a.get("tenant_id") else {})}
+    if str(dep.val(tf, "create_mode", "")).lower() == "replica":
+        source = dep.ref(tf, "source_server_id", "azurerm_postgresql_flexible_server")
+        body["properties"].update({"replicationRole": "AsyncReplica", "replicaCapacity": 0,
+                                   "sourceServerResourceId": dep.ids.get(source)})
+        if source in dep.ids:   # listed under its source server's replicas
+            dep.emu.store[f"{dep.ids[source]}/replicas/{body['name']}".lower()] = body
+    else:
+        body["properties"].update({"replicationRole": "Primary", "replicaCapacity": 5})
+
+
+def _dr_sql_admin(dep: PlanDeployment, tf, body: dict) -> None:
+    admin = dep.blocks(tf, "azuread_administrator")
+    if not admin:
+        return   # no Entra administrator: GET administrators/ActiveDirectory is a 404
+    a = admin[0]
+    dep.emu.put({"id": f"{body['id']}/administrators/ActiveDirectory", "name": "ActiveDirectory",
+                 "type": "Microsoft.Sql/servers/administrators",
+                 "properties": {"administratorType": "ActiveDirectory", "login": a.get("login_username"),
+                                "sid": a.get("object_id") or "00000000-0000-0000-0000-000000000000",
+                                "tenantId": a.get("tenant_id") or TENANT,
+                                "azureADOnlyAuthentication": a.get("azuread_authentication_only") is True}})
+
+
+def _mssql_failover_group(dep: PlanDeployment, tf) -> None:
+    server = dep.parent(tf, "server_id", "azurerm_mssql_server")
+    if server is None:
+        return
+    sid = dep.ids[server]
+    partners = []
+    for i, p in enumerate(dep.blocks(tf, "partner_server")):
+        ref = dep.ref(tf, f"partner_server.{i}.id", "azurerm_mssql_server")
+        if ref is not None:
+            partners.append({"id": dep.ids[ref], "location": dep._loc(dep.by_addr[ref]),
+                             "replicationRole": "Secondary"})
+        elif isinstance(p.get("id"), str):   # a server outside the configuration: Azure still reports its location
+            partners.append({"id": p["id"], "location": "centralus", "replicationRole": "Secondary"})
+    dbs = []
+    for a in tf.refs("databases") or []:
+        db = dep.by_addr.get(a)
+        if db is not None and db.type == "azurerm_mssql_database":
+            dbs.append(f"{sid}/databases/{dep.names.get(a, dep.val(db, 'name'))}")
+    policy = dep.blocks(tf, "read_write_endpoint_failover_policy")
+    pol = policy[0] if policy else {}
+    name = dep.names[tf.address]
+    dep.emu.put({"id": f"{sid}/failoverGroups/{name}", "name": name, "type": "Microsoft.Sql/servers/failoverGroups",
+                 "location": dep._loc(dep.by_addr[server]), "tags": dep.val(tf, "tags", {}) or {},
+                 "properties": {"readWriteEndpoint": {"failoverPolicy": pol.get("mode", "Automatic"),
+                                                      **({"failoverWithDataLossGracePeriodMinutes": pol["grace_minutes"]}
+                                                         if pol.get("grace_minutes") else {})},
+                                "readOnlyEndpoint": {"failoverPolicy": "Disabled"},
+                                "replicationRole": "Primary", "replicationState": "CATCH_UP",
+                                "partnerServers": partners, "databases": dbs}})
+    # a proxy resource read per server: the resource listing does not show it (TAG-01 is not checked live)
+    dep.not_listed.append(tf.address)
+
+
+PlanDeployment._mssql_failover_group = _mssql_failover_group

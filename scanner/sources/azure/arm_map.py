@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from . import arm_edge, arm_iam
+from . import arm_dr, arm_edge, arm_iam
 from .inventory import (FD_DOMAIN, FD_ENDPOINT, GENERIC, MARIADB, MYSQL, MYSQL_FLEX, PG, PG_SINGLE, SQL, SQLDB, VNET,
                         Failure, Inventory, Item, parse_id)
 
@@ -125,14 +125,15 @@ def child(item: Item, name: str) -> Props | Unknown:
 # The fields each type is filled with: a placeholder for an unlisted type has them all Unknown.
 FIELDS = {
     PG: ("engine", "encrypted", "encryption_key", "encryption_key_managed_by", "multi_az", "backup_retention_days",
-         "backup_cross_region", "requires_tls", "tls_min_version", "publicly_accessible"),
+         "backup_cross_region", "requires_tls", "tls_min_version", "publicly_accessible", "credentials_managed",
+         "cross_region_replica"),
     MYSQL_FLEX: ("engine", "encrypted", "encryption_key", "encryption_key_managed_by", "multi_az",
                  "backup_retention_days", "backup_cross_region", "requires_tls", "tls_min_version"),
     **{t: ("engine", "encrypted", "encryption_key_managed_by", "multi_az", "backup_retention_days",
            "backup_cross_region", "requires_tls", "tls_min_version") for t in (MYSQL, MARIADB, PG_SINGLE)},
     SQL: ("engine", "encryption_key_managed_by", "encryption_key", "requires_tls", "tls_min_version",
-          "publicly_accessible"),
-    SQLDB: ("engine", "multi_az", "backup_retention_days", "backup_cross_region"),
+          "publicly_accessible", "credentials_managed"),
+    SQLDB: ("engine", "multi_az", "backup_retention_days", "backup_cross_region", "cross_region_replica"),
     "Microsoft.Storage/storageAccounts": ("platform_encrypted", "default_encryption", "encryption_key_managed_by",
                                           "requires_tls", "tls_min_version"),
     "Microsoft.Cache/Redis": ("requires_tls", "tls_min_version", "zone_count", "publicly_accessible"),
@@ -234,6 +235,8 @@ def to_resource(item: Item, inv: Inventory) -> Resource | None:
         r.set("tags", p.value("tags", lambda t: dict(t or {}), missing={}, missing_note="no tags"))
         r.set("inherited_tags", _rg_tags(inv, ctx["subscription"], ctx["resource_group"]))
     MAPPERS[item.arm_type](item, p, r)
+    arm_dr.credentials(item, r)    # SEC-01
+    arm_dr.replicas(item, r, inv)  # DR-01
     if item.arm_type == VNET:   # its flow logs are read under the network watchers: joined here
         sub = r.context["subscription"].lower()
         r.set("flow_logged", arm_edge.vnet_flow_logged(item.body, item.api, inv.flow_logs.get(sub, []),

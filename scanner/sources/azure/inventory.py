@@ -416,12 +416,13 @@ class Reader:
             return []
         item = Item(arm_type, body, sub, api)
         self.inv.add(item)
+        from . import arm_dr   # SEC-01, DR-01: sign-in settings, replicas, failover groups
         if arm_type == PG:
-            return [(self.pg_setting, (item, name)) for name in PG_SETTINGS]
+            return [(self.pg_setting, (item, name)) for name in PG_SETTINGS] + arm_dr.tasks(self, item)
         if arm_type == MYSQL_FLEX:
             return [(self.mysql_setting, (item, name)) for name in MYSQL_SETTINGS]
         if arm_type == SQL:
-            tasks: list[Task] = [(self.sql_protector, (item,))]
+            tasks: list[Task] = [(self.sql_protector, (item,))] + arm_dr.tasks(self, item)
             if api.startswith("GET"):       # Resource Graph lists the databases itself
                 tasks.append((self.list_databases, (item,)))
             return tasks
