@@ -1,13 +1,14 @@
-"""Mappers for Azure Database for MySQL, MariaDB and PostgreSQL single server: relational
-databases like any other.
+"""Mappers for Azure Database for MySQL, MariaDB and PostgreSQL (flexible and single servers):
+relational databases like any other.
 
 CONTROLS.md makes every relational database a database for ENC-01, TLS-03,
 HA-01, BAK-01 and BAK-02, whatever its engine:
 
-* ``azurerm_mysql_flexible_server``: ``customer_managed_key``, ``high_availability.mode``,
-  ``backup_retention_days``, ``geo_redundant_backup_enabled``; its TLS settings are server
-  parameters, separate ``azurerm_mysql_flexible_server_configuration`` resources
-  (``require_secure_transport``, ``tls_version``) joined here by the server they name;
+* ``azurerm_mysql_flexible_server`` and ``azurerm_postgresql_flexible_server`` (one shape, one
+  mapper): ``customer_managed_key``, ``high_availability.mode``, ``backup_retention_days``,
+  ``geo_redundant_backup_enabled``; their TLS settings are server parameters, separate
+  ``*_flexible_server_configuration`` resources (``require_secure_transport``, and ``tls_version``
+  or ``ssl_min_protocol_version``) joined here by the server they name;
 * the single servers ``azurerm_mysql_server``, ``azurerm_mariadb_server`` and
   ``azurerm_postgresql_server`` (one shape, one mapper): ``ssl_enforcement_enabled``,
   ``ssl_minimal_tls_version_enforced``, ``backup_retention_days``,
@@ -32,10 +33,6 @@ from .tfmodel import MISSING, TfResource
 from .value_check import customer_key
 
 _FLEX_CONF = ("azurerm_mysql_flexible_server_configuration",)
-# Server parameter defaults of Azure Database for MySQL flexible server (5.7 and 8.0): encrypted
-# connections required, TLS 1.2 the lowest version accepted.
-_FLEX_DEFAULTS = {"require_secure_transport": ("ON", "Azure default ON"),
-                  "tls_version": ("TLSv1.2", "Azure default TLSv1.2")}
 
 
 def _blank(x: Any) -> bool:
@@ -72,22 +69,40 @@ def server_parameter(tf: TfResource, types: tuple[str, ...], attr: str, name: st
     return Value(conv, Origin(tf.source, f"{name} (no {types[0]} sets it: {note})", tf.file, tf.line))
 
 
-@maps("azurerm_mysql_flexible_server", kind="database")
-def mysql_flexible(tf: TfResource, r: Resource) -> None:
+# Flexible servers of both engines: one shape. Their TLS settings are server parameters, separate
+# *_flexible_server_configuration resources naming the server (MySQL by name, PostgreSQL by id).
+_PG_CONF = ("azurerm_postgresql_flexible_server_configuration",)
+_FLEXIBLE = {
+    "azurerm_mysql_flexible_server": ("mysql", _FLEX_CONF, "server_name", ("key_vault_key_id", "managed_hsm_key_id"),
+                                      (("requires_tls", "require_secure_transport", _on),
+                                       ("tls_min_version", "tls_version", tls_version))),
+    "azurerm_postgresql_flexible_server": ("postgres", _PG_CONF, "server_id", ("key_vault_key_id",),
+                                           (("requires_tls", "require_secure_transport", _on),
+                                            ("tls_min_version", "ssl_min_protocol_version", tls_version))),
+}
+# Server parameter defaults of both services: encrypted connections required, TLS 1.2 the lowest
+# version accepted (MySQL 5.7 and 8.0; PostgreSQL 11 and later).
+_PARAM_DEFAULTS = {"require_secure_transport": ("ON", "Azure default ON"),
+                   "tls_version": ("TLSv1.2", "Azure default TLSv1.2"),
+                   "ssl_min_protocol_version": ("TLSv1.2", "Azure default TLSv1.2")}
+
+
+@maps("azurerm_mysql_flexible_server", "azurerm_postgresql_flexible_server", kind="database")
+def flexible_server(tf: TfResource, r: Resource) -> None:
+    engine, conf_types, server_attr, key_attrs, params = _FLEXIBLE[tf.type]
     _add_keys(tf, r, "name")
-    r.set("engine", Value("mysql", tf.origin("azurerm_mysql_flexible_server")))
+    r.set("engine", Value(engine, tf.origin(tf.type)))
     r.set("encrypted", Value(True, Origin(tf.source, "storage (Azure always encrypts)", tf.file, tf.line)))
     cmk = _blocks(tf, "customer_managed_key")
     if isinstance(cmk, Unknown):
         r.set("encryption_key_managed_by", cmk)
     elif cmk and isinstance(cmk[0], dict):
-        hsm = _blank(tf.raw("customer_managed_key.0.key_vault_key_id")) and \
+        hsm = len(key_attrs) > 1 and _blank(tf.raw("customer_managed_key.0.key_vault_key_id")) and \
             not _blank(tf.raw("customer_managed_key.0.managed_hsm_key_id"))
         path = "customer_managed_key.0." + ("managed_hsm_key_id" if hsm else "key_vault_key_id")
         r.set("encryption_key", tf.get(path))
         # a block whose key ids are all null names no key: never a customer-managed key
-        r.set("encryption_key_managed_by", customer_key(tf, "customer_managed_key", "key_vault_key_id",
-                                                        "managed_hsm_key_id"))
+        r.set("encryption_key_managed_by", customer_key(tf, "customer_managed_key", *key_attrs))
     else:
         r.set("encryption_key", Value(None, tf.origin("customer_managed_key")))
         r.set("encryption_key_managed_by", _unset(tf, "customer_managed_key", "provider", "service-managed key"))
@@ -102,10 +117,9 @@ def mysql_flexible(tf: TfResource, r: Resource) -> None:
     _set(r, "backup_retention_days", setting(tf, "backup_retention_days", 7, "provider default 7 days"))
     _set(r, "backup_cross_region", setting(tf, "geo_redundant_backup_enabled", False,
                                            "provider default false: locally redundant backups"))
-    req, note = _FLEX_DEFAULTS["require_secure_transport"]
-    r.set("requires_tls", server_parameter(tf, _FLEX_CONF, "server_name", "require_secure_transport", req, note, _on))
-    ver, note = _FLEX_DEFAULTS["tls_version"]
-    r.set("tls_min_version", server_parameter(tf, _FLEX_CONF, "server_name", "tls_version", ver, note, tls_version))
+    for field, name, convert in params:
+        default, note = _PARAM_DEFAULTS[name]
+        r.set(field, server_parameter(tf, conf_types, server_attr, name, default, note, convert))
 
 
 # ------------------------------------------------------------------ single servers
