@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from ..terraform.map_data import db_parameter_group
+from ..terraform.map_rds import db_parameter_group
 from ..terraform.tfmodel import TfResource
 from . import collect_dr
 from .guard import Failure
