@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from . import arm_dr, arm_edge, arm_iam
+from . import arm_dr, arm_edge, arm_iam, arm_msg
 from .inventory import (FD_DOMAIN, FD_ENDPOINT, GENERIC, MARIADB, MYSQL, MYSQL_FLEX, PG, PG_SINGLE, SQL, SQLDB, VNET,
                         Failure, Inventory, Item, parse_id)
 
@@ -592,3 +592,13 @@ TF_TYPES[arm_iam.ROLE_DEF] = ("iam_policy", "azurerm_role_definition")
 UNTAGGED.add(arm_iam.ROLE_DEF)
 FIELDS[arm_iam.ROLE_DEF] = ("statements",)
 MAPPERS[arm_iam.ROLE_DEF] = arm_iam.role_definition
+
+# issue 17: Service Bus queues and subscriptions (MSG-01), Key Vault secrets and keys (SEC-02), read under
+# their namespaces and vaults by arm_msg.py
+for _t, (_kind, _tf, _fields) in arm_msg.TYPES.items():
+    TF_TYPES[_t] = (_kind, _tf)
+    FIELDS[_t] = _fields
+UNTAGGED.update(arm_msg.UNTAGGED)
+MAPPERS[arm_msg.QUEUE] = MAPPERS[arm_msg.SUBSCRIPTION] = arm_msg.dead_lettering
+MAPPERS[arm_msg.SECRET] = arm_msg.secret_expiry
+MAPPERS[arm_msg.KEY] = arm_msg.key_rotation

@@ -23,6 +23,8 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import arm_msg   # Service Bus entities and Key Vault secrets/keys, read under their parents
+
 if TYPE_CHECKING:
     from .session import Session
 
@@ -220,10 +222,11 @@ class Reader:
                 self.inv.unlisted.append((f"/subscriptions/{sub}/providers/{FD_ENDPOINT}", sub, FD_ENDPOINT, f))
                 # and so are the network watchers, whose flow logs record the networks' traffic
                 self.inv.flow_log_failures.setdefault(sub.lower(), []).append(f)
+                arm_msg.unlisted_with_generic(self, sub, f)   # and the Service Bus namespaces' entities
         self._unmapped(found)
         with self.inv.lock:
             self.inv.generic.extend(found)
-        return self._front_doors(found) + self._watchers(found)
+        return self._front_doors(found) + self._watchers(found) + arm_msg.namespace_tasks(self, found)
 
     # per-service listing (strategy "arm") ---------------------------------------
     def list_type(self, sub: str, arm_type: str) -> list[Task]:
@@ -299,7 +302,7 @@ class Reader:
         self._unmapped(generic)
         with self.inv.lock:
             self.inv.generic.extend(generic)
-        return follow + self._front_doors(generic) + self._watchers(generic)
+        return follow + self._front_doors(generic) + self._watchers(generic) + arm_msg.namespace_tasks(self, generic)
 
     def graph_resource_groups(self, subs: list[str]) -> list[Task]:
         from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
@@ -426,6 +429,8 @@ class Reader:
             if api.startswith("GET"):       # Resource Graph lists the databases itself
                 tasks.append((self.list_databases, (item,)))
             return tasks
+        if arm_type == arm_msg.VAULT:   # its secrets' expiry and keys' rotation policies (SEC-02)
+            return arm_msg.vault_tasks(self, item)
         if arm_type == SQLDB:
             return [(self.sql_retention, (item,))]
         if arm_type == "Microsoft.Network/applicationGateways" and \
