@@ -82,3 +82,15 @@ def test_a_failed_listing_is_unknown_with_coverage(fault, control, rtype, tmp_pa
     assert of_type and all(f["status"] == "unknown" for f in of_type), \
         [(f["resource"]["name"], f["status"]) for f in of_type]
     assert any(c["kind"] == "api-error" and "403" in c["message"] for c in doc["coverage"]), doc["coverage"]
+
+
+def test_least_role_reads_what_the_audit_reads_and_no_secret_value():
+    from scanner.sources.azure.cli import role_text
+    role = json.loads(role_text())
+    actions = {a.lower() for a in role["Actions"]}
+    for needed in ("Microsoft.ServiceBus/namespaces/queues/read", "Microsoft.ServiceBus/namespaces/topics/read",
+                   "Microsoft.ServiceBus/namespaces/topics/subscriptions/read", "Microsoft.KeyVault/vaults/keys/read",
+                   "Microsoft.KeyVault/vaults/secrets/read"):
+        assert needed.lower() in actions
+    # management-plane reads show a secret's attributes; its value is a data action, never granted
+    assert role["DataActions"] == [] and not any("getsecret" in a or "/secrets/readsecret" in a for a in actions)
