@@ -11,6 +11,14 @@ findings keep their status and appear in every report, but do not count for ``--
 a finding is *new* is decided by the history store's rule (``store.diff.is_new``), so ``specguard
 diff`` and the gate never disagree; an entry that no longer fails is listed as fixed by the store's
 ``is_resolved`` (passing now, or gone).
+
+The fingerprint holds the input only when a run scans several, so the same finding has another
+fingerprint in a run of one input than in a run of several (a pre-commit hook scans only the
+directories a commit touches).  Entries therefore also record their input, and a finding matches an
+entry by (control, address, input) as well as by fingerprint; a fingerprint match is refused when
+the entry's input was scanned in this run and is not the finding's (two root modules with the same
+addresses).  Entries of inputs this run did not scan are neither matched nor listed as fixed, unless
+both the baseline and the run have one input (the same configuration under another file name).
 """
 from __future__ import annotations
 
@@ -41,6 +49,12 @@ def fingerprint(f: dict) -> str:
     return f.get("fingerprint") or f"{f['control_id']}|{(f.get('resource') or {}).get('address', '')}"
 
 
+def _input(f: dict) -> str:
+    """The input (plan file, .tf directory, - for stdin) a finding came from, as one path spelling."""
+    given = (f.get("resource") or {}).get("input") or ""
+    return os.path.normpath(given) if given else ""
+
+
 def create(doc: dict, now: dt.datetime | None = None) -> dict:
     """The baseline of a results document: every finding that would fail the gate, accepted."""
     run = doc.get("run") or {}
@@ -51,9 +65,11 @@ def create(doc: dict, now: dt.datetime | None = None) -> dict:
         if f["status"] not in GATING or fp in seen:
             continue
         seen.add(fp)
-        entries.append({"fingerprint": fp, "control_id": f["control_id"],
-                        "address": (f.get("resource") or {}).get("address", ""),
-                        "status": ACCEPTED, "found": f["status"]})
+        entry = {"fingerprint": fp, "control_id": f["control_id"],
+                 "address": (f.get("resource") or {}).get("address", ""), "status": ACCEPTED, "found": f["status"]}
+        if _input(f):
+            entry["input"] = _input(f)
+        entries.append(entry)
     entries.sort(key=lambda e: (e["control_id"], e["address"], e["fingerprint"]))
     when = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
     return {BASELINE_KEY: BASELINE_VERSION,
@@ -138,29 +154,52 @@ def check_profile(baseline: dict, doc: dict) -> None:
 def apply(doc: dict, baseline: dict) -> dict:
     """Mark the findings the baseline accepts and add the document's ``baseline`` entry.
 
-    A finding is accepted when the baseline holds its fingerprint and, by the store's rule, it is
-    not a new failure (an entry found ``unknown`` that now fails is new)."""
+    A finding is accepted when the baseline holds it (by fingerprint, or by control, address and
+    input) and, by the store's rule, it is not a new failure (an entry found ``unknown`` that now
+    fails is new)."""
     check_profile(baseline, doc)
-    entries = {e["fingerprint"]: e for e in baseline["findings"]}
-    current: dict[str, str] = {}
+    entries = baseline["findings"]
+    scanned = {os.path.normpath(s["path"]) for s in doc.get("sources") or [] if s.get("path")}
+    by_fp = {e["fingerprint"]: e for e in entries}
+    by_key = {(e["control_id"], e["address"], os.path.normpath(e["input"])): e for e in entries if e.get("input")}
+
+    def entry_of(f: dict) -> dict | None:
+        where = _input(f)
+        e = by_key.get((f["control_id"], (f.get("resource") or {}).get("address", ""), where)) if where else None
+        if e is None:
+            e = by_fp.get(fingerprint(f))
+            if e is not None and e.get("input") and where and os.path.normpath(e["input"]) != where \
+                    and os.path.normpath(e["input"]) in scanned:
+                e = None   # that entry is another input's finding, and that input is in this run
+        return e
+
+    current: dict[int, str] = {}   # entry -> the status of the first finding it matched
     accepted = new = 0
     for f in doc.get("findings") or []:
-        fp = fingerprint(f)
-        current.setdefault(fp, f["status"])
+        e = entry_of(f)
         f.pop("baseline", None)
-        e = entries.get(fp)
-        if is_new(e["found"] if e else None, f["status"]):
+        if e is not None:
+            current.setdefault(id(e), f["status"])
+        if is_new(e.get("found", "fail") if e else None, f["status"]):
             new += 1
         elif e is not None and f["status"] in GATING:
             f["baseline"] = True
             accepted += 1
-    # an accepted entry is resolved as an accepted failure would be: passing now, or gone
-    fixed = [{k: e[k] for k in ("fingerprint", "control_id", "address", "found")}
-             for fp, e in entries.items() if is_resolved(FAILING, current.get(fp))]
+    # an accepted entry is resolved as an accepted failure would be: passing now, or gone; an entry of
+    # an input this run did not scan says nothing either way
+    # (a baseline of one input used on a run of one input is the same configuration, whatever the file
+    # is called now: a plan is often written under a new name, or read from stdin)
+    inputs = {os.path.normpath(e["input"]) for e in entries if e.get("input")}
+    checked = entries if len(inputs) <= 1 and len(scanned) <= 1 else \
+        [e for e in entries if not (e.get("input") and scanned and os.path.normpath(e["input"]) not in scanned)]
+    fixed = [{"fingerprint": e["fingerprint"], "control_id": e["control_id"], "address": e["address"],
+              "found": e.get("found", "fail")} for e in checked if is_resolved(FAILING, current.get(id(e)))]
     doc["baseline"] = {"path": baseline.get("path", ""), "sha256": baseline.get("sha256", ""),
                        "kind": baseline.get("kind", "baseline"), "profile": baseline.get("profile", ""),
                        "created_at": baseline.get("created_at", ""), "entries": len(entries),
                        "accepted": accepted, "new": new, "fixed": fixed}
+    if len(checked) < len(entries):
+        doc["baseline"]["not_scanned"] = len(entries) - len(checked)
     return doc
 
 
@@ -177,7 +216,8 @@ def summary_line(doc: dict) -> str | None:
     fixed = len(b.get("fixed") or [])
     return (f"baseline {b.get('path', '')}: {b.get('accepted', 0)} finding(s) accepted (not counted for the gate), "
             f"{b.get('new', 0)} new failure(s), {fixed} of {b.get('entries', 0)} entries fixed"
-            + (" (remove them: specguard baseline create)" if fixed else ""))
+            + (" (remove them: specguard baseline create)" if fixed else "")
+            + (f"; {b['not_scanned']} entries are of inputs this run did not scan" if b.get("not_scanned") else ""))
 
 
 # ----------------------------------------------------------------------------- commands

@@ -134,3 +134,45 @@ def test_the_table_lists_new_failures_before_accepted_ones(today):
     marked = ["baseline" in line for line in rows]
     assert marked.count(False) and marked == sorted(marked)          # every new row before every accepted one
     assert all("aws_db_instance.c" in line for line, m in zip(rows, marked) if not m)
+
+
+def test_a_baseline_of_one_input_holds_in_a_run_of_several(tmp_path):
+    """A pre-commit hook or CI job scans several inputs where the baseline was made from one (the fingerprint
+    holds the input only in runs of several): the findings of the baseline's input are still accepted; the
+    other input's, with the same addresses, are new."""
+    plan(tmp_path / "prod.json", ["a"])
+    plan(tmp_path / "stage.json", ["a"])
+    assert sg(tmp_path, "baseline", "create", "./prod.json", "-o", "bl.json").returncode == 0
+    r = sg(tmp_path, "scan", "prod.json", "stage.json", "--baseline", "bl.json", "-f", "json", "-o", "r.json")
+    assert r.returncode == 1
+    doc = json.loads((tmp_path / "r.json").read_text())
+    bad = [f for f in doc["findings"] if f["status"] in ("fail", "unknown")]
+    assert {f["resource"]["input"] for f in bad if f.get("baseline")} == {"prod.json"}
+    assert {f["resource"]["input"] for f in bad if not f.get("baseline")} == {"stage.json"}
+    assert doc["baseline"]["fixed"] == []
+
+
+def test_a_baseline_of_several_inputs_holds_in_a_run_of_one(tmp_path):
+    """The hook scans only the root a commit touched: that root's entries match, the others' are neither
+    matched nor called fixed."""
+    plan(tmp_path / "prod.json", ["a"])
+    plan(tmp_path / "stage.json", ["a", "b"])
+    assert sg(tmp_path, "baseline", "create", "prod.json", "stage.json", "-o", "bl.json").returncode == 0
+    entries = json.loads((tmp_path / "bl.json").read_text())["findings"]
+    assert {e["input"] for e in entries} == {"prod.json", "stage.json"}
+    r = sg(tmp_path, "scan", "stage.json", "--baseline", "bl.json", "-f", "json", "-o", "r.json", "-f", "table",
+           "-o", "t.txt")
+    assert r.returncode == 0, r.stderr
+    b = json.loads((tmp_path / "r.json").read_text())["baseline"]
+    assert b["new"] == 0 and b["fixed"] == []
+    assert b["not_scanned"] == sum(1 for e in entries if e["input"] == "prod.json") > 0
+    assert f"{b['not_scanned']} entries are of inputs this run did not scan" in (tmp_path / "t.txt").read_text()
+
+
+def test_a_hand_written_baseline_without_found_means_fail(today):
+    data = json.loads((today / "baseline.json").read_text())
+    for e in data["findings"]:
+        del e["found"]
+    (today / "hand.json").write_text(json.dumps(data))
+    r = sg(today, "scan", "today.json", "--baseline", "hand.json", "--allow-unknown")
+    assert r.returncode == 0, r.stderr
