@@ -66,6 +66,15 @@ NEEDS_CONTEXT: list[tuple[str, str, str]] = [
      "azurerm_cdn_frontdoor_firewall_policy"),
     ("LOG-01", "*", "flow logs are separate resources (aws_flow_log, azurerm_network_watcher_flow_log) that name the "
                     "network, or on Azure each network security group of its subnets"),
+    ("MSG-01", "aws_sqs_queue",
+     "a queue's redrive policy may be a separate aws_sqs_queue_redrive_policy, its target is usually another queue "
+     "referenced by ARN, and a queue that is itself another queue's dead-letter target is not applicable: all "
+     "other resources"),
+    ("MSG-01", "aws_sns_topic_subscription",
+     "the redrive policy's deadLetterTargetArn usually references a queue resource; whether that reference is a "
+     "queue is another resource"),
+    ("SEC-02", "aws_secretsmanager_secret",
+     "a secret rotates through a separate aws_secretsmanager_secret_rotation whose secret_id references it"),
 ]
 # Controls with no Terraform column in CONTROLS.md: nothing to export, and why.
 LIVE_ONLY = {
