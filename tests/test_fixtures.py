@@ -24,6 +24,10 @@ CONTROLS_MD = ROOT / "docs" / "CONTROLS.md"
 PENDING: set[str] = set()
 
 
+# Catalogue controls with no Terraform column (CONTROLS.md): a plan never fails them.
+LIVE_ONLY = {"IAM-02"}
+
+
 def catalogue_ids() -> list[str]:
     """Control ids of CONTROLS.md (the spec's catalogue, copied into docs/) that specguard implements."""
     ids = set(re.findall(r"^\| ([A-Z]+-\d\d) \|", CONTROLS_MD.read_text(), re.M))
@@ -90,6 +94,7 @@ def test_compliant_tables_only_pass():
 def test_every_control_fails_somewhere_in_the_violating_fixtures(scans):
     ids = catalogue_ids()
     assert len(ids) == 28 - len(PENDING), ids
+    ids = [i for i in ids if i not in LIVE_ONLY]   # no Terraform column: failed live (tests/test_aws_iam.py)
     planned = {cid for n in VIOLATING for (_, cid), s in expected(n).items() if s == "fail"}
     assert set(ids) <= planned, f"no violating fixture is meant to fail {sorted(set(ids) - planned)}"
     failed = {f["control_id"] for n in VIOLATING for f in (scans[n][1] or {}).get("findings", [])

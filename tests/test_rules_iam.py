@@ -371,6 +371,8 @@ def test_checkov_export_has_iam_01_and_says_why_not_iam_02():
     iam01 = next(c for c in plan["checks"] if c["control"] == "IAM-01")
     assert iam01["types"] == ["aws_iam_group_policy", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy",
                               "azurerm_role_definition"]
+    role = [e for e in plan["not_exported"] if e["control"] == "IAM-01"]
+    assert role and role[0]["types"] == ["aws_iam_role"] and "inline_policy" in role[0]["reason"]
     why = [e for e in plan["not_exported"] if e["control"] == "IAM-02"]
     assert len(why) == 1 and why[0]["reason"].startswith("live only") and "credential report" in why[0]["reason"]
     assert not any(c["control"] == "IAM-02" for c in plan["checks"])
@@ -391,3 +393,72 @@ def test_checkov_conf_decides_one_policy_and_never_passes_a_document_it_cannot_s
     assert evaluate_conf(prof, scoped, "aws_iam_policy", "s").status == "pass"
     f = evaluate_conf(prof, via_data, "aws_iam_role_policy", "q")
     assert f.status == "unknown" and "is read from an aws_iam_policy_document" in f.message
+
+
+def test_a_roles_inline_policy_blocks_are_customer_written_policies(tmp_path):
+    got = _scan_tf(tmp_path, '''
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "wide" {
+  statement {
+    actions   = ["*"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "plain" {
+  name               = "plain"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+resource "aws_iam_role" "scoped" {
+  name               = "scoped"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  inline_policy {
+    name   = "read"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] })
+  }
+}
+
+resource "aws_iam_role" "admin" {
+  name               = "admin"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  inline_policy {
+    name   = "read"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] })
+  }
+  inline_policy {
+    name   = "all"
+    policy = data.aws_iam_policy_document.wide.json
+  }
+}
+
+resource "aws_iam_role" "none" {
+  name               = "none"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  inline_policy {}
+}
+''')
+    assert {a: s for a, (s, _) in got.items()} == {"aws_iam_role.scoped": "pass", "aws_iam_role.admin": "fail"}
+
+
+def test_plan_role_inline_policy_left_out_is_not_checked_and_written_is():
+    plan = Plan()
+    doc = json.dumps(_doc({"Effect": "Allow", "Action": "*", "Resource": "*"}))
+    plan.add("aws_iam_role", "plain", {"name": "plain"}, unknown={"inline_policy": True})   # not in configuration
+    plan.add("aws_iam_role", "admin", {"name": "admin", "inline_policy": [{"name": "all", "policy": doc}]})
+    plan.add("aws_iam_policy_document", "d", {"statement": [dict(STATEMENT_DEFAULTS, actions=["*"], resources=["*"])]},
+             mode="data", actions=("read",), unknown={"json": True, "id": True})
+    plan.add("aws_iam_role", "later", {"name": "later"}, unknown={"inline_policy": True},
+             expressions={"inline_policy": [{"name": {"constant_value": "all"},
+                                             "policy": {"references": ["data.aws_iam_policy_document.d.json",
+                                                                       "data.aws_iam_policy_document.d"]}}]})
+    assert plan.verdicts("IAM-01") == {"aws_iam_role.admin": "fail", "aws_iam_role.later": "fail"}

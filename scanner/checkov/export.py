@@ -64,6 +64,10 @@ NEEDS_CONTEXT: list[tuple[str, str, str]] = [
     ("WAF-01", "azurerm_cdn_frontdoor_endpoint",
      "the endpoint is covered by a separate azurerm_cdn_frontdoor_security_policy, and the mode by its "
      "azurerm_cdn_frontdoor_firewall_policy"),
+    ("IAM-01", "aws_iam_role",
+     "a role's inline_policy is Optional+Computed: a plan shows it unknown when configuration leaves it out, and "
+     "whether configuration writes it is in the plan's configuration section, which a Checkov resource check "
+     "does not see (every role would be unknown)"),
     ("LOG-01", "*", "flow logs are separate resources (aws_flow_log, azurerm_network_watcher_flow_log) that name the "
                     "network, or on Azure each network security group of its subnets"),
     ("MSG-01", "aws_sqs_queue",

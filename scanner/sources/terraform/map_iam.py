@@ -28,8 +28,9 @@ def aws_iam_policy(tf: TfResource, r: Resource) -> None:
     r.set("statements", document(tf, "policy"))
 
 
-def document(tf: TfResource, attr: str, depth: int = 0) -> Value:
-    """The statements of the policy document attribute ``attr`` holds (Value) or Unknown."""
+def document(tf: TfResource, attr: str, depth: int = 0, project=None) -> Value:
+    """The statements of the policy document attribute ``attr`` holds (Value) or Unknown.
+    ``project``: where data sources are looked up when ``tf`` is a nested block (which has none)."""
     o = tf.origin(attr)
     raw = tf.raw(attr)
     if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], dict):
@@ -51,12 +52,12 @@ def document(tf: TfResource, attr: str, depth: int = 0) -> Value:
     others = [a for a in refs if not _DOC.search(a)]
     if len(docs) != 1 or others:
         return Unknown(f"{attr} is {raw.reason}", o)
-    return data_document(tf, docs[0], o, depth)
+    return data_document(tf, docs[0], o, depth, project)
 
 
-def data_document(tf: TfResource, address: str, o: Origin, depth: int = 0) -> Value:
+def data_document(tf: TfResource, address: str, o: Origin, depth: int = 0, project=None) -> Value:
     """The statements an aws_iam_policy_document data source renders, from its configuration."""
-    project = tf.project
+    project = project or tf.project
     ds = _address_map(project).get(address) if project is not None else None
     if ds is None or ds.mode != "data":
         return Unknown(f"the policy is read from an aws_iam_policy_document, {address}, whose statements are not "
@@ -115,6 +116,51 @@ def _documents(ds: TfResource, name: str, address: str, where: Origin, depth: in
         except NotAPolicy as e:
             return Unknown(f"{address}.{name} holds something that is not a policy document: {e}", where)
     return out
+
+
+@maps("aws_iam_role", kind="iam_policy")
+def aws_iam_role(tf: TfResource, r: Resource) -> None:
+    """A role's ``inline_policy`` blocks are customer-written policies too (live, they are the role's
+    inline policies): their statements together. A role without them gets no ``statements`` (IAM-01
+    does not apply; it stays a taggable resource for TAG-01)."""
+    project = tf.project
+    planned = tf.raw("inline_policy")
+    if planned is MISSING or planned is None or planned == []:
+        return
+    if isinstance(planned, Unknown) and project is not None and project.declares(tf, "inline_policy") is False:
+        return   # Optional+Computed: a plan shows it unknown when configuration leaves it out
+    written = project.config_blocks(tf, "inline_policy") if project is not None else None
+    o = tf.origin("inline_policy")
+    if isinstance(planned, Unknown) and written is None:
+        r.set("statements", Unknown(f"inline_policy is {planned.reason}", o))
+        return
+    out: list = []
+    count = len(planned) if isinstance(planned, list) else len(written)
+    for i in range(count):
+        block = planned[i] if isinstance(planned, list) else None
+        text = block.get("policy") if isinstance(block, dict) else None
+        if isinstance(text, list) and len(text) == 1 and isinstance(text[0], dict):
+            text = text[0]   # Checkov's plan parser: the decoded JSON as a one-element block
+        if isinstance(block, dict) and (text is None or text == ""):
+            continue   # `inline_policy {}`: no inline policy (Terraform removes them all)
+        if isinstance(text, (str, dict)):
+            doc = _text(text, Origin(o.source, f"inline_policy.{i}.policy", o.file, o.line))
+        elif written is not None and i < len(written):
+            if isinstance(planned, Unknown) and written[i].raw("policy") in (None, "", MISSING):
+                continue
+            doc = document(written[i], "policy", project=project)
+        else:
+            doc = Unknown(f"inline_policy.{i}.policy is not known", o)
+        out += doc.value if doc.known else [doc]
+    if out:
+        r.set("statements", Value(out, o))
+
+
+def _text(text, o: Origin) -> Value:
+    try:
+        return Value(statements(text), o)
+    except NotAPolicy as e:
+        return Unknown(f"{o.path} is not a policy document: {e}", o)
 
 
 # ----------------------------------------------------------------------------- Azure
