@@ -53,14 +53,27 @@ def related_unknown(tf: TfResource, types: Iterable[str], attr: str) -> Pending:
         out.append(o)
         whys.append(why)
     seen = {id(o) for o in out}
-    managed = {r.address.split("[")[0] for r in managed_of_types(project, (tf.type,))}
-    for other in managed_of_types(project, tuple(types)):
-        if isinstance(other.raw(attr), Unknown) and id(other) not in seen:
-            if not any(a.split("[")[0] in managed for a in other.refs(attr) or []):
-                out.append(other)
-                whys.append(f"{other.address} names its {attr.replace('_id', '').replace('_', ' ')} "
-                            f"only after apply")
+    for other, why in _unsettled(project, tf.type, tuple(types), attr):
+        if id(other) not in seen:
+            out.append(other)
+            whys.append(why)
     return Pending(out, whys[0] if whys else "")
+
+
+def _unsettled(project: TfProject, parent_type: str, types: tuple[str, ...], attr: str) -> list:
+    """Resources of ``types`` whose ``attr`` is unknown and references no resource of the parent's
+    type: each might configure any parent. The same for every parent of a type, so built once per
+    project (asking for each parent by scanning every candidate is quadratic on large plans)."""
+    cache = project.__dict__.setdefault("_unsettled_cache", {})
+    key = (parent_type, types, attr, len(project.resources))
+    if key not in cache:
+        managed = {r.address.split("[")[0] for r in managed_of_types(project, (parent_type,))}
+        what = attr.replace('_id', '').replace('_', ' ')
+        cache[key] = [(other, f"{other.address} names its {what} only after apply")
+                      for other in managed_of_types(project, types)
+                      if isinstance(other.raw(attr), Unknown)
+                      and not any(a.split("[")[0] in managed for a in other.refs(attr) or [])]
+    return cache[key]
 
 
 def _matches(tf: TfResource, types: Iterable[str], attr: str) -> tuple[list[TfResource], list]:
