@@ -225,6 +225,7 @@ def write_outputs(doc: dict, outputs: list[dict], args) -> None:
             opts = {"show_pass": getattr(args, "show_pass", False), **table_layout(o)}
         rendered.append((o, render(doc, o["format"], **opts)))
     write_all(rendered)
+    return rendered
 
 
 def table_layout(o: dict) -> dict:
@@ -255,7 +256,7 @@ def finish(args, doc: dict, keep: bool = False, store=None) -> int:
         from .store.cli import annotate
         annotate(store, args, doc)   # what changed since the scope's previous run, in every report
     try:
-        write_outputs(doc, outputs, args)
+        rendered = write_outputs(doc, outputs, args)
     except Exception as e:
         if not keep:
             raise
@@ -271,7 +272,7 @@ def finish(args, doc: dict, keep: bool = False, store=None) -> int:
     if store is not None:
         from .store.cli import keep as keep_run
         try:
-            keep_run(store, args, doc)   # exit 3 "the run was not stored" if it fails; outputs are written
+            keep_run(store, args, doc, rendered)   # exit 3 "not stored" if it fails; outputs are written
         finally:
             store.dispose()
     rc = gate(doc, args.fail_on, args.allow_unknown)

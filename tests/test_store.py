@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 import lzma
+import zlib
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -98,17 +99,34 @@ def _three(store):
 def test_verify_names_an_altered_document(store):
     runs = _three(store)
     with store.engine.begin() as conn:
-        doc = json.loads(lzma.decompress(conn.execute(select(t.documents.c.data)
+        doc = json.loads(zlib.decompress(conn.execute(select(t.documents.c.data)
                                                        .where(t.documents.c.run_id == runs[1].id)).scalar()))
         doc["findings"][-1]["message"] += " (edited)"
         conn.execute(update(t.documents).where(t.documents.c.run_id == runs[1].id)
-                     .values(data=lzma.compress(canonical_json(doc), preset=0)))
+                     .values(data=zlib.compress(canonical_json(doc), 1)))
     problems = store.verify()
     assert len(problems) == 1 and runs[1].id in problems[0] and "altered" in problems[0]
     quick = store.verify(full=False)          # the period report's check: stored bytes against the chain
     assert len(quick) == 1 and runs[1].id in quick[0]
     with pytest.raises(InputError, match="does not match its SHA-256"):
         store.get_bytes(runs[1].id)
+
+
+def test_documents_stored_with_lzma_by_earlier_versions_are_still_given_back(store):
+    """Stores written before the codec became zlib hold xz documents: they are read, checked and
+    verified as they were (the chain covers the stored bytes, whatever their codec)."""
+    from scanner.store.runs import chain_hash
+    doc = night(base_doc(), "2026-01-01T02:00:00")
+    s = store.put(doc)
+    xz = lzma.compress(canonical_json(doc), preset=0)
+    stored = hashlib.sha256(xz).hexdigest()
+    chain = chain_hash(s.scope, 1, s.id, doc["run"]["started_at"], s.results_sha256, stored, None)
+    with store.engine.begin() as conn:    # as an earlier specguard wrote it
+        conn.execute(update(t.documents).values(codec="xz", data=xz))
+        conn.execute(update(t.runs).values(stored_sha256=stored, chain_hash=chain))
+        conn.execute(update(t.scopes).values(head_hash=chain))
+    assert store.get_bytes(s.id) == canonical_json(doc)
+    assert store.verify() == [] and store.verify(full=False) == []
 
 
 def test_verify_names_an_altered_run_record(store):

@@ -56,6 +56,8 @@ def test_nightly_scans_are_kept_compared_and_given_back(store_url, tmp_path):
     g = sg("store", "get", second["run"]["id"], "--store", store_url, "-o", got)
     assert g.returncode == 0, g.stderr
     assert got.read_bytes() == (tmp_path / "r2.json").read_bytes()
+    # the JSON output's bytes were stored as they are: they are the canonical document
+    assert canonical_json(json.loads(got.read_bytes())) == got.read_bytes()
     h = sg("history", "--store", store_url)
     assert h.returncode == 0 and "scope platform: 2 run(s)" in h.stdout and first["run"]["id"][:12] in h.stdout
     d = sg("diff", "--store", store_url, "-f", "json")

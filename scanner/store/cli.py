@@ -110,13 +110,16 @@ def annotate(store, args, doc: dict) -> None:
     doc["history"] = store.since(scope, doc)
 
 
-def keep(store, args, doc: dict) -> None:
-    """After the outputs are written: store the run, or say it was not stored (exit 3)."""
+def keep(store, args, doc: dict, rendered=()) -> None:
+    """After the outputs are written: store the run, or say it was not stored (exit 3).
+    ``rendered``: the (output, text) pairs just written; a JSON output's bytes are the canonical
+    document the store keeps, so they are not encoded a second time."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from .engine import hide
+    data = next((text for o, text in rendered or () if o.get("format") == "json" and isinstance(text, bytes)), None)
     try:
-        s = store.put(doc, scope=(doc.get("history") or {}).get("scope") or getattr(args, "scope", None))
+        s = store.put(doc, scope=(doc.get("history") or {}).get("scope") or getattr(args, "scope", None), data=data)
     except SpecguardError as e:
         raise ScanError(f"the run was not stored in {store.shown}: {e.message} (its outputs were written)")
     except SQLAlchemyError as e:
