@@ -35,6 +35,7 @@ from .controls import SEVERITIES, Check, Control, Verdict
 from .errors import InputError, shown
 from .model import KINDS, Resource
 from .values import FALSE, TRUE, Origin, Tri, Unknown, Value, tri, unknown_tri
+from .withheld import REASON as WITHHELD, Withheld, may_hold, secret_name
 
 OPERATORS = ("equals", "not_equals", "in", "not_in", "gte", "lte", "matches", "contains", "exists")
 COMBINATORS = ("all", "any", "not")
@@ -88,7 +89,9 @@ def resolve_path(r: Resource, path: str, name: str | None = None, default: Any =
     if cur is None:
         return Unknown(f"{path}: the {r.source} adapter kept no record for this resource", origin)
     walked: list[str] = []
+    secret = False   # a step named like a secret (password, auth_token, ...): its value is withheld
     for part in split_path(path):
+        secret = secret or secret_name(part)
         if isinstance(cur, Unknown):
             return Unknown(f"{'.'.join(walked) or path} is not known: {cur.reason}", origin)
         if isinstance(cur, list) and isinstance(part, str):
@@ -117,21 +120,24 @@ def resolve_path(r: Resource, path: str, name: str | None = None, default: Any =
         else:
             return Missing(f"{path}: {'.'.join(walked) or 'the record'} is not a mapping", origin)
         walked.append(str(part))
+    if isinstance(cur, Withheld) or (secret and may_hold(cur)):
+        return Withheld(f"{path}: {WITHHELD}", origin)
     if isinstance(cur, Unknown):
         return Unknown(f"{path} is not known: {cur.reason}", origin)
-    return Value(_plain(cur), origin)
+    return Value(_plain(cur, origin), origin)
 
 
-def _plain(v: Any) -> Any:
-    """A record's value as JSON has it: botocore gives timestamps as datetimes (ISO 8601 text
-    here, as the API sent them), bytes as bytes (not kept: they are binary blobs)."""
+def _plain(v: Any, origin: Origin) -> Any:
+    """A record's value as JSON has it, secrets withheld: botocore gives timestamps as datetimes
+    (ISO 8601 text here, as the API sent them), bytes as bytes (not kept: they are binary blobs)."""
     if isinstance(v, (str, int, float, bool)) or v is None or isinstance(v, Unknown):
         return v
     if isinstance(v, dict):
-        out = {k: _plain(x) for k, x in v.items()}
+        out = {k: Withheld(WITHHELD, origin) if secret_name(k) and may_hold(x) else _plain(x, origin)
+               for k, x in v.items()}
         return v if all(out[k] is v[k] for k in v) else out
     if isinstance(v, (list, tuple)):
-        out = [_plain(x) for x in v]
+        out = [_plain(x, origin) for x in v]
         return v if isinstance(v, list) and all(a is b for a, b in zip(out, v)) else out
     if hasattr(v, "isoformat"):
         return v.isoformat()
@@ -215,6 +221,8 @@ class Pattern:
 def _test(op: str, arg: Any, v: Value) -> Tri:
     if isinstance(v, Missing) and op == "exists":
         return tri(not arg)
+    if isinstance(v, Withheld) and op == "exists":
+        return tri(bool(arg))   # a secret is set; only its value is not shown
     if not v.known:
         return unknown_tri(v.reason)
     x = v.value

@@ -511,3 +511,96 @@ def test_an_unknown_message_parameter_exits_2_naming_file_and_line(run_cli, tmp_
     p = run_cli("scan", db_plan(tmp_path, x={}), "--rules", rules, "--format", "json", "-o", out)
     assert p.returncode == 2 and not out.exists() and p.stderr.count("\n") == 1
     assert f"{rules}:13: message: unknown parameter 'nope' in {{nope}} (params: none are declared)" in p.stderr
+
+
+# ----------------------------------------------------------------------------- secrets never reach evidence
+SECRET = "hunter2-VerySecret!"
+MQ_RULES = """\
+controls:
+  - id: ACME-MQ-01
+    title: Broker users have a password
+    severity: low
+    applies_to: {types: [aws_mq_broker]}
+    fields:
+      pw: {terraform: user.password}
+    require: {field: pw, exists: true}
+  - id: ACME-MQ-02
+    title: The default password is not used
+    severity: low
+    applies_to: {types: [aws_mq_broker]}
+    fields:
+      pw: {terraform: user.password}
+    require: {field: pw, not_equals: changeme}
+  - id: ACME-MQ-03
+    title: Brokers declare their users
+    severity: low
+    applies_to: {types: [aws_mq_broker]}
+    fields:
+      users: {terraform: user}
+    require: {field: users, exists: true}
+"""
+
+
+def _no_secret_anywhere(doc):
+    from scanner.render import render
+    for fmt in ("json", "sarif", "html", "markdown", "junit"):
+        out = render(doc, fmt)
+        assert SECRET not in (out.decode() if isinstance(out, bytes) else out), fmt
+
+
+def test_a_secret_in_a_plan_is_withheld_from_users_fields_and_every_output(tmp_path):
+    plan = Plan()
+    plan.add("aws_mq_broker", "b", {"broker_name": "b", "engine_type": "ActiveMQ", "tags": {},
+                                    "user": [{"username": "admin", "password": SECRET}]})
+    (tmp_path / "plan.json").write_text(plan.json())
+    doc = scan([tmp_path / "plan.json"], [rules_file(tmp_path, MQ_RULES)])
+    assert verdicts(doc) == {("aws_mq_broker.b", "ACME-MQ-01"): "pass",      # set: exists answers
+                             ("aws_mq_broker.b", "ACME-MQ-02"): "unknown",   # its value is not read: never a pass
+                             ("aws_mq_broker.b", "ACME-MQ-03"): "pass"}
+    assert finding(doc, "aws_mq_broker.b", "ACME-MQ-02")["message"] == \
+        "user.password: a secret value: specguard does not keep it"
+    users = finding(doc, "aws_mq_broker.b", "ACME-MQ-03")["evidence"]["user"]
+    assert users[0]["username"] == "admin" and "unknown" in users[0]["password"]   # the block, without it
+    _no_secret_anywhere(doc)
+
+
+def test_a_secret_given_with_var_to_a_tf_tree_is_withheld(tmp_path):
+    from scanner.pipeline import scan_paths
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "main.tf").write_text(textwrap.dedent("""\
+        variable "mq_password" {
+          type      = string
+          sensitive = true
+        }
+        resource "aws_mq_broker" "b" {
+          broker_name        = "b"
+          engine_type        = "ActiveMQ"
+          engine_version     = "5.17.6"
+          host_instance_type = "mq.t3.micro"
+          user {
+            username = "admin"
+            password = var.mq_password
+          }
+        }
+        """))
+    ns = argparse.Namespace(paths=[str(tree)], var=[f"mq_password={SECRET}"], var_file=[], source_dir=None,
+                            profile=None, waivers=None, rules=[str(rules_file(tmp_path, MQ_RULES))],
+                            checkov_results=None)
+    doc = scan_paths(ns)
+    assert verdicts(doc)[("aws_mq_broker.b", "ACME-MQ-02")] == "unknown"
+    assert verdicts(doc)[("aws_mq_broker.b", "ACME-MQ-01")] == "pass"
+    _no_secret_anywhere(doc)
+
+
+@pytest.mark.parametrize("name, secret", [
+    ("password", True), ("administrator_login_password", True), ("MasterUserPassword", True),
+    ("auth_token", True), ("primary_access_key", True), ("connection_string", True), ("client_secret", True),
+    ("SecretString", True), ("sas_token", True), ("private_key_pem", True), ("secret", True),
+    ("password_length", False), ("auth_token_enabled", False), ("access_key_id", False), ("SecretArn", False),
+    ("kms_key_id", False), ("KmsMasterKeyId", False), ("MasterUserSecret", False), ("deletion_protection", False),
+    ("secret_name", False), ("token_validity_units", False), ("name", False), (3, False),
+])
+def test_which_names_are_secrets(name, secret):
+    from scanner.withheld import secret_name
+    assert secret_name(name) is secret

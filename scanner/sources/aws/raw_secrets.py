@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ...values import Origin, Unknown
+from ...withheld import REASON as WITHHELD, Withheld
 
 SECRET_PATHS: dict[str, tuple[str, ...]] = {
     # lambda:ListFunctions: environment variables are where functions are given credentials
@@ -26,7 +27,6 @@ SECRET_PATHS: dict[str, tuple[str, ...]] = {
     "aws_lb_listener": ("DefaultActions[*].AuthenticateOidcConfig.ClientSecret",),
 }
 
-WITHHELD = "a secret value: specguard does not keep it"
 _STEP = re.compile(r"\[\*\]|[^.\[\]]+")
 
 
@@ -44,7 +44,7 @@ def _replace(node: Any, steps: list[str], path: str, source: str, api: str | Non
     if not steps:
         if node is None or isinstance(node, Unknown):
             return node   # nothing set: nothing to hide, and "not set" stays readable
-        return Unknown(WITHHELD, Origin(source, path, api=api))
+        return Withheld(WITHHELD, Origin(source, path, api=api))
     step, rest = steps[0], steps[1:]
     if step == "[*]":
         if not isinstance(node, list):
