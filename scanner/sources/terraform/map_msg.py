@@ -117,7 +117,8 @@ def _queue_policy(tf: TfResource) -> Value:
             o = got.origin
             via = Origin(o.source, f"{p.address}.{o.path}", o.file, o.line)
             return Unknown(got.reason, via) if isinstance(got, Unknown) else Value(got.value, via)
-    pending = related_unknown(tf, (_POLICY,), "queue_url")
+    # related_unknown reads every queue's address on each call: asked only when a separate policy exists
+    pending = related_unknown(tf, (_POLICY,), "queue_url") if _any(tf, _POLICY) else None
     if pending:
         return Unknown(f"a redrive policy may name this queue: {pending.why}", tf.origin(_POLICY))
     return Value(None, Origin(tf.source, "redrive_policy (none: no dead-letter queue)", tf.file, tf.line))
@@ -127,6 +128,10 @@ def _queue_policy(tf: TfResource) -> Value:
 def sqs_dead_letter(tf: TfResource, r: Resource) -> None:
     r.set("dead_letter", _queue_policy(tf))
     r.set("dead_letter_source", _is_target(tf))
+
+
+def _any(tf: TfResource, type_: str) -> bool:
+    return tf.project is not None and bool(managed_of_types(tf.project, (type_,)))
 
 
 def _is_target(tf: TfResource) -> Value:

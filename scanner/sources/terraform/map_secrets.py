@@ -14,7 +14,7 @@ from ...values import Origin, Unknown, Value
 from ..rotation import iso_days, schedule_days
 from .joins import related, related_unknown
 from .map_data import _blocks, setting
-from .normalize import adds, maps
+from .normalize import adds, managed_of_types, maps
 from .tfmodel import MISSING, TfResource
 
 _ROTATION = "aws_secretsmanager_secret_rotation"
@@ -56,7 +56,9 @@ def secret_rotation(tf: TfResource, r: Resource) -> None:
                                                   is False):
         r.set("rotation_days", _rules_days(tf, "rotation_rules"))
         return
-    pending = related_unknown(tf, (_ROTATION,), "secret_id")
+    # related_unknown reads every secret's address on each call: asked only when a rotation exists at all
+    pending = related_unknown(tf, (_ROTATION,), "secret_id") if tf.project is not None and \
+        managed_of_types(tf.project, (_ROTATION,)) else None
     if pending:
         r.set("rotation_days", Unknown(f"a rotation may name this secret: {pending.why}", tf.origin(_ROTATION)))
         return
