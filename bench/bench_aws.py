@@ -5,8 +5,14 @@ the latency and counts every request; the audit runs as the real command in its 
 reaching the proxy through AWS_ENDPOINT_URL.  Resources are loaded straight into moto (no
 latency).  The mix per region follows the platform's proportions of collected types:
 
-    250 security groups, 250 EBS volumes, 100 RDS instances, 100 secrets, 50 EFS file systems,
-    100 SQS queues, 50 SNS topics, 50 DynamoDB tables, 25 KMS keys, 25 Kinesis streams
+    250 security groups (with ingress rules), 200 EBS volumes, 100 RDS instances, 80 secrets,
+    50 EFS file systems, 80 SQS queues (half of them with a dead-letter queue), 40 SNS topics,
+    40 SNS subscriptions (to the queues), 50 DynamoDB tables, 25 KMS keys, 25 Kinesis streams,
+    20 ElastiCache replication groups, 20 S3 buckets (all 60 in us-east-1; a quarter of them tagged
+    Criticality=critical);
+and once per account (IAM is global) 10 roles with an inline policy, 5 customer policies and
+5 users, so the estate is shaped like a real account: many buckets, security groups with rules,
+databases, caches, queues and topics, keys.
 
 Run:  python3 bench/bench_aws.py [--concurrency 16] [--delay 0.05] [--per-region 1000]
 """
@@ -31,8 +37,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from aws_support import CLEAR, FaultProxy, MotoServer, aws_env, client  # noqa: E402
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
-MIX = {"sg": 250, "volume": 250, "rds": 100, "secret": 100, "efs": 50, "sqs": 100, "sns": 50,
-       "dynamodb": 50, "kms": 25, "kinesis": 25}
+MIX = {"sg": 250, "volume": 200, "rds": 100, "secret": 80, "efs": 50, "sqs": 80, "sns": 40, "subscription": 40,
+       "dynamodb": 50, "kms": 25, "kinesis": 25, "bucket": 20, "cache": 20}
+GLOBAL = {"role": 10, "policy": 5, "user": 5}   # IAM: once per account, in the first region's process
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": "arn:aws:sqs:*:123456789012:q*"}]})
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 # operations made once per region and service (listings, and tag:GetResources, 100 resources a page),
 # as opposed to once per resource
 LISTINGS = {"DescribeRegions", "GetCallerIdentity", "DescribeSecurityGroups", "DescribeVolumes", "DescribeDBInstances",
@@ -67,9 +78,28 @@ def load(endpoint: str, region: str, scale: float) -> int:
     groups.append(len(jobs))
     jobs += [lambda i=i: efs.create_file_system(CreationToken=f"fs{i}", Encrypted=True, Tags=tags) for i in range(n["efs"])]
     groups.append(len(jobs))
-    jobs += [lambda i=i: sqs.create_queue(QueueName=f"q{i}", tags={"Environment": "prod"}) for i in range(n["sqs"])]
+    jobs += [lambda i=i: sqs.create_queue(QueueName=f"q{i}", tags={"Environment": "prod"}, Attributes=(
+        {"RedrivePolicy": json.dumps({"deadLetterTargetArn": f"arn:aws:sqs:{region}:123456789012:q0",
+                                      "maxReceiveCount": 5})} if i % 2 else {})) for i in range(n["sqs"])]
     groups.append(len(jobs))
     jobs += [lambda i=i: sns.create_topic(Name=f"t{i}", Tags=tags) for i in range(n["sns"])]
+    groups.append(len(jobs))
+    # S3 is global: the first region's process holds every bucket (in us-east-1), as it answers ListBuckets
+    s3 = c("s3")
+    if region != REGIONS[0]:
+        n["bucket"] = 0
+    else:
+        n["bucket"] *= len(REGIONS)
+    jobs += [lambda i=i: (s3.create_bucket(Bucket=f"bench-{region}-{i}"), s3.put_bucket_tagging(
+        Bucket=f"bench-{region}-{i}", Tagging={"TagSet": tags + [
+            {"Key": "Criticality", "Value": "critical" if i % 4 == 0 else "standard"}]}))
+             for i in range(n["bucket"])]
+    groups.append(len(jobs))
+    ec = c("elasticache")
+    jobs += [lambda i=i: ec.create_replication_group(ReplicationGroupId=f"rg{i}", ReplicationGroupDescription="b",
+                                                     Engine="redis", CacheNodeType="cache.t3.micro",
+                                                     NumCacheClusters=2, TransitEncryptionEnabled=True,
+                                                     AtRestEncryptionEnabled=True) for i in range(n["cache"])]
     groups.append(len(jobs))
     jobs += [lambda i=i: ddb.create_table(TableName=f"tb{i}", BillingMode="PAY_PER_REQUEST", Tags=tags,
                                           KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -86,7 +116,28 @@ def load(endpoint: str, region: str, scale: float) -> int:
         jobs[i]()
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda f: f(), [j for i, j in enumerate(jobs) if i not in serial]))
-    return sum(n.values())
+    with ThreadPoolExecutor(8) as pool:   # subscriptions once their topics and queues exist
+        list(pool.map(lambda i: sns.subscribe(TopicArn=f"arn:aws:sns:{region}:123456789012:t{i % n['sns']}",
+                                              Protocol="sqs",
+                                              Endpoint=f"arn:aws:sqs:{region}:123456789012:q{i % n['sqs']}"),
+                      range(n["subscription"])))
+    # security groups with rules, as real ones have (one rule each; moto's EC2 is not safe concurrently)
+    for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]:
+        if g["GroupName"] != "default":
+            ec2.authorize_security_group_ingress(GroupId=g["GroupId"], IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
+    total = sum(n.values())
+    if region == REGIONS[0]:
+        iam = client(endpoint, "iam", region)
+        for i in range(GLOBAL["role"]):
+            iam.create_role(RoleName=f"svc{i}", AssumeRolePolicyDocument=TRUST)
+            iam.put_role_policy(RoleName=f"svc{i}", PolicyName="send", PolicyDocument=POLICY)
+        for i in range(GLOBAL["policy"]):
+            iam.create_policy(PolicyName=f"p{i}", PolicyDocument=POLICY)
+        for i in range(GLOBAL["user"]):
+            iam.create_user(UserName=f"person{i}")
+        total += sum(GLOBAL.values())
+    return total
 
 
 # moto builds a service's backends on its first request to that service, which takes a second or more
@@ -98,7 +149,7 @@ WARM = [("apigateway", "get_domain_names"), ("apigatewayv2", "get_domain_names")
         ("elbv2", "describe_load_balancers"), ("kinesis", "list_streams"), ("kms", "list_keys"),
         ("rds", "describe_db_clusters"), ("resourcegroupstaggingapi", "get_resources"), ("s3", "list_buckets"),
         ("secretsmanager", "list_secrets"), ("sns", "list_topics"), ("sqs", "list_queues"),
-        ("sts", "get_caller_identity")]
+        ("sts", "get_caller_identity"), ("iam", "list_roles")]
 
 
 def warm(endpoint: str, region: str) -> None:
