@@ -1,0 +1,167 @@
+"""Benchmark of `specguard audit aws --org-role` on the executors of issue 19: `--executor local` against a
+local Dask cluster (`--executor dask-local:N`), over an AWS Organization simulated in moto's server.
+
+moto holds the Organization: ``--accounts`` member accounts (default 200) besides the management one,
+each with ``--resources`` resources (half EBS volumes, half security groups, in the first region),
+created with that account's assumed-role credentials (moto keeps state per account).  The test proxy
+(tests/aws_support.py) adds ``--delay`` (50 ms) to every request and counts them.  Each audit runs as
+the real command in a process of its own, audited over ``--regions`` (2); its peak RSS is the
+coordinator's (the Dask workers are other processes; the local cluster's scheduler runs inside it).
+
+Printed: wall time, API calls, coordinator peak memory, units per minute, for each executor; the
+Dask scheduling overhead per unit (no-op tasks through the same kind of cluster, and the audit's own
+wall x slots - unit seconds); and, with ``--memory 50,200``, the Dask coordinator's peak memory at
+50 and 200 accounts against the targets (< 300 MB; < 1.2 x the 50-account figure + the extra findings).
+
+Run:  python3 bench/bench_dask.py [--accounts 200] [--regions us-east-1,us-west-2] [--delay 0.05]
+                                  [--resources 0] [--workers 2] [--memory 50,200 --resources 100]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from aws_support import ACCOUNT, CLEAR, FaultProxy, MotoServer, aws_env, client  # noqa: E402
+
+ROLE = "OrganizationAccountAccessRole"
+
+
+def _member_client(endpoint: str, aid: str, service: str, region: str):
+    import boto3
+    cr = client(endpoint, "sts").assume_role(RoleArn=f"arn:aws:iam::{aid}:role/{ROLE}",
+                                              RoleSessionName="bench")["Credentials"]
+    return boto3.client(service, region_name=region, endpoint_url=endpoint, aws_access_key_id=cr["AccessKeyId"],
+                        aws_secret_access_key=cr["SecretAccessKey"], aws_session_token=cr["SessionToken"])
+
+
+def organization(endpoint: str, n: int, per_account: int, region: str) -> list[str]:
+    org = client(endpoint, "organizations")
+    org.create_organization(FeatureSet="ALL")
+    for i in range(n):
+        org.create_account(Email=f"m{i}@example.com", AccountName=f"member{i:03d}")
+    members = sorted(a["Id"] for a in org.list_accounts()["Accounts"] if a["Id"] != ACCOUNT)
+
+    def fill(aid: str) -> None:
+        ec2 = _member_client(endpoint, aid, "ec2", region)
+        tags = [{"Key": "Environment", "Value": "prod"}, {"Key": "Project", "Value": "bench"}]
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"] if per_account else None
+        for i in range(per_account // 2):
+            ec2.create_volume(AvailabilityZone=f"{region}a", Size=1, Encrypted=i % 5 != 0,
+                              TagSpecifications=[{"ResourceType": "volume", "Tags": tags}])
+        for i in range(per_account - per_account // 2):
+            ec2.create_security_group(GroupName=f"g{i}", Description="bench", VpcId=vpc, TagSpecifications=[
+                {"ResourceType": "security-group", "Tags": tags + [{"Key": "Tier", "Value": "app"}]}])
+
+    if per_account:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(fill, members))
+    return members
+
+
+def audit(env: dict, executor: str, regions: str, extra: list[str], proxy: FaultProxy) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / "results.json"
+        before = proxy.total
+        t0 = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "scanner", "audit", "aws", "--org-role", ROLE, "--regions",
+                                 regions, "--executor", executor, "--format", "json", "-o", str(out), "--quiet",
+                                 *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - t0
+        err = proc.stderr.read()
+        rc = os.waitstatus_to_exitcode(status)
+        if rc not in (0, 1):
+            raise SystemExit(f"{executor}: exit {rc}: {err.strip()}")
+        doc = json.loads(out.read_text())
+        findings_bytes = len(json.dumps(doc["findings"]))
+    return {"executor": executor, "wall": wall, "calls": proxy.total - before, "rss_mb": usage.ru_maxrss / 1024,
+            "units": doc["summary"]["units"], "findings": len(doc["findings"]), "findings_bytes": findings_bytes}
+
+
+def scheduling_overhead(workers: int, tasks: int) -> float:
+    """Seconds per task of the Dask round trip itself: no-op tasks through a local cluster like the audit's."""
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as c:
+        c.gather(c.map(abs, range(workers * 2), pure=False))   # warm
+        t0 = time.monotonic()
+        c.gather(c.map(abs, range(tasks), pure=False))
+        return (time.monotonic() - t0) / tasks
+
+
+def show(r: dict, n_units: int) -> None:
+    print(f"  {r['executor']:<14} wall {r['wall']:7.1f} s   API calls {r['calls']:6d}   coordinator peak "
+          f"{r['rss_mb']:6.0f} MB   {n_units / r['wall'] * 60:7.1f} units/min   units {r['units']}   "
+          f"findings {r['findings']}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=200, help="member accounts (the management one is audited too)")
+    ap.add_argument("--regions", default="us-east-1,us-west-2")
+    ap.add_argument("--delay", type=float, default=0.05)
+    ap.add_argument("--resources", type=int, default=0, help="resources per member account")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--memory", default="", help="e.g. 50,200: Dask coordinator's peak at these account counts")
+    ap.add_argument("--skip-local", action="store_true")
+    opts = ap.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = MotoServer(process=True)
+    proxy = FaultProxy(server.url)
+    try:
+        t0 = time.monotonic()
+        members = organization(server.url, opts.accounts, opts.resources, opts.regions.split(",")[0])
+        print(f"loaded an Organization of {len(members) + 1} accounts, {opts.resources} resources in each member, "
+              f"in {time.monotonic() - t0:.0f} s; {opts.delay * 1000:.0f} ms added to every request; "
+              f"regions {opts.regions}; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        env = {k: v for k, v in os.environ.items() if k not in CLEAR}
+        env.update(aws_env(proxy.url))
+        proxy.delay = opts.delay
+        n_units = len(members) + 1
+        rows = []
+        for executor in ([] if opts.skip_local else ["local"]) + [f"dask-local:{opts.workers}"]:
+            rows.append(audit(env, executor, opts.regions, [], proxy))
+            show(rows[-1], n_units)
+        dask_row = rows[-1]
+        per_task = scheduling_overhead(opts.workers, 400)
+        print(f"  Dask round trip of a no-op task on {opts.workers} workers: {per_task * 1000:.1f} ms per task "
+              f"({per_task * n_units:.1f} s over {n_units} units, {per_task * n_units / dask_row['wall']:.1%} of the "
+              f"Dask run's wall time)")
+        if len(rows) == 2:
+            print(f"  dask-local:{opts.workers} / local wall time: {rows[1]['wall'] / rows[0]['wall']:.2f}")
+        if opts.memory:
+            sizes = [int(x) for x in opts.memory.split(",")]
+            mem = {}
+            for n in sizes:
+                pick = members[:max(0, n - 1)]   # the management account is audited too
+                r = audit(env, f"dask-local:{opts.workers}", opts.regions,
+                          ["--accounts", ",".join([ACCOUNT, *pick])], proxy)
+                mem[n] = r
+                print(f"  memory at {n} accounts x {opts.resources} resources: coordinator peak {r['rss_mb']:.0f} MB, "
+                      f"{r['findings']} findings ({r['findings_bytes'] / 1e6:.1f} MB as JSON), wall {r['wall']:.0f} s")
+            if len(sizes) == 2:
+                a, b = mem[sizes[0]], mem[sizes[1]]
+                extra = (b["findings_bytes"] - a["findings_bytes"]) / 2**20
+                limit = 1.2 * a["rss_mb"] + extra
+                print(f"  target: {b['rss_mb']:.0f} MB < 300 MB: {'met' if b['rss_mb'] < 300 else 'NOT met'}; "
+                      f"< 1.2 x {a['rss_mb']:.0f} + {extra:.1f} MB of extra findings = {limit:.0f} MB: "
+                      f"{'met' if b['rss_mb'] < limit else 'NOT met'}")
+        return 0
+    finally:
+        proxy.stop()
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
