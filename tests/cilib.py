@@ -20,3 +20,18 @@ def clean_copy(dest: Path) -> Path:
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
     return dest
+
+
+def vendored_schema(name: str) -> dict:
+    """A CI system's published JSON Schema as check-jsonschema ships it (SchemaStore's github-actions,
+    gitlab-ci, ...; a test dependency in pyproject.toml), never copied into this repository."""
+    import json
+    from importlib import resources
+    return json.loads(resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(f"{name}.json")
+                      .read_text("utf-8"))
+
+
+def schema_errors(schema: dict, instance) -> list[str]:
+    import jsonschema
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(instance)]

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from cilib import clean_copy
+from cilib import clean_copy, schema_errors, vendored_schema
 from conftest import CORPUS
 from planlib import Plan
 
@@ -115,6 +115,18 @@ def test_action_yml_wires_every_input_into_the_script():
     upload = next(s for s in steps if "upload-sarif" in s.get("uses", ""))
     assert upload["with"]["sarif_file"] == "${{ steps.scan.outputs.sarif }}"
     assert steps[-1]["run"].endswith('run.sh" gate\'') or "run.sh\" gate" in steps[-1]["run"]
+
+
+def test_action_yml_is_valid_action_metadata_by_the_published_schema():
+    """action.yml against the schema of GitHub's action metadata (SchemaStore's github-actions, as shipped by
+    check-jsonschema); a broken copy fails it, so the check is not vacuous."""
+    schema = vendored_schema("github-actions")
+    spec = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert schema_errors(schema, spec) == []
+    broken = yaml.safe_load((ROOT / "action.yml").read_text())
+    broken["runs"]["using"] = "compost"
+    broken["inputs"]["paths"]["required"] = "maybe"
+    assert len(schema_errors(schema, broken)) >= 2
 
 
 def test_baseline_input_accepts_todays_findings(tmp_path):

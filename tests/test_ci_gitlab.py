@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cilib import clean_copy
+from cilib import clean_copy, schema_errors, vendored_schema
 from planlib import Plan
 from test_render_gitlab_sast import validate as validate_sast
 
@@ -117,3 +117,22 @@ def test_SPECGUARD_PIP_installs_specguard_when_the_image_has_none(tmp_path):
     assert (image / "bin" / "specguard").exists()
     assert all(p.exists() for p in artifacts(ws, SPECGUARD_REPORTS="out/reports"))
     validate_sast(json.loads((ws / "gl-sast-report.json").read_text()))
+
+
+def test_the_template_is_valid_gitlab_ci_by_the_published_schema():
+    """ci/gitlab/specguard.yml against GitLab's CI schema (as SchemaStore and check-jsonschema ship it). A
+    hidden job (.specguard) is not checked by that schema, so the job a project gets is checked too: the
+    template's job with what it extends merged in, as GitLab does; a broken copy fails it."""
+    schema = vendored_schema("gitlab-ci")
+    assert schema_errors(schema, TEMPLATE) == []
+
+    def job(template: dict) -> dict:
+        merged = dict(template[".specguard"])
+        merged.update({k: v for k, v in template["specguard"].items() if k != "extends"})
+        return {"variables": template["variables"], "specguard": merged}
+
+    assert schema_errors(schema, job(TEMPLATE)) == []
+    broken = yaml.safe_load((ROOT / "ci" / "gitlab" / "specguard.yml").read_text())
+    broken[".specguard"]["artifacts"]["when"] = "alwayz"
+    broken[".specguard"]["artifacts"]["reports"]["sasst"] = broken[".specguard"]["artifacts"]["reports"].pop("sast")
+    assert len(schema_errors(schema, job(broken))) == 2
