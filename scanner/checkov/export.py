@@ -31,6 +31,12 @@ MODULE = "specguard_checks.py"
 ID_PREFIX = "CKV_SPECGUARD_"
 WILDCARD_TYPES = ["aws_*", "azurerm_*"]
 
+_DR_WHY = ("the copies in another region are other resources (an aws_db_instance whose replicate_source_db names it, "
+           "the clusters of an aws_rds_global_cluster, aws_dynamodb_table_replica, an "
+           "aws_s3_bucket_replication_configuration and its destination bucket, a PostgreSQL replica's "
+           "source_server_id, an azurerm_mssql_failover_group's partner server), and 'another region' compares the "
+           "store's region with theirs: an AWS resource's region is its provider's, which Checkov does not give a "
+           "resource check (even a DynamoDB replica block's region_name must differ from the table's provider region)")
 # (control pattern, Terraform type pattern) -> why a per-resource check cannot give specguard's verdict.
 NEEDS_CONTEXT: list[tuple[str, str, str]] = [
     ("NET-0[1-4]", "*",
@@ -79,7 +85,15 @@ NEEDS_CONTEXT: list[tuple[str, str, str]] = [
      "queue is another resource"),
     ("SEC-02", "aws_secretsmanager_secret",
      "a secret rotates through a separate aws_secretsmanager_secret_rotation whose secret_id references it"),
+    *(("DR-01", t, _DR_WHY) for t in ("aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_s3_bucket",
+                                       "azurerm_postgresql_flexible_server", "azurerm_mssql_database")),
 ]
+# (control, Terraform type) whose fields come from the resource alone although the type's mapper joins other
+# resources for other controls: SEC-01 reads only the server's own sign-in settings.
+SINGLE_RESOURCE: set[tuple[str, str]] = {
+    ("SEC-01", "azurerm_mssql_server"), ("SEC-01", "azurerm_sql_server"),
+    ("SEC-01", "azurerm_postgresql_flexible_server"),
+}
 # Controls with no Terraform column in CONTROLS.md: nothing to export, and why.
 LIVE_ONLY = {
     "IAM-02": "live only: whether a console user has an MFA device is in the account's credential report "
@@ -146,7 +160,7 @@ def _context_reason(ctl, tf_type: str) -> str | None:
         if fnmatch.fnmatchcase(ctl.id, cpat) and fnmatch.fnmatchcase(tf_type, tpat):
             return why
     own = set(ctl.fields) - {"tags"}   # tags are read by the normalizer, never joined from elsewhere
-    if "*" not in tf_type and own and mapper_consults_others(tf_type):
+    if "*" not in tf_type and own and (ctl.id, tf_type) not in SINGLE_RESOURCE and mapper_consults_others(tf_type):
         return (f"specguard reads {tf_type} together with other resources that configure it (split "
                 "resources such as encryption, versioning or server configurations); a Checkov resource "
                 "check sees only the one resource")
