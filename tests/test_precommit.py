@@ -113,6 +113,16 @@ def test_try_repo_python_hook_installs_this_repository(tmp_path):
     assert "ENC-01" in r.stdout
 
 
+def test_the_hooks_manifest_is_valid_for_pre_commit(tmp_path):
+    """pre-commit's own check of .pre-commit-hooks.yaml (try-repo above reads it too); a broken copy fails."""
+    ok = pre_commit(tmp_path, ROOT, "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml"), timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = tmp_path / "hooks.yaml"
+    bad.write_text((ROOT / ".pre-commit-hooks.yaml").read_text().replace("language: script", "language: scrypt"))
+    refused = pre_commit(tmp_path, ROOT, "validate-manifest", str(bad), timeout=120)
+    assert refused.returncode == 1 and "scrypt" in refused.stdout + refused.stderr
+
+
 def test_split_keeps_option_values_and_finds_directories():
     opts, dirs = split(["--fail-on", "high", "--var-file=prod.tfvars", "--profile", "p.yaml", "--allow-unknown",
                         "infra/main.tf", "infra/vars.tf", "main.tf", "envs/prod/x.tfvars"])
