@@ -50,7 +50,7 @@ LISTINGS = {"DescribeRegions", "GetCallerIdentity", "DescribeSecurityGroups", "D
             "DescribeDBClusters", "DescribeDBParameterGroups", "DescribeDBClusterParameterGroups",
             "DescribeDBParameters", "DescribeDBClusterParameters", "ListKeys", "DescribeLoadBalancers",
             "GetDomainNames", "GetDomainNamesV2", "DescribeFileSystems", "ListTables", "DescribeReplicationGroups",
-            "ListStreams", "ListQueues", "ListTopics", "ListSecrets", "ListBackupPlans", "ListBuckets",
+            "ListStreams", "ListQueues", "ListTopics", "ListSubscriptions", "ListSecrets", "ListBackupPlans", "ListBuckets",
             "ListDistributions", "GetResources"}
 
 
