@@ -50,8 +50,8 @@ LISTINGS = {"DescribeRegions", "GetCallerIdentity", "DescribeSecurityGroups", "D
             "DescribeDBClusters", "DescribeDBParameterGroups", "DescribeDBClusterParameterGroups",
             "DescribeDBParameters", "DescribeDBClusterParameters", "ListKeys", "DescribeLoadBalancers",
             "GetDomainNames", "GetDomainNamesV2", "DescribeFileSystems", "ListTables", "DescribeReplicationGroups",
-            "ListStreams", "ListQueues", "ListTopics", "ListSubscriptions", "ListSecrets", "ListBackupPlans", "ListBuckets",
-            "ListDistributions", "GetResources"}
+            "ListStreams", "ListQueues", "ListTopics", "ListSubscriptions", "ListSecrets", "ListBackupPlans",
+            "ListBuckets", "ListDistributions", "GetResources"}
 
 
 def load(endpoint: str, region: str, scale: float) -> int:

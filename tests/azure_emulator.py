@@ -397,7 +397,8 @@ def _type_of(lower_id: str) -> str:
 
 # proxy (child setting) resources: readable by ID, never in listings of resources
 # Service Bus entities and Key Vault secrets and keys are read under their parents, never listed (issue 17)
-_PROXY = ("/queues", "/topics", "/subscriptions", "/secrets", "/keys", "/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies", "/customdomains",
+_PROXY = ("/queues", "/topics", "/subscriptions", "/secrets", "/keys",
+          "/configurations", "/encryptionprotector", "/backupshorttermretentionpolicies", "/customdomains",
           "/securitypolicies", "/roledefinitions", "/administrators", "/failovergroups", "/replicas")
 
 
@@ -1122,8 +1123,8 @@ class PlanDeployment:
             if pol[0].get("notify_before_expiry"):
                 actions.append({"trigger": {"timeBeforeExpiry": pol[0]["notify_before_expiry"]},
                                 "action": {"type": "notify"}})
-            rotation = {"attributes": {"created": 1741944413, "updated": 1741944413,
-                                       **({"expiryTime": pol[0]["expire_after"]} if pol[0].get("expire_after") else {})},
+            expiry = {"expiryTime": pol[0]["expire_after"]} if pol[0].get("expire_after") else {}
+            rotation = {"attributes": {"created": 1741944413, "updated": 1741944413, **expiry},
                         "lifetimeActions": actions}
         self.emu.put(vault_key(self.ids[vault], self.names[tf.address], rotation_policy=rotation,
                                tags=self.val(tf, "tags", {}), location=self._loc(self.by_addr[vault])))

@@ -101,4 +101,5 @@ def test_a_denied_read_is_unknown_with_coverage(service, op, control, rtype, rol
     assert mine and all(f["status"] == "unknown" for f in mine), [(f["resource"]["name"], f["status"]) for f in mine]
     if role is not None:
         assert any(f["resource"]["name"] == role for f in mine)
-    assert any(c.get("operation") == op and str(c.get("error")).startswith("AccessDenied") for c in doc["coverage"]), doc["coverage"]
+    assert any(c.get("operation") == op and str(c.get("error")).startswith("AccessDenied")
+               for c in doc["coverage"]), doc["coverage"]
