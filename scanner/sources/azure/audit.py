@@ -54,8 +54,6 @@ def collect(args: AuditOptions, run) -> list[Resource]:
         with _progress(getattr(args, "quiet", False), len(subs)) as progress:
             work = Work(concurrency, progress)
             submit(work, reader, subs, getattr(args, "strategy", "arm"))
-            for sub in subs:   # not in resource listings nor Resource Graph's Resources: either strategy
-                work.submit(arm_iam.role_definitions, reader, sub)
             work.run()
     finally:
         session.close()
@@ -64,8 +62,7 @@ def collect(args: AuditOptions, run) -> list[Resource]:
         run.sources.append({"kind": "azure", "path": f"subscription {sub}"})
     for entry in inv.failures:
         run.coverage.append(entry)
-    run.add_coverage("not-checkable", LOG_02_AZURE, control="LOG-02")
-    run.add_coverage("not-checkable", arm_iam.IAM_02_AZURE, control="IAM-02")
+    run_notes(run)
     resources = to_resources(inv)
     for r in resources:
         if r.context.get("location"):
@@ -86,6 +83,14 @@ def submit(work: Work, reader: Reader, subs: list[str], strategy: str) -> None:
             work.submit(reader.list_generic, sub)
             for arm_type in LISTINGS:
                 work.submit(reader.list_type, sub, arm_type)
+    for sub in subs:   # not in resource listings nor Resource Graph's Resources: either strategy
+        work.submit(arm_iam.role_definitions, reader, sub)
+
+
+def run_notes(run) -> None:
+    """What is said once per Azure run, however many subscriptions (or units) it had."""
+    run.add_coverage("not-checkable", LOG_02_AZURE, control="LOG-02")
+    run.add_coverage("not-checkable", arm_iam.IAM_02_AZURE, control="IAM-02")
 
 
 # CONTROLS.md: LOG-02 has no Azure column; the audit says why, once per run.
