@@ -49,10 +49,14 @@ def fingerprint(f: dict) -> str:
     return f.get("fingerprint") or f"{f['control_id']}|{(f.get('resource') or {}).get('address', '')}"
 
 
+@lru_cache(maxsize=256)
+def _norm(path: str) -> str:
+    return os.path.normpath(path) if path else ""
+
+
 def _input(f: dict) -> str:
     """The input (plan file, .tf directory, - for stdin) a finding came from, as one path spelling."""
-    given = (f.get("resource") or {}).get("input") or ""
-    return os.path.normpath(given) if given else ""
+    return _norm((f.get("resource") or {}).get("input") or "")
 
 
 def create(doc: dict, now: dt.datetime | None = None) -> dict:
@@ -159,18 +163,26 @@ def apply(doc: dict, baseline: dict) -> dict:
     fails is new)."""
     check_profile(baseline, doc)
     entries = baseline["findings"]
-    scanned = {os.path.normpath(s["path"]) for s in doc.get("sources") or [] if s.get("path")}
+    scanned = {_norm(s["path"]) for s in doc.get("sources") or [] if s.get("path")}
+    inputs = {_norm(e["input"]) for e in entries if e.get("input")}
+    # a baseline of one input used on a run of one input is the same configuration, whatever the file
+    # is called now (a plan is often written under a new name, or read from stdin): fingerprints, which
+    # then hold no input on either side, suffice
+    one_to_one = len(inputs) <= 1 and len(scanned) <= 1
     by_fp = {e["fingerprint"]: e for e in entries}
-    by_key = {(e["control_id"], e["address"], os.path.normpath(e["input"])): e for e in entries if e.get("input")}
+    by_key = {} if one_to_one else {(e["control_id"], e["address"], _norm(e["input"])): e
+                                    for e in entries if e.get("input")}
 
     def entry_of(f: dict) -> dict | None:
+        e = by_fp.get(fingerprint(f))
+        if not by_key:
+            return e
         where = _input(f)
-        e = by_key.get((f["control_id"], (f.get("resource") or {}).get("address", ""), where)) if where else None
-        if e is None:
-            e = by_fp.get(fingerprint(f))
-            if e is not None and e.get("input") and where and os.path.normpath(e["input"]) != where \
-                    and os.path.normpath(e["input"]) in scanned:
-                e = None   # that entry is another input's finding, and that input is in this run
+        if e is not None and e.get("input") and where and _norm(e["input"]) != where \
+                and _norm(e["input"]) in scanned:
+            e = None   # that entry is another input's finding, and that input is in this run
+        if e is None and where:
+            e = by_key.get((f["control_id"], (f.get("resource") or {}).get("address", ""), where))
         return e
 
     current: dict[int, str] = {}   # entry -> the status of the first finding it matched
@@ -187,11 +199,8 @@ def apply(doc: dict, baseline: dict) -> dict:
             accepted += 1
     # an accepted entry is resolved as an accepted failure would be: passing now, or gone; an entry of
     # an input this run did not scan says nothing either way
-    # (a baseline of one input used on a run of one input is the same configuration, whatever the file
-    # is called now: a plan is often written under a new name, or read from stdin)
-    inputs = {os.path.normpath(e["input"]) for e in entries if e.get("input")}
-    checked = entries if len(inputs) <= 1 and len(scanned) <= 1 else \
-        [e for e in entries if not (e.get("input") and scanned and os.path.normpath(e["input"]) not in scanned)]
+    checked = entries if one_to_one else \
+        [e for e in entries if not (e.get("input") and scanned and _norm(e["input"]) not in scanned)]
     fixed = [{"fingerprint": e["fingerprint"], "control_id": e["control_id"], "address": e["address"],
               "found": e.get("found", "fail")} for e in checked if is_resolved(FAILING, current.get(id(e)))]
     doc["baseline"] = {"path": baseline.get("path", ""), "sha256": baseline.get("sha256", ""),
