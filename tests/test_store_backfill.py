@@ -170,3 +170,14 @@ def test_import_of_older_artifacts_after_newer_runs(store, tmp_path):
     scope = stored[0].scope
     assert [r.id for r in store.runs(scope)] == [d["run"]["id"] for d in nights]
     assert store.verify() == []
+    # the audit-period report says which runs were stored late, in every format
+    from scanner.render.period_html import render
+    p = period.build(store, scope, dt.date(2026, 3, 1), dt.date(2026, 3, 8), None,
+                     now=dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc))
+    late = p["integrity"]["stored_out_of_order"]
+    assert p["integrity"]["chain_ok"] and len(late) == 4
+    assert all(d["run"]["id"] in x for d, x in zip(nights[:4], late))
+    md, html = render(p, "markdown"), render(p, "html")
+    for d in nights[:4]:
+        assert d["run"]["id"] in md and d["run"]["id"] in html
+    assert "Stored out of time order" in md and "Stored out of time order" in html

@@ -65,6 +65,10 @@ def test_nightly_scans_are_kept_compared_and_given_back(store_url, tmp_path):
     dj = json.loads(d.stdout)
     assert dj["from"]["id"] == first["run"]["id"] and dj["to"]["id"] == second["run"]["id"]
     assert dj["counts"]["new"] == 0 and len(dj["still_failing"]) == first["summary"]["fail"]
+    # the results file of a stored run is compared with the run before it, not with itself
+    f = sg("diff", tmp_path / "r2.json", "--store", store_url, "-f", "json")
+    assert f.returncode == 0, f.stderr
+    assert json.loads(f.stdout)["from"]["id"] == first["run"]["id"]
     v = sg("store", "verify", "--store", store_url)
     assert v.returncode == 0 and "2 run(s) in 1 scope(s)" in v.stdout
     if password:

@@ -129,4 +129,7 @@ def markdown(doc: dict) -> str:
     lines += ["", "## Integrity", ""]
     lines += ([f"Hash chain intact ({doc['integrity'].get('runs_checked', 0)} stored runs checked)."]
               if doc["integrity"]["chain_ok"] else [f"- {_cell(x)}" for x in doc["integrity"]["problems"]])
+    late = doc["integrity"].get("stored_out_of_order") or []
+    lines += (["", "Stored out of time order (imported after later runs; each keeps its place in time, the chain "
+                   "records when it was stored):", ""] + [f"- {_cell(x)}" for x in late]) if late else []
     return "\n".join(lines) + "\n"

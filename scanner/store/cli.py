@@ -257,9 +257,12 @@ def cmd_diff(args) -> int:
                 if prev is None:
                     raise InputError(f"run {row.id} is the first of its scope: nothing to compare it with")
             else:
-                prev = store.head(scope_of(after, args.scope))
+                # the file's own run may be stored already (scan --store -o results.json): compare
+                # with the run before it in time, not with itself
+                run = after.get("run") or {}
+                prev = store.before(scope_of(after, args.scope), run.get("started_at", ""), run.get("id", ""))
                 if prev is None:
-                    raise InputError(f"{refs[0]}: the store holds no run of its scope "
+                    raise InputError(f"{refs[0]}: the store holds no earlier run of its scope "
                                      f"{scope_of(after, args.scope)!r} (give --scope, or two runs)")
             before, labels = store.get_doc(prev.id), (prev.id, refs[0] if row is None else row.id)
         else:

@@ -422,6 +422,19 @@ class Store:
                                             t.runs.c.seq < run_row.seq))
                                 .order_by(t.runs.c.seq.desc()).limit(1)).first()
 
+    def before(self, scope: str, started_at: str, run_id: str):
+        """The run of a scope stored as the one before a run that started at ``started_at`` (the
+        latest that started no later, other than the run itself), or None."""
+        with self._read() as conn, conn.begin():
+            sid = conn.execute(select(t.scopes.c.id).where(t.scopes.c.name == scope)).scalar()
+            if sid is None:
+                return None
+            return conn.execute(select(t.runs, t.scopes.c.name.label("scope"))
+                                .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
+                                .where(and_(t.runs.c.scope_id == sid, t.runs.c.id != run_id,
+                                            t.runs.c.started_at <= started_at))
+                                .order_by(t.runs.c.seq.desc()).limit(1)).first()
+
     def latest(self, scope: str):
         with self._read() as conn, conn.begin():
             sid = self.scope_id(conn, scope)
