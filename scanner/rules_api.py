@@ -46,6 +46,9 @@ What a rule must not do
 * Ask which source a resource came from in order to decide a verdict, call any API, read files,
   or change the resource, its ``raw`` record or another resource (they are shared by every control).
 * Keep state between resources: the order of evaluation is not part of the contract.
+* Put a value of ``r.raw`` into evidence or a message other than through ``field()``: ``field()``
+  withholds secret values (attributes named as secrets, what a plan marks sensitive, the API paths
+  ``aws/raw_secrets.py`` lists), ``r.raw`` itself still holds the planned and ``.tf`` values.
 
 A rule that raises is not a pass: that finding becomes ``unknown`` with the exception's one-line
 message, the run's coverage says so, and the scan goes on.

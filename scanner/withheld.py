@@ -66,3 +66,28 @@ class Withheld(Unknown):
 def may_hold(value: Any) -> bool:
     """A value that can be a secret: not a boolean, not null, not already unknown."""
     return not (value is None or isinstance(value, (bool, Unknown)))
+
+
+def overlay(values: Any, marks: Any, origin_of) -> Any:
+    """``values`` with what a plan marks sensitive (``sensitive_values``: true leaves) withheld,
+    copied along the marked paths only.  ``origin_of(path)`` gives the origin of a withheld value."""
+    return _overlay(values, marks, "", origin_of)
+
+
+def _overlay(values: Any, marks: Any, path: str, origin_of) -> Any:
+    if marks is True:
+        return values if values is None or isinstance(values, Unknown) else Withheld(REASON, origin_of(path))
+    if isinstance(marks, dict) and isinstance(values, dict):
+        out = None
+        for k, m in marks.items():
+            if m and k in values:
+                new = _overlay(values[k], m, f"{path}.{k}" if path else str(k), origin_of)
+                if new is not values[k]:
+                    out = out if out is not None else dict(values)
+                    out[k] = new
+        return values if out is None else out
+    if isinstance(marks, list) and isinstance(values, list):
+        new = [_overlay(v, m, f"{path}[{i}]", origin_of) if m else v
+               for i, (v, m) in enumerate(zip(values, marks))] + values[len(marks):]
+        return values if all(a is b for a, b in zip(new, values)) else new
+    return values

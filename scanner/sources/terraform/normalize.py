@@ -96,6 +96,10 @@ def normalize(project: TfProject) -> list[Resource]:
                     raise
                 raise err from e
         r.raw = tf.values   # a reference (user fields read it); .tf values were evaluated above
+        marks = getattr(project, "sensitive", None)
+        if marks and id(tf) in marks:   # a plan's sensitive values are not for users' fields
+            from ...withheld import overlay
+            r.raw = overlay(tf.values, marks[id(tf)], tf.origin)
         if isinstance(tf.values, Unknown):
             r.opaque = f"nothing about this resource is known yet: {tf.values.reason}"
         if tf.existence:

@@ -204,6 +204,7 @@ class PlanProject(TfProject):
         self._changes = changes
         self._json_paths: dict[int, str] = {}   # id(TfResource) -> where the plan holds it
         self._value_paths: dict[int, str] = {}  # id(TfResource) -> where the plan holds its values
+        self.sensitive: dict[int, Any] = {}     # id(TfResource) -> its sensitive_values marks, when any
         root = (doc.get("planned_values") or {}).get("root_module") or {}
         self._walk(root, "", "$.planned_values.root_module")
         self.notes: list[tuple[str, str]] = []   # (coverage kind, message) for the run
@@ -273,6 +274,9 @@ class PlanProject(TfProject):
             source="terraform-plan", actions=actions, project=self))
         self._json_paths[id(self.resources[-1])] = jpath
         self._value_paths[id(self.resources[-1])] = vpath
+        marks = r.get("sensitive_values") or (rc.get("change") or {}).get("after_sensitive")
+        if marks:   # what Terraform marks sensitive: withheld from users' fields (scanner/withheld.py)
+            self.sensitive[id(self.resources[-1])] = marks
 
     def _check_identity(self, r: dict, jpath: str, planned: bool, actions: tuple) -> None:
         """A resource's address, type, name and mode agree, as Terraform writes them: a mutant
