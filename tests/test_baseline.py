@@ -218,7 +218,7 @@ def test_markdown_says_no_new_findings_when_all_are_accepted(tmp_path, before):
 def test_gitlab_sast_lists_accepted_findings_saying_so(marked):
     out = json.loads(render(marked, "gitlab-sast"))
     enc = {v["location"]["file"] + "|" + v["description"]: v for v in out["vulnerabilities"]
-           if v["identifiers"][0]["value"] == "ENC-01"}
+           if v["identifiers"][1]["value"] == "ENC-01"}
     a = [d for d in enc if "aws_db_instance.a (aws_db_instance)" in d]
     c = [d for d in enc if "aws_db_instance.c (aws_db_instance)" in d]
     assert len(a) == len(c) == 1

@@ -62,7 +62,7 @@ def test_violating_plan_fails_the_job_and_leaves_the_reports(tmp_path):
     assert all(p.exists() for p in artifacts(tmp_path)), artifacts(tmp_path)
     sast = json.loads((tmp_path / "gl-sast-report.json").read_text())
     validate_sast(sast)
-    assert any(v["identifiers"][0]["value"] == "ENC-01" for v in sast["vulnerabilities"])
+    assert any(v["identifiers"][1]["value"] == "ENC-01" for v in sast["vulnerabilities"])
     for name in ("specguard-junit.xml", "results.json", "specguard.html", "specguard.md"):
         assert (tmp_path / "specguard-reports" / name).stat().st_size > 0
     assert "ENC-01" in r.stdout   # the table in the job log

@@ -102,7 +102,8 @@ def test_synthetic_document_one_vulnerability_per_fail_or_unknown():
     ids = [v["id"] for v in out["vulnerabilities"]]
     assert len(set(ids)) == len(ids)
     assert ids[0] == str(uuid.uuid5(gitlab_sast.NAMESPACE, bad[0]["fingerprint"]))   # stable across pipelines
-    assert [v["identifiers"][0]["value"] for v in out["vulnerabilities"]] == [f["control_id"] for f in bad]
+    assert [v["identifiers"][1]["value"] for v in out["vulnerabilities"]] == [f["control_id"] for f in bad]
+    assert [v["identifiers"][0]["value"] for v in out["vulnerabilities"]] == [f["fingerprint"] for f in bad]
     sev = {"critical": "Critical", "high": "High", "medium-high": "High", "medium": "Medium", "low": "Low",
            "info": "Info"}
     assert [v["severity"] for v in out["vulnerabilities"]] == [sev[f["severity"]] for f in bad]
@@ -132,7 +133,7 @@ def test_cli_writes_gitlab_sast_from_a_plan(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads((tmp_path / "gl-sast-report.json").read_text())
     validate(out)
-    enc = [v for v in out["vulnerabilities"] if v["identifiers"][0]["value"] == "ENC-01"]
+    enc = [v for v in out["vulnerabilities"] if v["identifiers"][1]["value"] == "ENC-01"]
     assert len(enc) == 1 and enc[0]["location"]["file"] == "plan.json" and "aws_db_instance.a" in enc[0]["description"]
 
 
@@ -168,3 +169,16 @@ def test_long_titles_requirements_and_empty_coverage_messages_stay_within_the_fo
         assert "R" * 9000 in v["description"] or len(v["description"]) == gitlab_sast.MAX_TEXT
     values = [m["value"] for m in out["scan"]["messages"]]
     assert "kept" in values and all(v.strip() for v in values)
+
+
+def test_no_two_vulnerabilities_are_one_for_gitlab():
+    """GitLab identifies a vulnerability by its primary identifier (type and value) and its location's file,
+    start and end line: live findings and plan findings without .tf have no line, so with the control as
+    primary identifier every resource failing one control would have been merged into one."""
+    doc = reportlib.synthetic(2000)
+    out = check(doc)
+    keys = [(v["identifiers"][0]["type"], v["identifiers"][0]["value"], v["location"]["file"],
+             v["location"].get("start_line"), v["location"].get("end_line")) for v in out["vulnerabilities"]]
+    assert len(keys) > 100 and len(set(keys)) == len(keys)
+    lineless = [v for v in out["vulnerabilities"] if "start_line" not in v["location"]]
+    assert len({v["identifiers"][1]["value"] for v in lineless}) < len(lineless)   # the case that merged

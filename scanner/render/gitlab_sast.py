@@ -1,7 +1,9 @@
 """GitLab's security report JSON for SAST (``artifacts: reports: sast:``), format version 15.0.7.
 
-One vulnerability per ``fail`` or ``unknown`` finding (as in SARIF): the control is the primary
-identifier (GitLab tracks a vulnerability by it and by its location), the id is a UUID derived
+One vulnerability per ``fail`` or ``unknown`` finding (as in SARIF): the primary identifier is the
+finding's fingerprint and the control the second (GitLab tracks a vulnerability by its primary
+identifier and its location's file and lines, so findings of one control without a line would be
+merged into one), the id is a UUID derived
 from the finding's fingerprint so it is the same in every pipeline, and the location is the .tf
 file and line when known, the plan file otherwise, and for live-cloud findings a stable
 pseudo-path naming the scope (as the SARIF renderer does).  Findings a ``--baseline`` accepted are
@@ -110,5 +112,11 @@ def _vulnerability(f: dict, control: dict, locate: Locator, doc: dict) -> dict:
             "description": text,
             "severity": SEVERITY.get(f.get("severity", ""), "Unknown"),
             "solution": _cut(control.get("requirement") or title, MAX_SOLUTION),
-            "identifiers": [{"type": "specguard_control", "name": f"specguard {cid}", "value": cid}],
+            # GitLab takes two vulnerabilities with the same primary identifier and location (file, start
+            # and end line) for one: findings without a line (a plan without its .tf, live resources) of one
+            # control would merge, so the primary identifier is the finding (its stable fingerprint) and
+            # the control comes second
+            "identifiers": [{"type": "specguard_finding", "name": _cut(f"specguard {cid} {r['address']}", MAX_NAME),
+                             "value": fingerprint},
+                            {"type": "specguard_control", "name": f"specguard {cid}", "value": cid}],
             "location": location}
