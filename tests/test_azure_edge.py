@@ -41,7 +41,7 @@ def test_clean_standby_passes_and_log02_is_said_once(emu, tmp_path, strategy):
         ("WAF-01", "azurerm_application_gateway"): "pass", ("WAF-01", "azurerm_cdn_frontdoor_endpoint"): "pass",
         ("LOG-01", "azurerm_virtual_network"): "pass", ("NET-05", "azurerm_postgresql_flexible_server"): "pass",
         ("NET-05", "azurerm_mssql_server"): "pass", ("NET-05", "azurerm_redis_cache"): "pass"}
-    assert [c["control"] for c in doc["coverage"] if c["kind"] == "not-checkable"] == ["LOG-02"]
+    assert [c["control"] for c in doc["coverage"] if c["kind"] == "not-checkable"] == ["LOG-02", "IAM-02"]
     gw = got[("WAF-01", "azurerm_application_gateway")]["evidence"]
     assert any(k.startswith("firewallPolicy: properties.policySettings.mode") and v == "Prevention" for k, v in gw.items())
 
