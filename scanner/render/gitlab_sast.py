@@ -3,8 +3,8 @@
 One vulnerability per ``fail`` or ``unknown`` finding (as in SARIF): the primary identifier is the
 finding's fingerprint and the control the second (GitLab tracks a vulnerability by its primary
 identifier and its location's file and lines, so findings of one control without a line would be
-merged into one), the id is a UUID derived
-from the finding's fingerprint so it is the same in every pipeline, and the location is the .tf
+merged into one), the id is a UUID derived from the finding's fingerprint so it is the same in
+every pipeline, and the location is the .tf
 file and line when known, the plan file otherwise, and for live-cloud findings a stable
 pseudo-path naming the scope (as the SARIF renderer does).  Findings a ``--baseline`` accepted are
 listed too and say so in their description (the format has no baseline marking).  Coverage
