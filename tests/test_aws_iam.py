@@ -38,13 +38,16 @@ def platform(servers):
 
 def audit(monkeypatch, proxy, tmp_path, *formats):
     from scanner.cli import main
+    from scanner.results import validate
     use_env(monkeypatch, proxy.url)
     out = tmp_path / "out.json"
     args = ["audit", "aws", "--regions", REGIONS, "--format", "json", "-o", str(out), "--quiet"]
     for fmt in formats:
         args += ["--format", fmt, "-o", str(tmp_path / f"out.{fmt}")]
     rc = main(args)
-    return rc, json.loads(out.read_text())
+    doc = json.loads(out.read_text())
+    validate(doc)
+    return rc, doc
 
 
 def iam_findings(doc) -> dict[tuple, tuple]:

@@ -462,3 +462,28 @@ def test_plan_role_inline_policy_left_out_is_not_checked_and_written_is():
                                              "policy": {"references": ["data.aws_iam_policy_document.d.json",
                                                                        "data.aws_iam_policy_document.d"]}}]})
     assert plan.verdicts("IAM-01") == {"aws_iam_role.admin": "fail", "aws_iam_role.later": "fail"}
+
+
+def test_an_azapi_custom_role_is_read_from_its_body(tmp_path):
+    from scanner.engine import evaluate
+    from scanner.link import link
+    from scanner.profile import spec_profile
+    from scanner.sources.terraform import hcl
+    from scanner.sources.terraform.normalize import normalize
+    (tmp_path / "main.tf").write_text('''
+resource "azapi_resource" "role" {
+  type      = "Microsoft.Authorization/roleDefinitions@2022-04-01"
+  name      = "7d7f5a36-1c6b-4a0b-9a77-6a8f5e2b1c01"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000"
+  body = {
+    properties = {
+      roleName    = "avm-operator"
+      type        = "CustomRole"
+      permissions = [{ actions = ["Microsoft.Compute/*/read"], notActions = [] }, { actions = ["*"] }]
+    }
+  }
+}
+''')
+    found = evaluate(link(normalize(hcl.load_dir(str(tmp_path)))), spec_profile())
+    # a role definition has no tags in Resource Manager: TAG-01 does not apply (as in a live audit)
+    assert [(f.control_id, f.resource.type, f.status) for f in found] == [("IAM-01", "azurerm_role_definition", "fail")]

@@ -32,7 +32,9 @@ def azapi_resource(tf: TfResource, r: Resource) -> None:
         return   # not a type the catalogue covers (or not known): tags only, as any other resource
     kind, tf_type = arm_map.TF_TYPES[covered]
     r.kind, r.type = kind, tf_type
-    if not r.has("tags"):
+    if covered in arm_map.UNTAGGED:
+        r.fields.pop("tags", None)   # ARM keeps no tags on it (a role definition): TAG-01 does not apply, as live
+    elif not r.has("tags"):
         r.set("tags", Value({}, Origin(tf.source, "tags (unset: no tags)", tf.file, tf.line)))
     body = _body(tf.raw("body"))
     fields = arm_map.FIELDS.get(covered, ())
