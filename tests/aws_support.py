@@ -116,6 +116,7 @@ _REST_OPS = [
     ("s3", "GET", r"^/[^/]+/?$", "encryption", "GetBucketEncryption"),
     ("s3", "GET", r"^/[^/]+/?$", "versioning", "GetBucketVersioning"),
     ("s3", "GET", r"^/[^/]+/?$", "tagging", "GetBucketTagging"),
+    ("s3", "GET", r"^/[^/]+/?$", "replication", "GetBucketReplication"),
     ("elasticfilesystem", "GET", r"/file-systems", None, "DescribeFileSystems"),
     ("backup", "GET", r"^/backup/plans/?$", None, "ListBackupPlans"),
     ("backup", "GET", r"^/backup/plans/[^/]+/selections/?$", None, "ListBackupSelections"),
