@@ -642,3 +642,24 @@ def test_what_a_plan_marks_sensitive_is_withheld_whatever_its_name(tmp_path):
     assert SECRET not in json.dumps([f for f in doc["findings"] if f["control_id"].startswith("ACME")])
     # the built-in mappers read the plan as it is (TAG-01's evidence lists every tag: noted, not changed here)
     assert finding(doc, "aws_lambda_function.f", "TAG-01")["status"] in ("pass", "fail")
+
+
+def test_the_reports_say_which_controls_are_the_organisations_and_where_they_come_from():
+    from scanner.render import render
+    doc = scan([EXAMPLES / "aws-plan" / "plan.json"], [EXAMPLES])
+    sarif = json.loads(render(doc, "sarif"))
+    rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    cache = rules["ACME-CACHE-01"]
+    assert cache["properties"]["origin"]["path"] == str(EXAMPLES / "acme.yaml") and "custom" in cache["properties"]["tags"]
+    assert cache["properties"]["origin"]["line"] == 21 and len(cache["properties"]["origin"]["sha256"]) == 64
+    assert f"The organisation's own control (yaml: {EXAMPLES / 'acme.yaml'}:21)." in cache["help"]["text"]
+    assert rules["ACME-DB-02"]["properties"]["origin"]["kind"] == "python"
+    assert "origin" not in rules["ENC-01"]["properties"] and "custom" not in rules["ENC-01"]["properties"]["tags"]
+    html = render(doc, "html")
+    html = html.decode() if isinstance(html, bytes) else html
+    cover = html.split('id="user-rules"', 1)[1].split("</table>", 1)[0]
+    for r in doc["rules"]:   # every rules file with its SHA-256, as the results record it
+        assert r["path"] in cover and r["sha256"] in cover
+    assert f"the organisation's own control: {EXAMPLES / 'acme.yaml'}:21" in html
+    plain = render(scan([EXAMPLES / "aws-plan" / "plan.json"]), "html")
+    assert 'id="user-rules"' not in (plain.decode() if isinstance(plain, bytes) else plain)

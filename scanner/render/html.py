@@ -128,6 +128,15 @@ def subject(doc: dict) -> str:
     return "; ".join(parts) or "No source recorded"
 
 
+def _origin_text(o: dict | None) -> str:
+    """Where a user's control (issue 18) or rules record comes from: "acme.yaml:21", "acme-rules 1.4.2"."""
+    if not o:
+        return ""
+    if o.get("kind") == "package":
+        return f"{o.get('package') or o.get('name')} {o.get('version') or ''}".strip()
+    return f"{o.get('path')}{':' + str(o['line']) if o.get('line') else ''}"
+
+
 def build_context(doc: dict) -> dict:
     findings = doc.get("findings", [])
     changes = _profile_changes(doc)
@@ -135,6 +144,7 @@ def build_context(doc: dict) -> dict:
     for c in controls:
         c["changes"] = [ch["text"] for ch in changes["overrides"] if ch["control_id"] == c["id"]]
         c["param_list"] = _params(c.get("params"))
+        c["origin_text"] = _origin_text(c.get("origin"))
     ceilings = _ceilings(controls)
     by_id = {c["id"]: c for c in controls}
     families = _families(controls)
@@ -153,6 +163,7 @@ def build_context(doc: dict) -> dict:
         "max_family_total": max([f["total"] for f in families] + [1]),
         "max_criterion_total": max([c["total"] for c in criteria] + [1]),
         "profile_changes": changes,
+        "user_rules": [dict(r, origin_text=_origin_text(r)) for r in doc.get("rules") or []],
         "waivers": _waivers(doc),
         "coverage": coverage,
         "ceiling_controls": [c["id"] for c in controls if "platform_ceilings" in (c.get("params") or {})],

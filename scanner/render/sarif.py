@@ -128,6 +128,15 @@ def _rule(c: dict) -> dict:
             "properties": {"security-severity": SECURITY_SEVERITY.get(sev, "5.0"), "precision": "high",
                            "tags": ["security", "compliance", *(f"soc2/{k}" for k in c.get("soc2", [])),
                                     *([f"family/{c['family']}"] if c.get("family") else [])]}}
+    origin = c.get("origin")
+    if origin:   # a user's control (issue 18): where it was defined, as the results record it
+        o = origin
+        where = (f"{o.get('package')} {o.get('version') or ''}".strip() if o.get("kind") == "package" else
+                 f"{o.get('path')}{':' + str(o['line']) if o.get('line') else ''}")
+        rule["help"]["text"] += f"\nThe organisation's own control ({o.get('kind')}: {where})."
+        rule["help"]["markdown"] += f"\n\nThe organisation's own control ({_md(str(o.get('kind')))}: {_md(where)})."
+        rule["properties"]["origin"] = origin
+        rule["properties"]["tags"].append("custom")
     return rule
 
 
