@@ -410,6 +410,17 @@ class Message:
         return "".join(lit + (_say(params[name]) if name is not None else "") for lit, name in self.parts)
 
 
+def _placeholders(text: Any, params: dict[str, Any]) -> str | None:
+    """The first declared parameter a text writes as {name} (literal braces elsewhere are text)."""
+    if not isinstance(text, str) or "{" not in text:
+        return None
+    import string
+    try:
+        return next((name for _, name, _, _ in string.Formatter().parse(text) if name in params), None)
+    except ValueError:
+        return None
+
+
 def _say(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -624,6 +635,12 @@ def _control(c: Any, file: str, where: str, line, taken: dict[str, str], sha: st
                                              for k, v in messages.items()):
         raise InputError("message is a mapping of pass/fail/unknown to text", file, line(f"{where}.message"))
     messages = {k: Message(v, params, file, line(f"{where}.message.{k}")) for k, v in messages.items()}
+    for key in ("title", "requirement"):
+        named = _placeholders(c.get(key), params)
+        if named:
+            raise InputError(f"{key} names the parameter {{{named}}}: a {key} is the control's fixed name in every "
+                             f"report and listing, so parameters go in message (the profile may change them)",
+                             file, line(f"{where}.{key}"))
     requirement = c.get("requirement") or title
     # a control that names its types looks at them whatever their kind: the engine leaves link kinds
     # (cluster members, backup replications, ...) to controls that name the kind

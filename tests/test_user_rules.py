@@ -663,3 +663,15 @@ def test_the_reports_say_which_controls_are_the_organisations_and_where_they_com
     assert f"the organisation's own control: {EXAMPLES / 'acme.yaml'}:21" in html
     plain = render(scan([EXAMPLES / "aws-plan" / "plan.json"]), "html")
     assert 'id="user-rules"' not in (plain.decode() if isinstance(plain, bytes) else plain)
+
+
+def test_a_parameter_in_a_title_is_refused_with_file_and_line(tmp_path):
+    body = DB_RULE.replace("title: Databases are protected from deletion",
+                           "title: Databases keep {days} days of backups").replace(
+        'message: {fail: "deletion protection is off", pass: "deletion protection is on"}', "params: {days: 7}")
+    with pytest.raises(InputError) as e:
+        scan([db_plan(tmp_path, x={})], [rules_file(tmp_path, body)])
+    assert str(e.value).startswith(f"{tmp_path / 'rules.yaml'}:3: title names the parameter {{days}}")
+    ok = body.replace("{days} days", "{a literal} days")   # braces that name no parameter are text
+    doc = scan([db_plan(tmp_path, x={"deletion_protection": True})], [rules_file(tmp_path, ok)])
+    assert next(c for c in doc["controls"] if c["id"] == "ACME-DB-01")["title"] == "Databases keep {a literal} days of backups"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from aws_support import servers  # noqa: F401 (a fixture)
 from test_aws_audit import audit, platform  # noqa: F401 (a fixture)
 from test_azure_audit import emu, inventory, run_audit  # noqa: F401 (a fixture)
@@ -43,17 +45,19 @@ def test_aws_audit_judges_user_controls_from_the_api_items(platform, servers, mo
     assert {r["kind"] for r in doc["rules"]} == {"yaml", "python"} and all(r["via"] == "profile" for r in doc["rules"])
 
 
-def test_azure_audit_judges_user_controls_from_the_arm_json(tmp_path, emu):  # noqa: F811
+@pytest.mark.parametrize("strategy", ["arm", "graph"])
+def test_azure_audit_judges_user_controls_from_the_arm_json(tmp_path, emu, strategy):  # noqa: F811
     inventory(emu)
     redis = next(b for b in emu.store.values() if b.get("type") == "Microsoft.Cache/Redis")
     redis["properties"]["redisVersion"] = "6.0"
-    rc, doc = run_audit(tmp_path, emu, "--profile", str(profile(tmp_path)))
+    rc, doc = run_audit(tmp_path, emu, "--profile", str(profile(tmp_path)), "--strategy", strategy)
     got = acme(doc)
     st = got[("ACME-S3-01", "ststandby")]
     assert st["status"] == "fail" and st["evidence"]["name"] == "ststandby"
     cache = got[("ACME-CACHE-01", "redis-standby")]
     assert cache["status"] == "fail" and cache["evidence"]["properties.redisVersion"] == "6.0"
-    assert cache["evidence"]["observed_via"] == ["GET Microsoft.Cache/Redis"]
+    assert cache["evidence"]["observed_via"] == [{"arm": "GET Microsoft.Cache/Redis",
+                                                  "graph": "POST Microsoft.ResourceGraph/resources"}[strategy]]
     # ACME-DB-01 has no azure path: no finding on Azure databases, one coverage line per type
     assert not [k for k in got if k[0] == "ACME-DB-01"]
     cov = [c for c in doc["coverage"] if c["kind"] == "rule-not-applicable"]
