@@ -51,7 +51,12 @@ What a rule must not do
   ``aws/raw_secrets.py`` lists), ``r.raw`` itself still holds the planned and ``.tf`` values.
 
 A rule that raises is not a pass: that finding becomes ``unknown`` with the exception's one-line
-message, the run's coverage says so, and the scan goes on.
+message, the run's coverage says so, and the scan goes on.  So is a rule that returns anything but a
+``Verdict`` (``Check().verdict(...)``) or ``None``, a status other than pass/fail/unknown, or evidence
+that is not JSON.
+
+A rule module may import helper modules from its own directory; name them with a leading underscore
+(``_naming.py``), so that naming the directory with ``--rules`` does not load them as rules.
 """
 from __future__ import annotations
 

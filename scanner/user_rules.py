@@ -34,12 +34,37 @@ class UserControl(Control):
 
     def run(self, r, ctx) -> Verdict | None:
         try:
-            return self.rule(r, ctx)
+            v = self.rule(r, ctx)
         except Exception as e:   # the user's code: one finding unknown, the scan goes on
             text = (str(e).strip().splitlines() or [""])[0][:300]
             msg = f"{e.__class__.__name__}: {text}" if text else e.__class__.__name__
-            self.errors.append((r.address, msg))
+            self.errors.append((r.address, f"raised {msg}"))
             return Verdict("unknown", f"the rule raised {msg}")
+        problem = _not_a_verdict(v)
+        if problem:   # what it returned cannot be a finding: unknown, said once under coverage
+            self.errors.append((r.address, problem))
+            return Verdict("unknown", f"the rule {problem}")
+        return v
+
+
+def _not_a_verdict(v: Any) -> str | None:
+    """Why a rule's answer is not a finding (None: it is one, or None for "does not apply")."""
+    import json
+    if v is None:
+        return None
+    if not isinstance(v, Verdict):
+        return f"returned {type(v).__name__}, not a Verdict (return Check().verdict(...) or None)"
+    if v.status not in ("pass", "fail", "unknown"):
+        return f"returned the status {shown(v.status)} (pass, fail or unknown)"
+    if not isinstance(v.message, str):
+        return f"returned a message of type {type(v.message).__name__}, not text"
+    try:
+        json.dumps(v.evidence, allow_nan=False)
+    except (TypeError, ValueError) as e:   # evidence goes into every report as JSON
+        return f"returned evidence that is not JSON ({e}): read values with field() or Check().see()"
+    if not isinstance(v.evidence, dict):
+        return "returned evidence that is not a mapping"
+    return None
 
 
 def _user_control(c: Control, origin: dict[str, Any]) -> UserControl:
@@ -108,7 +133,17 @@ def _import_file(path: str, sha: str) -> list[Control]:
     if spec is None or spec.loader is None:
         raise InputError("cannot be imported as a Python module", path)
     module = importlib.util.module_from_spec(spec)
-    got = _collect(lambda: spec.loader.exec_module(module), path, rules_api)
+    here = os.path.dirname(os.path.abspath(path))
+
+    def run() -> None:   # helper modules beside it (_name.py, not loaded as rules) may be imported
+        sys.path.insert(0, here)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            if here in sys.path:
+                sys.path.remove(here)
+
+    got = _collect(run, path, rules_api)
     _MODULES[key] = got
     return got
 
@@ -247,7 +282,7 @@ def coverage(profile) -> list[tuple[str, str, dict[str, Any]]]:
         errors = getattr(c, "errors", None)
         if errors:
             addrs = [a for a, _ in errors]
-            out.append(("rule-error", f"{c.id} raised on {len(errors)} resource(s): {errors[0][1]} "
+            out.append(("rule-error", f"{c.id}: the rule {errors[0][1]}, on {len(errors)} resource(s) "
                                       f"(those findings are unknown)",
                         {"control_id": c.id, "resources": addrs[:20]}))
     return out

@@ -675,3 +675,48 @@ def test_a_parameter_in_a_title_is_refused_with_file_and_line(tmp_path):
     ok = body.replace("{days} days", "{a literal} days")   # braces that name no parameter are text
     doc = scan([db_plan(tmp_path, x={"deletion_protection": True})], [rules_file(tmp_path, ok)])
     assert next(c for c in doc["controls"] if c["id"] == "ACME-DB-01")["title"] == "Databases keep {a literal} days of backups"
+
+
+@pytest.mark.parametrize("returns, said", [
+    ("True", "the rule returned bool, not a Verdict (return Check().verdict(...) or None)"),
+    ("Verdict('ok', 'fine')", "the rule returned the status 'ok' (pass, fail or unknown)"),
+    ("Verdict('pass', 'fine', {'when': __import__('datetime').date(2026, 1, 1)})",
+     "the rule returned evidence that is not JSON (Object of type date is not JSON serializable): read values "
+     "with field() or Check().see()"),
+])
+def test_a_python_rule_that_returns_something_else_than_a_verdict_is_unknown_and_said(tmp_path, returns, said):
+    mod = tmp_path / "odd.py"
+    mod.write_text(textwrap.dedent(f"""\
+        from scanner.rules_api import Verdict, control
+
+        @control("ACME-ODD-1", title="t", family="ACME", severity="low", soc2=[], kinds=("database",))
+        def rule(r, ctx):
+            return {returns}
+        """))
+    doc = scan([db_plan(tmp_path, a={"engine": "postgres"}, b={"engine": "mysql"})], [mod])
+    assert verdicts(doc) == {("aws_db_instance.a", "ACME-ODD-1"): "unknown", ("aws_db_instance.b", "ACME-ODD-1"): "unknown"}
+    assert finding(doc, "aws_db_instance.a", "ACME-ODD-1")["message"] == said
+    (cov,) = [c for c in doc["coverage"] if c["kind"] == "rule-error"]
+    assert cov["message"] == f"ACME-ODD-1: {said}, on 2 resource(s) (those findings are unknown)"
+
+
+def test_a_rule_module_imports_helpers_beside_it_which_are_not_loaded_as_rules(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "_naming.py").write_text("PREFIX = 'db-'\n")
+    (rules / "names.py").write_text(textwrap.dedent("""\
+        from scanner.rules_api import Check, control, field
+        from _naming import PREFIX
+
+        @control("ACME-NAME-1", title="Databases carry the prefix", family="ACME", severity="low", soc2=[],
+                 kinds=("database",))
+        def rule(r, ctx):
+            chk = Check()
+            v = field(r, "identifier")
+            chk.require(v.test(lambda s: str(s).startswith(PREFIX)), "no prefix", None, v)
+            return chk.verdict("prefixed")
+        """))
+    doc = scan([db_plan(tmp_path, a={"identifier": "db-1"}, b={"identifier": "x"})], [rules])
+    assert verdicts(doc) == {("aws_db_instance.a", "ACME-NAME-1"): "pass", ("aws_db_instance.b", "ACME-NAME-1"): "fail"}
+    assert [r["path"] for r in doc["rules"]] == [str(rules / "names.py")]
+    assert str(rules) not in sys.path
