@@ -181,3 +181,27 @@ def test_import_of_older_artifacts_after_newer_runs(store, tmp_path):
     for d in nights[:4]:
         assert d["run"]["id"] in md and d["run"]["id"] in html
     assert "Stored out of time order" in md and "Stored out of time order" in html
+
+
+def test_a_since_read_is_not_reused_when_another_run_was_stored_meanwhile(store_url):
+    """scan --store reads the scope's statuses for its reports (since) and put() reuses that read;
+    if another process stored a run of the scope in between, put() must read again."""
+    from storelib import open_test_store
+    nights = _nights()
+    a, b = open_test_store(store_url), open_test_store(store_url)
+    try:
+        a.put(nights[0], scope="s")
+        a.since("s", nights[2])                   # read at night 0
+        b.put(nights[1], scope="s")               # another writer stores night 1 meanwhile
+        a.put(nights[2], scope="s")
+        ref = open_test_store(store_url)
+        try:
+            for i in (0, 1, 2):
+                d = json.loads(canonical_json(nights[i])) | {"run": dict(nights[i]["run"], id=f"ref-{i}")}
+                ref.put(d, scope="ref")
+            assert _state(a, "s")["intervals"] == _state(ref, "ref")["intervals"]
+        finally:
+            ref.dispose()
+    finally:
+        a.dispose()
+        b.dispose()

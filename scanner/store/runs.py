@@ -98,7 +98,7 @@ class Store:
     def __init__(self, engine, url):
         self.engine = engine
         self.url = url
-        self._state = None   # (scope, head run id, ids, open intervals) read by since(), reused by put()
+        self._state = None   # (scope, chain head run id, _open_state()) read by since(), reused by put()
 
     @property
     def shown(self) -> str:
@@ -185,10 +185,9 @@ class Store:
         return conn.execute(q).one()
 
     @staticmethod
-    def _open_state(conn, scope_id: int) -> tuple[dict, dict]:
-        """{fingerprint: finding id} and {finding id: (interval id, status, severity)} of the
-        scope's open intervals: the statuses of its latest run."""
-        ids, open_rows = {}, {}
+    def _open_state(conn, scope_id: int) -> dict:
+        """{fingerprint: (finding id, open interval id, status, severity)} of every finding of the
+        scope; the interval's fields are None when the latest run did not report the finding."""
         # tens of thousands of rows: straight from the driver's cursor (plain tuples, one fetch)
         sql = ("SELECT f.fingerprint, f.id, i.id, i.status, i.severity FROM findings f LEFT OUTER JOIN intervals i "
                "ON i.finding_id = f.id AND i.to_seq IS NULL WHERE f.scope_id = ?")
@@ -200,11 +199,7 @@ class Store:
             rows = cur.fetchall()
         finally:
             cur.close()
-        for fp, fid, iid, st, sev in rows:
-            ids[fp] = fid
-            if iid is not None:
-                open_rows[fid] = (iid, st, sev)
-        return ids, open_rows
+        return {r[0]: r[1:] for r in rows}
 
     def _intervals(self, conn, scope_id: int, seq: int, found: list[dict], head: tuple) -> None:
         """A finding whose status and severity are those of its open interval adds nothing;
@@ -212,42 +207,45 @@ class Store:
         state, self._state = self._state, None
         if state is not None and state[:2] == head:
             # since() read them for this run's reports and the scope's head has not moved since
-            ids, open_rows = dict(state[2]), dict(state[3])
+            known = state[2]
         else:
-            ids, open_rows = self._open_state(conn, scope_id)
+            known = self._open_state(conn, scope_id)
         new_findings: list[tuple] = []
         seen: set[str] = set()
         close: list[int] = []
-        start: list[tuple] = []
+        start: list[tuple] = []       # (finding id, or fingerprint of a new finding, status, severity)
         for f in found:
             fp = f.get("fingerprint")
             if not fp or fp in seen:
                 continue
             seen.add(fp)
-            fid = ids.get(fp)
-            if fid is None:
+            st, sev = f["status"], f["severity"]
+            cur = known.pop(fp, None)
+            if cur is None:
                 res = f.get("resource") or {}
                 new_findings.append((scope_id, fp, f["control_id"], res.get("address", ""), res.get("type", "")))
-                start.append((fp, f["status"], f["severity"]))
+                start.append((fp, st, sev))
                 continue
-            cur = open_rows.pop(fid, None)
-            if cur is not None and cur[1] == f["status"] and cur[2] == f["severity"]:
-                continue
-            if cur is not None:
-                close.append(cur[0])
-            start.append((fp, f["status"], f["severity"]))
-        close += [r[0] for r in open_rows.values()]   # findings this run no longer reports
+            if cur[1] is not None:
+                if cur[2] == st and cur[3] == sev:
+                    continue
+                close.append(cur[1])
+            start.append((cur[0], st, sev))
+        close += [c[1] for c in known.values() if c[1] is not None]   # findings this run no longer reports
+        ids: dict[str, int] = {}
         if new_findings:
-            # a plain executemany and one query for the ids: RETURNING per row costs a round trip each
+            # a bulk insert and one query for the ids: RETURNING per row costs a round trip each
             _insert(conn, "findings", ("scope_id", "fingerprint", "control_id", "address", "resource_type"),
                     new_findings)
-            ids = dict(conn.execute(select(t.findings.c.fingerprint, t.findings.c.id)
-                                    .where(t.findings.c.scope_id == scope_id)).all())
+            q = select(t.findings.c.fingerprint, t.findings.c.id).where(t.findings.c.scope_id == scope_id)
+            if len(new_findings) <= 500:
+                q = q.where(t.findings.c.fingerprint.in_([r[1] for r in new_findings]))
+            ids = dict(conn.execute(q).all())
         if close:
             _bulk(conn, "UPDATE intervals SET to_seq = ? WHERE id = ?", [(seq, i) for i in close])
         if start:
             _insert(conn, "intervals", ("scope_id", "finding_id", "status", "severity", "from_seq"),
-                    [(scope_id, ids[fp], st, sev, seq) for fp, st, sev in start])
+                    [(scope_id, ids[k] if isinstance(k, str) else k, st, sev, seq) for k, st, sev in start])
 
     @staticmethod
     def _make_room(conn, scope_id: int, seq: int) -> None:
@@ -466,16 +464,24 @@ class Store:
                 .order_by(t.runs.c.seq.desc()).limit(1)).first()
             if head is None:
                 return {"scope": scope, "previous_run": None}
-            ids, open_rows = self._open_state(conn, sc.id)
+            known = self._open_state(conn, sc.id)
         # put() reuses them while the chain's head (the last run stored) is still this one
-        self._state = (scope, sc.head_run_id, ids, open_rows)
-        before = {fp: open_rows[fid][1] for fp, fid in ids.items() if fid in open_rows}
-        after: dict[str, str] = {}
+        self._state = (scope, sc.head_run_id, known)
+        # the rules apply to each distinct (before, after) pair of statuses, counted in one pass
+        pairs: Counter = Counter()
+        seen: set[str] = set()
         for f in doc.get("findings") or []:
-            after.setdefault(f.get("fingerprint") or "", f["status"])
+            fp = f.get("fingerprint") or ""
+            if fp in seen:
+                continue
+            seen.add(fp)
+            cur = known.get(fp)
+            pairs[(None if cur is None else cur[2], f["status"])] += 1
+        for fp in known.keys() - seen:
+            pairs[(known[fp][2], None)] += 1
         return {"scope": scope, "previous_run": {"id": head.id, "started_at": head.started_at},
-                "new": sum(1 for fp, st in after.items() if is_new(before.get(fp), st)),
-                "resolved": sum(1 for fp, st in before.items() if is_resolved(st, after.get(fp)))}
+                "new": sum(n for (b, a), n in pairs.items() if is_new(b, a)),
+                "resolved": sum(n for (b, a), n in pairs.items() if is_resolved(b, a))}
 
     def get_bytes(self, run_id: str) -> bytes:
         """The run's results document exactly as it was written (checked against its SHA-256)."""
