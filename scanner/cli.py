@@ -277,7 +277,7 @@ def finish(args, doc: dict, keep: bool = False, store=None) -> int:
             store.dispose()
     rc = gate(doc, args.fail_on, args.allow_unknown)
     if not getattr(args, "quiet", False) and all(o["path"] not in (None, "-") for o in outputs):
-        say(summary_line(doc, args.fail_on, args.allow_unknown, rc, [o["path"] for o in outputs]))
+        say(summary_line(doc, args.fail_on, args.allow_unknown, rc, [o["path"] for o in outputs]), own=True)
     return rc
 
 

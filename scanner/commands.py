@@ -5,6 +5,8 @@ errors).  Loaded by ``main`` for every command but ``--version``.
 """
 from __future__ import annotations
 
+import importlib.util
+
 import click
 
 from . import __version__
@@ -264,8 +266,12 @@ def _rules_test(args) -> int:
 
 
 # ----------------------------------------------------------------------------- baselines (issue 20)
-BASELINE = _optional("scanner.baseline")
-if BASELINE is not None and hasattr(BASELINE, "create_command"):
+def _baseline_create(args) -> int:
+    from .baseline import create_command   # imported when it runs: ~1 ms that every other command would pay
+    return create_command(args)
+
+
+if importlib.util.find_spec("scanner.baseline") is not None:
     @cli.group(cls=Group, invoke_without_command=True, no_args_is_help=False, epilog=_epilog(
         "specguard baseline create plan.json -o baseline.json", statuses=False)
         + "\n\n\b\nExit status: 0 written; 2 the input or the options were wrong.")
@@ -292,7 +298,7 @@ specguard scan plan.json --baseline baseline.json""", statuses=False)
     def baseline_create(ctx, **params):
         """Scan PATH... (plans, .tf directories, or one saved JSON results document) and write the
         baseline: every failing and unknown finding, accepted."""
-        return _go(ctx, BASELINE.create_command, namespace(ctx, "baseline", params))
+        return _go(ctx, _baseline_create, namespace(ctx, "baseline", params))
 
 # ----------------------------------------------------------------------------- the history store (issue 15)
 def _store_run(name: str):

@@ -32,14 +32,18 @@ def printable(text) -> str:
     return _UNSAFE.sub(_written_out, str(text))
 
 
-def say(message: str, stream=None) -> None:
+def say(message: str, stream=None, own: bool = False) -> None:
     """One line on standard error, ``specguard: `` first, whatever the message holds.
 
+    ``own``: a line specguard composes from its own counts and the paths it was given (the gate's
+    summary), with nothing a server or an exception said in it, so it is not redacted.
     A closed or broken stderr must not turn a clean exit status into a traceback."""
-    from .redact import redact    # only when something is said: its patterns cost 5 ms to compile
     stream = stream if stream is not None else sys.stderr
+    if not own:
+        from .redact import redact    # only when needed: its patterns cost ~2 ms to compile
+        # an exception's text may quote what a server echoed (a token, a key)
+        message = redact(message)
     try:
-        # redacted too: an exception's text may quote what a server echoed (a token, a key)
-        print(f"specguard: {printable(redact(message))}", file=stream, flush=True)
+        print(f"specguard: {printable(message)}", file=stream, flush=True)
     except (OSError, ValueError, AttributeError):
         pass

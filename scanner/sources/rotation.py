@@ -15,16 +15,18 @@ from __future__ import annotations
 import math
 import re
 
-_RATE = re.compile(r"^\s*rate\(\s*(\d+)\s+(day|days|hour|hours)\s*\)\s*$", re.I)
-_CRON = re.compile(r"^\s*cron\((.*)\)\s*$", re.I)
-_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.I)
+# patterns, not compiled at import: re compiles (and caches) each on first use, so a scan with no
+# rotation schedule does not pay for them at start-up
+_RATE = r"^\s*rate\(\s*(\d+)\s+(day|days|hour|hours)\s*\)\s*$"
+_CRON = r"^\s*cron\((.*)\)\s*$"
+_DURATION = r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
 _MONTHS = {m: i + 1 for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
                                            "NOV", "DEC"))}
 
 
 def iso_days(text) -> int | str:
     """An ISO 8601 duration in days, rounded up (months at 31 days, years at 366)."""
-    m = _DURATION.match(str(text).strip()) if isinstance(text, str) else None
+    m = re.match(_DURATION, str(text).strip(), re.I) if isinstance(text, str) else None
     if not m or not any(m.groups()):
         return f"{text!r} is not an ISO 8601 duration"
     y, mo, w, d, h, mi, s = (int(g or 0) for g in m.groups())
@@ -46,11 +48,11 @@ def schedule_days(expr) -> int | str:
     """The longest interval of a Secrets Manager rotation schedule expression, in days."""
     if not isinstance(expr, str):
         return f"{expr!r} is not a schedule expression"
-    m = _RATE.match(expr)
+    m = re.match(_RATE, expr, re.I)
     if m:
         n, unit = int(m.group(1)), m.group(2).lower()
         return n if unit.startswith("day") else max(1, math.ceil(n / 24))
-    m = _CRON.match(expr)
+    m = re.match(_CRON, expr, re.I)
     if not m:
         return f"{expr!r} is neither rate() nor cron()"
     fields = m.group(1).split()

@@ -104,13 +104,18 @@ class TfResource:
         if not isinstance(vals, dict) or top not in vals:
             return MISSING
         v = vals[top]
+        # mappers read the same attributes many times (tens of thousands of reads on a large tree):
+        # the value checked for ``v`` before comes first
+        memo = self.__dict__.get("_checked_memo")
+        if memo is not None:
+            hit = memo.get(top)
+            if hit is not None and hit[0] is v:
+                return hit[1]
         at = self.schema_at if self.schema_at is not None else ("" if self.project is not None else None)
         if at is None or self.mode == "data":
             return v   # the facts are of managed resource types; a data source of one name differs
-        memo = self.__dict__.setdefault("_checked_memo", {})
-        hit = memo.get(top)
-        if hit is not None and hit[0] is v:
-            return hit[1]
+        if memo is None:
+            memo = self.__dict__["_checked_memo"] = {}
         out = at_boundary(self, at, top, v)   # the schema facts load on first use
         memo[top] = (v, out)
         return out
