@@ -103,3 +103,25 @@ def test_a_denied_read_is_unknown_with_coverage(service, op, control, rtype, rol
         assert any(f["resource"]["name"] == role for f in mine)
     assert any(c.get("operation") == op and str(c.get("error")).startswith("AccessDenied")
                for c in doc["coverage"]), doc["coverage"]
+
+
+def test_an_endpoint_url_with_credentials_never_reaches_a_report(servers, monkeypatch, tmp_path):
+    server, proxy = servers
+    server.reset()
+    proxy.clear()
+    load_platform(server.url, False, proxy)
+    from aws_support import client
+    sns = client(server.url, "sns")
+    topic = sns.create_topic(Name="qts-prod-alerts")["TopicArn"]
+    password = "hook-Password-7f3a9"
+    sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=f"https://ops:{password}@hooks.example.com/sns?token=t0k3n",
+                  ReturnSubscriptionArn=True)
+    use_env(monkeypatch, proxy.url)
+    from scanner.cli import main
+    for fmt in ("json", "html", "sarif", "junit", "markdown"):
+        out = tmp_path / f"live.{fmt}"
+        main(["audit", "aws", "--regions", "us-east-1", "--format", fmt, "-o", str(out), "--quiet"])
+        text = out.read_text()
+        assert password not in text and "t0k3n" not in text, fmt
+        if fmt in ("json", "html"):   # the subscription is there, named without its secrets
+            assert "hooks.example.com/sns" in text, fmt

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
@@ -83,6 +84,19 @@ def queue_dead_letters(scope: Scope, queues: list[Resource]) -> None:
             r.set("dead_letter_source", val(False, "RedrivePolicy (no queue of the region names it)", api))
 
 
+def _shown(endpoint: str) -> str:
+    """An http(s) endpoint as a name: scheme, host and path (a URL may carry a password or a token in its
+    user part or query, which must never reach a report); an e-mail address or number as it is."""
+    if not endpoint.lower().startswith(("http://", "https://")):
+        return endpoint
+    try:
+        u = urlsplit(endpoint)
+        port = f":{u.port}" if u.port else ""
+    except ValueError:
+        return "(an endpoint URL that cannot be read)"
+    return f"{u.scheme}://{u.hostname or ''}{port}{u.path}"
+
+
 def subscriptions(scope: Scope) -> list[Resource]:
     items, fail = scope.pages("sns", "ListSubscriptions", "Subscriptions")
     api = api_name("sns", "GetSubscriptionAttributes")
@@ -92,10 +106,10 @@ def subscriptions(scope: Scope) -> list[Resource]:
         arn = s.get("SubscriptionArn") or ""
         topic = (s.get("TopicArn") or "").rsplit(":", 1)[-1]
         endpoint = str(s.get("Endpoint") or "")
-        target = endpoint.rsplit(":", 1)[-1] if endpoint.startswith("arn:") else endpoint
+        target = endpoint.rsplit(":", 1)[-1] if endpoint.startswith("arn:") else _shown(endpoint)
         proto = str(s.get("Protocol") or "")
         pending = not arn.startswith("arn:")
-        address = arn if not pending else f"{s.get('TopicArn')}:pending:{proto}:{endpoint}"
+        address = arn if not pending else f"{s.get('TopicArn')}:pending:{proto}:{_shown(endpoint)}"
         r = scope.resource("subscription", "aws_sns_topic_subscription", address, f"{topic}->{target}",
                            (address,), raw=s, raw_api=listed)
         r.set("protocol", val(proto, "Protocol", listed))

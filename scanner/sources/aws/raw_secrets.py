@@ -25,6 +25,8 @@ SECRET_PATHS: dict[str, tuple[str, ...]] = {
     "aws_api_gateway_stage": ("variables.*",),
     # elbv2:DescribeListeners: an authenticate-oidc action's client secret
     "aws_lb_listener": ("DefaultActions[*].AuthenticateOidcConfig.ClientSecret",),
+    # sns:ListSubscriptions: an http(s) endpoint may carry a password or a token in its URL
+    "aws_sns_topic_subscription": ("Endpoint",),
 }
 
 _STEP = re.compile(r"\[\*\]|[^.\[\]]+")
