@@ -254,7 +254,7 @@ def finish(args, doc: dict, keep: bool = False, store=None) -> int:
     outputs = resolve_outputs(args.outputs, args)
     if store is not None:
         from .store.cli import annotate
-        annotate(store, args, doc)   # what changed since the scope's previous run, in every report
+        annotate(store, args, doc, outputs)   # what changed since the scope's previous run, in every report
     try:
         rendered = write_outputs(doc, outputs, args)
     except Exception as e:

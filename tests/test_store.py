@@ -99,11 +99,11 @@ def _three(store):
 def test_verify_names_an_altered_document(store):
     runs = _three(store)
     with store.engine.begin() as conn:
-        doc = json.loads(zlib.decompress(conn.execute(select(t.documents.c.data)
+        doc = json.loads(lzma.decompress(conn.execute(select(t.documents.c.data)
                                                        .where(t.documents.c.run_id == runs[1].id)).scalar()))
         doc["findings"][-1]["message"] += " (edited)"
         conn.execute(update(t.documents).where(t.documents.c.run_id == runs[1].id)
-                     .values(data=zlib.compress(canonical_json(doc), 1)))
+                     .values(data=lzma.compress(canonical_json(doc), preset=0)))
     problems = store.verify()
     assert len(problems) == 1 and runs[1].id in problems[0] and "altered" in problems[0]
     quick = store.verify(full=False)          # the period report's check: stored bytes against the chain
@@ -112,17 +112,19 @@ def test_verify_names_an_altered_document(store):
         store.get_bytes(runs[1].id)
 
 
-def test_documents_stored_with_lzma_by_earlier_versions_are_still_given_back(store):
-    """Stores written before the codec became zlib hold xz documents: they are read, checked and
-    verified as they were (the chain covers the stored bytes, whatever their codec)."""
+@pytest.mark.parametrize("codec, compress", [("zlib", lambda b: zlib.compress(b, 1)),
+                                             ("xz", lambda b: lzma.compress(b, preset=6))])
+def test_documents_of_every_codec_are_given_back_and_verified(store, codec, compress):
+    """A document is read by the codec recorded beside it (the chain covers the stored bytes,
+    whatever their codec): one stream or several, any preset."""
     from scanner.store.runs import chain_hash
     doc = night(base_doc(), "2026-01-01T02:00:00")
     s = store.put(doc)
-    xz = lzma.compress(canonical_json(doc), preset=0)
+    xz = compress(canonical_json(doc))
     stored = hashlib.sha256(xz).hexdigest()
     chain = chain_hash(s.scope, 1, s.id, doc["run"]["started_at"], s.results_sha256, stored, None)
-    with store.engine.begin() as conn:    # as an earlier specguard wrote it
-        conn.execute(update(t.documents).values(codec="xz", data=xz))
+    with store.engine.begin() as conn:    # as another specguard wrote it
+        conn.execute(update(t.documents).values(codec=codec, data=xz))
         conn.execute(update(t.runs).values(stored_sha256=stored, chain_hash=chain))
         conn.execute(update(t.scopes).values(head_hash=chain))
     assert store.get_bytes(s.id) == canonical_json(doc)

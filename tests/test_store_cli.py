@@ -301,3 +301,22 @@ def test_diff_fail_on_gates_on_new_failures_only(store_url, tmp_path):
     assert r.returncode == 2 and "unknown --fail-on severity 'severe'" in r.stderr
     r = sg("diff", "--store", store_url, "--allow-unknown")
     assert r.returncode == 2 and "--allow-unknown goes with --fail-on" in r.stderr
+
+
+def test_a_run_without_json_output_is_stored_as_its_reports_show_it(tmp_path):
+    """Without -o results.json the document is encoded and compressed while the outputs are
+    written: what is stored is the document the reports were rendered from (the HTML report prints
+    its SHA-256), given back byte for byte in canonical form."""
+    import hashlib
+    db = tmp_path / "h.sqlite"
+    html, md = tmp_path / "r.html", tmp_path / "r.md"
+    r = sg("scan", PLAN, "--store", db, "--scope", "p", "-f", "html", "-o", html, "-f", "markdown", "-o", md,
+           "--fail-on", "none")
+    assert r.returncode == 0, r.stderr
+    run = re.search(r"stored as run (\S+) of scope 'p'", r.stderr).group(1)
+    got = tmp_path / "got.json"
+    assert sg("store", "get", run, "--store", db, "-o", got).returncode == 0
+    data = got.read_bytes()
+    assert canonical_json(json.loads(data)) == data
+    assert hashlib.sha256(data).hexdigest() in html.read_text()
+    assert json.loads(data)["history"] == {"scope": "p", "previous_run": None}

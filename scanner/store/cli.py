@@ -102,12 +102,16 @@ def _store_inputs(store) -> list[tuple[str, str]]:
 
 
 # ----------------------------------------------------------------------------- a run
-def annotate(store, args, doc: dict) -> None:
+def annotate(store, args, doc: dict, outputs=None) -> None:
     """Before the outputs are written: the run's scope and what changed since the previous run
-    of that scope (the reports say it; the stored document records it)."""
+    of that scope (the reports say it; the stored document records it).  Then, unless a JSON
+    output will encode the document anyway (keep() stores its bytes), the document is encoded
+    and compresses on other threads while the outputs are written."""
     from .runs import scope_of
     scope = scope_of(doc, getattr(args, "scope", None))
     doc["history"] = store.since(scope, doc)
+    if outputs is not None and not any(o.get("format") == "json" for o in outputs):
+        store.prepare(doc)
 
 
 def keep(store, args, doc: dict, rendered=()) -> None:
