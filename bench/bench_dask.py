@@ -33,6 +33,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from aws_support import ACCOUNT, CLEAR, FaultProxy, MotoServer, aws_env, client  # noqa: E402
+from test_dask_executor import Cluster  # noqa: E402  (dask scheduler and worker processes on loopback)
+
+from scanner.executor.dask import UNITS_PER_WORKER  # noqa: E402
 
 ROLE = "OrganizationAccountAccessRole"
 
@@ -89,15 +92,14 @@ def audit(env: dict, executor: str, regions: str, extra: list[str], proxy: Fault
             "units": doc["summary"]["units"], "findings": len(doc["findings"]), "findings_bytes": findings_bytes}
 
 
-def scheduling_overhead(workers: int, tasks: int) -> float:
-    """Seconds per task of the Dask round trip itself: no-op tasks through a local cluster like the audit's."""
-    from distributed import Client, LocalCluster
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as c:
-        c.gather(c.map(abs, range(workers * 2), pure=False))   # warm
-        t0 = time.monotonic()
-        c.gather(c.map(abs, range(tasks), pure=False))
-        return (time.monotonic() - t0) / tasks
+def scheduling_overhead(cluster, tasks: int = 400) -> float:
+    """Seconds per task of the Dask round trip itself: no-op tasks submitted one by one and gathered,
+    through the cluster the audit used."""
+    c = cluster.client
+    c.gather([c.submit(abs, -i, pure=False) for i in range(8)])   # warm
+    t0 = time.monotonic()
+    c.gather([c.submit(abs, -i, pure=False) for i in range(tasks)])
+    return (time.monotonic() - t0) / tasks
 
 
 def show(r: dict, n_units: int) -> None:
@@ -130,37 +132,57 @@ def main() -> int:
         proxy.delay = opts.delay
         n_units = len(members) + 1
         rows = []
-        for executor in ([] if opts.skip_local else ["local"]) + [f"dask-local:{opts.workers}"]:
-            rows.append(audit(env, executor, opts.regions, [], proxy))
+        if not opts.skip_local:
+            rows.append(audit(env, "local", opts.regions, [], proxy))
             show(rows[-1], n_units)
-        dask_row = rows[-1]
-        per_task = scheduling_overhead(opts.workers, 400)
-        print(f"  Dask round trip of a no-op task on {opts.workers} workers: {per_task * 1000:.1f} ms per task "
-              f"({per_task * n_units:.1f} s over {n_units} units, {per_task * n_units / dask_row['wall']:.1%} of the "
-              f"Dask run's wall time)")
-        if len(rows) == 2:
-            print(f"  dask-local:{opts.workers} / local wall time: {rows[1]['wall'] / rows[0]['wall']:.2f}")
-        if opts.memory:
-            sizes = [int(x) for x in opts.memory.split(",")]
-            mem = {}
-            for n in sizes:
-                pick = members[:max(0, n - 1)]   # the management account is audited too
-                r = audit(env, f"dask-local:{opts.workers}", opts.regions,
-                          ["--accounts", ",".join([ACCOUNT, *pick])], proxy)
-                mem[n] = r
-                print(f"  memory at {n} accounts x {opts.resources} resources: coordinator peak {r['rss_mb']:.0f} MB, "
-                      f"{r['findings']} findings ({r['findings_bytes'] / 1e6:.1f} MB as JSON), wall {r['wall']:.0f} s")
-            if len(sizes) == 2:
-                a, b = mem[sizes[0]], mem[sizes[1]]
-                extra = (b["findings_bytes"] - a["findings_bytes"]) / 2**20
-                limit = 1.2 * a["rss_mb"] + extra
-                print(f"  target: {b['rss_mb']:.0f} MB < 300 MB: {'met' if b['rss_mb'] < 300 else 'NOT met'}; "
-                      f"< 1.2 x {a['rss_mb']:.0f} + {extra:.1f} MB of extra findings = {limit:.0f} MB: "
-                      f"{'met' if b['rss_mb'] < limit else 'NOT met'}")
+        # the cluster's processes are not the coordinator's children, so its peak RSS is its own
+        # (wait4 would count a dask-local:N cluster's worker processes too)
+        cluster = Cluster(env, workers=opts.workers, nthreads=UNITS_PER_WORKER)
+        dask = cluster.address.replace("tcp://", "dask://")
+        try:
+            from distributed import get_task_stream
+            with get_task_stream(client=cluster.client) as stream:   # each unit's compute time, on the workers
+                rows.append(audit(env, dask, opts.regions, [], proxy))
+            rows[-1]["unit_seconds"] = [sum(ss["stop"] - ss["start"] for ss in t["startstops"] if ss["action"] == "compute")
+                                        for t in stream.data if str(t["key"]).startswith("specguard-")]
+            rows[-1]["executor"] = f"Dask {opts.workers}x{UNITS_PER_WORKER}"
+            show(rows[-1], n_units)
+            dask_row = rows[-1]
+            per_task = scheduling_overhead(cluster)
+            slots = opts.workers * UNITS_PER_WORKER
+            busy = sum(dask_row["unit_seconds"])
+            print(f"  Dask round trip of a no-op task: {per_task * 1000:.1f} ms ({per_task * n_units:.1f} s over "
+                  f"{n_units} units); wall x {slots} slots - unit seconds = "
+                  f"{(dask_row['wall'] * slots - busy) / n_units:.2f} s per unit (start-up, listing and idle slots "
+                  f"included); a unit takes {busy / n_units:.1f} s on average")
+            if len(rows) == 2:
+                print(f"  Dask / local wall time: {rows[1]['wall'] / rows[0]['wall']:.2f}")
+            if opts.memory:
+                memory(opts, env, dask, members, proxy)
+        finally:
+            cluster.stop()
         return 0
     finally:
         proxy.stop()
         server.stop()
+
+
+def memory(opts, env, dask, members, proxy) -> None:
+    sizes = [int(x) for x in opts.memory.split(",")]
+    mem = {}
+    for n in sizes:
+        pick = members[:max(0, n - 1)]   # the management account is audited too
+        r = audit(env, dask, opts.regions, ["--accounts", ",".join([ACCOUNT, *pick])], proxy)
+        mem[n] = r
+        print(f"  memory at {n} accounts x {opts.resources} resources: coordinator peak {r['rss_mb']:.0f} MB, "
+              f"{r['findings']} findings ({r['findings_bytes'] / 1e6:.1f} MB as JSON), wall {r['wall']:.0f} s")
+    if len(sizes) == 2:
+        a, b = mem[sizes[0]], mem[sizes[1]]
+        extra = (b["findings_bytes"] - a["findings_bytes"]) / 2**20
+        limit = 1.2 * a["rss_mb"] + extra
+        print(f"  target: {b['rss_mb']:.0f} MB < 300 MB: {'met' if b['rss_mb'] < 300 else 'NOT met'}; "
+              f"< 1.2 x {a['rss_mb']:.0f} + {extra:.1f} MB of extra findings = {limit:.0f} MB: "
+              f"{'met' if b['rss_mb'] < limit else 'NOT met'}")
 
 
 if __name__ == "__main__":

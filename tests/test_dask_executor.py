@@ -95,7 +95,7 @@ def _subscriptions(emu) -> None:
 class Cluster:
     """`dask scheduler` and `dask worker` processes on loopback, torn down at the end."""
 
-    def __init__(self, env: dict, workers: int = 2, extra: tuple = ()):
+    def __init__(self, env: dict, workers: int = 2, extra: tuple = (), nthreads: int = 2):
         self.port = _free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         bindir = os.path.dirname(sys.executable)
@@ -105,7 +105,7 @@ class Cluster:
                                        stderr=subprocess.DEVNULL, start_new_session=True)]
         for _ in range(workers):
             self.procs.append(subprocess.Popen(
-                [dask, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "2", "--no-dashboard",
+                [dask, "worker", self.address, "--host", "127.0.0.1", "--nthreads", str(nthreads), "--no-dashboard",
                  "--death-timeout", "60", *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True))
         self.client = None

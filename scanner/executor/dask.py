@@ -27,6 +27,9 @@ from .units import UnitFailed, merge_user_rules, run_unit, worker_facts
 CONNECT_TIMEOUT = 5    # seconds to reach the scheduler: an unreachable one ends the run in seconds
 WORKERS_TIMEOUT = 30   # seconds to wait for the scheduler's first worker
 RETRIES = 2            # more tries of a unit that raised (a dead worker's units are rescheduled by Dask)
+# units a local worker audits at once: a unit spends most of its time waiting for the API (one account's
+# calls are chains: a listing, then its resources), so one process keeps several in flight
+UNITS_PER_WORKER = 4
 PIP = "pip install 'specguard[dask]' (in the specguard checkout: pip install '.[dask]')"
 
 
@@ -70,7 +73,7 @@ def _quiet_logs():
 @contextmanager
 def _client(distributed, spec):
     if spec.kind == "dask-local":
-        cluster = distributed.LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
+        cluster = distributed.LocalCluster(n_workers=spec.workers, threads_per_worker=UNITS_PER_WORKER, processes=True,
                                            dashboard_address=None, silence_logs=logging.CRITICAL)
         try:
             with distributed.Client(cluster, set_as_default=False) as client:
