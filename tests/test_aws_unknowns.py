@@ -50,6 +50,8 @@ READS = [
     # issue 16: VPCs and flow logs, web ACLs, REST API stages, Lambda functions
     ("ec2", "DescribeVpcs"), ("ec2", "DescribeFlowLogs"), ("wafv2", "GetWebACLForResource"),
     ("apigateway", "GetRestApis"), ("apigateway", "GetStages"), ("lambda", "ListFunctions"), ("lambda", "ListTags"),
+    # issue 17 (SEC-01, DR-01): global clusters, bucket replication
+    ("rds", "DescribeGlobalClusters"), ("s3", "GetBucketReplication"),
 ]
 ORDER = {"pass": 0, "unknown": 1, "fail": 2}
 
