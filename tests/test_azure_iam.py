@@ -66,3 +66,10 @@ def test_a_failed_role_listing_is_unknown_with_a_coverage_entry(tmp_path, monkey
     assert list(roles) == [f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions"]
     entry = [c for c in doc["coverage"] if c["kind"] == "api-error" and "roleDefinitions" in c["message"]]
     assert len(entry) == 1 and "403" in entry[0]["error"]
+
+
+def test_print_role_grants_the_role_definition_listing():
+    from scanner.sources.azure.cli import role_text
+    role = json.loads(role_text())
+    assert "Microsoft.Authorization/roleDefinitions/read" in role["Actions"]
+    assert all(a.endswith("/read") for a in role["Actions"])
