@@ -97,6 +97,9 @@ def assume(calls: Calls, session: boto3.Session, region: str, role_arn: str, ext
     meta = {"access_key": c["AccessKeyId"], "secret_key": c["SecretAccessKey"], "token": c["SessionToken"],
             "expiry_time": c["Expiration"].isoformat()}
     bs = get_session()
+    # the service models the base session already parsed (tens of MB per session otherwise: an
+    # Organization's hundreds of accounts would each load their own copy)
+    bs.register_component("data_loader", session._session.get_component("data_loader"))  # noqa: SLF001
     bs._credentials = RefreshableCredentials.create_from_metadata(meta, fetch, "assume-role")  # noqa: SLF001
     bs.set_config_variable("region", region)
     return boto3.Session(botocore_session=bs)
