@@ -158,7 +158,7 @@ def main() -> int:
             if len(rows) == 2:
                 print(f"  Dask / local wall time: {rows[1]['wall'] / rows[0]['wall']:.2f}")
             if opts.memory:
-                memory(opts, env, dask, members, proxy)
+                memory(opts, env, dask, members, proxy, dask_row)
         finally:
             cluster.stop()
         return 0
@@ -167,12 +167,15 @@ def main() -> int:
         server.stop()
 
 
-def memory(opts, env, dask, members, proxy) -> None:
+def memory(opts, env, dask, members, proxy, whole: dict) -> None:
     sizes = [int(x) for x in opts.memory.split(",")]
     mem = {}
     for n in sizes:
         pick = members[:max(0, n - 1)]   # the management account is audited too
-        r = audit(env, dask, opts.regions, ["--accounts", ",".join([ACCOUNT, *pick])], proxy)
+        if n >= len(members) + 1:   # the whole Organization: the run above
+            r = whole
+        else:
+            r = audit(env, dask, opts.regions, ["--accounts", ",".join([ACCOUNT, *pick])], proxy)
         mem[n] = r
         print(f"  memory at {n} accounts x {opts.resources} resources: coordinator peak {r['rss_mb']:.0f} MB, "
               f"{r['findings']} findings ({r['findings_bytes'] / 1e6:.1f} MB as JSON), wall {r['wall']:.0f} s")
