@@ -82,7 +82,7 @@ def _is_set(tf: TfResource, path: str) -> bool:
     return not (raw is MISSING or raw is None or raw == "")
 
 
-def _candidates(c: _Copies, tf: TfResource, types: tuple[str, ...], attr: str, what=None) -> list[TfResource]:
+def _candidates(c: _Copies, tf: TfResource, types: tuple[str, ...], attr: str) -> list[TfResource]:
     """The certain copies pointing at ``tf`` through ``attr``; the possible ones become doubts."""
     for o in related_unknown(tf, types, attr):
         c.doubt(f"{o.address} may point at it ({attr}): its reference is not settled")
