@@ -12,6 +12,7 @@ is an InputError: one line, exit 2, nothing written.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import importlib.util
@@ -34,7 +35,8 @@ class UserControl(Control):
 
     def run(self, r, ctx) -> Verdict | None:
         try:
-            v = self.rule(r, ctx)
+            with contextlib.redirect_stdout(sys.stderr):   # a rule's print() is not report output
+                v = self.rule(r, ctx)
         except Exception as e:   # the user's code: one finding unknown, the scan goes on
             text = (str(e).strip().splitlines() or [""])[0][:300]
             msg = f"{e.__class__.__name__}: {text}" if text else e.__class__.__name__
@@ -151,7 +153,8 @@ def _import_file(path: str, sha: str) -> list[Control]:
 def _collect(run, where: str, rules_api) -> list[Control]:
     rules_api._collecting.append([])
     try:
-        run()
+        with contextlib.redirect_stdout(sys.stderr):   # nor is what a module prints while importing
+            run()
     except InputError:
         raise
     except SyntaxError as e:

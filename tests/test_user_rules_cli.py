@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,21 @@ def test_rules_test_is_not_confused_by_the_same_rules_installed_as_a_package(run
     assert json.loads(out.read_text())["rules"] == [{"kind": "package", "name": "acme-rules", "version": "0.3.0",
                                                      "entry_point": "acme", "module": "acme_pkg.rules",
                                                      "via": "entry-point"}]
+
+
+def test_what_a_python_rule_prints_does_not_go_into_a_report_on_stdout(run_cli, tmp_path):
+    mod = tmp_path / "chatty.py"
+    mod.write_text(textwrap.dedent("""\
+        from scanner.rules_api import Check, control
+        print("loading chatty rules")
+
+        @control("ACME-CHAT-01", title="t", family="ACME", severity="low", soc2=[], kinds=("database",))
+        def rule(r, ctx):
+            print("looking at", r.address)
+            return Check().verdict("fine")
+        """))
+    p = run_cli("scan", PLAN, "--rules", mod, "--format", "json")
+    assert p.returncode in (0, 1), p.stderr
+    doc = json.loads(p.stdout)   # the report alone
+    assert any(f["control_id"] == "ACME-CHAT-01" for f in doc["findings"])
+    assert "loading chatty rules" in p.stderr and "looking at aws_db_instance.scratch" in p.stderr
