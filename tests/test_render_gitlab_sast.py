@@ -6,7 +6,7 @@ SCHEMA below is written here, field by field, from GitLab's schema for the versi
 copy of it under lib/gitlab/ci/parsers/security/validators/schemas/15.0.7/): every required property,
 enumeration, pattern, minLength and maxLength of the parts of the format we fill in (scan, analyzer/scanner,
 messages, vulnerabilities with name, description, severity, solution, identifiers and location).  The parts we
-never write (details, tracking, flags, cvss_vectors, links, remediations, options, primary_identifiers) are not
+never write (details, flags, cvss_vectors, links, remediations, options, primary_identifiers) are not
 transcribed, and ``test_we_write_only_what_the_transcription_covers`` fails if we start writing one.
 
 The schema file itself is not in the repository (third-party files are not committed) and no package on the
@@ -65,6 +65,20 @@ SCHEMA = {
                 "severity": {"type": "string", "enum": ["Info", "Unknown", "Low", "Medium", "High", "Critical"]},
                 "solution": {"type": "string", "maxLength": 7000},
                 "identifiers": {"type": "array", "minItems": 1, "items": _identifier},
+                "tracking": {
+                    "type": "object",
+                    "oneOf": [{"required": ["items"], "properties": {
+                        "type": {"const": "source"},
+                        "items": {"type": "array", "items": {
+                            "type": "object", "required": ["signatures"],
+                            "properties": {
+                                "file": {"type": "string"}, "start_line": {"type": "number"},
+                                "end_line": {"type": "number"},
+                                "signatures": {"type": "array", "minItems": 1, "items": {
+                                    "type": "object", "required": ["algorithm", "value"],
+                                    "properties": {"algorithm": {"type": "string"},
+                                                   "value": {"type": "string"}}}}}}}}}],
+                    "properties": {"type": {"type": "string"}}},
                 "location": {"type": "object", "properties": {
                     "file": {"type": "string"}, "start_line": {"type": "number"}, "end_line": {"type": "number"},
                     "class": {"type": "string"}, "method": {"type": "string"}}}}}},
@@ -73,7 +87,8 @@ SCHEMA = {
 # what the transcription covers: any other key we write is a part of the format not checked here
 COVERED = {"": {"schema", "version", "scan", "vulnerabilities"},
            "scan": {"analyzer", "scanner", "start_time", "end_time", "status", "type", "messages"},
-           "vulnerability": {"id", "name", "description", "severity", "solution", "identifiers", "location"}}
+           "vulnerability": {"id", "name", "description", "severity", "solution", "identifiers", "location",
+                             "tracking"}}
 # GitLab ingests only the versions it supports (15.0.0 to 15.2.x at the time of writing); we declare 15.0.7
 
 
@@ -140,13 +155,16 @@ def test_cli_writes_gitlab_sast_from_a_plan(tmp_path):
 def test_required_schema_catches_what_gitlab_would_refuse():
     """The check above is not vacuous: a report missing what GitLab requires fails it."""
     out = json.loads(render(reportlib.synthetic(50), "gitlab-sast"))
+    jsonschema.Draft7Validator(SCHEMA).validate(out)
     for breakage in (lambda o: o["scan"].pop("analyzer"), lambda o: o["vulnerabilities"][0].pop("identifiers"),
                      lambda o: o["scan"].update(start_time="2025-03-01T10:00:00Z"),
                      lambda o: o["vulnerabilities"][0].update(severity="high"),
                      lambda o: o["vulnerabilities"][0].update(name="x" * 256),
                      lambda o: o["vulnerabilities"][0].update(solution="x" * 7001),
                      lambda o: o["scan"].update(messages=[{"level": "warn", "value": ""}]),
-                     lambda o: o.update(version="15.0")):
+                     lambda o: o.update(version="15.0"),
+                     lambda o: o["vulnerabilities"][0].update(
+                         tracking={"type": "source", "items": [{"signatures": []}]})):
         broken = json.loads(json.dumps(out))
         breakage(broken)
         with pytest.raises(jsonschema.ValidationError):
@@ -182,3 +200,24 @@ def test_no_two_vulnerabilities_are_one_for_gitlab():
     assert len(keys) > 100 and len(set(keys)) == len(keys)
     lineless = [v for v in out["vulnerabilities"] if "start_line" not in v["location"]]
     assert len({v["identifiers"][1]["value"] for v in lineless}) < len(lineless)   # the case that merged
+
+
+def test_findings_with_a_line_carry_a_tracking_signature_that_does_not_move_with_it():
+    doc = reportlib.synthetic(300)
+    out = check(doc)
+    bad = [f for f in doc["findings"] if f["status"] in ("fail", "unknown")]
+    with_line = [(v, f) for v, f in zip(out["vulnerabilities"], bad) if "start_line" in v["location"]]
+    assert with_line
+    for v, f in with_line:
+        item = v["tracking"]["items"][0]
+        assert v["tracking"]["type"] == "source" and item["signatures"] == [{"algorithm": "hash",
+                                                                             "value": f["fingerprint"]}]
+        assert (item["file"], item["start_line"]) == (v["location"]["file"], v["location"]["start_line"])
+    moved = json.loads(json.dumps(doc))
+    for f in moved["findings"]:
+        if f["resource"].get("line"):
+            f["resource"]["line"] += 7
+    again = check(moved)
+    sigs = lambda o: [v["tracking"]["items"][0]["signatures"] for v in o["vulnerabilities"] if "tracking" in v]
+    assert sigs(again) == sigs(out)
+    assert all("tracking" not in v for v in out["vulnerabilities"] if "start_line" not in v["location"])

@@ -105,8 +105,14 @@ def _vulnerability(f: dict, control: dict, locate: Locator, doc: dict) -> dict:
         lines.append("Evidence: " + json.dumps(f["evidence"], ensure_ascii=False, sort_keys=True, allow_nan=False))
     text = _cut("\n\n".join(lines), MAX_TEXT)
     location = {"file": file}
+    extra = {}
     if line:
         location.update(start_line=int(line), end_line=int(line))
+        # the location's lines move when lines are added above; a tracking signature that does not
+        # (the finding's fingerprint) lets GitLab follow the finding instead of reporting it fixed and new
+        extra["tracking"] = {"type": "source", "items": [
+            {"file": file, "start_line": int(line), "end_line": int(line),
+             "signatures": [{"algorithm": "hash", "value": fingerprint}]}]}
     return {"id": str(uuid.uuid5(NAMESPACE, fingerprint)),
             "name": _cut(f"{cid}: {title}", MAX_NAME),
             "description": text,
@@ -119,4 +125,4 @@ def _vulnerability(f: dict, control: dict, locate: Locator, doc: dict) -> dict:
             "identifiers": [{"type": "specguard_finding", "name": _cut(f"specguard {cid} {r['address']}", MAX_NAME),
                              "value": fingerprint},
                             {"type": "specguard_control", "name": f"specguard {cid}", "value": cid}],
-            "location": location}
+            "location": location, **extra}
