@@ -53,7 +53,8 @@ def organization(endpoint: str, n: int, per_account: int, region: str) -> list[s
     org.create_organization(FeatureSet="ALL")
     for i in range(n):
         org.create_account(Email=f"m{i}@example.com", AccountName=f"member{i:03d}")
-    members = sorted(a["Id"] for a in org.list_accounts()["Accounts"] if a["Id"] != ACCOUNT)
+    members = sorted(a["Id"] for page in org.get_paginator("list_accounts").paginate() for a in page["Accounts"]
+                     if a["Id"] != ACCOUNT)
 
     def fill(aid: str) -> None:
         ec2 = _member_client(endpoint, aid, "ec2", region)

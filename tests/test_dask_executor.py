@@ -65,7 +65,8 @@ def _organization(server) -> dict:
     org.create_organization(FeatureSet="ALL")
     for i in range(MEMBERS):
         org.create_account(Email=f"member{i}@example.com", AccountName=f"member{i:02d}")
-    members = sorted(a["Id"] for a in org.list_accounts()["Accounts"] if a["Id"] != ACCOUNT)
+    members = sorted(a["Id"] for page in org.get_paginator("list_accounts").paginate() for a in page["Accounts"]
+                     if a["Id"] != ACCOUNT)
     # the seed platform in two member accounts (one violating); the management account has it too
     original = aws_support.client
     try:
@@ -109,15 +110,19 @@ class Cluster:
                  "--death-timeout", "60", *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True))
         self.client = None
-        deadline = time.monotonic() + 60
-        while self.client is None:
-            try:
-                self.client = distributed.Client(self.address, timeout=5, set_as_default=False)
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        self.client.wait_for_workers(workers, timeout=60)
+        try:
+            deadline = time.monotonic() + 60
+            while self.client is None:
+                try:
+                    self.client = distributed.Client(self.address, timeout=5, set_as_default=False)
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            self.client.wait_for_workers(workers, timeout=60)
+        except BaseException:
+            self.stop()
+            raise
 
     def worker_pids(self) -> dict[str, int]:
         return self.client.run(os.getpid)
@@ -140,24 +145,29 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    server = MotoServer(process=True)
-    proxy = FaultProxy(server.url)
-    load_platform(server.url, False, proxy)   # the management account's, with the proxy's emulations
-    org = _organization(server)
-    # the same refusal in every run: the role in this account cannot be assumed
-    proxy.fail("sts", "AssumeRole", contains=f"arn:aws:iam::{org['denied']}:role/", error="AccessDenied")
-    emu = ae.ArmEmulator(page_size=2).start(tmp_path_factory.mktemp("emu"))
-    _subscriptions(emu)
-    env = {k: v for k, v in os.environ.items() if k not in CLEAR and not k.startswith(("AWS_", "AZURE_"))}
-    env.update(aws_env(proxy.url, key=WORKER_KEY))
-    env.update(emu.env())
-    cluster = Cluster(env)
-    yield {"server": server, "proxy": proxy, "emu": emu, "cluster": cluster, "tmp": tmp_path_factory.mktemp("world"),
-           **org}
-    cluster.stop()
-    emu.stop()
-    proxy.stop()
-    server.stop()
+    stop = []   # whatever was started, stopped in reverse order even when the set-up fails half-way
+    try:
+        server = MotoServer(process=True)
+        stop.append(server.stop)
+        proxy = FaultProxy(server.url)
+        stop.append(proxy.stop)
+        load_platform(server.url, False, proxy)   # the management account's, with the proxy's emulations
+        org = _organization(server)
+        # the same refusal in every run: the role in this account cannot be assumed
+        proxy.fail("sts", "AssumeRole", contains=f"arn:aws:iam::{org['denied']}:role/", error="AccessDenied")
+        emu = ae.ArmEmulator(page_size=2).start(tmp_path_factory.mktemp("emu"))
+        stop.append(emu.stop)
+        _subscriptions(emu)
+        env = {k: v for k, v in os.environ.items() if k not in CLEAR and not k.startswith(("AWS_", "AZURE_"))}
+        env.update(aws_env(proxy.url, key=WORKER_KEY))
+        env.update(emu.env())
+        cluster = Cluster(env)
+        stop.append(cluster.stop)
+        yield {"server": server, "proxy": proxy, "emu": emu, "cluster": cluster,
+               "tmp": tmp_path_factory.mktemp("world"), **org}
+    finally:
+        for fn in reversed(stop):
+            fn()
 
 
 @pytest.fixture
