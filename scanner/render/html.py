@@ -213,7 +213,9 @@ def _bar(counts: dict, total: int, scale: int) -> list[dict]:
 def _families(controls: list[dict]) -> list[dict]:
     fams: dict[str, dict] = {}
     for c in controls:
-        fam = fams.setdefault(c["family"], {"family": c["family"], "name": FAMILY_NAMES.get(c["family"], c["family"]),
+        # a family the catalogue does not name: a user's (issue 18) says so, else only its id is shown
+        name = FAMILY_NAMES.get(c["family"]) or ("the organisation's own" if c.get("origin") else "")
+        fam = fams.setdefault(c["family"], {"family": c["family"], "name": name,
                                             "counts": _counts(), "controls": []})
         _add(fam["counts"], c["counts"])
         fam["controls"].append(c["id"])
