@@ -661,7 +661,7 @@ def test_the_reports_say_which_controls_are_the_organisations_and_where_they_com
     for r in doc["rules"]:   # every rules file with its SHA-256, as the results record it
         assert r["path"] in cover and r["sha256"] in cover
     assert f"the organisation's own control: {EXAMPLES / 'acme.yaml'}:21" in html
-    assert "<b>ACME</b> the organisation's own</td>" in html and "<b>ACME</b> ACME" not in html
+    assert "<b>ACME</b> the organisation&#39;s own</td>" in html and "<b>ACME</b> ACME" not in html
     plain = render(scan([EXAMPLES / "aws-plan" / "plan.json"]), "html")
     assert 'id="user-rules"' not in (plain.decode() if isinstance(plain, bytes) else plain)
 
