@@ -62,10 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv == ["--version"]:   # answered before click builds the command tree: a version check stays instant
         print(f"specguard {__version__}")
         return 0
+    import gc
+    # the command tree's import makes thousands of objects that all live on: collecting during
+    # it frees nothing (each command decides for its own run: cmd_scan turns collection off)
+    gc.disable()
     import click
 
     from .cli_parse import usage_line
     from .commands import cli
+    gc.enable()
     try:
         rv = cli.main(args=argv, prog_name="specguard", standalone_mode=False)
     except click.UsageError as e:
@@ -113,10 +118,10 @@ def _no_cyclic_gc() -> None:
 
 
 def cmd_scan(args) -> int:
+    _no_cyclic_gc()   # first: the pipeline's imports are long-lived objects too
     from .pipeline import scan_paths
     _precheck(args)
     store = _open_store(args)   # before the scan: a bad or unreachable store is known now
-    _no_cyclic_gc()
     doc = scan_paths(args)
     _apply_baseline(args, doc)
     return finish(args, doc, store=store)

@@ -117,6 +117,15 @@ class SourceProject(TfProject):
         entry = getattr(res, "provider_entry", None)
         if entry is None:
             return Value({}, origin)
+        # the same for every resource of one provider configuration: evaluated once (callers copy it)
+        cache = self.__dict__.setdefault("_default_tags_memo", {})
+        key = (id(entry[0]), id(entry[2]))
+        if key not in cache:
+            cache[key] = self._read_default_tags(entry)
+        return cache[key]
+
+    def _read_default_tags(self, entry) -> Value:
+        origin = Origin(SOURCE, "default_tags")
         block, frel, owner = entry
         dt = block.blocks("default_tags")
         tags = dt[0].attrs().get("tags") if dt else None
