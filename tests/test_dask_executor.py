@@ -340,8 +340,13 @@ def test_units_that_fail_for_good_are_kept_as_unknowns(world, coordinator_env, t
 
 
 # ----------------------------------------------------------------------------- Azure
-def test_azure_subscriptions_on_the_cluster_are_the_local_audit(world, coordinator_env, tmp_path):
-    rc_local, local = _azure(tmp_path, world, "local", name="local.json")
+@pytest.fixture
+def local_azure(world, coordinator_env, tmp_path):
+    return _azure(tmp_path, world, "local", name="local.json")
+
+
+def test_azure_subscriptions_on_the_cluster_are_the_local_audit(world, local_azure, tmp_path):
+    rc_local, local = local_azure
     rc, doc = _azure(tmp_path, world, world["cluster"].address.replace("tcp://", "dask://"))
     assert (rc, same(doc)) == (rc_local, same(local))
     assert sorted(doc["scope"]["subscriptions"]) == sorted(SUBS)
@@ -350,6 +355,13 @@ def test_azure_subscriptions_on_the_cluster_are_the_local_audit(world, coordinat
     assert {"pass", "fail", "unknown"} <= statuses
     sql = [c for c in doc["coverage"] if c.get("subscription") == SUBS[3] and "Microsoft.Sql/servers" in c["message"]]
     assert sql, doc["coverage"]
+
+
+def test_a_local_dask_cluster_gives_the_same_results(world, local_azure, tmp_path):
+    """dask-local:N starts its own scheduler and N worker processes (with this environment's credentials)."""
+    rc_local, local = local_azure
+    rc, doc = _azure(tmp_path, world, "dask-local:1", name="dask-local.json")
+    assert (rc, same(doc)) == (rc_local, same(local))
 
 
 # ----------------------------------------------------------------------------- start-up
