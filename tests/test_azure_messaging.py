@@ -15,7 +15,7 @@ SUB = "00000000-0000-0000-0000-00000000e0e3"
 MINE = ("MSG-01", "SEC-02")
 
 
-def _audit(tmp_path, monkeypatch, variant, *faults):
+def _audit(tmp_path, monkeypatch, variant, *faults, strategy="arm"):
     emu = ae.ArmEmulator(page_size=2).start(tmp_path)
     try:
         for k, v in emu.env().items():
@@ -24,7 +24,8 @@ def _audit(tmp_path, monkeypatch, variant, *faults):
         for pattern in faults:
             emu.fault(pattern, 403)
         out = tmp_path / "live.json"
-        main(["audit", "azure", "--arm-endpoint", emu.base_url, "--quiet", "--format", "json", "-o", str(out)])
+        main(["audit", "azure", "--arm-endpoint", emu.base_url, "--quiet", "--strategy", strategy,
+              "--format", "json", "-o", str(out)])
         requests = emu.arm_requests()
     finally:
         emu.stop()
@@ -36,8 +37,9 @@ def _mine(doc):
             if f["control_id"] in MINE}
 
 
-def test_violating_standby_live(tmp_path, monkeypatch):
-    doc, requests = _audit(tmp_path, monkeypatch, "violating")
+@pytest.mark.parametrize("strategy", ["arm", "graph"])   # namespaces and vaults found either way
+def test_violating_standby_live(strategy, tmp_path, monkeypatch):
+    doc, requests = _audit(tmp_path, monkeypatch, "violating", strategy=strategy)
     got = {k: f["status"] for k, f in _mine(doc).items()}
     assert got == {
         ("MSG-01", "azurerm_servicebus_queue", "orders"): "fail",
