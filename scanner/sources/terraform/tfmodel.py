@@ -78,7 +78,17 @@ class TfResource:
         comes from has the type the provider schema gives it, or the read fails as malformed
         input (plans) or gives an Unknown saying Terraform would reject it (source)."""
         top, _, rest = path.partition(".")
-        cur = self._checked(top)
+        vals = self.values
+        if type(vals) is dict:
+            # the usual case, inline: mappers read the same attributes tens of thousands of times
+            # on a large tree, and a value checked before is answered without a call (_checked)
+            if top not in vals:
+                return MISSING
+            memo = self.__dict__.get("_checked_memo")
+            hit = memo.get(top) if memo is not None else None
+            cur = hit[1] if hit is not None and hit[0] is vals[top] else self._checked(top)
+        else:
+            cur = self._checked(top)
         if cur is MISSING or not rest:
             return cur
         for part in rest.split("."):
@@ -104,9 +114,7 @@ class TfResource:
         if not isinstance(vals, dict) or top not in vals:
             return MISSING
         v = vals[top]
-        # mappers read the same attributes many times (tens of thousands of reads on a large tree):
-        # the value checked for ``v`` before comes first
-        memo = self.__dict__.get("_checked_memo")
+        memo = self.__dict__.get("_checked_memo")   # the value checked for ``v`` before comes first
         if memo is not None:
             hit = memo.get(top)
             if hit is not None and hit[0] is v:
