@@ -15,7 +15,8 @@ import sys
 
 # C0 and C1 controls (newline and tab too), DEL, line/paragraph separators, the bidirectional
 # marks, overrides and isolates ("Trojan Source"), and lone surrogates (unencodable in UTF-8)
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# (compiled on first use, by re's cache: most runs print only plain ASCII, which needs no pattern)
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -29,7 +30,10 @@ def _written_out(m: re.Match) -> str:
 
 def printable(text) -> str:
     """``text`` with every character that a terminal would obey (or that splits a line) written out."""
-    return _UNSAFE.sub(_written_out, str(text))
+    text = str(text)
+    if text.isascii() and text.isprintable():   # no control character (the rest above are not ASCII)
+        return text
+    return re.sub(_UNSAFE, _written_out, text)
 
 
 def say(message: str, stream=None, own: bool = False) -> None:
