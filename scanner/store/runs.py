@@ -212,16 +212,8 @@ class Store:
         """{fingerprint: (finding id, open interval id, status, severity)} of every finding of the
         scope; the interval's fields are None when the latest run did not report the finding."""
         # tens of thousands of rows: straight from the driver's cursor (plain tuples, one fetch)
-        sql = ("SELECT f.fingerprint, f.id, i.id, i.status, i.severity FROM findings f LEFT OUTER JOIN intervals i "
-               "ON i.finding_id = f.id AND i.to_seq IS NULL WHERE f.scope_id = ?")
-        if conn.dialect.paramstyle != "qmark":
-            sql = sql.replace("?", "%s")
-        cur = conn.connection.dbapi_connection.cursor()
-        try:
-            cur.execute(sql, (scope_id,))
-            rows = cur.fetchall()
-        finally:
-            cur.close()
+        rows = _fetch(conn, "SELECT f.fingerprint, f.id, i.id, i.status, i.severity FROM findings f LEFT OUTER JOIN "
+                            "intervals i ON i.finding_id = f.id AND i.to_seq IS NULL WHERE f.scope_id = ?", (scope_id,))
         return {r[0]: r[1:] for r in rows}
 
     def _intervals(self, conn, scope_id: int, seq: int, found: list[dict], head: tuple) -> None:
@@ -260,10 +252,12 @@ class Store:
             # a bulk insert and one query for the ids: RETURNING per row costs a round trip each
             _insert(conn, "findings", ("scope_id", "fingerprint", "control_id", "address", "resource_type"),
                     new_findings)
-            q = select(t.findings.c.fingerprint, t.findings.c.id).where(t.findings.c.scope_id == scope_id)
             if len(new_findings) <= 500:
-                q = q.where(t.findings.c.fingerprint.in_([r[1] for r in new_findings]))
-            ids = dict(conn.execute(q).all())
+                ids = dict(conn.execute(select(t.findings.c.fingerprint, t.findings.c.id).where(
+                    (t.findings.c.scope_id == scope_id) & t.findings.c.fingerprint.in_([r[1] for r in new_findings]))
+                    ).all())
+            else:
+                ids = _finding_ids(conn, scope_id)
         if close:
             _bulk(conn, "UPDATE intervals SET to_seq = ? WHERE id = ?", [(seq, i) for i in close])
         if start:
@@ -287,8 +281,7 @@ class Store:
         spans it (status at ``seq - 1``, carried over the new place) is kept where the run agrees,
         otherwise cut around it; the run's own status joins the interval that begins right after
         it when they agree, so no two intervals of a finding in a row have the same status."""
-        ids = dict(conn.execute(select(t.findings.c.fingerprint, t.findings.c.id)
-                                .where(t.findings.c.scope_id == scope_id)).all())
+        ids = _finding_ids(conn, scope_id)
         cover: dict[int, tuple] = {}     # finding id -> (interval id, status, severity, to_seq)
         after: dict[int, tuple] = {}     # finding id -> (interval id, status, severity) beginning at seq + 1
         rows = conn.execute(select(t.intervals.c.id, t.intervals.c.finding_id, t.intervals.c.status,
@@ -337,8 +330,7 @@ class Store:
         if new_findings:
             _insert(conn, "findings", ("scope_id", "fingerprint", "control_id", "address", "resource_type"),
                     new_findings)
-            ids = dict(conn.execute(select(t.findings.c.fingerprint, t.findings.c.id)
-                                    .where(t.findings.c.scope_id == scope_id)).all())
+            ids = _finding_ids(conn, scope_id)
         if cut:
             _bulk(conn, "UPDATE intervals SET to_seq = ? WHERE id = ?", cut)
         if move:
@@ -635,6 +627,23 @@ def _stored_late(rows: list, notes: list, where: str | None = None) -> list[dict
         if latest is None or r.started_at >= latest.started_at:
             latest = r
     return out
+
+
+def _fetch(conn, sql: str, params: tuple) -> list[tuple]:
+    """Tens of thousands of rows straight from the driver's cursor (plain tuples, one fetch), in
+    the caller's transaction: SQLAlchemy's row objects cost more than the query."""
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute(sql, params)
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
+def _finding_ids(conn, scope_id: int) -> dict[str, int]:
+    return dict(_fetch(conn, "SELECT fingerprint, id FROM findings WHERE scope_id = ?", (scope_id,)))
 
 
 def _insert(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
