@@ -8,8 +8,9 @@ secret is given as ``Withheld``, an Unknown: a condition on it is unknown (never
 What is a secret: an attribute whose name says so (``password``, ``auth_token``, ``client_secret``,
 ``connection_string``, ``primary_access_key``, ...; the names providers mark sensitive), wherever it
 is in a record, unless its name ends in a word that says it is about the secret, not the secret
-(``password_length``, ``auth_token_enabled``, ``access_key_id``, ``secret_arn``); booleans and nulls
-are never secrets.  Plans mark their own sensitive values too (``sensitive_values``); the AWS
+(``password_length``, ``auth_token_enabled``, ``access_key_id``, ``secret_arn``); only text, or a
+block holding text, is withheld (numbers, booleans and nulls are settings about a secret:
+``max_password_age``, ``password_reuse_prevention``).  Plans mark their own sensitive values too (``sensitive_values``); the AWS
 collectors list the paths of secrets whose names do not say so (aws/raw_secrets.py).
 """
 from __future__ import annotations
@@ -64,8 +65,10 @@ class Withheld(Unknown):
 
 
 def may_hold(value: Any) -> bool:
-    """A value that can be a secret: not a boolean, not null, not already unknown."""
-    return not (value is None or isinstance(value, (bool, Unknown)))
+    """A value that can be a secret: text, or a block or list that may hold text.  Providers type
+    secrets as strings, so a number under a secret-sounding name is a setting about it
+    (``max_password_age``, ``password_reuse_prevention``), and booleans and nulls say whether one is set."""
+    return isinstance(value, (str, dict, list, tuple)) and not isinstance(value, Unknown)
 
 
 def overlay(values: Any, marks: Any, origin_of) -> Any:

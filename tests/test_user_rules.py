@@ -721,3 +721,21 @@ def test_a_rule_module_imports_helpers_beside_it_which_are_not_loaded_as_rules(t
     assert verdicts(doc) == {("aws_db_instance.a", "ACME-NAME-1"): "pass", ("aws_db_instance.b", "ACME-NAME-1"): "fail"}
     assert [r["path"] for r in doc["rules"]] == [str(rules / "names.py")]
     assert str(rules) not in sys.path
+
+
+def test_settings_about_passwords_are_read_only_their_text_is_a_secret():
+    from scanner.model import Resource
+    from scanner.rules_api import field
+    from scanner.withheld import Withheld
+    r = Resource(kind="generic", type="aws_iam_account_password_policy", address="aws_iam_account_password_policy.p",
+                 provider="aws", source="terraform-plan",
+                 raw={"max_password_age": 90, "password_reuse_prevention": 24, "minimum_password_length": 14,
+                      "allow_users_to_change_password": True, "password": SECRET,
+                      "login": {"password": SECRET, "user": "admin"}})
+    for path, value in (("max_password_age", 90), ("password_reuse_prevention", 24),
+                        ("minimum_password_length", 14), ("allow_users_to_change_password", True)):
+        v = field(r, path)
+        assert v.known and v.value == value, path
+    assert isinstance(field(r, "password"), Withheld) and isinstance(field(r, "login.password"), Withheld)
+    whole = field(r, "login").value
+    assert whole["user"] == "admin" and isinstance(whole["password"], Withheld)
