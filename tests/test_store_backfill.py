@@ -205,3 +205,22 @@ def test_a_since_read_is_not_reused_when_another_run_was_stored_meanwhile(store_
     finally:
         a.dispose()
         b.dispose()
+
+
+def test_the_since_entry_of_a_run_older_than_the_latest_names_the_run_before_it(store):
+    """A run whose start is before the scope's latest (a runner's clock behind) says what changed
+    since the run before it in time, the one it will follow once stored, by diff's rules."""
+    nights = _nights()
+    store.put(nights[2], scope="s")
+    assert store.since("s", nights[1]) == {"scope": "s", "previous_run": None}
+    store.put(nights[0], scope="s")
+    h = store.since("s", nights[1])
+    c = compare(nights[0], nights[1])["counts"]
+    assert h == {"scope": "s", "previous_run": {"id": nights[0]["run"]["id"],
+                                                "started_at": nights[0]["run"]["started_at"]},
+                 "new": c["new"], "resolved": c["resolved"]}
+    assert c["resolved"] > 0
+    nights[1]["history"] = h
+    s = store.put(nights[1], scope="s")
+    assert (s.seq, s.later) == (2, 1)
+    assert store.previous(store.run(s.id)).id == nights[0]["run"]["id"]

@@ -479,6 +479,11 @@ class Store:
                 .order_by(t.runs.c.seq.desc()).limit(1)).first()
             if head is None:
                 return {"scope": scope, "previous_run": None}
+            run = doc.get("run") or {}
+            if head.started_at > run.get("started_at", head.started_at):
+                # a run older than the scope's latest (a runner's clock behind): against the run
+                # before it in time, as it will be stored, from that run's document
+                return self._since_older(scope, doc)
             known = self._open_state(conn, sc.id)
         # put() reuses them while the chain's head (the last run stored) is still this one
         self._state = (scope, sc.head_run_id, known)
@@ -497,6 +502,16 @@ class Store:
         return {"scope": scope, "previous_run": {"id": head.id, "started_at": head.started_at},
                 "new": sum(n for (b, a), n in pairs.items() if is_new(b, a)),
                 "resolved": sum(n for (b, a), n in pairs.items() if is_resolved(b, a))}
+
+    def _since_older(self, scope: str, doc: dict) -> dict:
+        from .diff import compare
+        run = doc.get("run") or {}
+        prev = self.before(scope, run.get("started_at", ""), run.get("id", ""))
+        if prev is None:
+            return {"scope": scope, "previous_run": None}
+        counts = compare(self.get_doc(prev.id), doc)["counts"]
+        return {"scope": scope, "previous_run": {"id": prev.id, "started_at": prev.started_at},
+                "new": counts["new"], "resolved": counts["resolved"]}
 
     def get_bytes(self, run_id: str) -> bytes:
         """The run's results document exactly as it was written (checked against its SHA-256)."""
