@@ -35,11 +35,12 @@ def tag_01(r, ctx):
             inherited = dict(ih.value or {})
         else:
             star = star or ih
-    chk.note("tags", {k: v for k, v in own.items()})
+    chk.note("tags", own)   # note() copies it (plain)
     if inherited:
         chk.note("resource_group_tags", inherited)
     where = tags.origin.describe()
-    for key in ctx["required_tags"]:
+    required = ctx["required_tags"]
+    for key in required:
         v, src = _lookup(own, key, r.provider), where
         if v is None and inherited:
             v, src = _lookup(inherited, key, r.provider), "the resource group's tags"
@@ -64,7 +65,7 @@ def tag_01(r, ctx):
             chk.require(val.is_in(allowed, ignore_case=False),
                         f"Environment is {v!r}, not one of {', '.join(allowed)} (tag values are case-sensitive)",
                         "the Environment tag is not known")
-    return chk.verdict(f"tags {', '.join(ctx['required_tags'])} are set and Environment is allowed")
+    return chk.verdict(f"tags {', '.join(required)} are set and Environment is allowed")
 
 
 def _lookup(tags: dict, key: str, provider: str):

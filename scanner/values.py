@@ -216,8 +216,13 @@ def _norm(v: Any) -> Any:
     return v.lower() if isinstance(v, str) else v
 
 
+_LEAVES = frozenset((str, int, float, bool, type(None)))
+
+
 def _plain(v: Any) -> Any:
     """Evidence is JSON: strip Values/Unknowns out of nested containers."""
+    if v.__class__ in _LEAVES:
+        return v   # most calls are on leaves (tag values, flags): answered before the type tests
     if isinstance(v, Value):
         return v.evidence()
     if isinstance(v, dict):

@@ -18,14 +18,26 @@ from .tfmodel import MISSING, TfProject, TfResource
 def declared_scope(project: TfProject) -> dict[str, list[str]]:
     regions: list[str] = []
     subscriptions: list[str] = []
+    # a plan's provider setting depends only on the provider key: asked once per key, not once
+    # per resource (ten thousand lookups through the configuration on a large plan)
+    settings: dict[tuple, Any] = {}
+
+    def setting(res: TfResource, name: str) -> Any:
+        if getattr(res, "provider_entry", None) is not None:   # .tf source: evaluated per module instance
+            return _provider_setting(project, res, name)
+        key = (res.provider_key, res.type.split("_", 1)[0], name)
+        if key not in settings:
+            settings[key] = _provider_setting(project, res, name)
+        return settings[key]
+
     for res in project.managed():
         cloud = res.type.split("_", 1)[0]
         if cloud == "azurerm":
             _add(regions, res.raw("location"))
-            _add(subscriptions, _provider_setting(project, res, "subscription_id"))
+            _add(subscriptions, setting(res, "subscription_id"))
         elif cloud == "aws":
             own = res.raw("region")
-            _add(regions, own if _text(own) else _provider_setting(project, res, "region"))
+            _add(regions, own if _text(own) else setting(res, "region"))
     return {k: sorted(v) for k, v in (("regions", regions), ("subscriptions", subscriptions)) if v}
 
 
