@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import pathlib
 import pickle
 import signal
 import socket
@@ -32,6 +33,7 @@ MEMBERS = 20
 WORKER_KEY = "worker-key"   # the workers' own access key (moto maps any key it did not issue to ACCOUNT)
 SUBS = [f"00000000-0000-0000-0000-0000000000{i:02x}" for i in (0xa1, 0xa2, 0xa3, 0xa4)]
 TAGS = {"Environment": "prod", "Project": "standby", "CostCenter": "cc-42", "Owner": "dba@example.com"}
+RULES = pathlib.Path(__file__).resolve().parent.parent / "examples" / "rules"   # users' own controls, both kinds
 pytestmark = pytest.mark.timeout(600)
 
 
@@ -195,7 +197,8 @@ def _azure(tmp_path, world, executor: str, name="az.json"):
     from scanner.results import validate
     out = tmp_path / name
     rc = main(["audit", "azure", "--arm-endpoint", world["emu"].base_url, "--quiet", "--max-retries", "1",
-               "--timeout", "10", "--executor", executor, "--format", "json", "-o", str(out)])
+               "--timeout", "10", "--executor", executor, "--format", "json", "-o", str(out),
+               "--rules", str(RULES / "acme.yaml"), "--rules", str(RULES / "acme_rules.py")])
     doc = json.loads(out.read_text())
     validate(doc)
     return rc, doc
@@ -355,6 +358,10 @@ def test_azure_subscriptions_on_the_cluster_are_the_local_audit(world, local_azu
     assert {"pass", "fail", "unknown"} <= statuses
     sql = [c for c in doc["coverage"] if c.get("subscription") == SUBS[3] and "Microsoft.Sql/servers" in c["message"]]
     assert sql, doc["coverage"]
+    # users' controls judged on the workers: their findings, and what they could not look at, once
+    assert any(f["control_id"].startswith("ACME-") for f in doc["findings"])
+    na = [(c["control_id"], c["type"]) for c in doc["coverage"] if c["kind"] == "rule-not-applicable"]
+    assert ("ACME-DB-01", "azurerm_postgresql_flexible_server") in na and len(na) == len(set(na))   # once per type
 
 
 def test_a_local_dask_cluster_gives_the_same_results(world, local_azure, tmp_path):
