@@ -74,7 +74,8 @@ def _quiet_logs():
 def _client(distributed, spec):
     if spec.kind == "dask-local":
         cluster = distributed.LocalCluster(n_workers=spec.workers, threads_per_worker=UNITS_PER_WORKER, processes=True,
-                                           dashboard_address=None, silence_logs=logging.CRITICAL)
+                                           # its HTTP endpoints on a free port (8787 may be someone else's)
+                                           dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
         try:
             with distributed.Client(cluster, set_as_default=False) as client:
                 yield client
