@@ -11,7 +11,8 @@ too (`--version` with every extra installed is what issue 21 measures).
 
 Each round runs A and B one after the other (alternating which goes first), so a machine loaded by
 other work slows both alike; the figures are the minimum and the median over the rounds, with B's
-ratio to A.  The tree is bench_hcl.py's generator; the command is
+ratio to A, of the wall time and of the CPU time.  On a busy machine --instructions is the steadier
+figure: the instructions one scan executes, counted by valgrind.  The tree is bench_hcl.py's generator; the command is
 `specguard scan DIR --format json -o FILE`, as a CI job runs it.  Exit status 0 (figures only).
 """
 from __future__ import annotations
@@ -72,6 +73,19 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime
 
 
+def instructions(cmd: list[str]) -> int | None:
+    """Instructions executed by one run of ``cmd`` (valgrind --tool=callgrind), None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       env={**os.environ, "PYTHONHASHSEED": "0"})
+    for line in r.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1])
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("a", help="the reference: a venv folder or a git revision")
@@ -80,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resources", type=int, default=500)
     ap.add_argument("--extras", default="", help="extras installed with a revision, e.g. aws,azure,store")
     ap.add_argument("--keep", metavar="DIR", help="build venvs and the tree here and keep them")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count the instructions of one scan of each under valgrind (callgrind): a figure "
+                         "other work on the machine does not change")
     args = ap.parse_args(argv)
     tmp = args.keep or tempfile.mkdtemp(prefix="specguard-startup-")
     os.makedirs(tmp, exist_ok=True)
@@ -111,6 +128,15 @@ def main(argv: list[str] | None = None) -> int:
                 va, vb = [t[k] for t in fig[a]], [t[k] for t in fig[b]]
                 print(f"  {kind:<4} B / A: min {min(vb) / min(va):.2f}   "
                       f"median {statistics.median(vb) / statistics.median(va):.2f}")
+        if args.instructions:
+            counts = {name: instructions([exe, "scan", tree, "--format", "json", "-o", out]) for name, exe in sides}
+            if None in counts.values():
+                print("instructions: valgrind is not installed")
+            else:
+                print("instructions of one scan (valgrind, callgrind)")
+                for name, _ in sides:
+                    print(f"  {name:<40} {counts[name]:,}")
+                print(f"  B / A: {counts[b] / counts[a]:.3f}")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
