@@ -23,6 +23,8 @@ from .hcl_parse import (MAX_NESTING, Attribute, Block, HclSyntaxError, HclTooDee
 
 @dataclass
 class ResBlock:
+    """A resource or data block of a module, with the file it is in."""
+
     mode: str          # managed | data
     type: str
     name: str
@@ -458,6 +460,8 @@ class Downloaded:
 
 @dataclass
 class Manifest:
+    """What .terraform/modules/modules.json says: the modules ``terraform init`` downloaded."""
+
     modules_dir: str                       # resolved .terraform/modules
     entries: dict[str, Downloaded]
     shown: str                             # modules.json as the user would name it

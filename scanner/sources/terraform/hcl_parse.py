@@ -53,6 +53,8 @@ class HclTooDeep(HclSyntaxError):
 
 @dataclass
 class Attribute:
+    """``name = expression`` in a body."""
+
     name: str
     expr: tuple
     line: int
@@ -61,6 +63,8 @@ class Attribute:
 
 @dataclass
 class Block:
+    """``type "label" ... { body }``: attributes and nested blocks, in order."""
+
     type: str
     labels: list[str]
     body: list
@@ -76,6 +80,8 @@ class Block:
 
 @dataclass
 class Parsed:
+    """A parsed file: its top-level body and its comments."""
+
     body: list
     comments: list[tuple[int, str]] = field(default_factory=list)   # (line, text)
 

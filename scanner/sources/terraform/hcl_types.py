@@ -34,6 +34,8 @@ _NO_DEFAULT = object()
 
 @dataclass(frozen=True)
 class Attr:
+    """An attribute of an object type: its type, and whether it is optional (with its default)."""
+
     type: tuple
     optional: bool = False
     default: Any = _NO_DEFAULT      # already converted to ``type``

@@ -61,6 +61,8 @@ def _key(a: int, b: int, c: int, pre: str = "") -> Key:
 # ----------------------------------------------------------------------------- version sets
 @dataclass(frozen=True)
 class Interval:
+    """A range of versions, each end open, closed or absent."""
+
     lo: Key | None          # None: no lower bound
     lo_incl: bool
     hi: Key | None          # None: no upper bound
@@ -349,6 +351,8 @@ class NotEstablished:
 
 @dataclass(frozen=True)
 class Era:
+    """The provider versions one default holds for, and that default."""
+
     versions: str       # Terraform constraint syntax: the provider versions this default holds for ("": all)
     label: str          # how evidence names them: ">= 3.0", "before 3.0"
     value: Any          # the attribute's value when left out (or NotEstablished)
@@ -363,6 +367,8 @@ class Era:
 
 @dataclass(frozen=True)
 class Default:
+    """An attribute's default as the provider's versions changed it (eras oldest first)."""
+
     provider: str
     eras: tuple[Era, ...]    # empty: the default never changed between provider versions
     source: str              # where this was read

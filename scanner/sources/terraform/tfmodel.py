@@ -41,6 +41,8 @@ class Refs(list):
 
 @dataclass
 class TfResource:
+    """One resource instance (or data source) of a plan or a .tf tree, with its values and where it is."""
+
     address: str                 # module.a[0].aws_x.y["k"]
     type: str
     name: str
