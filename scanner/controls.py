@@ -21,6 +21,8 @@ SEVERITIES = ("info", "low", "medium", "medium-high", "high", "critical")
 
 @dataclass
 class Verdict:
+    """What a control says of one resource: its status, why, and the evidence."""
+
     status: str
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -30,6 +32,8 @@ class Verdict:
 
 @dataclass
 class Control:
+    """A control of the catalogue: what it checks, on which kinds, with which parameters."""
+
     id: str
     title: str
     family: str

@@ -140,6 +140,8 @@ LINK_KINDS = {"cluster_member", "sg_rule", "backup_selection", "backup_replicati
 
 @dataclass
 class Resource:
+    """One resource of the normalized model, whatever source it came from: kind, fields, identities."""
+
     kind: str
     type: str                 # Terraform-equivalent type, e.g. aws_db_instance (all sources)
     address: str              # Terraform address / ARN / ARM resource ID

@@ -24,6 +24,8 @@ CONTROL_KEYS = {"enabled", "severity", "params"}
 
 @dataclass
 class ControlSettings:
+    """A control as a profile sets it: on or off, its severity, its parameters."""
+
     control: Control
     enabled: bool
     severity: str
@@ -32,6 +34,8 @@ class ControlSettings:
 
 @dataclass
 class Profile:
+    """The active profile: every control's settings, and where they came from."""
+
     name: str
     organisation: str = ""
     system: str = ""

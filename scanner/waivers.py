@@ -23,6 +23,8 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 @dataclass
 class Waiver:
+    """An accepted exception: control, resource pattern, reason, approver, expiry."""
+
     control_id: str
     resource: str
     reason: str
