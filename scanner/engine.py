@@ -52,22 +52,23 @@ def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
             candidates.sort(key=lambda r: pos[id(r)])   # findings keep the sources' order
         else:
             candidates = resources
+        # looked up once per control, not once per resource (tens of thousands of pairs)
+        applies, judge, add = ctl.applies, ctl.func, findings.append
         for r in candidates:
             if r.kind in LINK_KINDS and r.kind not in ctl.kinds:
                 continue
-            if not ctl.applies(r):
+            if not applies(r):
                 continue
             if r.opaque:
-                findings.append(Finding(ctl.id, "unknown", cs.severity, r, r.opaque, {}, r.file, r.line))
+                add(Finding(ctl.id, "unknown", cs.severity, r, r.opaque, {}, r.file, r.line))
                 continue
             try:
-                v = ctl.func(r, ctx)
+                v = judge(r, ctx)
             except Exception as e:  # a rule bug must not become a pass
                 from .terminal import say   # the address is scanned data: shown escaped
                 say(f"internal error in {ctl.id} on {r.address}: {e!r}")
                 v = Verdict("unknown", f"the rule could not be evaluated (internal error: {e.__class__.__name__})")
             if v is None:
                 continue  # the rule decided it does not apply to this resource
-            findings.append(Finding(ctl.id, v.status, cs.severity, r, v.message, v.evidence,
-                                    v.file or r.file, v.line or r.line))
+            add(Finding(ctl.id, v.status, cs.severity, r, v.message, v.evidence, v.file or r.file, v.line or r.line))
     return findings

@@ -24,6 +24,13 @@ class Origin:
     line: int | None = None
     api: str | None = None    # live sources: the API call that returned it
 
+    def __init__(self, source: str = "", path: str = "", file: str | None = None, line: int | None = None,
+                 api: str | None = None):
+        # the frozen dataclass's own __init__ sets each field through object.__setattr__: twice
+        # the cost, and a large plan makes tens of thousands of origins (equality, hash, repr and
+        # the refusal to be changed stay the dataclass's)
+        self.__dict__.update(source=source, path=path, file=file, line=line, api=api)
+
     def describe(self) -> str:
         where = self.path
         if self.file:
