@@ -92,7 +92,7 @@ def test_throttling_and_5xx_past_the_retries_are_unknown_never_pass(platform, se
     assert ("GetQueueAttributes", "InternalError") in errors
     # botocore retried before giving up (2 attempts per call)
     assert proxy.seen[("kms", "DescribeKey", "us-east-1")] >= 2 * 1
-    assert proxy.seen[("sqs", "GetQueueAttributes", "us-east-1")] == 2 * 2
+    assert proxy.seen[("sqs", "GetQueueAttributes", "us-east-1")] == QUEUES * 2
     # who manages the databases' key is unknown -> ENC-01 unknown, and the key's own checks too
     for name, type_ in (("qts-prod-reporting", "aws_db_instance"), ("qts-prod-aurora", "aws_rds_cluster")):
         f = by(doc, "ENC-01", type_, name)[0]
@@ -100,7 +100,7 @@ def test_throttling_and_5xx_past_the_retries_are_unknown_never_pass(platform, se
     keys = [f for f in by(doc, "ENC-05") if f["resource"]["region"] == "us-east-1"]
     assert keys and all(f["status"] == "unknown" for f in keys)
     queues = by(doc, "ENC-04", "aws_sqs_queue")
-    assert len(queues) == 2 and all(f["status"] == "unknown" for f in queues)
+    assert len(queues) == QUEUES and all(f["status"] == "unknown" for f in queues)
     assert all(f["status"] != "pass" for f in by(doc, "ENC-04", "aws_sqs_queue"))
     # the rest of the audit finished
     assert by(doc, "ENC-04", "aws_kinesis_stream")[0]["status"] == "pass"
@@ -438,6 +438,8 @@ def _collect(monkeypatch, proxy, *extra):
     return aws_audit.collect(args, run), run
 
 
+# the platform's queues: the orders queue and its DLQ, the risk engine's queue and its DLQ (MSG-01)
+QUEUES = 4
 BULK_TYPES = ("aws_sqs_queue", "aws_sns_topic", "aws_dynamodb_table", "aws_kms_key",
               "aws_elasticache_replication_group")
 
@@ -453,7 +455,7 @@ def test_tags_are_read_once_per_region_with_the_tagging_api(platform, servers, m
     assert proxy.seen[("tagging", "GetResources", "us-west-2")] == 1   # the DR key lives there
     assert _tag_ops(proxy) == set()
     bulk = [r for r in resources if r.type in BULK_TYPES]
-    assert {r.type for r in bulk} == set(BULK_TYPES) and len(bulk) == 8
+    assert {r.type for r in bulk} == set(BULK_TYPES) and len(bulk) == 6 + QUEUES
     for r in bulk:
         assert r["tags"].origin.api == "tag:GetResources", r.address
         assert r["tags"].value["Project"] == "quantum-trading", r.address
@@ -523,7 +525,7 @@ def test_tagging_denied_and_the_own_tag_call_denied_is_unknown_never_untagged(pl
     proxy.fail("sqs", "ListQueueTags", error="AccessDenied")
     rc, doc = audit(monkeypatch, proxy, tmp_path)
     queues = by(doc, "TAG-01", "aws_sqs_queue")
-    assert len(queues) == 2 and {f["status"] for f in queues} == {"unknown"}
+    assert len(queues) == QUEUES and {f["status"] for f in queues} == {"unknown"}
     assert all("sqs:ListQueueTags" in f["message"] and "AccessDenied" in f["message"] for f in queues)
     assert by(doc, "TAG-01", "aws_sns_topic")[0]["status"] == "pass"   # its own call answered
     ops = {c["operation"] for c in doc["coverage"]}
