@@ -430,7 +430,8 @@ def at_boundary(res, at: str, top: str, v: Any) -> Any:
         return v
     if v is None and required:
         return rejected(where(parts), "required, set to null")
-    if (t == "string" and type(v) is str and not (allowed and names in allowed)) or (t == "bool" and type(v) is bool):
+    if ((t == "string" and type(v) is str and not (allowed and names in allowed)) or (t == "bool" and type(v) is bool)
+            or (t == "number" and type(v) is int and abs(v) <= _FLOAT_MAX)):
         return v   # already of its type, nothing to check against (most attributes): as convert would give it
     out = convert(v, t, parts, names, allowed)
     # Terraform refuses the whole configuration for one bad element: reading the rest (a map
