@@ -69,8 +69,6 @@ def finite(v: Any) -> Any:
     The adapters refuse non-finite numbers (a plan's are input errors, a .tf value's are
     unknown), but evidence, profile parameters and coverage details also come from YAML
     (``.inf``) and live APIs: what a report shows of them is text, never a bare NaN."""
-    if not _non_finite_in(v):
-        return v   # nearly always: one walk that builds nothing, instead of a copy of every container
     if isinstance(v, float):
         return v if math.isfinite(v) else ("NaN" if v != v else ("Infinity" if v > 0 else "-Infinity"))
     if isinstance(v, dict):
@@ -87,35 +85,8 @@ def finite(v: Any) -> Any:
 _PLAIN = (str, int, bool, type(None))
 
 
-def _non_finite_in(v: Any) -> bool:
-    """Whether a NaN or an infinity is anywhere in ``v`` (the containers finite() looks into)."""
-    stack = [v]
-    while stack:
-        x = stack.pop()
-        if x.__class__ in _LEAVES:
-            continue   # most of what evidence holds: strings, flags, numbers of days
-        if isinstance(x, dict):
-            stack.extend(x.values())
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-        elif isinstance(x, float) and not math.isfinite(x):
-            return True
-    return False
-
-
-_LEAVES = frozenset(_PLAIN)
-
-
-def finding_dict(f: Finding, today: dt.date, refs: dict[int, dict] | None = None) -> dict[str, Any]:
-    """``refs``: resource dicts made before, by id of the resource (a resource has a finding
-    per control that looks at it: its dict is copied, not made again)."""
-    if refs is None:
-        res = f.resource.ref_dict()
-    else:
-        made = refs.get(id(f.resource))
-        if made is None:
-            made = refs[id(f.resource)] = f.resource.ref_dict()
-        res = dict(made)
+def finding_dict(f: Finding, today: dt.date) -> dict[str, Any]:
+    res = f.resource.ref_dict()
     if f.file:
         res["file"] = f.file
     if f.line:
@@ -160,7 +131,6 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
                          "status": control_status(counts), "counts": counts,
                          **({"origin": c.origin} if getattr(c, "origin", None) else {})})
     overrides, disabled = profile_changes(profile)
-    refs: dict[int, dict] = {}   # id(resource) -> its dict, for finding_dict
     doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "specguard", "version": __version__},
@@ -175,7 +145,7 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
         "summary": dict(summary, total=len(findings)),
         "controls": controls,
         "disabled_controls": disabled,
-        "findings": [finding_dict(f, today, refs) for f in findings],
+        "findings": [finding_dict(f, today) for f in findings],
         "coverage": finite(run.coverage),
         "waivers": [w.as_dict(today) for w in (waivers or [])],
     }
