@@ -48,8 +48,10 @@ def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
         ctl = cs.control
         ctx = Context(cs.params, index, ctl.params)
         if ctl.kinds:
-            candidates = [r for k in ctl.kinds for r in by_kind.get(k, ())]
-            candidates.sort(key=lambda r: pos[id(r)])   # findings keep the sources' order
+            present = [k for k in ctl.kinds if k in by_kind]
+            candidates = [r for k in present for r in by_kind[k]]
+            if len(present) > 1:   # one kind's list is in the sources' order already
+                candidates.sort(key=lambda r: pos[id(r)])   # findings keep the sources' order
         else:
             candidates = resources
         # looked up once per control, not once per resource (tens of thousands of pairs)
