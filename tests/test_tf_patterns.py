@@ -41,10 +41,6 @@ XFAIL: dict[str, str] = {
     "class1-possible-link-target": "issue 12 class 4 (the false passes are fixed: possible targets are unknown): "
                                    "two clusters whose possible members are all private could pass NET-05 "
                                    "and are said unknown",
-    "class4-azapi-listener-ids": "issue 12 class 4/9: an azapi application gateway whose listener ids embed "
-                                 "the unknown gateway id stops arm_map._redirects with AttributeError "
-                                 "('Unknown' has no .lower()); the reason printed is the exception's "
-                                 "name, and a missing redirect configuration already decides fail",
 }
 
 

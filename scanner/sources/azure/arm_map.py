@@ -454,7 +454,7 @@ def _app_gateway(item: Item, p: Props, r: Resource) -> None:
         r.set("tls_policy", worst[0])
         r.set("tls_min_version", worst[1])
     if http:
-        r.set("http_redirects_to_https", _redirects(props, http, {x.get("id", "").lower() for x in https}, p))
+        r.set("http_redirects_to_https", _redirects(props, http, {_low(x.get("id", "")) for x in https}, p))
 
 
 def _weaker(a: Value, b: Value) -> bool:
@@ -465,24 +465,50 @@ def _weaker(a: Value, b: Value) -> bool:
     return (a.value or "0") < (b.value or "0")
 
 
+def _low(v: Any) -> str | None:
+    """An ARM id to compare, in lower case; None when it is not known (an azapi body's id that embeds
+    the id of a resource not created yet)."""
+    return v.lower() if isinstance(v, str) else None
+
+
 def _redirects(props: dict, http: list, https_ids: set, p: Props) -> Value:
     """Every HTTP listener's routing rule redirects to an HTTPS listener (or an https:// URL)."""
-    redirects = {x.get("id", "").lower(): x.get("properties") or {} for x in props.get("redirectConfigurations") or []}
-    rules = props.get("requestRoutingRules") or []
     o = p.origin("properties.requestRoutingRules[].properties.redirectConfiguration")
+    configured = props.get("redirectConfigurations")
+    if http and configured in (None, []):
+        # a rule redirects only through a redirect configuration: with none, no HTTP listener does,
+        # whatever the listeners' and rules' ids are
+        return Value(False, p.origin("properties.redirectConfigurations (none: no HTTP listener redirects to HTTPS)"))
+    unknown = Unknown("an id the gateway's routing is matched by is known only after apply", o)
+    redirects = {}
+    for x in configured or []:
+        rid = _low(x.get("id", ""))
+        if rid is None:
+            return unknown
+        redirects[rid] = x.get("properties") or {}
+    rules = props.get("requestRoutingRules") or []
+    rule_ids = [_low(((x.get("properties") or {}).get("httpListener") or {}).get("id", "")) for x in rules]
     for lst in http:
-        lid = lst.get("id", "").lower()
-        mine = [x.get("properties") or {} for x in rules
-                if ((x.get("properties") or {}).get("httpListener") or {}).get("id", "").lower() == lid]
+        lid = _low(lst.get("id", ""))
+        if lid is None or None in rule_ids:
+            return unknown
+        mine = [x.get("properties") or {} for x, rid in zip(rules, rule_ids) if rid == lid]
         if not mine:
             return Value(False, p.origin(f"properties.httpListeners[{lst.get('name')}]: no redirect to HTTPS"))
         for rule in mine:
-            rc = redirects.get(((rule.get("redirectConfiguration") or {}).get("id") or "").lower())
+            ref = _low((rule.get("redirectConfiguration") or {}).get("id") or "")
+            if ref is None:
+                return unknown
+            rc = redirects.get(ref)
             if rc is None:
                 return Value(False, o)
-            target = ((rc.get("targetListener") or {}).get("id") or "").lower()
-            url = str(rc.get("targetUrl") or "")
-            if target not in https_ids and not url.lower().startswith("https://"):
+            target = _low((rc.get("targetListener") or {}).get("id") or "")
+            url = rc.get("targetUrl") or ""
+            if isinstance(url, str) and url.lower().startswith("https://"):
+                continue
+            if target is None or None in https_ids or not isinstance(url, str):
+                return unknown
+            if target not in https_ids:
                 return Value(False, o)
     return Value(True, o)
 
