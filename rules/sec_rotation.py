@@ -13,10 +13,6 @@ from scanner.controls import Check, control
 from scanner.values import FALSE
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def parse_time(text: str) -> datetime | None:
     """An RFC 3339 date-time as Key Vault and Terraform write it ("2027-01-31T00:00:00Z"); None if it is not one."""
     try:
@@ -46,7 +42,7 @@ def sec_02(r, ctx):
             if when is None:
                 chk.unknown(f"the expiry {exp.value!r} is not a date-time", exp)
             else:
-                ahead = (when - now()).total_seconds() / 86400
+                ahead = (when - ctx.now).total_seconds() / 86400
                 chk.see(exp)
                 chk.note("days_ahead", round(ahead, 1))
                 if ahead > limit:

@@ -8,10 +8,13 @@ and returns a ``Verdict``.  Rules never see where a resource came from.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable
 
+from .errors import InputError
 from .model import Resource
 from .values import Origin, Tri, Unknown, Value, plain
 
@@ -91,13 +94,33 @@ def _sort_key(cid: str):
     return (order.index(fam) if fam in order else 99, fam, num)
 
 
+EVALUATION_TIME = "SPECGUARD_EVALUATION_TIME"
+
+
+def evaluation_time() -> datetime:
+    """Now, or the RFC 3339 time ``SPECGUARD_EVALUATION_TIME`` names: a verdict measured from the
+    date (an expiry at most 90 days ahead) is reproduced as of that time, and the test suite pins it
+    so that its fixtures' dates do not age out of their window."""
+    text = os.environ.get(EVALUATION_TIME, "").strip()
+    if text:
+        try:
+            t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"{EVALUATION_TIME}={text!r} is not an RFC 3339 date-time "
+                             "(2026-12-06T00:00:00Z)") from None
+        return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
 class Context:
     """What a rule may know beyond its resource: parameters and other resources."""
 
-    def __init__(self, params: dict[str, Any], index: dict[str, Resource], defaults: dict[str, Any] | None = None):
+    def __init__(self, params: dict[str, Any], index: dict[str, Resource], defaults: dict[str, Any] | None = None,
+                 now: datetime | None = None):
         self.params = params
         self._index = index
         self._defaults = params if defaults is None else defaults
+        self.now = now or evaluation_time()   # what "days ahead" is measured from (SEC-02 expiry dates)
 
     def __getitem__(self, name: str) -> Any:
         return self.params[name]

@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .controls import Context, Verdict
+from .controls import Context, Verdict, evaluation_time
 from .model import LINK_KINDS, Resource
 from .profile import Profile
 
@@ -44,9 +44,10 @@ def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
         by_kind.setdefault(r.kind, []).append(r)
     pos = {id(r): i for i, r in enumerate(resources)}
     findings: list[Finding] = []
+    now = evaluation_time()   # one time for the whole evaluation
     for cs in profile.enabled:
         ctl = cs.control
-        ctx = Context(cs.params, index, ctl.params)
+        ctx = Context(cs.params, index, ctl.params, now)
         if ctl.kinds:
             present = [k for k in ctl.kinds if k in by_kind]
             candidates = [r for k in present for r in by_kind[k]]

@@ -15,6 +15,10 @@ CORPUS = ROOT / "tests" / "corpus"
 FIXTURES = ROOT / "fixtures"
 
 sys.path.insert(0, str(ROOT / "tests"))
+# Verdicts measured from the date (SEC-02: a Key Vault secret expiring at most 90 days ahead) are taken
+# as of one fixed time, inherited by every command the tests start, so the fixtures' literal expiry
+# dates keep their verdicts whenever the suite runs.
+os.environ.setdefault("SPECGUARD_EVALUATION_TIME", "2026-12-06T00:00:00Z")
 
 
 def write_tree(root: pathlib.Path, files: dict) -> pathlib.Path:

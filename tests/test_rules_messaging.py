@@ -3,7 +3,7 @@ targets not applicable, unresolvable references unknown (never a pass), rotation
 
 Each case is a small configuration; the fixtures (tests/test_fixtures.py) cover the seeds' platform.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -282,7 +282,22 @@ resource "azurerm_key_vault_secret" "s" {
 
 
 def _day(days):
-    return (datetime.now(timezone.utc) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from scanner.controls import evaluation_time   # the suite pins it (conftest.py): days from then
+    return (evaluation_time() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_expiry_is_measured_from_the_evaluation_time(tmp_path, monkeypatch):
+    """SEC-02's "days ahead" is measured from SPECGUARD_EVALUATION_TIME when it is set (a run reproduced as
+    of a date; the suite pins it so the fixtures' expiry dates do not age out), else from now."""
+    text = KV % 'expiration_date = "2027-02-28T00:00:00Z"'
+    monkeypatch.setenv("SPECGUARD_EVALUATION_TIME", "2026-12-06T00:00:00Z")
+    assert sec(tmp_path, text) == {"azurerm_key_vault_secret.s": "pass"}        # 84 days ahead
+    monkeypatch.setenv("SPECGUARD_EVALUATION_TIME", "2026-09-01T00:00:00Z")
+    assert sec(tmp_path, text) == {"azurerm_key_vault_secret.s": "fail"}        # 180 days ahead
+    monkeypatch.setenv("SPECGUARD_EVALUATION_TIME", "yesterday")
+    from scanner.errors import InputError
+    with pytest.raises(InputError, match="SPECGUARD_EVALUATION_TIME"):
+        sec(tmp_path, text)
 
 
 @pytest.mark.parametrize("attr,status", [
