@@ -39,8 +39,8 @@ def role_definitions(reader: "Reader", sub: str) -> list:
     """A task for ``inventory.Work``: the subscription's custom role definitions."""
     api = f"GET {ROLE_DEF}"
     try:
-        for body in _pages(reader.s, f"/subscriptions/{sub}/providers/{ROLE_DEF}", sub,
-                           {"$filter": f"type eq '{CUSTOM}'"}):
+        for body in reader.s.list_json(f"/subscriptions/{sub}/providers/{ROLE_DEF}", API_VERSION, sub,
+                                       {"$filter": f"type eq '{CUSTOM}'"}):
             if str((body.get("properties") or {}).get("type") or "").lower() == CUSTOM.lower():
                 reader.inv.add(Item(ROLE_DEF, body, sub, api))
     except Exception as e:
@@ -48,25 +48,6 @@ def role_definitions(reader: "Reader", sub: str) -> list:
         with reader.inv.lock:
             reader.inv.unlisted.append((f"/subscriptions/{sub}/providers/{ROLE_DEF}", sub, ROLE_DEF, f))
     return []
-
-
-def _pages(session, path: str, sub: str, query: dict):
-    """Every item of a Resource Manager collection read with a query (``{"value": [...], "nextLink"}``)."""
-    from urllib.parse import quote, urlencode
-
-    from azure.core.exceptions import HttpResponseError
-    from azure.core.rest import HttpRequest
-    from azure.mgmt.core.exceptions import ARMErrorFormat
-
-    client = session.client("resources", sub)
-    url = f"{session.ep.arm}{quote(path)}?{urlencode({'api-version': API_VERSION, **query}, quote_via=quote)}"
-    while url:
-        resp = client.send_request(HttpRequest("GET", url))
-        if resp.status_code >= 400:
-            raise HttpResponseError(response=resp, error_format=ARMErrorFormat)
-        page = resp.json()
-        yield from page.get("value") or []
-        url = page.get("nextLink")
 
 
 def role_definition(item: Item, p, r: "Resource") -> None:

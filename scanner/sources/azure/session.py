@@ -239,20 +239,21 @@ class Session:
             raise KeyError(service)
         return C(self.cred, sub, **kw)
 
-    def list_json(self, path: str, api_version: str, subscription: str):
+    def list_json(self, path: str, api_version: str, subscription: str, query: dict | None = None):
         """Every item of a Resource Manager collection (``{"value": [...], "nextLink": ...}``), as JSON.
 
-        For the few collections no installed SDK covers (Front Door custom domains): a plain
-        GET through the same pipeline (credential, retries, the read-only guard).
+        For the few collections no installed SDK covers (Front Door custom domains, custom role
+        definitions with a ``$filter`` query): a plain GET through the same pipeline (credential,
+        retries, the read-only guard).
         """
+        from urllib.parse import quote, urlencode
+
         from azure.core.exceptions import HttpResponseError
         from azure.core.rest import HttpRequest
         from azure.mgmt.core.exceptions import ARMErrorFormat
 
         client = self.client("resources", subscription)
-        from urllib.parse import quote
-
-        url = f"{self.ep.arm}{quote(path)}?api-version={api_version}"
+        url = f"{self.ep.arm}{quote(path)}?{urlencode({'api-version': api_version, **(query or {})}, quote_via=quote)}"
         while url:
             resp = client.send_request(HttpRequest("GET", url))
             if resp.status_code >= 400:
