@@ -49,7 +49,9 @@ def parse(doc: Any) -> dict:
 def statements(doc: Any) -> list[dict]:
     """The normalized statements of a document (see the module's docstring)."""
     body = parse(doc)
-    raw = body.get("Statement", [])
+    if "Statement" not in body:   # IAM refuses it (MalformedPolicyDocument): it is not a policy that allows nothing
+        raise NotAPolicy("it has no Statement")
+    raw = body["Statement"]
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):

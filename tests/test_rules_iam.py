@@ -487,3 +487,12 @@ resource "azapi_resource" "role" {
     found = evaluate(link(normalize(hcl.load_dir(str(tmp_path)))), spec_profile())
     # a role definition has no tags in Resource Manager: TAG-01 does not apply (as in a live audit)
     assert [(f.control_id, f.resource.type, f.status) for f in found] == [("IAM-01", "azurerm_role_definition", "fail")]
+
+
+def test_a_document_without_a_statement_is_not_a_policy_that_allows_nothing():
+    """IAM refuses a document with no Statement (MalformedPolicyDocument): reading it as a policy that
+    allows nothing would pass it (found by the plan fuzz contract: an object in place of the JSON text)."""
+    from scanner.policy_doc import NotAPolicy, statements
+    with pytest.raises(NotAPolicy, match="no Statement"):
+        statements({"0": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*"}]}'})
+    assert statements({"Version": "2012-10-17", "Statement": []}) == []
