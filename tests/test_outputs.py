@@ -61,6 +61,21 @@ import pytest  # noqa: E402
 VIOLATING = FIXTURES / "aws-platform" / "violating" / "plan.json"
 
 
+@pytest.fixture(autouse=True)
+def default_signal_handlers():
+    """These tests are about how specguard treats SIGINT and SIGTERM, from a process that has not
+    ignored them. In the full suite something run earlier in the same pytest process leaves SIGINT
+    ignored (seen after the Dask executor's tests, which start clusters in-process), and an ignored
+    signal is inherited by every command started from here, so the handlers are reset for each test
+    and put back after."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
 def _one_line_error(r, *needles):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
