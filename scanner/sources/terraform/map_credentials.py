@@ -21,15 +21,11 @@ from typing import Any
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
-from .map_data import _blocks
+from .map_data import _blocks, _declared
 from .normalize import adds
 from .tfmodel import MISSING, TfResource
 
 _NOT_SHOWN = "the value is never shown"
-
-
-def _declared(tf: TfResource, path: str) -> bool | None:
-    return tf.project.declares(tf, path) if tf.project is not None else None
 
 
 def _is_set(tf: TfResource, path: str) -> bool | None:

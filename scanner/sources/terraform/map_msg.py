@@ -20,7 +20,7 @@ import re
 from ...model import Resource
 from ...values import Origin, Unknown, Value
 from .joins import related, related_unknown
-from .map_data import setting
+from .map_data import _declared, setting
 from .normalize import _address_map, adds, managed_of_types, maps
 from .tfmodel import MISSING, Refs, TfResource
 
@@ -29,10 +29,6 @@ _POLICY = "aws_sqs_queue_redrive_policy"
 _ALLOW = "aws_sqs_queue_redrive_allow_policy"
 _SUB = "aws_sns_topic_subscription"
 _INDEX = re.compile(r"\[[^\]]*\]$")
-
-
-def _declared(tf: TfResource, path: str) -> bool | None:
-    return tf.project.declares(tf, path) if tf.project is not None else None
 
 
 def _empty(raw) -> bool:
