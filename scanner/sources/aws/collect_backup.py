@@ -8,7 +8,7 @@ from __future__ import annotations
 from ...model import Resource
 from .guard import Failure
 from .ops import api_name
-from .scope import Scope, set_all, unknown, val
+from .scope import Scope, arn_region, set_all, unknown, val
 
 CONDITION_OPS = {"StringEquals": "equals", "StringLike": "like", "StringNotEquals": "not_equals",
                  "StringNotLike": "not_like"}
@@ -37,7 +37,7 @@ def _plan(scope: Scope, item: dict) -> list[Resource]:
     else:
         rules = []
         for rule in (got.get("BackupPlan") or {}).get("Rules") or []:
-            copies = [_arn_region(c.get("DestinationBackupVaultArn")) for c in rule.get("CopyActions") or []]
+            copies = [arn_region(c.get("DestinationBackupVaultArn")) for c in rule.get("CopyActions") or []]
             rules.append({"name": rule.get("RuleName"),
                           "retention_days": (rule.get("Lifecycle") or {}).get("DeleteAfterDays"),
                           "copy_regions": copies})
@@ -96,8 +96,3 @@ def _selection(scope: Scope, pid: str, plan_arn: str, item: dict) -> Resource:
             conds.append({"op": op, "key": key, "value": c.get("ConditionValue")})
     r.set("conditions", val(conds, "Conditions", api))
     return r
-
-
-def _arn_region(arn: str | None) -> str | None:
-    parts = (arn or "").split(":")
-    return parts[3] if len(parts) > 3 and parts[3] else None

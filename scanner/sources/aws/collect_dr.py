@@ -27,7 +27,7 @@ from ...model import Resource
 from ...values import Origin, Unknown, Value
 from .guard import Failure
 from .ops import api_name
-from .scope import SOURCE, Scope, unknown
+from .scope import SOURCE, Scope, arn_region, unknown
 
 INSTANCES = api_name("rds", "DescribeDBInstances")
 CLUSTERS = api_name("rds", "DescribeDBClusters")
@@ -39,11 +39,6 @@ FIELD = "cross_region_replica"
 
 def _v(value: Any, path: str, api: str) -> Value:
     return Value(value, Origin(SOURCE, path, api=api))
-
-
-def _region(arn: str) -> str | None:
-    parts = arn.split(":") if isinstance(arn, str) and arn.startswith("arn:") else []
-    return parts[3] or None if len(parts) > 3 else None
 
 
 # ------------------------------------------------------------------ RDS
@@ -73,7 +68,7 @@ def _instance(scope: Scope, r: Resource, d: dict) -> None:
         return   # a replica: its credentials are its source's, and it is no primary
     r.set("credentials_managed", _secret(d, INSTANCES))
     other = [x for x in d.get("ReadReplicaDBInstanceIdentifiers") or []
-             if _region(x) and _region(x) != scope.region]
+             if arn_region(x) and arn_region(x) != scope.region]
     if other:
         r.set(FIELD, _v(True, f"ReadReplicaDBInstanceIdentifiers ({', '.join(other)})", INSTANCES))
     else:
@@ -118,7 +113,8 @@ def _cluster(scope: Scope, r: Resource, c: dict, globals_: Any) -> None:
         r.set("credentials_managed", _secret(c, CLUSTERS))
     # else: a secondary cluster of the global database: no credentials of its own (not applicable)
     other = [m["DBClusterArn"] for m in members
-             if m.get("DBClusterArn") and m.get("DBClusterArn") != arn and _region(m["DBClusterArn"]) != scope.region]
+             if m.get("DBClusterArn") and m.get("DBClusterArn") != arn
+             and arn_region(m["DBClusterArn"]) != scope.region]
     name = mine.get("GlobalClusterIdentifier") or gid
     if other:
         r.set(FIELD, _v(True, f"GlobalClusterMembers of {name} ({', '.join(other)})", GLOBALS))

@@ -255,6 +255,12 @@ class Scope:
 
 
 # ---------------------------------------------------------------------- values
+def arn_region(arn: str | None) -> str | None:
+    """The region field of an ARN (None: not an ARN, or a global resource's ARN without one)."""
+    parts = arn.split(":") if isinstance(arn, str) and arn.startswith("arn:") else []
+    return parts[3] or None if len(parts) > 3 else None
+
+
 def val(value: Any, path: str, api: str) -> Value:
     return Value(value, Origin(SOURCE, path, api=api))
 
