@@ -26,6 +26,7 @@ from . import collect_backup, collect_edge, collect_msg, collect_net, collect_rd
 from . import collect_dlq
 from . import tagging
 from .guard import Calls, Failure
+from .needs import of_options as needs_of
 from .scope import KeyManagers, Scope
 from ...status import Status
 from . import startup
@@ -212,9 +213,10 @@ def _accounts(args, calls, session, home, partition, current, only, skip, status
 def _run_units(args, calls: Calls, accounts: list[acc.Account], partition: str, home: str) -> list[Resource]:
     fanout = ThreadPoolExecutor(max_workers=calls.concurrency, thread_name_prefix="specguard-aws-call")
     units = []   # (account, region label, name, thunk)
+    needs = needs_of(args)   # the reads the run's controls need: a call none of them needs is not made
     for a in accounts:
         keys = KeyManagers()
-        base = Scope(calls, a.session, a.id, "global", partition, keys, fanout, home)
+        base = Scope(calls, a.session, a.id, "global", partition, keys, fanout, home, needs=needs)
         # None: which regions are enabled is not known, so a bucket is read in whatever region it is in
         regions = None if a.regions_failure is not None else set(a.regions)
         for name, fn in GLOBAL:

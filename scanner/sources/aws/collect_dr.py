@@ -12,8 +12,9 @@ Read from what the collectors already list, plus one call where AWS has no list 
   global cluster) and passes when another member's ARN is in another region; the secondary
   (``IsWriter`` false) has no credentials of its own.
 * DynamoDB (``dynamodb:DescribeTable``, already read): ``Replicas[].RegionName``.
-* S3: ``s3:GetBucketReplication`` per bucket (no listing returns it); a rule's destination is an ARN
-  without a region, so its region is the destination bucket's in the account's bucket listing.
+* S3: ``s3:GetBucketReplication`` per bucket that a control of the run checks (no listing returns it;
+  DR-01 checks only critical buckets: ``needs.py``); a rule's destination is an ARN without a region,
+  so its region is the destination bucket's in the account's bucket listing.
 
 A failed read leaves the field unknown, never absent.
 """
@@ -139,7 +140,12 @@ def table(scope: Scope, r: Resource, d: Any) -> None:
 
 # ------------------------------------------------------------------ S3
 def bucket(s: Scope, r: Resource, name: str) -> None:
-    """Read the bucket's replication rules; the destinations' regions are settled in ``buckets_done``."""
+    """Read the bucket's replication rules (its tags already set: ``needs`` may leave the read out);
+    the destinations' regions are settled in ``buckets_done``."""
+    skip = s.needs.bucket_replication(r)
+    if skip is not None:
+        r.set(FIELD, Unknown(skip, Origin(SOURCE, "ReplicationConfiguration", api=REPLICATION)))
+        return
     rep = s.call("s3", "GetBucketReplication", expect=("ReplicationConfigurationNotFoundError",), Bucket=name)
     if isinstance(rep, Failure):
         r.set(FIELD, unknown(rep, "ReplicationConfiguration"))

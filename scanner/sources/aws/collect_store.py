@@ -47,10 +47,16 @@ def file_systems(scope: Scope) -> list[Resource]:
     return out
 
 
+MAX_BUCKETS = 10000   # the most ListBuckets gives a page
+
+
 def buckets(scope: Scope, regions: set[str] | None) -> list[Resource]:
     """S3 is listed once per account; each bucket is read in its own region, if that region is audited
-    (``regions`` None: the account's regions could not be listed, so every bucket is read)."""
-    items, fail = scope.pages("s3", "ListBuckets", "Buckets")
+    (``regions`` None: the account's regions could not be listed, so every bucket is read).
+
+    The listing is paginated (MaxBuckets): S3 answers a paginated ListBuckets with each bucket's
+    BucketRegion, and an unpaginated one without it -- then each bucket costs a GetBucketLocation."""
+    items, fail = scope.pages("s3", "ListBuckets", "Buckets", PaginationConfig={"PageSize": MAX_BUCKETS})
 
     def one(b: dict) -> Resource | None:
         name = b["Name"]

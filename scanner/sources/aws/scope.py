@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 from ...model import Resource
 from ...values import Origin, Unknown, Value
 from .guard import Calls, Failure, map_bounded
+from .needs import ALL, Needs
 from .ops import api_name
 from .raw_secrets import withhold
 
@@ -164,7 +165,7 @@ class Scope:
 
     def __init__(self, calls: Calls, session, account: str, region: str, partition: str = "aws",
                  keys: KeyManagers | None = None, pool=None, home_region: str = "us-east-1",
-                 tags: Once | None = None):
+                 tags: Once | None = None, needs: Needs = ALL):
         self.calls = calls
         self.session = session
         self.account = account
@@ -174,10 +175,11 @@ class Scope:
         self.pool = pool
         self.home_region = home_region
         self._tags = tags or Once()   # (account, region) -> tagging.RegionTags | Failure, shared by the account's scopes
+        self.needs = needs   # which per-resource reads the run's controls need (needs.py)
 
     def at(self, region: str) -> "Scope":
         return Scope(self.calls, self.session, self.account, region, self.partition, self.keys, self.pool,
-                     self.home_region, self._tags)
+                     self.home_region, self._tags, self.needs)
 
     @property
     def client_region(self) -> str:
