@@ -16,6 +16,8 @@ import json
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+from ..canonical import canonical_json  # noqa: F401 - the canonical form: what the report's SHA-256 is over
+
 FORMAT = "html"
 BINARY = False
 
@@ -33,11 +35,6 @@ INFORMATIONAL_COVERAGE = {"source-waivers-ignored"}
 ACRONYMS = {"api": "API", "tls": "TLS", "aws": "AWS", "arn": "ARN", "id": "ID"}
 RESOURCE_KEYS = {"address", "type", "provider", "source", "name", "file", "line"}
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-
-
-def canonical_json(doc: dict) -> bytes:
-    """The canonical form of a results document: what the report's SHA-256 is taken over."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def document_sha256(doc: dict) -> str:

@@ -104,20 +104,20 @@ def _store_inputs(store) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------------------- a run
 def annotate(store, args, doc: dict, outputs=None) -> None:
     """Before the outputs are written: the run's scope and what changed since the previous run
-    of that scope (the reports say it; the stored document records it).  Then, unless a JSON
-    output will encode the document anyway (keep() stores its bytes), the document is encoded
-    and compresses on other threads while the outputs are written."""
+    of that scope (the reports say it; the stored document records it).  Then the document is
+    encoded, once: it compresses on other threads while the rest of it is encoded and the outputs
+    are written, and the JSON output and the reports' hash take the same bytes (Store.prepare)."""
     from .runs import scope_of
     scope = scope_of(doc, getattr(args, "scope", None))
     doc["history"] = store.since(scope, doc)
-    if outputs is not None and not any(o.get("format") == "json" for o in outputs):
+    if outputs is not None:
         store.prepare(doc)
 
 
 def keep(store, args, doc: dict, rendered=()) -> None:
     """After the outputs are written: store the run, or say it was not stored (exit 3).
     ``rendered``: the (output, text) pairs just written; a JSON output's bytes are the canonical
-    document the store keeps, so they are not encoded a second time."""
+    document the store keeps (the very bytes annotate() encoded, when it did)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from .engine import hide

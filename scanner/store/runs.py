@@ -27,6 +27,7 @@ import os
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy import and_, func, select, update
 
@@ -35,15 +36,21 @@ from . import schema as t
 
 # LZMA preset 0: a 9 MB night in 0.12 s of CPU to 1/15, a 6 MB synthetic estate night to 1/50 (zlib
 # level 1: 0.035 s but 1/13 and 1/9: zlib's 32 KB window misses repeats further apart, and a year of
-# such nights would be four times the size).  The CPU is spent on other threads while the outputs
-# are written (prepare) or the intervals worked out, so a run waits for little of it.
+# such nights would be four times the size).  The CPU is spent on other threads while the document is
+# still being encoded (prepare) and the outputs written, or while the intervals are worked out, so a
+# run waits for little of it.
 CODEC = "xz"
+# One xz stream per STREAM bytes of the document, each compressed on its own thread as its parts
+# arrive; the streams one after the other are one .xz file (lzma.decompress reads them all).  Fewer,
+# longer streams compress better (a stream starts its model afresh: the estate's nights in 1 MB
+# streams were 1/39, in two 1/47, in one 1/50); 4 MB gives two or three for the 10,000-resource plan.
+STREAM = 4 << 20
 CHAIN_VERSION = "specguard-chain-1"
 STATUSES = ("pass", "fail", "unknown", "waived")
 
 
 def canonical(doc: dict) -> bytes:
-    from ..render.html import canonical_json
+    from ..canonical import canonical_json
     return canonical_json(doc)
 
 
@@ -85,6 +92,76 @@ def waiver_key(w: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+class _Encoded:
+    """A document's canonical bytes as they are encoded, with their SHA-256 and their compression
+    worked out on other threads as the parts arrive (LZMA releases the GIL): one xz stream per
+    STREAM bytes, fed in order by one of two threads (streams take turns: one thread's queue holds
+    a stream's pieces in order, and a stream is complete before the next one on that thread
+    begins).  The hash is taken here: hashing a part releases the GIL too, which is when a
+    stream's thread takes it to start on the part."""
+
+    def __init__(self, doc: dict):
+        self.doc = doc
+        self.parts: list[bytes] = []
+        self.size = 0
+        self._joined: bytes | None = None
+        self._threads = (_worker(), _worker())
+        self._streams: list[tuple] = []      # (thread, LZMACompressor, [compressed pieces to come])
+        self._fed = 0                        # bytes given to the latest stream
+        self._sha = hashlib.sha256()
+
+    def add(self, part: bytes, stream: bool = False) -> None:
+        """The next part; ``stream``: it begins a stream of its own."""
+        self.parts.append(part)
+        self.size += len(part)
+        if not self._streams or self._fed >= STREAM or stream:
+            self._close_stream()
+            ex = self._threads[len(self._streams) % 2]
+            self._streams.append((ex, lzma.LZMACompressor(lzma.FORMAT_XZ, preset=0), []))
+            self._fed = 0
+        ex, comp, pieces = self._streams[-1]
+        pieces.append(ex.submit(comp.compress, part))
+        self._fed += len(part)
+        self._sha.update(part)
+
+    def _close_stream(self) -> None:
+        if self._streams:
+            ex, comp, pieces = self._streams[-1]
+            if not pieces or pieces[-1] is not None:
+                pieces.append(ex.submit(comp.flush))
+                pieces.append(None)          # flushed
+
+    def bytes(self) -> bytes:
+        if self._joined is None:
+            self._joined = b"".join(self.parts)
+        return self._joined
+
+    def sha256(self) -> str:
+        return self._sha.hexdigest()
+
+    def compressed(self) -> bytes:
+        if not self._streams:
+            return lzma.compress(b"", preset=0)
+        self._close_stream()
+        for ex in self._threads:
+            ex.shutdown(wait=False)          # each ends when its queue is done
+        return b"".join(p.result() for _, _, pieces in self._streams for p in pieces if p is not None)
+
+    def discard(self) -> None:
+        """Not stored after all: what is still to be compressed is not."""
+        for ex in self._threads:
+            ex.shutdown(wait=False, cancel_futures=True)
+
+    def forget(self) -> None:
+        from ..canonical import release
+        release(self.doc)
+
+
+def _worker():
+    from concurrent.futures import ThreadPoolExecutor
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="specguard-store")
+
+
 @dataclass
 class Stored:
     id: str
@@ -99,9 +176,8 @@ class Store:
     def __init__(self, engine, url):
         self.engine = engine
         self.url = url
-        self._state = None   # (scope, chain head run id, _open_state()) read by since(), reused by put()
-        self._prepared = None   # (document, canonical bytes, compressed bytes to come) from prepare()
-        self._pool = None
+        self._state = None   # (scope, chain head run id, _open_state(), (findings, _Changes)) since() -> put()
+        self._prepared = None   # _Encoded from prepare()
 
     @property
     def shown(self) -> str:
@@ -109,9 +185,10 @@ class Store:
         return shown(self.url)
 
     def dispose(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        if self._prepared is not None:
+            self._prepared.forget()
+            self._prepared.discard()
+            self._prepared = None
         self.engine.dispose()
 
     def _read(self):
@@ -120,37 +197,43 @@ class Store:
 
     # ------------------------------------------------------------------ writing
     def prepare(self, doc: dict) -> None:
-        """Encode a run's document now and start compressing it on other threads, so that the
-        compression runs while its outputs are rendered and written; put() of the same document
-        takes it up.  For runs that write no JSON output (whose bytes put() is given instead)."""
-        data = canonical(doc)
-        self._prepared = (doc, data, self._compress(data))
-
-    def _compress(self, data: bytes):
-        """The compressed bytes, to come: LZMA releases the GIL, so the two halves (two xz streams
-        one after the other, which lzma.decompress reads as one) compress on two threads."""
-        from concurrent.futures import ThreadPoolExecutor
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="specguard-store")
-        half = len(data) // 2 if len(data) > (1 << 20) else len(data)
-        parts = [self._pool.submit(lzma.compress, data[a:b], preset=0) for a, b in ((0, half), (half, len(data)))
-                 if b > a]
-        return lambda: b"".join(p.result() for p in parts)
+        """Encode a run's document now, before its outputs are rendered, compressing its first
+        parts on other threads while the rest is encoded; put() of the same document takes it up.
+        Until then the bytes are the document's canonical JSON for the outputs too (the JSON
+        output, the reports' hash: scanner/canonical.py), so a run is encoded once."""
+        from ..canonical import canonical_parts, hold
+        if self._prepared is not None:
+            self._prepared.forget()
+            self._prepared.discard()
+        enc = _Encoded(doc)
+        for part in canonical_parts(doc):
+            enc.add(part)
+        hold(doc, enc.bytes)
+        self._prepared = enc
 
     def put(self, doc: dict, scope: str | None = None, data: bytes | None = None) -> Stored:
         """Store one run in one transaction.  ``data``: the canonical bytes when the caller has
         them (they are what -o results.json wrote).  A run whose results SHA-256 is already
         stored is not stored again (``duplicate``)."""
-        prep, self._prepared = self._prepared, None
-        if prep is not None and prep[0] is doc and (data is None or data == prep[1]):
-            data, blob = prep[1], prep[2]
-        else:
+        enc, self._prepared = self._prepared, None
+        if enc is not None:
+            enc.forget()
+            if enc.doc is not doc or (data is not None and data is not enc.bytes() and data != enc.bytes()):
+                enc = None
+        if enc is None:
+            # the bytes at hand: two halves, one stream each, compressing on the two threads
+            # while the intervals are worked out
+            enc = _Encoded(doc)
             data = data if data is not None else canonical(doc)
-            blob = self._compress(data)
-        sha = hashlib.sha256(data).hexdigest()
-        return self._put(doc, data, sha, scope_of(doc, scope), blob)
+            half = -(-len(data) // 2) if len(data) > (1 << 20) else len(data)
+            view = memoryview(data)
+            for a in range(0, len(data), max(half, 1)):
+                enc.add(view[a:a + half], stream=True)
+            enc._joined = data
+        return self._put(doc, enc, scope_of(doc, scope))
 
-    def _put(self, doc: dict, data: bytes, sha: str, name: str, blob) -> Stored:
+    def _put(self, doc: dict, enc: "_Encoded", name: str) -> Stored:
+        sha = enc.sha256()
         run = doc["run"]
         run_id, started = run["id"], run["started_at"]
         with self.engine.begin() as conn:
@@ -158,8 +241,10 @@ class Store:
                                .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
                                .where(t.runs.c.results_sha256 == sha)).first()
             if dup is not None:
+                enc.discard()
                 return Stored(dup.id, dup.name, dup.seq, sha, duplicate=True)
             if conn.execute(select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is not None:
+                enc.discard()
                 raise InputError(f"run {run_id} is already stored with other results (a different SHA-256)")
             sc = self._lock_scope(conn, name)
             pos = sc.runs + 1                      # its place in the chain: the order of storing
@@ -174,7 +259,7 @@ class Store:
                 self._splice(conn, sc.id, seq, doc.get("findings") or [])
             else:
                 self._intervals(conn, sc.id, seq, doc.get("findings") or [], (name, sc.head_run_id))
-            blob = blob()
+            blob = enc.compressed()
             stored = hashlib.sha256(blob).hexdigest()
             chain = chain_hash(name, pos, run_id, started, sha, stored, sc.head_hash)
             summary = doc.get("summary") or {}
@@ -188,7 +273,7 @@ class Store:
                 prev_hash=sc.head_hash, chain_hash=chain))
             self._controls(conn, run_id, doc)
             self._waivers(conn, sc.id, seq, doc.get("waivers") or [])
-            conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=len(data), data=blob))
+            conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=enc.size, data=blob))
             conn.execute(update(t.scopes).where(t.scopes.c.id == sc.id)
                          .values(runs=pos, head_run_id=run_id, head_hash=chain))
         return Stored(run_id, name, seq, sha, later=later)
@@ -211,42 +296,25 @@ class Store:
     def _open_state(conn, scope_id: int) -> dict:
         """{fingerprint: (finding id, open interval id, status, severity)} of every finding of the
         scope; the interval's fields are None when the latest run did not report the finding."""
-        # tens of thousands of rows: straight from the driver's cursor (plain tuples, one fetch)
-        rows = _fetch(conn, "SELECT f.fingerprint, f.id, i.id, i.status, i.severity FROM findings f LEFT OUTER JOIN "
-                            "intervals i ON i.finding_id = f.id AND i.to_seq IS NULL WHERE f.scope_id = ?", (scope_id,))
-        return {r[0]: r[1:] for r in rows}
+        # tens of thousands of rows: straight from the driver's cursor (plain tuples, one fetch
+        # each).  Two queries: the open intervals by their index, then the fingerprints; a join
+        # probed every finding's intervals, more of them each year, and cost more than both.
+        opened = {r[0]: r for r in _fetch(conn, "SELECT finding_id, id, status, severity FROM intervals "
+                                                "WHERE scope_id = ? AND to_seq IS NULL", (scope_id,))}
+        return {fp: opened.get(fid) or (fid, None, None, None)
+                for fp, fid in _fetch(conn, "SELECT fingerprint, id FROM findings WHERE scope_id = ?", (scope_id,))}
 
     def _intervals(self, conn, scope_id: int, seq: int, found: list[dict], head: tuple) -> None:
         """A finding whose status and severity are those of its open interval adds nothing;
         a change closes the open interval and opens one; a finding no longer reported closes."""
         state, self._state = self._state, None
         if state is not None and state[:2] == head:
-            # since() read them for this run's reports and the scope's head has not moved since
-            known = state[2]
+            # since() read them for this run's reports and the scope's head has not moved since;
+            # and worked out the changes when this is the list it compared
+            ch = state[3][1] if state[3][0] is found else _Changes(state[2], found, scope_id)
         else:
-            known = self._open_state(conn, scope_id)
-        new_findings: list[tuple] = []
-        seen: set[str] = set()
-        close: list[int] = []
-        start: list[tuple] = []       # (finding id, or fingerprint of a new finding, status, severity)
-        for f in found:
-            fp = f.get("fingerprint")
-            if not fp or fp in seen:
-                continue
-            seen.add(fp)
-            st, sev = f["status"], f["severity"]
-            cur = known.pop(fp, None)
-            if cur is None:
-                res = f.get("resource") or {}
-                new_findings.append((scope_id, fp, f["control_id"], res.get("address", ""), res.get("type", "")))
-                start.append((fp, st, sev))
-                continue
-            if cur[1] is not None:
-                if cur[2] == st and cur[3] == sev:
-                    continue
-                close.append(cur[1])
-            start.append((cur[0], st, sev))
-        close += [c[1] for c in known.values() if c[1] is not None]   # findings this run no longer reports
+            ch = _Changes(self._open_state(conn, scope_id), found, scope_id)
+        close, start, new_findings = ch.close, ch.start, ch.new
         ids: dict[str, int] = {}
         if new_findings:
             # a bulk insert and one query for the ids: RETURNING per row costs a round trip each
@@ -260,9 +328,10 @@ class Store:
                 ids = _finding_ids(conn, scope_id)
         if close:
             _bulk(conn, "UPDATE intervals SET to_seq = ? WHERE id = ?", [(seq, i) for i in close])
-        if start:
-            _insert(conn, "intervals", ("scope_id", "finding_id", "status", "severity", "from_seq"),
-                    [(scope_id, ids[k] if isinstance(k, str) else k, st, sev, seq) for k, st, sev in start])
+        rows = [(scope_id, fid, st, sev, seq) for fid, st, sev in start]
+        rows += [(scope_id, ids[fp], st, sev, seq) for fp, st, sev in ch.start_new]
+        if rows:
+            _insert(conn, "intervals", ("scope_id", "finding_id", "status", "severity", "from_seq"), rows)
 
     @staticmethod
     def _make_room(conn, scope_id: int, seq: int) -> None:
@@ -340,7 +409,7 @@ class Store:
                     [(scope_id, ids[k] if isinstance(k, str) else k, st, sev, a, b) for k, st, sev, a, b in add])
 
     def _controls(self, conn, run_id: str, doc: dict) -> None:
-        pairs = Counter((f["control_id"], f["status"]) for f in doc.get("findings") or [])
+        pairs = Counter(map(_CONTROL_STATUS, doc.get("findings") or []))
         sev = {c["id"]: c.get("severity", "") for c in doc.get("controls") or []}
         ids = list(sev) + sorted({c for c, _ in pairs if c not in sev})
         if ids:
@@ -485,20 +554,12 @@ class Store:
                 # before it in time, as it will be stored, from that run's document
                 return self._since_older(scope, doc)
             known = self._open_state(conn, sc.id)
+        found = doc.get("findings") or []
+        ch = _Changes(known, found, sc.id)
         # put() reuses them while the chain's head (the last run stored) is still this one
-        self._state = (scope, sc.head_run_id, known)
-        # the rules apply to each distinct (before, after) pair of statuses, counted in one pass
-        pairs: Counter = Counter()
-        seen: set[str] = set()
-        for f in doc.get("findings") or []:
-            fp = f.get("fingerprint") or ""
-            if fp in seen:
-                continue
-            seen.add(fp)
-            cur = known.get(fp)
-            pairs[(None if cur is None else cur[2], f["status"])] += 1
-        for fp in known.keys() - seen:
-            pairs[(known[fp][2], None)] += 1
+        self._state = (scope, sc.head_run_id, known, (found, ch))
+        # the rules apply to each distinct (before, after) pair of statuses that changed
+        pairs = ch.pairs
         return {"scope": scope, "previous_run": {"id": head.id, "started_at": head.started_at},
                 "new": sum(n for (b, a), n in pairs.items() if is_new(b, a)),
                 "resolved": sum(n for (b, a), n in pairs.items() if is_resolved(b, a))}
@@ -625,6 +686,62 @@ class Store:
         with self._read() as conn, conn.begin():
             return {name: conn.execute(select(func.count()).select_from(tab)).scalar()
                     for name, tab in (("runs", t.runs), ("findings", t.findings), ("intervals", t.intervals))}
+
+
+_KEY = itemgetter("fingerprint", "status", "severity")
+_CONTROL_STATUS = itemgetter("control_id", "status")
+
+
+class _Changes:
+    """A run's findings against the open state of its scope (``Store._open_state``), in one pass:
+    the ``new`` findings' rows (scope, fingerprint, control, address, resource type) and their
+    first intervals (``start_new``: fingerprint, status, severity), the open intervals to
+    ``close``, the intervals that follow them (``start``: finding id, status, severity), and
+    ``pairs``: how many findings' status went from each status to each other (None: not
+    reported), for since().  A fingerprint reported twice counts once, as first reported."""
+
+    def __init__(self, known: dict, found: list[dict], scope_id: int):
+        self.new: list[tuple] = []
+        self.start_new: list[tuple] = []
+        self.close: list[int] = []
+        self.start: list[tuple] = []
+        self.pairs: Counter = Counter()
+        try:
+            rows = list(map(_KEY, found))
+        except (KeyError, TypeError):
+            rows = None
+        now = {} if rows is None else {r[0]: r for r in rows}
+        if rows is None or len(now) != len(rows) or "" in now or None in now:
+            found, rows, now = self._first_of_each(found)
+        get = known.get
+        for (fp, st, sev), f in zip(rows, found):
+            cur = get(fp)
+            if cur is None:
+                res = f.get("resource") or {}
+                self.new.append((scope_id, fp, f["control_id"], res.get("address", ""), res.get("type", "")))
+                self.start_new.append((fp, st, sev))
+                self.pairs[(None, st)] += 1
+            elif cur[2] != st or cur[3] != sev:      # else: the same as its open interval, nothing to do
+                if cur[1] is not None:
+                    self.close.append(cur[1])
+                self.start.append((cur[0], st, sev))
+                if cur[2] != st:
+                    self.pairs[(cur[2], st)] += 1
+        for fp, cur in known.items():               # findings this run no longer reports
+            if cur[1] is not None and fp not in now:
+                self.close.append(cur[1])
+                self.pairs[(cur[2], None)] += 1
+
+    @staticmethod
+    def _first_of_each(found: list[dict]) -> tuple[list, list, dict]:
+        firsts, rows, now = [], [], {}
+        for f in found:
+            fp = f.get("fingerprint")
+            if fp and fp not in now:
+                now[fp] = r = (fp, f["status"], f["severity"])
+                rows.append(r)
+                firsts.append(f)
+        return firsts, rows, now
 
 
 def _stored_late(rows: list, notes: list, where: str | None = None) -> list[dict]:
