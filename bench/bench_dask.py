@@ -190,9 +190,11 @@ def memory(opts, env, dask, members, proxy, whole: dict) -> None:
         a, b = mem[sizes[0]], mem[sizes[1]]
         extra = (b["findings_bytes"] - a["findings_bytes"]) / 2**20
         limit = 1.2 * a["rss_mb"] + extra
+        per = (b["rss_mb"] - a["rss_mb"]) * 2**20 / max(1, b["findings"] - a["findings"])
         print(f"  target: {b['rss_mb']:.0f} MB < 300 MB: {'met' if b['rss_mb'] < 300 else 'NOT met'}; "
-              f"< 1.2 x {a['rss_mb']:.0f} + {extra:.1f} MB of extra findings = {limit:.0f} MB: "
-              f"{'met' if b['rss_mb'] < limit else 'NOT met'}")
+              f"< 1.2 x {a['rss_mb']:.0f} + {extra:.1f} MB of extra findings (their JSON) = {limit:.0f} MB: "
+              f"{'met' if b['rss_mb'] < limit else 'NOT met'}; the peak grew {per:.0f} bytes per extra finding "
+              f"({(b['findings_bytes'] - a['findings_bytes']) / max(1, b['findings'] - a['findings']):.0f} bytes of JSON each)")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,8 @@ def _apply_baseline(args, doc: dict) -> None:
     """--baseline (issue 20): accepted findings are marked before any output, the store or the gate sees them."""
     if getattr(args, "baseline_doc", None) is not None:
         from .baseline import apply
-        apply(doc, args.baseline_doc)
+        from .held import materialise
+        apply(materialise(doc), args.baseline_doc)   # it marks findings: a list of them (scanner/held.py)
 
 
 def cmd_audit(args) -> int:
@@ -257,6 +258,9 @@ def finish(args, doc: dict, keep: bool = False, store=None) -> int:
     saved beside it (or in the current or temporary folder) and the error line names the file.
     ``store``: the history store the run is kept in, after its outputs are written."""
     outputs = resolve_outputs(args.outputs, args)
+    if not isinstance(doc.get("findings"), list) and (store is not None or any(o["format"] != "json" for o in outputs)):
+        from .held import materialise   # held findings stream into JSON only (scanner/held.py)
+        materialise(doc)
     if store is not None:
         from .store.cli import annotate
         annotate(store, args, doc, outputs)   # what changed since the scope's previous run, in every report
@@ -296,10 +300,11 @@ def summary_line(doc: dict, fail_on: str, allow_unknown: bool, rc: int, files: l
         verdict = f"gate off (--fail-on none); {counts}"
     else:
         threshold = SEVERITY_RANK[fail_on]
-        at = [f for f in doc["findings"]   # what --baseline accepted does not count (issue 20)
-              if SEVERITY_RANK.get(f["severity"], 0) >= threshold and not f.get("baseline")]
-        n_fail = sum(1 for f in at if f["status"] == "fail")
-        n_unknown = sum(1 for f in at if f["status"] == "unknown")
+        n_fail = n_unknown = 0   # one pass, no list: a live audit's findings are held (scanner/held.py)
+        for f in doc["findings"]:   # what --baseline accepted does not count (issue 20)
+            if SEVERITY_RANK.get(f["severity"], 0) >= threshold and not f.get("baseline"):
+                n_fail += f["status"] == "fail"
+                n_unknown += f["status"] == "unknown"
         above = f"{n_fail} fail" + ("" if allow_unknown else f" and {n_unknown} unknown")
         verdict = (f"gate {'failed' if rc else 'passed'}: {above} at or above {fail_on}"
                    f"{' (unknown allowed)' if allow_unknown else ''}"

@@ -264,7 +264,7 @@ def create_exclusive(directory: str, prefix: str, suffix: str) -> tuple[int, str
 class Staged:
     """One output written in full (and synced) to a temporary file beside its target."""
 
-    def __init__(self, path: str, blob: bytes, guard: _Guard):
+    def __init__(self, path: str, blob, guard: _Guard):   # blob: bytes, or parts of them (_parts)
         self.path, self.real = path, os.path.realpath(path)
         self.tmp: str | None = None
         self.backup: str | None = None
@@ -281,7 +281,8 @@ class Staged:
                 fd, self.tmp = create_exclusive(os.path.dirname(self.real) or ".", PREFIX, ".tmp")
             with os.fdopen(fd, "wb") as fh:
                 fd = None
-                fh.write(blob)
+                for part in _parts(blob):
+                    fh.write(part)
                 fh.flush()
                 os.fsync(fh.fileno())   # on disk before it replaces anything: evidence survives a crash
             os.chmod(self.tmp, mode)
@@ -325,7 +326,15 @@ class Staged:
 
 
 def _blob(data) -> bytes:
-    return data if isinstance(data, bytes) else data.encode("utf-8")
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    return data if isinstance(data, bytes) else b"".join(data)
+
+
+def _parts(data):
+    """An output's bytes in the parts they are written in: the whole, or (a results document whose
+    findings are held, scanner/held.py) its parts one after another, never all in memory at once."""
+    return (_blob(data),) if isinstance(data, (bytes, str)) else data
 
 
 def write_all(rendered: list[tuple[dict, object]]) -> None:
@@ -341,7 +350,7 @@ def write_all(rendered: list[tuple[dict, object]]) -> None:
         staged: list[Staged] = []
         try:
             for o, data in files:
-                staged.append(Staged(o["path"], _blob(data), guard))
+                staged.append(Staged(o["path"], data, guard))
             for o, data in streams:
                 _write_stream(o["path"], data)
             with guard.hold():
@@ -373,12 +382,14 @@ def _write_stream(path: str | None, data) -> None:
             return
         fd = descriptor(path)
         if fd is not None:
-            view = memoryview(_blob(data))
-            while view:
-                view = view[os.write(fd, view):]
+            for part in _parts(data):
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(fd, view):]
         else:
             with open(os.path.realpath(path), "wb") as fh:   # a device or FIFO, written in place
-                fh.write(_blob(data))
+                for part in _parts(data):
+                    fh.write(part)
     except OSError as e:
         raise InputError(f"cannot write output: {e.strerror or e}", "standard output" if path in (None, "-") else path)
 
@@ -387,10 +398,11 @@ def _stdout(data) -> None:
     if sys.stdout is None:
         raise InputError("standard output is closed: give -o FILE")
     try:
-        if isinstance(data, bytes):
-            sys.stdout.buffer.write(data)
-        else:
+        if isinstance(data, str):
             sys.stdout.write(data)
+        else:
+            for part in _parts(data):
+                sys.stdout.buffer.write(part)
         sys.stdout.flush()
     except BrokenPipeError:
         # the reader stopped (`| head`): what it took is what it wanted, and the files and the

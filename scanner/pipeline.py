@@ -113,7 +113,7 @@ def audit(args) -> dict:
         raise ScanError(needs[1])
     run = Run(command=f"audit {args.cloud}")
     findings = run_audit(args, run, profile)
-    doc = finish_findings(findings, profile, run, waivers)
+    doc = finish_findings(findings, profile, run, waivers, hold=True)   # held compactly (scanner/held.py)
     doc["summary"]["units"] = units(run)
     return doc
 
@@ -151,15 +151,20 @@ def finish_run(groups: list[list[Resource]], profile: Profile, run: Run, waivers
     return finish_findings(findings, profile, run, waivers, extra)
 
 
-def finish_findings(findings: list, profile: Profile, run: Run, waivers: list[Waiver], extra: dict | None = None
-                    ) -> dict:
-    """Waivers (once, over every finding), users' controls' coverage, the results document."""
-    apply_waivers(findings, waivers)
+def finish_findings(findings: list, profile: Profile, run: Run, waivers: list[Waiver], extra: dict | None = None,
+                    hold: bool = False) -> dict:
+    """Waivers (once, over every finding), users' controls' coverage, the results document.
+    ``findings``: a list, or a stream read once (a Dask audit's units, waived as they are read)."""
+    if isinstance(findings, list):
+        apply_waivers(findings, waivers)
+    else:
+        from .held import waived
+        findings = waived(findings, waivers)
     if profile.rules:   # users' controls: what they could not look at (user_rules)
         from .user_rules import coverage
         for kind, message, details in coverage(profile):
             run.add_coverage(kind, message, **details)
-    return build_document(findings, profile, run, waivers, extra=extra)
+    return build_document(findings, profile, run, waivers, extra=extra, hold=hold)
 
 
 def load_results(path: str) -> dict:

@@ -12,7 +12,7 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from . import __version__
 from .engine import Finding
@@ -113,15 +113,24 @@ def control_status(counts: dict[str, int]) -> str:
     return "not_applicable"
 
 
-def build_document(findings: list[Finding], profile: Profile, run: Run, waivers: list | None = None,
-                   finished_at: dt.datetime | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_document(findings: Iterable[Finding], profile: Profile, run: Run, waivers: list | None = None,
+                   finished_at: dt.datetime | None = None, extra: dict[str, Any] | None = None,
+                   hold: bool = False) -> dict[str, Any]:
+    """``findings`` are read once (a list, or a stream); ``hold``: the document's findings are a
+    ``held.HeldFindings`` (compressed as they are made: a live audit's many findings), else a list."""
     finished = finished_at or dt.datetime.now(dt.timezone.utc)
     today = finished.date()
     summary = {k: 0 for k in COUNT_KEYS}
     per_control: dict[str, dict[str, int]] = {cs.control.id: {k: 0 for k in COUNT_KEYS} for cs in profile.enabled}
+    if hold:
+        from .held import HeldFindings
+        dicts: Any = HeldFindings()
+    else:
+        dicts = []
     for f in findings:
         summary[f.status] += 1
         per_control.setdefault(f.control_id, {k: 0 for k in COUNT_KEYS})[f.status] += 1
+        dicts.append(finding_dict(f, today))
     controls = []
     for cs in profile.enabled:
         c = cs.control
@@ -142,10 +151,10 @@ def build_document(findings: list[Finding], profile: Profile, run: Run, waivers:
                    if profile.file_sha256 else {})},
         "sources": run.sources,
         "scope": run.scope,
-        "summary": dict(summary, total=len(findings)),
+        "summary": dict(summary, total=len(dicts)),
         "controls": controls,
         "disabled_controls": disabled,
-        "findings": [finding_dict(f, today) for f in findings],
+        "findings": dicts,
         "coverage": finite(run.coverage),
         "waivers": [w.as_dict(today) for w in (waivers or [])],
     }

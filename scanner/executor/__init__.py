@@ -49,8 +49,9 @@ def check(text: str) -> str:
     return text.strip()
 
 
-def run_audit(opts, run, profile) -> list:
-    """The findings of every unit of the audit, evaluated with ``profile`` (waivers not applied)."""
+def run_audit(opts, run, profile):
+    """The findings of every unit of the audit, evaluated with ``profile`` (waivers not applied): a
+    list (local), or a stream read once (Dask: unpacked unit by unit as the results document is made)."""
     spec = parse(opts.executor)
     if spec.kind == "local":
         from .local import audit

@@ -59,7 +59,7 @@ def unit(opts, item: dict) -> UnitResult:
     urun = Run()
     aws.account_regions(calls, a, home, partition, regions_opt, urun, silent, first=False)
     resources = aws._run_units(opts.but(quiet=True), calls, [a], partition, home)  # noqa: SLF001 - the collectors' scheduler
-    findings, rules = evaluate_unit(resources, profile_for(opts))
+    findings, rules = evaluate_unit(resources, profile_for(opts), sort_key)
     detail = {"name": a.name, "regions": list(a.regions), "failure": a.failure, "regions_failure": a.regions_failure,
               "failures": list(calls.failures), "operations": dict(calls.operations), "attempts": calls.attempts}
     return stamp(UnitResult("aws", a.id, findings, urun.coverage, detail, rules, len(resources)), started)
@@ -71,15 +71,15 @@ def failed(opts, p: Plan, aid: str, reason: str) -> UnitResult:
     why = Failure(UNIT_API, "global", aid, reason)
     a = acc.Account(aid, None, why, list(p.regions_opt) or ["*"], p.items[aid].get("Name", ""))
     resources = aws._run_units(opts.but(quiet=True), aws.new_calls(opts), [a], p.partition, p.home)  # noqa: SLF001
-    findings, rules = evaluate_unit(resources, profile_for(opts))
+    findings, rules = evaluate_unit(resources, profile_for(opts), sort_key)
     detail = {"name": a.name, "regions": a.regions, "failure": None, "regions_failure": None, "failures": [],
               "operations": {}, "attempts": 0, "unit_failed": reason}
     return UnitResult("aws", aid, findings, [], detail, rules, len(resources))
 
 
-def merge(opts, run: Run, p: Plan, results: dict[str, UnitResult]) -> list:
+def merge(opts, run: Run, p: Plan, results: dict[str, UnitResult]) -> list[UnitResult]:
     """The accounts' results in the listing's order, recorded as ``aws.collect`` records them."""
-    accounts, findings = [], []
+    accounts = []
     failures = list(p.calls.failures)
     operations, attempts = Counter(p.calls.operations), p.calls.attempts
     for aid in p.units:
@@ -90,7 +90,6 @@ def merge(opts, run: Run, p: Plan, results: dict[str, UnitResult]) -> list:
         failures += d["failures"]
         operations.update(d["operations"])
         attempts += d["attempts"]
-        findings += res.findings
     aws._record(run, SimpleNamespace(failures=failures), accounts)  # noqa: SLF001 - the same records
     for aid in p.units:
         reason = results[aid].detail.get("unit_failed")
@@ -102,7 +101,7 @@ def merge(opts, run: Run, p: Plan, results: dict[str, UnitResult]) -> list:
                              f"({reason}): its controls are unknown", account=aid, error=reason)
     # operations made and HTTP attempts over every unit, for tests and the benchmark
     run.aws_calls = SimpleNamespace(operations=operations, attempts=attempts, failures=failures)
-    return findings
+    return [results[aid] for aid in p.units]
 
 
 def sort_key(r) -> tuple:
@@ -110,5 +109,5 @@ def sort_key(r) -> tuple:
     return (r.context.get("account", ""), r.context.get("region", ""), r.type, r.address)
 
 
-def ordered(findings: list, profile) -> list:
-    return in_run_order(findings, profile, sort_key)
+def ordered(results: list[UnitResult], profile):
+    return in_run_order(results, profile, sort_key)

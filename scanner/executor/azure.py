@@ -68,7 +68,7 @@ def unit(opts, sub: str) -> UnitResult:
         session.close()
     resources = to_resources(inv)
     locations = list(dict.fromkeys(r.context["location"] for r in resources if r.context.get("location")))
-    findings, rules = evaluate_unit(resources, profile_for(opts))
+    findings, rules = evaluate_unit(resources, profile_for(opts), sort_key)
     detail = {"failures": list(inv.failures), "locations": locations}
     return stamp(UnitResult("azure", sub, findings, [], detail, rules, len(resources)), started)
 
@@ -81,13 +81,12 @@ def failed(opts, p: Plan, sub: str, reason: str) -> UnitResult:
         scope_id = f"/subscriptions/{sub}/resources" if arm_type == GENERIC else f"/subscriptions/{sub}/providers/{arm_type}"
         inv.unlisted.append((scope_id, sub, arm_type, why))
     resources = to_resources(inv)
-    findings, rules = evaluate_unit(resources, profile_for(opts))
+    findings, rules = evaluate_unit(resources, profile_for(opts), sort_key)
     return UnitResult("azure", sub, findings, [], {"failures": [], "locations": [], "unit_failed": reason}, rules,
                       len(resources))
 
 
-def merge(opts, run: Run, p: Plan, results: dict[str, UnitResult]) -> list:
-    findings = []
+def merge(opts, run: Run, p: Plan, results: dict[str, UnitResult]) -> list[UnitResult]:
     for sub in p.units:
         res = results[sub]
         run.add_scope("subscriptions", sub)
@@ -106,11 +105,14 @@ def merge(opts, run: Run, p: Plan, results: dict[str, UnitResult]) -> list:
     for sub in p.units:
         for loc in results[sub].detail["locations"]:
             run.add_scope("locations", loc)
-        findings += results[sub].findings
-    return findings
+    return [results[sub] for sub in p.units]
 
 
-def ordered(findings: list, profile) -> list:
-    # a local Azure audit evaluates its resources in the order they were read (no sort): keep each
-    # subscription's own order, subscriptions in turn
-    return in_run_order(findings, profile, lambda r: ())
+def sort_key(r) -> tuple:
+    # a local Azure audit evaluates its resources in the order they were read (no sort): each
+    # subscription's own order is kept, subscriptions in turn
+    return ()
+
+
+def ordered(results: list[UnitResult], profile):
+    return in_run_order(results, profile, sort_key)

@@ -41,7 +41,8 @@ def _distributed():
     return distributed
 
 
-def audit(opts, run, profile, spec) -> list:
+def audit(opts, run, profile, spec):
+    """The findings of every unit, in one local run's order: a stream, unpacked as it is read."""
     distributed = _distributed()
     cloud = importlib.import_module(f"scanner.executor.{opts.cloud}")
     with _quiet_logs(), _client(distributed, spec) as client:
@@ -52,10 +53,10 @@ def audit(opts, run, profile, spec) -> list:
         wall = time.monotonic() - started
     results = {u: r if not isinstance(r, str) else cloud.failed(opts, plan, u, r) for u, r in outcomes.items()}
     merge_user_rules(profile, [results[u] for u in plan.units])
-    findings = cloud.merge(opts, run, plan, results)
+    in_order = cloud.merge(opts, run, plan, results)
     # for the benchmark: how long each unit took where, and the units' phase on the wall clock
     run.executor_stats = {"wall": wall, "units": [(u, results[u].seconds, results[u].where) for u in plan.units]}
-    return cloud.ordered(findings, profile)
+    return cloud.ordered(in_order, profile)
 
 
 @contextmanager

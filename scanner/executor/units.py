@@ -5,14 +5,21 @@ the units' findings back in the order one local run gives them.
 A unit returns findings, coverage and counts, never its model: each finding keeps a slim copy of its
 resource (address, type, name, context and the identities a waiver may name; no fields, no raw API
 record), so the coordinator's memory grows with the findings, not with the organisation's inventory.
+The findings travel and wait at the coordinator packed (``Packed``: one control's findings of one
+unit, pickled and compressed, ~60 bytes a finding), and are unpacked one unit and control at a time
+while the results document is written (``in_run_order``, a lazy merge).
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
+import pickle
 import socket
 import time
+import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from ..engine import Finding, evaluate
 from ..link import link
@@ -20,11 +27,35 @@ from ..model import Resource
 from ..profile import Profile, load_profile
 
 
+@dataclass(frozen=True)
+class Packed:
+    """One unit's findings of one control, in the unit's run order (``sort_key``, then evaluation
+    order), pickled and compressed; ``first`` is the sort key of the first (the least)."""
+    first: tuple
+    count: int
+    blob: bytes
+
+    def findings(self) -> list[Finding]:
+        return pickle.loads(zlib.decompress(self.blob))
+
+
+def pack(findings: list[Finding], sort_key: Callable) -> dict[str, Packed]:
+    by_control: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_control.setdefault(f.control_id, []).append(f)
+    out = {}
+    for cid, found in by_control.items():
+        found.sort(key=lambda f: sort_key(f.resource))   # stable: evaluation order between equals
+        out[cid] = Packed(sort_key(found[0].resource), len(found),
+                          zlib.compress(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL), 1))
+    return out
+
+
 @dataclass
 class UnitResult:
     cloud: str
     unit: str                                   # the account id or subscription id
-    findings: list[Finding]
+    findings: dict[str, Packed]                 # control id -> its findings in this unit (pack)
     coverage: list[dict] = field(default_factory=list)   # entries the unit's run recorded
     detail: dict[str, Any] = field(default_factory=dict)  # the cloud's own (regions, failed calls, ...)
     user_rules: dict[str, tuple[dict, list]] = field(default_factory=dict)  # control id -> (no_path, errors)
@@ -40,7 +71,7 @@ def profile_for(opts) -> Profile:
     return load_profile(opts.profile, list(opts.rules or ()))
 
 
-def evaluate_unit(resources: list[Resource], profile: Profile) -> tuple[list[Finding], dict]:
+def evaluate_unit(resources: list[Resource], profile: Profile, sort_key: Callable) -> tuple[dict[str, Packed], dict]:
     link(resources)
     findings = evaluate(resources, profile)
     slim: dict[int, Resource] = {}
@@ -50,7 +81,7 @@ def evaluate_unit(resources: list[Resource], profile: Profile) -> tuple[list[Fin
         if s is None:
             s = slim[id(r)] = shrink(r)
         f.resource = s
-    return findings, user_rule_state(profile)
+    return pack(findings, sort_key), user_rule_state(profile)
 
 
 def shrink(r: Resource) -> Resource:
@@ -86,11 +117,52 @@ def merge_user_rules(profile: Profile, results: list[UnitResult]) -> None:
                 c.errors.extend(errors)
 
 
-def in_run_order(findings: list[Finding], profile: Profile, sort_key) -> list[Finding]:
-    """Control by control (the profile's order), resources in ``sort_key`` order: as ``evaluate``
-    orders the findings of one model (stable, so a unit's own order is kept between equals)."""
-    rank = {cs.control.id: i for i, cs in enumerate(profile.enabled)}
-    return sorted(findings, key=lambda f: (rank.get(f.control_id, len(rank)), sort_key(f.resource)))
+class in_run_order:   # noqa: N801 - called like a function; its result can be read more than once
+    """Every unit's findings (``results`` in the merge's order), control by control (the profile's
+    order), resources in ``sort_key`` order: as ``evaluate`` orders the findings of one model, and as a
+    stable sort of the units' findings one after another would (between equal keys: the earlier unit,
+    then the unit's own order).  Lazy: a unit's findings of a control are unpacked only when one of
+    them may come next (the least key of each is known without unpacking), so the coordinator holds
+    the packed findings and a unit or two of one control unpacked, never every finding at once.  Each
+    reading unpacks them again (the waivers read the findings twice: held.waived)."""
+
+    def __init__(self, results: list[UnitResult], profile: Profile, sort_key: Callable):
+        self.results, self.sort_key = results, sort_key
+        controls = [cs.control.id for cs in profile.enabled]
+        known = set(controls)
+        self.controls = controls + list(dict.fromkeys(c for res in results for c in res.findings if c not in known))
+
+    def __iter__(self) -> Iterator[Finding]:
+        for cid in self.controls:
+            parts = [(p.first, i, p) for i, res in enumerate(self.results) if (p := res.findings.get(cid))]
+            yield from _merge(parts, self.sort_key)
+
+    def __len__(self) -> int:
+        return sum(p.count for res in self.results for p in res.findings.values())
+
+
+def _merge(parts: list[tuple[tuple, int, Packed]], sort_key: Callable) -> Iterator[Finding]:
+    pending = sorted(parts, key=lambda t: (t[0], t[1]))
+    heap: list = []
+    tie = itertools.count()   # a unit's own order between equal keys (and never a Finding compared)
+    j = 0
+    while True:
+        # unpack every part whose least finding may come before (or, from an earlier unit, with) the next
+        while j < len(pending) and (not heap or (pending[j][0], pending[j][1]) <= heap[0][:2]):
+            _, i, packed = pending[j]
+            j += 1
+            it = iter(packed.findings())
+            f = next(it)
+            heapq.heappush(heap, (sort_key(f.resource), i, next(tie), f, it))
+        if not heap:
+            return
+        _, i, _, f, it = heap[0]
+        yield f
+        nxt = next(it, None)
+        if nxt is None:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (sort_key(nxt.resource), i, next(tie), nxt, it))
 
 
 def stamp(res: UnitResult, started: float) -> UnitResult:

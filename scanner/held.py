@@ -1,0 +1,173 @@
+"""A live audit's findings held compactly in its results document, and streamed out of it.
+
+An organisation's audit has tens of thousands of findings.  As dicts they cost about 1.5 KB each, as
+engine objects more; held here they cost a few dozen bytes: ``build_document(..., hold=True)`` puts
+each finding's dict, as it is made, into a ``HeldFindings`` (blocks of pickled dicts, zlib-compressed),
+so neither every ``Finding`` nor every dict exists at one time.
+
+``doc["findings"]`` is then read-only: iterating gives each finding's dict (a fresh one, identical to
+what ``finding_dict`` made: pickle keeps key order and types), ``len`` counts them, and the JSON
+output is written block by block (``canonical_parts``: the same bytes ``canonical_json`` gives for
+the list).  Whatever changes findings or needs them all at once (``--baseline``, the history store,
+the HTML/SARIF/... renderers) takes a list first (``materialise``), as the document had before.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+import zlib
+from typing import Any, Iterable, Iterator
+
+BLOCK = 256   # findings per compressed block: ~40-100 KB of dicts decoded at a time
+WAIVE_BLOCK = 256
+
+
+def _canonical(obj: Any) -> str:
+    # what render.html.canonical_json does for a whole document: one value of it
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class HeldFindings:
+    """The findings (dicts) of a results document, in order, in compressed blocks."""
+
+    __slots__ = ("_blocks", "_open", "_n")
+
+    def __init__(self, items: Iterable[dict] = ()):
+        self._blocks: list[bytes] = []
+        self._open: list[dict] = []
+        self._n = 0
+        for d in items:
+            self.append(d)
+
+    def append(self, d: dict) -> None:
+        self._open.append(d)
+        self._n += 1
+        if len(self._open) >= BLOCK:
+            self._seal()
+
+    def _seal(self) -> None:
+        if self._open:
+            self._blocks.append(zlib.compress(pickle.dumps(self._open, protocol=pickle.HIGHEST_PROTOCOL), 1))
+            self._open = []
+
+    def _lists(self) -> Iterator[list[dict]]:
+        for blob in self._blocks:
+            yield pickle.loads(zlib.decompress(blob))
+        if self._open:
+            yield self._open
+
+    def __iter__(self) -> Iterator[dict]:
+        for items in self._lists():
+            yield from items
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __bool__(self) -> bool:
+        return self._n > 0
+
+    def __getitem__(self, i):   # for a reader that indexes: the list, made for the occasion
+        return list(self)[i]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == (list(other) if isinstance(other, HeldFindings) else other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"<HeldFindings: {self._n} findings in {len(self._blocks)} blocks>"
+
+    def stored_bytes(self) -> int:
+        return sum(len(b) for b in self._blocks)
+
+    def canonical_parts(self) -> Iterator[bytes]:
+        """The canonical JSON of the list, in parts (``[``, each block's items, ``]``)."""
+        yield b"["
+        first = True
+        for items in self._lists():
+            if not items:
+                continue
+            text = _canonical(items)[1:-1]   # "[a,b]" -> "a,b": the list's own separators
+            yield (text if first else "," + text).encode("utf-8")
+            first = False
+        yield b"]"
+
+
+class CanonicalParts:
+    """The canonical JSON of a results document whose findings are held: an iterable of bytes (each
+    iteration writes the document again), the bytes ``canonical_json`` gives for the same document."""
+
+    def __init__(self, doc: dict):
+        self.doc = doc
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"{"
+        for i, key in enumerate(sorted(self.doc)):   # json's sort_keys, at the top level
+            head = ("," if i else "") + _canonical(key) + ":"
+            value = self.doc[key]
+            if isinstance(value, HeldFindings):
+                yield head.encode("utf-8")
+                yield from value.canonical_parts()
+            else:
+                yield (head + _canonical(value)).encode("utf-8")
+        yield b"}"
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self)
+
+
+def is_held(doc: dict) -> bool:
+    return isinstance(doc.get("findings"), HeldFindings)
+
+
+def materialise(doc: dict) -> dict:
+    """The document with its findings as a list of dicts (for readers that change them or need them all)."""
+    if is_held(doc):
+        doc["findings"] = list(doc["findings"])
+    return doc
+
+
+def waived(findings: Iterable, waivers: list) -> Iterable:
+    """``apply_waivers`` over findings that come as a stream (a Dask audit's units, unpacked as they are
+    read).  A waived finding's dict shows its waiver with every finding it matched, so every verdict
+    must be known before the first dict is made: the stream is read twice, once to apply the waivers
+    (remembering, per finding, which waiver took it: 4 bytes), once to give the findings with those
+    verdicts.  Each verdict depends on its finding alone (the first waiver in file order that covers
+    it), so the result is the one a single call over the whole list gives."""
+    if not waivers:
+        return findings
+    if iter(findings) is findings:   # read once only (a generator): a list, then, to read it twice
+        findings = list(findings)
+        apply_waivers(findings, waivers)
+        return findings
+    import datetime as dt
+    from array import array
+
+    today = dt.datetime.now(dt.timezone.utc).date()   # one day for the whole stream, as one call has
+    index = {id(w): k + 1 for k, w in enumerate(waivers)}
+    took = array("I")   # per finding: 0, or 1 + the index of the waiver that took it
+    block: list = []
+    for f in findings:
+        block.append(f)
+        if len(block) >= WAIVE_BLOCK:
+            _apply(block, waivers, today, index, took)
+            block = []
+    _apply(block, waivers, today, index, took)
+    return _with_verdicts(findings, waivers, took)
+
+
+def _apply(block: list, waivers: list, today, index: dict, took) -> None:
+    from .waivers import apply_waivers
+    apply_waivers(block, waivers, today)
+    took.extend(0 if f.waiver is None else index[id(f.waiver)] for f in block)
+
+
+def _with_verdicts(findings: Iterable, waivers: list, took) -> Iterator:
+    n = 0
+    for f, k in zip(findings, took):
+        if k:
+            f.status, f.waiver = "waived", waivers[k - 1]
+        n += 1
+        yield f
+    if n != len(took):
+        raise RuntimeError(f"the findings' stream gave {n} findings the second time, {len(took)} the first")
