@@ -220,7 +220,9 @@ def compare(rev: str, base: Counter, base_doc: bytes, env: dict, proxy, opts, re
         ops = by_operation(proxy)
         total = sum(ops.values())
         print(f"against {rev:<14} {total} calls, {total / resources:.3f} per resource")
-        print("calls that differ       " + ", ".join(f"{op} {ops[op]} -> {base[op]}"
+        print(f"calls that differ       ({rev} -> this run; IAM's credential report is polled until built, so "
+              f"the first audit of an estate makes one more GenerateCredentialReport)")
+        print("                       " + ", ".join(f"{op} {ops[op]} -> {base[op]}"
                                                      for op in sorted(ops.keys() | base.keys(), key=lambda o: -ops[o])
                                                      if ops[op] != base[op]))
         same = strip_run(out.read_bytes()) == strip_run(base_doc)

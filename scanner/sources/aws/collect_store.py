@@ -31,7 +31,8 @@ def volumes(scope: Scope) -> list[Resource]:
 
 def file_systems(scope: Scope) -> list[Resource]:
     api = api_name("efs", "DescribeFileSystems")
-    items, fail = scope.pages("efs", "DescribeFileSystems", "FileSystems")
+    # 100 a page, AWS's default, asked for: moto's default is 10
+    items, fail = scope.pages("efs", "DescribeFileSystems", "FileSystems", PaginationConfig={"PageSize": 100})
     out = []
     for fs in items:
         fid = fs["FileSystemId"]
