@@ -1,7 +1,8 @@
 """Turn Terraform resources (from a plan or from source) into model Resources.
 
 Each Terraform type that a control covers has a mapper registered with
-``@maps(type, ...)`` in one of the ``map_*.py`` modules beside this file.  A
+``@maps(type, ...)`` in one of the ``map_*.py`` modules beside this file (a scan
+imports only the modules its types need: ``mapper_index.py`` says which).  A
 mapper fills the model's fields (see ``scanner.model``) from the Terraform
 attributes; the tags and identity of every resource are handled here, once.
 A managed resource of a type no mapper knows becomes a ``generic`` resource
@@ -12,12 +13,12 @@ lists it in ``project.unmapped`` (coverage entries, see families.py).
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from typing import Callable
 
 from ...model import Resource
 from ...values import Origin, Unknown, Value
 from .families import coverage_entries, uncovered
+from .mapper_index import modules_by_type
 from .tfmodel import MISSING, Refs, TfProject, TfResource
 
 Mapper = Callable[[TfResource, Resource], None]
@@ -48,32 +49,54 @@ def adds(*types: str):
     def deco(func: Mapper) -> Mapper:
         for t in types:
             ADDERS.setdefault(t, []).append(func)
+            # in module name order, as when every module is imported: the same order whichever
+            # type of a project had its modules imported first (_need)
+            ADDERS[t].sort(key=lambda f: f.__module__)
         return func
 
     return deco
 
 
 def _load_mappers() -> None:
-    # Import every map_* module, even when one was imported directly before (then MAPPERS is
-    # already non-empty but incomplete); importing a loaded module again is a no-op.
+    """Import every map_* module (what lists every mapper: checkov export, profiles, tests).
+
+    Even when one was imported directly before (then MAPPERS is already non-empty but incomplete);
+    importing a loaded module again is a no-op.  A scan imports only what its types need (_need)."""
+    import pkgutil
     pkg = importlib.import_module(__package__)
     for mod in pkgutil.iter_modules(pkg.__path__):
         if mod.name.startswith("map_"):
             importlib.import_module(f"{__package__}.{mod.name}")
 
 
+_BY_TYPE = modules_by_type()   # type -> the map_* modules that register for it (mapper_index.py)
+_NEEDED: set[str] = set()      # types whose modules are imported
+
+
+def _need(rtype: str) -> None:
+    """Import the modules that register a mapper or an adder for ``rtype`` (once per type)."""
+    _NEEDED.add(rtype)
+    for mod in _BY_TYPE.get(rtype, ()):
+        importlib.import_module(f"{__package__}.{mod}")
+
+
 def normalize(project: TfProject) -> list[Resource]:
-    _load_mappers()
     out: list[Resource] = []
     unmapped: dict[str, list[str]] = {}
+    marks = getattr(project, "sensitive", None)   # a plan's: id(TfResource) -> sensitive_values marks
+    if marks:
+        from ...withheld import overlay
     for tf in project.managed():
+        if tf.type not in _NEEDED:
+            _need(tf.type)
         kind, mapper = MAPPERS.get(tf.type, ("generic", None))
         if mapper is None and uncovered(tf):
             unmapped.setdefault(tf.type, []).append(tf.address)
-        tags = resource_tags(project, tf)
+        provider = tf.provider
+        tags = resource_tags(project, tf, provider)
         if mapper is None and tags is None:
             continue  # untaggable and uncovered: nothing to check
-        r = Resource(kind=kind, type=tf.type, address=tf.address, provider=tf.provider, source=tf.source,
+        r = Resource(kind=kind, type=tf.type, address=tf.address, provider=provider, source=tf.source,
                      name=tf.name, file=tf.file, line=tf.line)
         ident = tf.raw("id")
         if isinstance(ident, str) and ident:
@@ -96,9 +119,7 @@ def normalize(project: TfProject) -> list[Resource]:
                     raise
                 raise err from e
         r.raw = tf.values   # a reference (user fields read it); .tf values were evaluated above
-        marks = getattr(project, "sensitive", None)
         if marks and id(tf) in marks:   # a plan's sensitive values are not for users' fields
-            from ...withheld import overlay
             r.raw = overlay(tf.values, marks[id(tf)], tf.origin)
         if isinstance(tf.values, Unknown):
             r.opaque = f"nothing about this resource is known yet: {tf.values.reason}"
@@ -112,7 +133,7 @@ def normalize(project: TfProject) -> list[Resource]:
     return out
 
 
-def resource_tags(project: TfProject, tf: TfResource) -> Value | None:
+def resource_tags(project: TfProject, tf: TfResource, provider: str | None = None) -> Value | None:
     """The effective tags: tags_all when known, else provider default_tags merged with tags.
 
     Returns None for a resource with no tags attribute (not taggable).  The
@@ -129,7 +150,7 @@ def resource_tags(project: TfProject, tf: TfResource) -> Value | None:
     if isinstance(tags, Unknown):
         return Unknown(f"tags are {tags.reason}", origin)
     own = dict(tags) if isinstance(tags, dict) else {}
-    if tf.provider != "aws":
+    if (provider or tf.provider) != "aws":
         return Value(own, origin)
     defaults = project.default_tags(tf)
     if isinstance(defaults, Unknown):

@@ -20,6 +20,7 @@ from . import plan_schema
 from .tfmodel import TfProject, TfResource
 
 AFTER_APPLY = "known only after apply"
+_UNSET = object()
 _AFTER_APPLY = Unknown(AFTER_APPLY)
 _RES_RE = re.compile(r'^((?:data\.)?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)((?:\[[^\]]*\])?)')
 _MOD_SEG_RE = re.compile(r'module\.([A-Za-z0-9_-]+)(\[[^\]]*\])?')
@@ -200,10 +201,14 @@ class PlanProject(TfProject):
         for i, rc in enumerate(doc.get("resource_changes") or []):
             if isinstance(rc, dict) and "address" in rc:
                 changes[rc["address"]] = rc
-                change_paths[rc["address"]] = f"$.resource_changes[{i}]"
+                change_paths[rc["address"]] = i   # its JSON path, written when needed (_change_path)
         self._changes = changes
-        self._json_paths: dict[int, str] = {}   # id(TfResource) -> where the plan holds it
-        self._value_paths: dict[int, str] = {}  # id(TfResource) -> where the plan holds its values
+        # id(TfResource) -> where the plan holds it and its values: (module's JSON path, index) for a
+        # resource of planned_values, else (JSON path, values' JSON path); the text is written when an
+        # error needs it (_paths), not for every resource
+        self._where: dict[int, tuple] = {}
+        self._config_of: dict[int, dict | None] = {}   # id(TfResource) -> its configuration resource
+        self._refs_memo: tuple[int, dict] = (0, {})
         self.sensitive: dict[int, Any] = {}     # id(TfResource) -> its sensitive_values marks, when any
         root = (doc.get("planned_values") or {}).get("root_module") or {}
         self._walk(root, "", "$.planned_values.root_module")
@@ -230,8 +235,9 @@ class PlanProject(TfProject):
                 ch = rc.get("change") or {}
                 actions = tuple(ch.get("actions") or ())
                 side = "after" if actions != ("delete",) else "before"
+                where = _change_path(change_paths[addr])
                 self._add(rc, rc.get("module_address", ""), ch.get(side), actions,
-                          jpath=change_paths[addr], vpath=f"{change_paths[addr]}.change.{side}")
+                          jpath=where, vpath=f"{where}.change.{side}")
 
     # ---------------------------------------------------------------- reading
     def _walk(self, mod: dict, mod_addr: str, jpath: str) -> None:
@@ -248,15 +254,17 @@ class PlanProject(TfProject):
                                  f"{jpath}.resources[{i}]")
             rc = self._changes.get(r["address"], {})
             actions = tuple((rc.get("change") or {}).get("actions") or ())
-            self._add(r, mod.get("address", mod_addr), r.get("values"), actions, rc,
-                      jpath=f"{jpath}.resources[{i}]", vpath=f"{jpath}.resources[{i}].values")
+            self._add(r, mod.get("address", mod_addr), r.get("values"), actions, rc, planned=(jpath, i))
         for i, child in enumerate(mod.get("child_modules") or []):
             self._walk(child, child.get("address", ""), f"{jpath}.child_modules[{i}]")
 
     def _add(self, r: dict, mod_addr: str, values: dict | None, actions: tuple, rc: dict | None = None,
-             jpath: str = "$", vpath: str = "$") -> None:
+             jpath: str = "$", vpath: str = "$", planned: tuple | None = None) -> None:
+        """``planned``: (module's JSON path, index) of a resource of planned_values; else ``jpath``
+        and ``vpath`` say where the resource and its values are."""
         rc = rc if rc is not None else r
-        self._check_identity(r, jpath, planned=vpath.endswith("].values"), actions=actions)
+        where = planned if planned is not None else (jpath, vpath)
+        self._check_identity(r, where, planned=planned is not None, actions=actions)
         unknown = (rc.get("change") or {}).get("after_unknown") or {}
         if values is None:
             # Terraform always writes a resource's values: without them nothing about it is
@@ -272,13 +280,13 @@ class PlanProject(TfProject):
             address=r["address"], type=r["type"], name=r.get("name", ""), mode=r.get("mode", "managed"),
             module=mod_addr or "", index=r.get("index"), provider_key=provider_key, values=vals,
             source="terraform-plan", actions=actions, project=self))
-        self._json_paths[id(self.resources[-1])] = jpath
-        self._value_paths[id(self.resources[-1])] = vpath
+        self._config_of[id(self.resources[-1])] = cfg   # expression() asks for it again, many times
+        self._where[id(self.resources[-1])] = where
         marks = r.get("sensitive_values") or (rc.get("change") or {}).get("after_sensitive")
-        if marks:   # what Terraform marks sensitive: withheld from users' fields (scanner/withheld.py)
-            self.sensitive[id(self.resources[-1])] = marks
+        if marks and _marks_any(marks):   # what Terraform marks sensitive: withheld from users' fields
+            self.sensitive[id(self.resources[-1])] = marks   # (scanner/withheld.py)
 
-    def _check_identity(self, r: dict, jpath: str, planned: bool, actions: tuple) -> None:
+    def _check_identity(self, r: dict, where: tuple, planned: bool, actions: tuple) -> None:
         """A resource's address, type, name and mode agree, as Terraform writes them: a mutant
         type or mode would map a failing resource as another kind (or none) and its findings
         would vanish; a resource planned for deletion is not in planned_values."""
@@ -287,16 +295,17 @@ class PlanProject(TfProject):
         if not _names(addr, typ, r.get("name"), mode):
             raise InputError(f"malformed plan: address {json.dumps(addr)[:120]} does not name the {mode} "
                              f"resource {json.dumps(typ)[:60]}.{json.dumps(r.get('name'))[:60]} this entry describes",
-                             self.source_path, jpath)
+                             self.source_path, _paths(where)[0])
         if planned and actions == ("delete",):
             raise InputError(f"malformed plan: {addr} is in planned_values but its change deletes it",
-                             self.source_path, jpath)
+                             self.source_path, _paths(where)[0])
 
     def value_error(self, res: TfResource, parts: tuple, message: str) -> InputError | None:
         """A value of a type its provider never gives, or that it never accepts: malformed plan."""
-        where = self._value_paths.get(id(res))
+        where = self._where.get(id(res))
         if where is None:
             return None
+        where = _paths(where)[1]
         return InputError(f"malformed plan: {message} ({res.address})", self.source_path,
                           where + json_path(parts)[1:])
 
@@ -310,9 +319,10 @@ class PlanProject(TfProject):
         """
         if os.environ.get("SPECGUARD_DEBUG"):
             return None
-        where = self._json_paths.get(id(res))
+        where = self._where.get(id(res))
         if where is None:
             return None
+        where = _paths(where)[0]
         detail = " ".join(str(exc).split())[:120]   # one line
         return InputError(f"malformed plan: cannot read the attributes of {res.address} "
                           f"({exc.__class__.__name__}: {detail}): one of its values or configuration "
@@ -335,10 +345,20 @@ class PlanProject(TfProject):
         return node
 
     def _config_resource(self, mod_addr: str, r: dict) -> dict | None:
+        return self._config_local(mod_addr, ("data." if r.get("mode") == "data" else "")
+                                  + f"{r['type']}.{r.get('name', '')}")
+
+    def _config_res(self, res: TfResource) -> dict | None:
+        """The configuration resource of ``res`` (the one found when the plan was read, for its resources)."""
+        cfg = self._config_of.get(id(res), _UNSET)
+        if cfg is _UNSET:
+            cfg = self._config_local(res.module, ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}")
+        return cfg
+
+    def _config_local(self, mod_addr: str, local: str) -> dict | None:
         node = self._config_module(mod_addr)
         if not node:
             return None
-        local = ("data." if r.get("mode") == "data" else "") + f"{r['type']}.{r.get('name', '')}"
         memo = self.__dict__.setdefault("_config_resources_memo", {})
         by_local = memo.get(id(node))   # the config nodes live as long as self.doc
         if by_local is None:
@@ -348,10 +368,12 @@ class PlanProject(TfProject):
         return by_local.get(local)
 
     def expression(self, res: TfResource, path: str) -> Any:
-        cfg = self._config_resource(res.module, {"type": res.type, "name": res.name, "mode": res.mode})
+        cfg = self._config_res(res)
         if not cfg:
             return None
         cur: Any = cfg.get("expressions") or {}
+        if "." not in path and cur.__class__ is dict:
+            return cur.get(path)   # a top-level attribute (most questions)
         for part in path.split("."):
             if isinstance(cur, list):
                 try:
@@ -369,7 +391,7 @@ class PlanProject(TfProject):
     def declares(self, res: TfResource, path: str) -> bool | None:
         if isinstance(res.values, Unknown):
             return None   # a deferred resource: nothing about it is known, defaults included
-        if self._config_resource(res.module, {"type": res.type, "name": res.name, "mode": res.mode}) is None:
+        if self._config_res(res) is None:
             return None
         top = path.split(".")[0]
         if self.expression(res, top) is not None or self.expression(res, "dynamic") is not None:
@@ -379,17 +401,18 @@ class PlanProject(TfProject):
     def refs(self, res: TfResource, path: str) -> list[str] | None:
         # Memoized: mappers that join split resources ask the same question once per candidate
         # parent, which is quadratic on large plans without it.
-        memo = getattr(self, "_refs_memo", None)
-        if memo is None or memo[0] != len(self.resources):
+        memo = self._refs_memo
+        if memo[0] != len(self.resources):
             memo = self._refs_memo = (len(self.resources), {})
         key = (res.module, res.mode, res.type, res.name, path)
-        if key not in memo[1]:
+        out = memo[1].get(key, _UNSET)
+        if out is _UNSET:
             expr = self.expression(res, path)
             if not isinstance(expr, dict) or "references" not in expr:
-                memo[1][key] = None
+                out = None
             else:
-                memo[1][key] = self.resolve(expr["references"], res.module)
-        out = memo[1][key]
+                out = self.resolve(expr["references"], res.module)
+            memo[1][key] = out
         return None if out is None else list(out)
 
     def resolve(self, references: list[str], mod_addr: str, depth: int = 0) -> list[str]:
@@ -552,6 +575,34 @@ def _expr_values(block: dict, path: str) -> tuple[dict, dict]:
     return vals, refmap
 
 
+def _change_path(where: int | str) -> str:
+    return f"$.resource_changes[{where}]" if isinstance(where, int) else where
+
+
+def _paths(where: tuple) -> tuple[str, str]:
+    """(JSON path of a resource, of its values) from what PlanProject._where holds."""
+    first, second = where
+    if isinstance(second, int):
+        return f"{first}.resources[{second}]", f"{first}.resources[{second}].values"
+    return first, second
+
+
+def _marks_any(marks: Any) -> bool:
+    """Whether sensitive_values mark anything (a true leaf): most resources' marks are only empty
+    objects and lists ({"tags": {}}), which withhold nothing.  Iterative: any depth."""
+    if marks is True:
+        return True
+    stack = [marks]
+    while stack:
+        m = stack.pop()
+        for x in (m.values() if m.__class__ is dict else m if m.__class__ is list else ()):
+            if x:   # an empty object or list marks nothing
+                if x is True:
+                    return True
+                stack.append(x)
+    return False
+
+
 def _mark_unknown(values: Any, unknown: Any, addr: str) -> Any:
     """Overlay after_unknown on planned values: unknown leaves become Unknown.
 
@@ -631,7 +682,17 @@ def _most_specific(refs: list[str]) -> list[str]:
     if not isinstance(refs, list):
         return []
     refs = [r for r in refs if isinstance(r, str)]
-    return [r for r in refs if not any(o != r and (o.startswith(r + ".") or o.startswith(r + "[")) for o in refs)]
+    if len(refs) < 2:
+        return refs
+    out = []
+    for r in refs:
+        longer = (r + ".", r + "[")
+        for o in refs:
+            if o.startswith(longer) and o != r:
+                break
+        else:
+            out.append(r)
+    return out
 
 
 def _split_module(mod_addr: str) -> tuple[str, str]:

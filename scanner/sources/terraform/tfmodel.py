@@ -73,25 +73,32 @@ class TfResource:
         top = path.split(".", 1)[0]
         return Origin(self.source, path, self.file, self.attr_lines.get(top, self.line))
 
+    # top-level attribute -> (the value read, the value checked): set on the first read (_checked)
+    _checked_memo = None
+
     def raw(self, path: str) -> Any:
         """The raw value at a dotted path (list indices as numbers); MISSING if absent.
 
         Every read passes the boundary check (value_check.py): the top-level attribute it
         comes from has the type the provider schema gives it, or the read fails as malformed
         input (plans) or gives an Unknown saying Terraform would reject it (source)."""
-        top, _, rest = path.partition(".")
+        if "." in path:
+            top, _, rest = path.partition(".")
+        else:
+            top, rest = path, ""
         vals = self.values
-        if type(vals) is dict:
+        if vals.__class__ is dict:
             # the usual case, inline: mappers read the same attributes tens of thousands of times
             # on a large tree, and a value checked before is answered without a call (_checked)
-            if top not in vals:
+            v = vals.get(top, MISSING)
+            if v is MISSING:
                 return MISSING
-            memo = self.__dict__.get("_checked_memo")
+            memo = self._checked_memo
             hit = memo.get(top) if memo is not None else None
-            cur = hit[1] if hit is not None and hit[0] is vals[top] else self._checked(top)
+            cur = hit[1] if hit is not None and hit[0] is v else self._checked(top)
         else:
             cur = self._checked(top)
-        if cur is MISSING or not rest:
+        if not rest or cur is MISSING:
             return cur
         for part in rest.split("."):
             if isinstance(cur, Unknown):
@@ -111,21 +118,28 @@ class TfResource:
 
     def _checked(self, top: str) -> Any:
         vals = self.values
-        if isinstance(vals, Unknown):
-            return vals
-        if not isinstance(vals, dict) or top not in vals:
+        if vals.__class__ is not dict:
+            if isinstance(vals, Unknown):
+                return vals
+            if not isinstance(vals, dict):
+                return MISSING
+        v = vals.get(top, MISSING)
+        if v is MISSING:
             return MISSING
-        v = vals[top]
-        memo = self.__dict__.get("_checked_memo")   # the value checked for ``v`` before comes first
+        memo = self._checked_memo   # the value checked for ``v`` before comes first
         if memo is not None:
             hit = memo.get(top)
             if hit is not None and hit[0] is v:
                 return hit[1]
-        at = self.schema_at if self.schema_at is not None else ("" if self.project is not None else None)
-        if at is None or self.mode == "data":
+        at = self.schema_at
+        if at is None:
+            if self.project is None:
+                return v
+            at = ""
+        if self.mode == "data":
             return v   # the facts are of managed resource types; a data source of one name differs
         if memo is None:
-            memo = self.__dict__["_checked_memo"] = {}
+            memo = self._checked_memo = {}
         out = at_boundary(self, at, top, v)   # the schema facts load on first use
         memo[top] = (v, out)
         return out

@@ -410,14 +410,22 @@ def at_boundary(res, at: str, top: str, v: Any) -> Any:
     A plan's project raises its input error for a mismatch; otherwise the value comes back
     converted, with an Unknown in place of what Terraform would reject.
     """
-    site = _site(res.type, at, top)
+    by_top = _SITES.get((res.type, at))
+    if by_top is None:
+        by_top = _SITES[(res.type, at)] = {}
+    site = by_top.get(top, _NO_SITE)
+    if site is _NO_SITE:
+        site = by_top[top] = _site(res.type, at, top)
     if site is None:
         return v
     t, required, parts, names, allowed = site
     project = res.project
     if project is not None and project.strict_values:
-        if v is None and not required:
-            return v
+        if v is None:
+            if not required:
+                return v
+        elif isinstance(v, Unknown):
+            return v   # known after apply (most reads of a plan's ids): nothing to check
         try:
             if v is None:
                 raise Mismatch(parts, f"{top} is required, found null")
@@ -440,7 +448,12 @@ def at_boundary(res, at: str, top: str, v: Any) -> Any:
     return out if bad is None else bad
 
 
-@lru_cache(maxsize=1 << 16)
+# (resource type, where) -> top-level attribute -> _site(...): a dict per type, not an lru_cache of
+# three arguments, because every first read of an attribute asks (tens of thousands on a large plan)
+_SITES: dict[tuple[str, str], dict[str, tuple | None]] = {}
+_NO_SITE = object()
+
+
 def _site(res_type: str, at: str, top: str) -> tuple | None:
     """What the check needs at one place of a type's schema (None: nothing to check there)."""
     steps = [p for p in at.split(".") if p] + [top]
