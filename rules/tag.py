@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scanner.controls import Check, control
 from scanner.model import KINDS
-from scanner.values import Origin, Unknown, Value
+from scanner.values import Unknown
 
 
 @control("TAG-01", title="Resources carry the required tags",
@@ -38,12 +38,12 @@ def tag_01(r, ctx):
     chk.note("tags", own)   # note() copies it (plain)
     if inherited:
         chk.note("resource_group_tags", inherited)
-    where = tags.origin.describe()
     required = ctx["required_tags"]
+    provider = r.provider
     for key in required:
-        v, src = _lookup(own, key, r.provider), where
+        v = _lookup(own, key, provider)
         if v is None and inherited:
-            v, src = _lookup(inherited, key, r.provider), "the resource group's tags"
+            v = _lookup(inherited, key, provider)
         if v is None:
             if isinstance(star, Unknown):
                 chk.unknown(f"tag {key} is not set on the resource, and whether it comes from elsewhere is not "
@@ -58,13 +58,14 @@ def tag_01(r, ctx):
             chk.fail(f"required tag {key} is empty")
             continue
         if key.lower() == "environment":
-            val = Value(v, Origin(tags.origin.source, f"tags.{key} ({src})", tags.origin.file, tags.origin.line))
             allowed = ctx["environment_values"]
             # tag values are case-sensitive on AWS and Azure: cost reports and policies keyed on
-            # Environment=prod do not match "Prod"
-            chk.require(val.is_in(allowed, ignore_case=False),
-                        f"Environment is {v!r}, not one of {', '.join(allowed)} (tag values are case-sensitive)",
-                        "the Environment tag is not known")
+            # Environment=prod do not match "Prod" (Value.is_in(..., ignore_case=False), without
+            # a Value: its origin is no part of the finding)
+            if v not in set(allowed):
+                chk.fail(f"Environment is {v!r}, not one of {', '.join(allowed)} (tag values are case-sensitive)")
+    if chk.fails or chk.unknowns:
+        return chk.verdict("")
     return chk.verdict(f"tags {', '.join(required)} are set and Environment is allowed")
 
 

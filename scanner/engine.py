@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .controls import Context, Verdict, evaluation_time
+from .controls import Context, Control, Verdict, evaluation_time
 from .model import LINK_KINDS, Resource
 from .profile import Profile
 
@@ -57,10 +57,22 @@ def evaluate(resources: list[Resource], profile: Profile) -> list[Finding]:
             candidates = resources
         # looked up once per control, not once per resource (tens of thousands of pairs)
         applies, judge, add = ctl.applies, ctl.func, findings.append
+        # Control.applies itself, inline: the candidates are of the control's kinds already, so only
+        # its fields are asked (a control class of its own, a user's, keeps its applies)
+        fields = ctl.fields if type(ctl).applies is Control.applies and ctl.kinds else None
+        link_kinds = LINK_KINDS if not ctl.kinds else ()   # a kind the control names is never left out
         for r in candidates:
-            if r.kind in LINK_KINDS and r.kind not in ctl.kinds:
+            if link_kinds and r.kind in link_kinds:
                 continue
-            if not applies(r):
+            if fields is not None:
+                if fields:
+                    has = r.fields
+                    for f in fields:
+                        if f in has:
+                            break
+                    else:
+                        continue
+            elif not applies(r):
                 continue
             if r.opaque:
                 add(Finding(ctl.id, "unknown", cs.severity, r, r.opaque, {}, r.file, r.line))
