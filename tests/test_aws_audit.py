@@ -414,7 +414,7 @@ def test_role_arn_audits_the_account_of_that_role(fresh, monkeypatch, tmp_path, 
 # ----------------------------------------------------------------------------- tags read in bulk
 # each service's own tag call, which tag:GetResources replaces for the types it covers
 OWN_TAG_CALLS = {("sqs", "ListQueueTags"), ("sns", "ListTagsForResource"), ("dynamodb", "ListTagsOfResource"),
-                 ("kms", "ListResourceTags"), ("elasticache", "ListTagsForResource")}
+                 ("kms", "ListResourceTags"), ("elasticache", "ListTagsForResource"), ("lambda", "ListTags")}
 
 
 def _tag_ops(proxy, region=None):
@@ -440,8 +440,9 @@ def _collect(monkeypatch, proxy, *extra):
 
 # the platform's queues: the orders queue and its DLQ, the risk engine's queue and its DLQ (MSG-01)
 QUEUES = 4
+FUNCTIONS = 2   # the orders persister and the order events function (us-east-1)
 BULK_TYPES = ("aws_sqs_queue", "aws_sns_topic", "aws_dynamodb_table", "aws_kms_key",
-              "aws_elasticache_replication_group")
+              "aws_elasticache_replication_group", "aws_lambda_function")
 
 
 def test_tags_are_read_once_per_region_with_the_tagging_api(platform, servers, monkeypatch, tmp_path):
@@ -455,7 +456,7 @@ def test_tags_are_read_once_per_region_with_the_tagging_api(platform, servers, m
     assert proxy.seen[("tagging", "GetResources", "us-west-2")] == 1   # the DR key lives there
     assert _tag_ops(proxy) == set()
     bulk = [r for r in resources if r.type in BULK_TYPES]
-    assert {r.type for r in bulk} == set(BULK_TYPES) and len(bulk) == 6 + QUEUES
+    assert {r.type for r in bulk} == set(BULK_TYPES) and len(bulk) == 6 + QUEUES + FUNCTIONS
     for r in bulk:
         assert r["tags"].origin.api == "tag:GetResources", r.address
         assert r["tags"].value["Project"] == "quantum-trading", r.address
@@ -514,6 +515,7 @@ def test_a_failed_tagging_read_falls_back_to_each_services_tag_call(platform, se
                     ("aws_dynamodb_table", "us-east-1"): "dynamodb:ListTagsOfResource",
                     ("aws_kms_key", "us-east-1"): "kms:ListResourceTags",
                     ("aws_elasticache_replication_group", "us-east-1"): "elasticache:ListTagsForResource",
+                    ("aws_lambda_function", "us-east-1"): "lambda:ListTags",
                     ("aws_kms_key", "us-west-2"): "tag:GetResources"}
 
 
@@ -523,13 +525,17 @@ def test_tagging_denied_and_the_own_tag_call_denied_is_unknown_never_untagged(pl
     without_faults(proxy)
     proxy.fail("tagging", "GetResources", error="AccessDenied")
     proxy.fail("sqs", "ListQueueTags", error="AccessDenied")
+    proxy.fail("lambda", "ListTags", error="AccessDenied")
     rc, doc = audit(monkeypatch, proxy, tmp_path)
     queues = by(doc, "TAG-01", "aws_sqs_queue")
     assert len(queues) == QUEUES and {f["status"] for f in queues} == {"unknown"}
     assert all("sqs:ListQueueTags" in f["message"] and "AccessDenied" in f["message"] for f in queues)
+    functions = by(doc, "TAG-01", "aws_lambda_function")
+    assert len(functions) == FUNCTIONS and {f["status"] for f in functions} == {"unknown"}
+    assert all("lambda:ListTags" in f["message"] and "AccessDenied" in f["message"] for f in functions)
     assert by(doc, "TAG-01", "aws_sns_topic")[0]["status"] == "pass"   # its own call answered
     ops = {c["operation"] for c in doc["coverage"]}
-    assert ops == {"GetResources", "ListQueueTags"}
+    assert ops == {"GetResources", "ListQueueTags", "ListTags"}
 
 
 def test_calls_per_resource_stay_within_the_bound(fresh, monkeypatch, tmp_path):

@@ -49,7 +49,7 @@ READS = [
     ("tagging", "GetResources"),
     # issue 16: VPCs and flow logs, web ACLs, REST API stages, Lambda functions
     ("ec2", "DescribeVpcs"), ("ec2", "DescribeFlowLogs"), ("wafv2", "GetWebACLForResource"),
-    ("apigateway", "GetRestApis"), ("apigateway", "GetStages"), ("lambda", "ListFunctions"), ("lambda", "ListTags"),
+    ("apigateway", "GetRestApis"), ("apigateway", "GetStages"), ("lambda", "ListFunctions"),
     # issue 17 (SEC-01, DR-01): global clusters, bucket replication
     ("rds", "DescribeGlobalClusters"), ("s3", "GetBucketReplication"),
     # made where ListBuckets gives no BucketRegion (moto never does)

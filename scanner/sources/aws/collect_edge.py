@@ -90,6 +90,11 @@ def functions(scope: Scope) -> list[Resource]:
     api = api_name("lambda", "ListFunctions")
     api_t = api_name("lambda", "ListTags")
     items, fail = scope.pages("lambda", "ListFunctions", "Functions")
+    tags_for = scope.region_tags_later() if items else None
+
+    def own_tags(arn: str):
+        got = scope.call("lambda", "ListTags", Resource=arn)
+        return unknown(got, "Tags") if isinstance(got, Failure) else val(dict(got.get("Tags") or {}), "Tags", api_t)
 
     def one(f: dict) -> Resource:
         arn = f["FunctionArn"]
@@ -98,9 +103,8 @@ def functions(scope: Scope) -> list[Resource]:
         mode = (f.get("TracingConfig") or {}).get("Mode")
         r.set("tracing_mode", val(mode, "TracingConfig.Mode", api) if mode else
               Unknown(f"{api} gave no TracingConfig", Origin(SOURCE, "TracingConfig.Mode", api=api)))
-        got = scope.call("lambda", "ListTags", Resource=arn)
-        r.set("tags", unknown(got, "Tags") if isinstance(got, Failure) else
-              val(dict(got.get("Tags") or {}), "Tags", api_t))
+        # the region's tags in bulk (tagging.py); the function's own ListTags only if that read failed
+        r.set("tags", tags_for(arn, lambda: own_tags(arn)))
         return r
 
     out = scope.each(one, items)

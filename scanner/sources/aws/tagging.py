@@ -14,7 +14,7 @@ failure is one coverage entry.  Never "no tags" from a call that did not answer.
 
 Only the types whose answers were checked against an emulator (moto) are read
 this way: SQS queues, SNS topics, DynamoDB tables, KMS keys, ElastiCache
-replication groups.  Kinesis streams, backup plans and RDS parameter groups keep
+replication groups, Lambda functions.  Kinesis streams, backup plans and RDS parameter groups keep
 their own tag calls (moto's Tagging API does not list them, so that path could
 not be tested).
 """
@@ -27,7 +27,7 @@ from .scope import val
 
 API = api_name("resourcegroupstaggingapi", "GetResources")   # "tag:GetResources"
 # service-level filters ("sqs", not "sqs:queue"): AWS accepts both, emulators only the first for some services
-SERVICES = ("dynamodb", "elasticache", "kms", "sns", "sqs")
+SERVICES = ("dynamodb", "elasticache", "kms", "lambda", "sns", "sqs")
 
 
 class RegionTags:
