@@ -137,6 +137,7 @@ def waived(findings: Iterable, waivers: list) -> Iterable:
     if not waivers:
         return findings
     if iter(findings) is findings:   # read once only (a generator): a list, then, to read it twice
+        from .waivers import apply_waivers
         findings = list(findings)
         apply_waivers(findings, waivers)
         return findings
@@ -159,7 +160,7 @@ def waived(findings: Iterable, waivers: list) -> Iterable:
 def _apply(block: list, waivers: list, today, index: dict, took) -> None:
     from .waivers import apply_waivers
     apply_waivers(block, waivers, today)
-    took.extend(0 if f.waiver is None else index[id(f.waiver)] for f in block)
+    took.extend(index.get(id(f.waiver), 0) if f.waiver is not None else 0 for f in block)   # 0: not one of these
 
 
 def _with_verdicts(findings: Iterable, waivers: list, took) -> Iterator:

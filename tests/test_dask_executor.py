@@ -388,11 +388,18 @@ def test_azure_subscriptions_on_the_cluster_are_the_local_audit(world, local_azu
 def test_a_local_dask_cluster_gives_the_same_results(world, local_azure, tmp_path):
     """dask-local:N starts its own scheduler and N worker processes (with this environment's credentials)."""
     rc_local, local = local_azure
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    rc, doc = _azure(tmp_path, world, "dask-local:1", name="dask-local.json")
+    def callers_own(signum, frame):   # a library caller's handlers: still its own once the cluster is gone
+        raise AssertionError("not called")
+
+    saved = {sig: signal.signal(sig, callers_own) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        rc, doc = _azure(tmp_path, world, "dask-local:1", name="dask-local.json")
+        after = {sig: signal.getsignal(sig) for sig in saved}
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
     assert (rc, same(doc)) == (rc_local, same(local))
-    # a library caller's signal handlers are as they were once the audit and its cluster are done
-    assert {sig: signal.getsignal(sig) for sig in handlers} == handlers
+    assert after == {signal.SIGINT: callers_own, signal.SIGTERM: callers_own}
 
 
 # ----------------------------------------------------------------------------- start-up

@@ -149,3 +149,18 @@ def test_held_findings_read_like_a_list():
     assert len(held) == 600 and bool(held) and not HeldFindings()
     assert list(held) == items and held[599] == items[599] and held[:2] == items[:2]
     assert list(held)[5]["t"] == (1, 2)   # pickled, not JSON: types kept
+
+
+def test_waivers_over_a_stream_read_once_or_twice_are_one_call_over_the_list():
+    prof = spec_profile()
+    resources = _resources(random.Random(11), most=120)
+    base = evaluate(resources, prof)
+    expected, w_expected = copy.deepcopy(base), _waivers()
+    apply_waivers(expected, w_expected)
+    for make in (lambda fs: _Twice(fs), lambda fs: (f for f in copy.deepcopy(fs))):   # re-readable; a generator
+        w = _waivers()
+        got = list(waived(make(base), w))
+        assert [(_key(f), f.waiver and f.waiver.origin) for f in got] == \
+               [(_key(f), f.waiver and f.waiver.origin) for f in expected]
+        assert [sorted(x.matched) for x in w] == [sorted(x.matched) for x in w_expected]
+    assert any(f.status == "waived" for f in expected)
