@@ -1,6 +1,7 @@
 """One run: read sources -> normalize -> link -> evaluate -> waivers -> results document."""
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 
@@ -9,7 +10,7 @@ from .errors import InputError, ScanError, json_path
 from .link import link
 from .model import Resource
 from .profile import Profile, load_profile
-from .results import SCHEMA_VERSION, Run, build_document, sha256_file
+from .results import SCHEMA_VERSION, Run, build_document
 from .waivers import Waiver, apply_waivers, load_waivers
 
 
@@ -22,7 +23,7 @@ def prepare(args) -> tuple[Profile, list[Waiver]]:
 def scan_paths(args) -> dict:
     from .sources.terraform.declared import declared_scope
     from .sources.terraform.normalize import normalize
-    from .sources.terraform.plan import load_plan, read_json
+    from .sources.terraform.plan import load_plan, parse_json, read_bytes
 
     profile, waivers = prepare(args)
     run = Run(command="scan")
@@ -45,7 +46,12 @@ def scan_paths(args) -> dict:
                 data, digest = read_stdin()
                 project = load_plan(LABEL, data)
             else:
-                project, digest = load_plan(path, read_json(path)), sha256_file(path)
+                data = read_bytes(path)   # read once: the hash and the parse are of the same bytes
+                digest = hashlib.sha256(data).hexdigest()
+                doc = parse_json(data, path)
+                del data   # not held while the plan is read
+                project = load_plan(path, doc)
+                del doc
             src_dir = args.source_dir or _plan_source_dir(path)
             entry = {"kind": "terraform-plan", "path": path, "sha256": digest}
             if src_dir:

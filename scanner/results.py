@@ -69,24 +69,36 @@ def finite(v: Any) -> Any:
     The adapters refuse non-finite numbers (a plan's are input errors, a .tf value's are
     unknown), but evidence, profile parameters and coverage details also come from YAML
     (``.inf``) and live APIs: what a report shows of them is text, never a bare NaN."""
+    cls = v.__class__
+    if cls in _PLAIN:
+        return v
     if isinstance(v, float):
         return v if math.isfinite(v) else ("NaN" if v != v else ("Infinity" if v > 0 else "-Infinity"))
     if isinstance(v, dict):
-        if all(type(x) in _PLAIN for x in v.values()):
-            return v
-        return {k: finite(x) for k, x in v.items()}
+        for x in v.values():   # a loop, not all(genexpr): tens of thousands of findings' evidence
+            if x.__class__ not in _PLAIN:
+                return {k: finite(x) for k, x in v.items()}
+        return v
     if isinstance(v, (list, tuple)):
-        if all(type(x) in _PLAIN for x in v):
-            return v
-        return [finite(x) for x in v]
+        for x in v:
+            if x.__class__ not in _PLAIN:
+                return [finite(x) for x in v]
+        return v
     return v
 
 
-_PLAIN = (str, int, bool, type(None))
+_PLAIN = frozenset((str, int, bool, type(None)))
 
 
-def finding_dict(f: Finding, today: dt.date) -> dict[str, Any]:
-    res = f.resource.ref_dict()
+def finding_dict(f: Finding, today: dt.date, refs: dict[int, dict] | None = None) -> dict[str, Any]:
+    """``refs``: id(resource) -> its ref_dict(), made once for a resource's several findings (copied)."""
+    if refs is None:
+        res = f.resource.ref_dict()
+    else:
+        res = refs.get(id(f.resource))
+        if res is None:
+            res = refs[id(f.resource)] = f.resource.ref_dict()
+        res = dict(res)
     if f.file:
         res["file"] = f.file
     if f.line:
@@ -127,10 +139,13 @@ def build_document(findings: Iterable[Finding], profile: Profile, run: Run, waiv
         dicts: Any = HeldFindings()
     else:
         dicts = []
+    # a list holds its findings' resources alive, so their ids name them (a stream's may be freed and reused)
+    refs: dict[int, dict] | None = {} if isinstance(findings, list) else None
     for f in findings:
         summary[f.status] += 1
         per_control.setdefault(f.control_id, {k: 0 for k in COUNT_KEYS})[f.status] += 1
-        dicts.append(finding_dict(f, today))
+        dicts.append(finding_dict(f, today, refs))
+    del refs
     controls = []
     for cs in profile.enabled:
         c = cs.control

@@ -28,6 +28,11 @@ _INSTANCE_KEY_RE = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]$')
 
 
 def read_json(path: str) -> Any:
+    return parse_json(read_bytes(path), path)
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a JSON input file (one read: the scan hashes and parses these same bytes)."""
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -39,7 +44,7 @@ def read_json(path: str) -> Any:
         raise InputError("permission denied", path)
     if not data.strip():
         raise InputError("file is empty (expected `terraform show -json` output)", path)
-    return parse_json(data, path)
+    return data
 
 
 class _NonFinite:

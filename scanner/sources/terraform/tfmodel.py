@@ -70,8 +70,9 @@ class TfResource:
             "aws" if self.type.startswith("aws_") else self.type.split("_", 1)[0])
 
     def origin(self, path: str) -> Origin:
-        top = path.split(".", 1)[0]
-        return Origin(self.source, path, self.file, self.attr_lines.get(top, self.line))
+        lines = self.attr_lines   # empty for a plan's resources: no split
+        line = lines.get(path.split(".", 1)[0], self.line) if lines else self.line
+        return Origin(self.source, path, self.file, line)
 
     # top-level attribute -> (the value read, the value checked): set on the first read (_checked)
     _checked_memo = None
