@@ -5,6 +5,7 @@ errors).  Loaded by ``main`` for every command but ``--version``.
 """
 from __future__ import annotations
 
+import importlib
 import importlib.util
 
 import click
@@ -43,7 +44,9 @@ def output_options(formats: str = FORMATS, default: str = "table on the terminal
     return deco
 
 
-STORE = _optional("scanner.store.cli")   # the history store's commands (issue 15)
+# the history store's commands and options (issue 15), when the package has it: found, not imported
+# (scanner.store.cli is imported when a store command or option runs)
+STORE = importlib.util.find_spec("scanner.store.cli") is not None
 STORE_STATUSES = ("\n\n\b\nExit status: 0 done; 2 the options or the runs named were wrong; "
                   "3 the store could not be used.")
 STORE_HELP = "the history store: a path, sqlite:///path or postgresql://user@host:port/db (default: $SPECGUARD_STORE)"
@@ -51,7 +54,7 @@ STORE_HELP = "the history store: a path, sqlite:///path or postgresql://user@hos
 
 def run_store_options() -> list:
     """--store/--scope on scan and audit: keep the run in the history store."""
-    if STORE is None:
+    if not STORE:
         return []
     return [click.option("--store", metavar="URL", help="keep this run in " + STORE_HELP),
             click.option("--scope", metavar="NAME", help="the scope this run belongs to in the store (default: the "
@@ -90,6 +93,16 @@ def gate_options(f):
 
 # ----------------------------------------------------------------------------- the commands
 PARSE_ONLY = "parse-only"   # cli.parse_args: the namespace, nothing run
+
+
+def _lazy(group, name: str):
+    """Declare subcommand ``name`` of ``group`` by calling the decorated function when the command is
+    first asked for (``cli_parse.Group.lazy``, click's lazy-loading pattern): a scan does not build the
+    other commands and their options (~4 ms of start-up)."""
+    def deco(declare):
+        group.lazy[name] = declare
+        return declare
+    return deco
 
 
 def _go(ctx, fn, args):
@@ -197,67 +210,88 @@ specguard audit azure --strategy graph --tenant contoso.onmicrosoft.com
 specguard audit azure --print-role > specguard-role.json""")
 
 
-@cli.command(epilog=_epilog("""
+@_lazy(cli, "report")
+def _declare_report():
+    @cli.command(epilog=_epilog("""
 specguard report results.json --format html -o report.html
 specguard report results.json --format sarif -o specguard.sarif --format junit -o junit.xml""", statuses=False)
-             + "\n\n\b\nExit status: 0 written; 2 the results or the options were wrong; 3 it could not run.")
-@click.argument("results", metavar="RESULTS.json")
-@output_options()
-@click.option("--show-pass", is_flag=True, help="table: list passing findings too")
-@click.pass_context
-def report(ctx, **params):
-    """Render saved JSON results again (HTML, SARIF, JUnit, Markdown, PDF, table).
+                 + "\n\n\b\nExit status: 0 written; 2 the results or the options were wrong; 3 it could not run.")
+    @click.argument("results", metavar="RESULTS.json")
+    @output_options()
+    @click.option("--show-pass", is_flag=True, help="table: list passing findings too")
+    @click.pass_context
+    def report(ctx, **params):
+        """Render saved JSON results again (HTML, SARIF, JUnit, Markdown, PDF, table).
 
-    RESULTS.json is the JSON results document of an earlier scan or audit (--format json)."""
-    return _go(ctx, cmd_report, namespace(ctx, "report", params))
+        RESULTS.json is the JSON results document of an earlier scan or audit (--format json)."""
+        return _go(ctx, cmd_report, namespace(ctx, "report", params))
+    if STORE:   # the audit-period report (issue 15)
+        for opt in (click.Option(["--store"], metavar="URL", help="with --period: " + STORE_HELP),
+                    click.Option(["--period"], metavar="START..END",
+                                 help="audit-period report over the store's runs, e.g. 2026-01-01..2026-06-30"),
+                    click.Option(["--scope"], metavar="NAME", help="with --period: the scope (needed when the store "
+                                                                    "holds several)"),
+                    click.Option(["--expect"], metavar="SCHEDULE",
+                                 help="with --period: daily (default), weekly or hours:N")):
+            report.params.append(opt)
+        # RESULTS.json may be left out for --period
+        results = next(p for p in report.params if p.name == "results")
+        results.required, results.metavar = False, "[RESULTS.json]"
 
 
-@cli.command(epilog=_epilog("""
+@_lazy(cli, "controls")
+def _declare_controls():
+    @cli.command(epilog=_epilog("""
 specguard controls
 specguard controls --profile profile.yaml --format json -o controls.json""", statuses=False)
-             + "\n\n\b\nExit status: 0 listed; 2 the profile or the options were wrong.")
-@click.option("--profile", metavar="FILE", help="profile (YAML) whose controls to list (default: the spec's)")
-@rules_option
-@output_options("table, json", "table")
-@click.pass_context
-def controls(ctx, **params):
-    """List the controls of the active profile: id, severity, SOC 2 criteria, title."""
-    return _go(ctx, cmd_controls, namespace(ctx, "controls", params))
+                 + "\n\n\b\nExit status: 0 listed; 2 the profile or the options were wrong.")
+    @click.option("--profile", metavar="FILE", help="profile (YAML) whose controls to list (default: the spec's)")
+    @rules_option
+    @output_options("table, json", "table")
+    @click.pass_context
+    def controls(ctx, **params):
+        """List the controls of the active profile: id, severity, SOC 2 criteria, title."""
+        return _go(ctx, cmd_controls, namespace(ctx, "controls", params))
 
 
-@cli.command("export-checkov", epilog=_epilog("""
+@_lazy(cli, "export-checkov")
+def _declare_export_checkov():
+    @cli.command("export-checkov", epilog=_epilog("""
 specguard export-checkov checks/
 checkov -d infra/ --external-checks-dir checks/""", statuses=False)
-             + "\n\n\b\nExit status: 0 written; 2 the profile or the directory was wrong.")
-@click.argument("directory", metavar="DIR")
-@click.option("--profile", metavar="FILE", help="profile (YAML) whose controls and parameters to export")
-@click.pass_context
-def export_checkov(ctx, **params):
-    """Write specguard's controls as Checkov custom checks into DIR (created if missing)."""
-    return _go(ctx, cmd_export_checkov, namespace(ctx, "export-checkov", params))
+                 + "\n\n\b\nExit status: 0 written; 2 the profile or the directory was wrong.")
+    @click.argument("directory", metavar="DIR")
+    @click.option("--profile", metavar="FILE", help="profile (YAML) whose controls and parameters to export")
+    @click.pass_context
+    def export_checkov(ctx, **params):
+        """Write specguard's controls as Checkov custom checks into DIR (created if missing)."""
+        return _go(ctx, cmd_export_checkov, namespace(ctx, "export-checkov", params))
 
 
 
 # ----------------------------------------------------------------------------- users' own controls
-@cli.group(cls=Group, invoke_without_command=True, no_args_is_help=False,
-           epilog=_epilog("specguard rules test examples/rules", statuses=False)
-           + "\n\n\b\nExit status: 0 every expectation holds; 1 one does not; 2 the rules or examples are wrong.")
-@click.pass_context
-def rules(ctx):
-    """Users' own controls: check them against their examples."""
-    if ctx.invoked_subcommand is None:
-        raise click.UsageError("a command is needed: specguard rules test DIR", ctx)
-
-
-@rules.command("test", epilog=_epilog("specguard rules test examples/rules", statuses=False)
+@_lazy(cli, "rules")
+def _declare_rules():
+    @cli.group(cls=Group, invoke_without_command=True, no_args_is_help=False,
+               epilog=_epilog("specguard rules test examples/rules", statuses=False)
                + "\n\n\b\nExit status: 0 every expectation holds; 1 one does not; 2 the rules or examples are wrong.")
-@click.argument("directory", metavar="DIR")
-@click.option("--profile", metavar="FILE", help="profile (YAML) the examples are checked with (default: the spec's)")
-@click.pass_context
-def rules_test(ctx, **params):
-    """Run the controls in DIR against the examples beside them (each example folder: its inputs and
-    expected.yaml, address -> {control: status}); one line per example, one per expectation that fails."""
-    return _go(ctx, _rules_test, namespace(ctx, "rules", params))
+    @click.pass_context
+    def rules(ctx):
+        """Users' own controls: check them against their examples."""
+        if ctx.invoked_subcommand is None:
+            raise click.UsageError("a command is needed: specguard rules test DIR", ctx)
+
+    @rules.command("test", epilog=_epilog("specguard rules test examples/rules", statuses=False)
+                   + "\n\n\b\nExit status: 0 every expectation holds; 1 one does not; 2 the rules or examples "
+                     "are wrong.")
+    @click.argument("directory", metavar="DIR")
+    @click.option("--profile", metavar="FILE",
+                  help="profile (YAML) the examples are checked with (default: the spec's)")
+    @click.pass_context
+    def rules_test(ctx, **params):
+        """Run the controls in DIR against the examples beside them (each example folder: its inputs and
+        expected.yaml, address -> {control: status}); one line per example, one per expectation that fails."""
+        return _go(ctx, _rules_test, namespace(ctx, "rules", params))
 
 
 def _rules_test(args) -> int:
@@ -272,132 +306,129 @@ def _baseline_create(args) -> int:
 
 
 if importlib.util.find_spec("scanner.baseline") is not None:
-    @cli.group(cls=Group, invoke_without_command=True, no_args_is_help=False, epilog=_epilog(
-        "specguard baseline create plan.json -o baseline.json", statuses=False)
-        + "\n\n\b\nExit status: 0 written; 2 the input or the options were wrong.")
-    @click.pass_context
-    def baseline(ctx):
-        """Baselines: today's findings, accepted, so that only what a change introduces fails the gate."""
-        if ctx.invoked_subcommand is None:
-            raise click.UsageError("a command is needed: specguard baseline create PATH... -o baseline.json", ctx)
+    @_lazy(cli, "baseline")
+    def _declare_baseline():
+        @cli.group(cls=Group, invoke_without_command=True, no_args_is_help=False, epilog=_epilog(
+            "specguard baseline create plan.json -o baseline.json", statuses=False)
+            + "\n\n\b\nExit status: 0 written; 2 the input or the options were wrong.")
+        @click.pass_context
+        def baseline(ctx):
+            """Baselines: today's findings, accepted, so that only what a change introduces fails the gate."""
+            if ctx.invoked_subcommand is None:
+                raise click.UsageError("a command is needed: specguard baseline create PATH... -o baseline.json", ctx)
 
-    @baseline.command("create", epilog=_epilog("""
+        @baseline.command("create", epilog=_epilog("""
 specguard baseline create plan.json -o baseline.json
 specguard baseline create results.json -o baseline.json            # from saved results
 specguard scan plan.json --baseline baseline.json""", statuses=False)
-                      + "\n\n\b\nExit status: 0 written (making a baseline is not a gate); 2 the input or the "
-                        "options were wrong.")
-    @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-    @click.option("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
-    @click.option("--profile", metavar="FILE", help="profile (YAML) the findings are made with (default: the spec's)")
-    @rules_option
-    @click.option("--source-dir", metavar="DIR", help="the .tf sources of a scanned plan")
-    @click.option("--var-file", multiple=True, metavar="FILE", help=".tf scans: a tfvars file (repeatable)")
-    @click.option("--var", multiple=True, metavar="NAME=VALUE", help=".tf scans: a variable (repeatable)")
-    @click.pass_context
-    def baseline_create(ctx, **params):
-        """Scan PATH... (plans, .tf directories, or one saved JSON results document) and write the
-        baseline: every failing and unknown finding, accepted."""
-        return _go(ctx, _baseline_create, namespace(ctx, "baseline", params))
+                          + "\n\n\b\nExit status: 0 written (making a baseline is not a gate); 2 the input or the "
+                            "options were wrong.")
+        @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+        @click.option("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
+        @click.option("--profile", metavar="FILE",
+                      help="profile (YAML) the findings are made with (default: the spec's)")
+        @rules_option
+        @click.option("--source-dir", metavar="DIR", help="the .tf sources of a scanned plan")
+        @click.option("--var-file", multiple=True, metavar="FILE", help=".tf scans: a tfvars file (repeatable)")
+        @click.option("--var", multiple=True, metavar="NAME=VALUE", help=".tf scans: a variable (repeatable)")
+        @click.pass_context
+        def baseline_create(ctx, **params):
+            """Scan PATH... (plans, .tf directories, or one saved JSON results document) and write the
+            baseline: every failing and unknown finding, accepted."""
+            return _go(ctx, _baseline_create, namespace(ctx, "baseline", params))
+
 
 # ----------------------------------------------------------------------------- the history store (issue 15)
 def _store_run(name: str):
     def run(args) -> int:
-        return getattr(STORE, name)(args)
+        return getattr(importlib.import_module("scanner.store.cli"), name)(args)
     return run
 
 
-if STORE is not None:
-    _report_params = report.params
-    for _opt in (click.Option(["--store"], metavar="URL", help="with --period: " + STORE_HELP),
-                 click.Option(["--period"], metavar="START..END",
-                              help="audit-period report over the store's runs, e.g. 2026-01-01..2026-06-30"),
-                 click.Option(["--scope"], metavar="NAME", help="with --period: the scope (needed when the store "
-                                                                 "holds several)"),
-                 click.Option(["--expect"], metavar="SCHEDULE",
-                              help="with --period: daily (default), weekly or hours:N")):
-        _report_params.append(_opt)
-    # RESULTS.json may be left out for --period
-    _results = next(p for p in _report_params if p.name == "results")
-    _results.required, _results.metavar = False, "[RESULTS.json]"
-
-    @cli.group(cls=Group, invoke_without_command=True, no_args_is_help=False, epilog=_epilog("""
+if STORE:
+    @_lazy(cli, "store")
+    def _declare_store():
+        @cli.group(cls=Group, invoke_without_command=True, no_args_is_help=False, epilog=_epilog("""
 specguard store import results/*.json --store sqlite:///specguard.db
 specguard store verify --store sqlite:///specguard.db
 specguard store get RUN --store sqlite:///specguard.db -o results.json""", statuses=False)
-                 + "\n\n\b\nExit status: 0 done; 1 verify found the store altered; 2 the options were wrong; "
-                   "3 the store could not be used.")
-    @click.pass_context
-    def store(ctx):
-        """The history store: import saved results, verify its hash chains, give a run back."""
-        if ctx.invoked_subcommand is None:
-            raise click.UsageError("a command is needed: specguard store import|verify|get", ctx)
+                     + "\n\n\b\nExit status: 0 done; 1 verify found the store altered; 2 the options were wrong; "
+                       "3 the store could not be used.")
+        @click.pass_context
+        def store(ctx):
+            """The history store: import saved results, verify its hash chains, give a run back."""
+            if ctx.invoked_subcommand is None:
+                raise click.UsageError("a command is needed: specguard store import|verify|get", ctx)
 
-    def _store_opts(f):
-        f = click.option("--scope", metavar="NAME", help="the scope (default: each run's own, or every scope)")(f)
-        return click.option("--store", metavar="URL", help=STORE_HELP)(f)
+        def _store_opts(f):
+            f = click.option("--scope", metavar="NAME", help="the scope (default: each run's own, or every scope)")(f)
+            return click.option("--store", metavar="URL", help=STORE_HELP)(f)
 
-    @store.command("import", epilog=_epilog("specguard store import night-*.json --store sqlite:///specguard.db",
-                                            statuses=False) + STORE_STATUSES)
-    @click.argument("results", nargs=-1, required=True, metavar="RESULTS.json...")
-    @_store_opts
-    @click.pass_context
-    def store_import(ctx, **params):
-        """Ingest saved JSON results (RESULTS.json..., ordered by their start) into the store."""
-        return _go(ctx, _store_run("cmd_store"), namespace(ctx, "store", params, store_command="import"))
+        @store.command("import", epilog=_epilog("specguard store import night-*.json --store sqlite:///specguard.db",
+                                                statuses=False) + STORE_STATUSES)
+        @click.argument("results", nargs=-1, required=True, metavar="RESULTS.json...")
+        @_store_opts
+        @click.pass_context
+        def store_import(ctx, **params):
+            """Ingest saved JSON results (RESULTS.json..., ordered by their start) into the store."""
+            return _go(ctx, _store_run("cmd_store"), namespace(ctx, "store", params, store_command="import"))
 
-    @store.command("verify", epilog=_epilog("specguard store verify --store sqlite:///specguard.db", statuses=False)
-                    + "\n\n\b\nExit status: 0 every chain holds; 1 the store was altered; 2 the options were wrong; "
-                      "3 the store could not be used.")
-    @_store_opts
-    @click.pass_context
-    def store_verify(ctx, **params):
-        """Recompute every stored document's hash and check each scope's chain (exit 1 if altered)."""
-        return _go(ctx, _store_run("cmd_store"), namespace(ctx, "store", params, store_command="verify"))
+        @store.command("verify", epilog=_epilog("specguard store verify --store sqlite:///specguard.db", statuses=False)
+                        + "\n\n\b\nExit status: 0 every chain holds; 1 the store was altered; 2 the options were "
+                          "wrong; 3 the store could not be used.")
+        @_store_opts
+        @click.pass_context
+        def store_verify(ctx, **params):
+            """Recompute every stored document's hash and check each scope's chain (exit 1 if altered)."""
+            return _go(ctx, _store_run("cmd_store"), namespace(ctx, "store", params, store_command="verify"))
 
-    @store.command("get", epilog=_epilog("specguard store get 42 --store sqlite:///specguard.db -o results.json",
-                                         statuses=False) + STORE_STATUSES)
-    @click.argument("run", metavar="RUN")
-    @click.option("--store", metavar="URL", help=STORE_HELP)
-    @click.option("-o", "--output", "output_file", metavar="FILE", help="file to write (default: standard output)")
-    @click.pass_context
-    def store_get(ctx, output_file, **params):
-        """Give a stored run's JSON results (RUN: its id) back byte for byte."""
-        return _go(ctx, _store_run("cmd_store"),
-                   namespace(ctx, "store", params, store_command="get", output=output_file))
+        @store.command("get", epilog=_epilog("specguard store get 42 --store sqlite:///specguard.db -o results.json",
+                                             statuses=False) + STORE_STATUSES)
+        @click.argument("run", metavar="RUN")
+        @click.option("--store", metavar="URL", help=STORE_HELP)
+        @click.option("-o", "--output", "output_file", metavar="FILE", help="file to write (default: standard output)")
+        @click.pass_context
+        def store_get(ctx, output_file, **params):
+            """Give a stored run's JSON results (RUN: its id) back byte for byte."""
+            return _go(ctx, _store_run("cmd_store"),
+                       namespace(ctx, "store", params, store_command="get", output=output_file))
 
-    @cli.command(epilog=_epilog("""
+    @_lazy(cli, "history")
+    def _declare_history():
+        @cli.command(epilog=_epilog("""
 specguard history --store sqlite:///specguard.db --scope prod
 specguard history --last 30 --format json -o history.json""", statuses=False) + STORE_STATUSES)
-    @click.option("--store", metavar="URL", help=STORE_HELP)
-    @click.option("--scope", metavar="NAME", help="the scope (needed when the store holds several)")
-    @click.option("--last", type=click.IntRange(min=1), metavar="N", help="only the last N runs")
-    @output_options("table, json", "table")
-    @click.pass_context
-    def history(ctx, **params):
-        """Runs of a scope with their counts and a per-control trend."""
-        return _go(ctx, _store_run("cmd_history"), namespace(ctx, "history", params))
+        @click.option("--store", metavar="URL", help=STORE_HELP)
+        @click.option("--scope", metavar="NAME", help="the scope (needed when the store holds several)")
+        @click.option("--last", type=click.IntRange(min=1), metavar="N", help="only the last N runs")
+        @output_options("table, json", "table")
+        @click.pass_context
+        def history(ctx, **params):
+            """Runs of a scope with their counts and a per-control trend."""
+            return _go(ctx, _store_run("cmd_history"), namespace(ctx, "history", params))
 
-    @cli.command(epilog=_epilog("""
+    @_lazy(cli, "diff")
+    def _declare_diff():
+        @cli.command(epilog=_epilog("""
 specguard diff --store sqlite:///specguard.db          # the latest run against the one before
 specguard diff 41 42 --format markdown -o diff.md
 specguard diff yesterday.json today.json
 specguard diff --fail-on high                          # exit 1 if a new high or critical failure appeared""",
-                                statuses=False)
-                 + "\n\n\b\nExit status: 0 done (with --fail-on: nothing new at or above it); 1 with --fail-on: "
-                   "a new failure (or a newly unknown finding, unless --allow-unknown) at or above it; 2 the options "
-                   "or the runs named were wrong; 3 the store could not be used.")
-    @click.argument("runs", nargs=-1, metavar="[A [B]]")
-    @click.option("--store", metavar="URL", help=STORE_HELP)
-    @click.option("--scope", metavar="NAME", help="the scope (needed when the store holds several)")
-    @click.option("--fail-on", metavar="SEVERITY",
-                  help="exit 1 when B has a NEW fail (or a newly unknown finding, unless --allow-unknown) at or "
-                       "above this severity: info, low, medium, medium-high, high, critical, or none (default: "
-                       "no gate, exit 0); findings failing in both runs do not count")
-    @click.option("--allow-unknown", is_flag=True, help="with --fail-on: findings that became unknown do not count")
-    @output_options("table, json, markdown, html", "table")
-    @click.pass_context
-    def diff(ctx, **params):
-        """What changed between two runs: A and B are run ids or results files (default: the latest
-        run of the scope against its previous one; one run: against the one before it)."""
-        return _go(ctx, _store_run("cmd_diff"), namespace(ctx, "diff", params))
+                                    statuses=False)
+                     + "\n\n\b\nExit status: 0 done (with --fail-on: nothing new at or above it); 1 with --fail-on: "
+                       "a new failure (or a newly unknown finding, unless --allow-unknown) at or above it; 2 the "
+                       "options or the runs named were wrong; 3 the store could not be used.")
+        @click.argument("runs", nargs=-1, metavar="[A [B]]")
+        @click.option("--store", metavar="URL", help=STORE_HELP)
+        @click.option("--scope", metavar="NAME", help="the scope (needed when the store holds several)")
+        @click.option("--fail-on", metavar="SEVERITY",
+                      help="exit 1 when B has a NEW fail (or a newly unknown finding, unless --allow-unknown) at or "
+                           "above this severity: info, low, medium, medium-high, high, critical, or none (default: "
+                           "no gate, exit 0); findings failing in both runs do not count")
+        @click.option("--allow-unknown", is_flag=True, help="with --fail-on: findings that became unknown do not count")
+        @output_options("table, json, markdown, html", "table")
+        @click.pass_context
+        def diff(ctx, **params):
+            """What changed between two runs: A and B are run ids or results files (default: the latest
+            run of the scope against its previous one; one run: against the one before it)."""
+            return _go(ctx, _store_run("cmd_diff"), namespace(ctx, "diff", params))
