@@ -13,7 +13,8 @@ BINARY = True
 def render(doc: dict, **_options):
     """The bytes; for a document whose findings are held (a live audit: scanner/held.py), the same
     bytes as parts the writer writes one after another, so the whole is never in memory at once."""
-    from ..held import CanonicalParts, is_held
-    if is_held(doc):
-        return CanonicalParts(doc)
+    if not isinstance(doc.get("findings"), list):   # a .tf scan's list: no pickle/zlib imports (~9 M instructions)
+        from ..held import CanonicalParts, is_held
+        if is_held(doc):
+            return CanonicalParts(doc)
     return canonical_json(doc)
