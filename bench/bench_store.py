@@ -83,8 +83,8 @@ def store_cost(doc: dict, url: str) -> dict:
 
     def keep(d, scope, shared):
         """As scan --store -f markdown -o FILE [-f json -o results.json] runs it (cli.finish):
-        since, then the document encoded once (Store.prepare: compressing on other threads while
-        the rest is encoded and the outputs rendered), the outputs, put.  The outputs are not
+        since, then the document encoded once (Store.prepare), the outputs, put (compressing the
+        document, the rows, the commit).  The outputs are not
         counted.  With -o results.json (``shared``) the JSON output takes the bytes prepare() made,
         so what that output costs without a store (encoding the document: ``json_output``,
         measured on its own first) is taken off what storing costs."""
@@ -100,7 +100,7 @@ def store_cost(doc: dict, url: str) -> dict:
         t0 = time.perf_counter()
         d["history"] = st.since(scope, d)
         t1 = time.perf_counter()
-        st.prepare(d)                    # encoded now, compressing on other threads
+        st.prepare(d)                    # encoded now, for the store and the outputs
         m2 = time.thread_time()
         t2 = time.perf_counter()
         render(d, "markdown")            # the run's outputs (not counted, and no wall time is)
@@ -111,8 +111,7 @@ def store_cost(doc: dict, url: str) -> dict:
         t4 = time.perf_counter()
         m4 = time.thread_time()
         c4 = time.process_time()
-        # CPU: every thread's (the compression's too), the outputs' rendering taken out as measured
-        # on its own after the compression has ended
+        # CPU: every thread's, the outputs' rendering taken out as measured on its own
         c5 = time.process_time()
         render(d, "markdown")
         c_render = time.process_time() - c5
@@ -270,14 +269,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {label:<38}{row}")
         for kind, c in costs.items():
             r = c["next"]
-            print(f"    {kind}: CPU time of the main thread (what a run waits for on an idle 2-core machine, the "
-                  f"compression running beside the outputs) against the scan's {SCAN_CPU[0]:.2f} s: first "
+            print(f"    {kind}: CPU time of the main thread (what a run waits for on an idle machine) against the scan's {SCAN_CPU[0]:.2f} s: first "
                   f"{c['first']['main'] / SCAN_CPU[0]:.0%}, next {c['next']['main'] / SCAN_CPU[0]:.0%}, next with "
                   f"-o results.json {c['next_shared']['main'] / SCAN_CPU[0]:.0%}")
-            print(f"    {kind}: CPU time of all threads against the scan's {SCAN_CPU[0]:.2f} s: first "
+            print(f"    {kind}: CPU time of all threads (not the PostgreSQL server's) against the scan's {SCAN_CPU[0]:.2f} s: first "
                   f"{c['first']['cpu'] / SCAN_CPU[0]:.0%}, next {c['next']['cpu'] / SCAN_CPU[0]:.0%}, next with "
                   f"-o results.json {c['next_shared']['cpu'] / SCAN_CPU[0]:.0%}")
-            print(f"    {kind} next run: since {r['since']:.3f} s, canonical JSON (compressing as it is encoded) "
+            print(f"    {kind} next run: since {r['since']:.3f} s, canonical JSON "
                   f"{r['canonical']:.3f} s, put {r['put']:.3f} s; with -o results.json the JSON output no longer "
                   f"encodes the document ({c['next_shared']['json_output']:.3f} s on its own)")
             ok &= all(c[k]["total"] / scan_s < 0.25 for k in ("first", "next", "next_shared"))

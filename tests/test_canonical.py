@@ -1,7 +1,7 @@
 """The canonical JSON of a results document (scanner/canonical.py): the bytes every stored run's
 SHA-256 and every report's "results SHA-256" are taken over, so they must stay those of the form
-first shipped (json.dumps with sorted keys, compact separators, UTF-8, NaN refused), whole or in
-parts, and the bytes held for the run being stored must be given for that document only."""
+first shipped (json.dumps with sorted keys, compact separators, UTF-8, NaN refused), and the
+bytes held for the run being stored must be given for that document only."""
 from __future__ import annotations
 
 import copy
@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from scanner.canonical import BLOCK, canonical_json, canonical_parts, hold, release
+from scanner.canonical import canonical_json, hold, release
 from storelib import base_doc
 
 
@@ -26,34 +26,16 @@ def awkward() -> dict:
             "a": [], "list": list(range(5)), "nested": {"k": [{"z": 0, "a": 1}]}}
 
 
-@pytest.mark.parametrize("block", [1, 2, 3, 6, 7, 8, BLOCK])
-def test_parts_are_the_shipped_bytes_for_any_block_size(block):
-    for doc in (awkward(), base_doc(), {}, {"findings": []}, {"findings": [{}]}):
-        parts = list(canonical_parts(doc, block=block))
-        assert b"".join(parts) == shipped(doc) == canonical_json(doc)
-        assert all(isinstance(p, bytes) and p for p in parts)
-
-
-def test_a_long_list_comes_in_blocks_so_the_store_can_compress_the_first_while_the_rest_is_encoded():
-    doc = base_doc()
-    n = len(doc["findings"])
-    parts = list(canonical_parts(doc, block=5))
-    assert len(parts) >= n // 5          # one part per block of findings at least
-    assert b"".join(parts) == shipped(doc)
-
-
-def test_keys_that_are_not_strings_and_documents_that_are_not_objects_are_encoded_whole():
-    for doc in ({1: "a", 10: "b", 9: "c"}, [1, {"b": 1, "a": 2}], "text", 3):
-        assert b"".join(canonical_parts(doc, block=1)) == shipped(doc)
+def test_the_bytes_are_the_shipped_form():
+    for doc in (awkward(), base_doc(), {}, {"findings": []}, {1: "a", 10: "b", 9: "c"}, [1, {"b": 1, "a": 2}], "t", 3):
+        assert canonical_json(doc) == shipped(doc)
+    assert list(json.loads(canonical_json(awkward()))) == sorted(awkward())     # by code point
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
-def test_nan_and_infinity_are_refused_whole_and_in_parts(bad):
-    doc = {"findings": [{"evidence": {"x": bad}}] * 3}
+def test_nan_and_infinity_are_refused(bad):
     with pytest.raises(ValueError):
-        canonical_json(doc)
-    with pytest.raises(ValueError):
-        b"".join(canonical_parts(doc, block=1))
+        canonical_json({"findings": [{"evidence": {"x": bad}}] * 3})
 
 
 def test_held_bytes_are_given_for_that_document_only_until_released():

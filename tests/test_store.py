@@ -15,6 +15,7 @@ import lzma
 import zlib
 
 import pytest
+import zstandard
 from sqlalchemy import delete, func, select, text, update
 
 from scanner.errors import InputError, ScanError
@@ -99,11 +100,11 @@ def _three(store):
 def test_verify_names_an_altered_document(store):
     runs = _three(store)
     with store.engine.begin() as conn:
-        doc = json.loads(lzma.decompress(conn.execute(select(t.documents.c.data)
-                                                       .where(t.documents.c.run_id == runs[1].id)).scalar()))
+        doc = json.loads(zstandard.ZstdDecompressor().decompress(conn.execute(
+            select(t.documents.c.data).where(t.documents.c.run_id == runs[1].id)).scalar()))
         doc["findings"][-1]["message"] += " (edited)"
         conn.execute(update(t.documents).where(t.documents.c.run_id == runs[1].id)
-                     .values(data=lzma.compress(canonical_json(doc), preset=0)))
+                     .values(data=zstandard.ZstdCompressor(level=1).compress(canonical_json(doc))))
     problems = store.verify()
     assert len(problems) == 1 and runs[1].id in problems[0] and "altered" in problems[0]
     quick = store.verify(full=False)          # the period report's check: stored bytes against the chain
@@ -112,11 +113,17 @@ def test_verify_names_an_altered_document(store):
         store.get_bytes(runs[1].id)
 
 
+def _xz_streams(b: bytes) -> bytes:     # as revision 0003's specguard wrote documents over 1 MB: two halves
+    return lzma.compress(b[:len(b) // 2], preset=0) + lzma.compress(b[len(b) // 2:], preset=0)
+
+
 @pytest.mark.parametrize("codec, compress", [("zlib", lambda b: zlib.compress(b, 1)),
-                                             ("xz", lambda b: lzma.compress(b, preset=6))])
+                                             ("xz", lambda b: lzma.compress(b, preset=6)),
+                                             ("xz", _xz_streams),
+                                             ("zstd", lambda b: zstandard.ZstdCompressor(level=19).compress(b))])
 def test_documents_of_every_codec_are_given_back_and_verified(store, codec, compress):
     """A document is read by the codec recorded beside it (the chain covers the stored bytes,
-    whatever their codec): one stream or several, any preset."""
+    whatever their codec): one stream or several, any preset or level."""
     from scanner.store.runs import chain_hash
     doc = night(base_doc(), "2026-01-01T02:00:00")
     s = store.put(doc)
@@ -157,7 +164,7 @@ def test_verify_names_a_run_removed_from_the_middle_and_from_the_end(store):
 
 def test_an_older_store_is_upgraded_on_first_use_with_a_notice(store_url):
     from scanner.store import engine as E
-    from scanner.store.migrate import upgrade
+    from scanner.store.migrate import HEAD, upgrade
     url = parse_url(store_url)
     eng = E.create(url)
     with eng.begin() as conn:
@@ -166,7 +173,7 @@ def test_an_older_store_is_upgraded_on_first_use_with_a_notice(store_url):
     notes: list[str] = []
     st = open_test_store(store_url, notes)
     try:
-        assert len(notes) == 1 and "upgraded from schema revision 0001 to 0003" in notes[0]
+        assert len(notes) == 1 and f"upgraded from schema revision 0001 to {HEAD}" in notes[0]
         with st.engine.connect() as conn:
             from sqlalchemy import inspect
             assert "ix_intervals_scope_from" in {i["name"] for i in inspect(conn).get_indexes("intervals")}
@@ -204,6 +211,60 @@ def test_runs_stored_before_revision_0003_keep_their_chain(store_url):
         assert later.seq == 4 and st.verify() == []
     finally:
         st.dispose()
+
+
+def test_a_store_of_revision_0003_keeps_its_xz_documents_and_stores_new_runs_with_zstandard(store_url):
+    """0004: documents are compressed with Zstandard from then on; those an older specguard stored
+    (LZMA, in one or two streams) are given back and verified as they are, the chain unchanged."""
+    from alembic import command
+    from scanner.store.migrate import HEAD, _config
+    from scanner.store.runs import chain_hash
+    st = open_test_store(store_url)
+    b = base_doc()
+    old = [st.put(night(b, f"2026-01-0{i}T02:00:00", {fingerprints(b, 'fail')[0]: "pass"} if i == 2 else {}))
+           for i in (1, 2)]
+    with st.engine.begin() as conn:      # as revision 0003's specguard stored them
+        prev = None
+        for pos, s in enumerate(old, 1):
+            data = st.get_bytes(s.id)
+            xz = _xz_streams(data)
+            started = conn.execute(select(t.runs.c.started_at).where(t.runs.c.id == s.id)).scalar_one()
+            chain = chain_hash(s.scope, pos, s.id, started, s.results_sha256, hashlib.sha256(xz).hexdigest(), prev)
+            conn.execute(update(t.documents).where(t.documents.c.run_id == s.id).values(codec="xz", data=xz))
+            conn.execute(update(t.runs).where(t.runs.c.id == s.id).values(
+                stored_sha256=hashlib.sha256(xz).hexdigest(), prev_hash=prev, chain_hash=chain))
+            prev = chain
+        conn.execute(update(t.scopes).values(head_hash=prev))
+        cfg = _config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+    st.dispose()
+    notes: list[str] = []
+    st = open_test_store(store_url, notes)
+    try:
+        assert notes and f"from schema revision 0003 to {HEAD}" in notes[0]
+        assert st.verify() == []
+        new = st.put(night(b, "2026-01-03T02:00:00"))
+        with st.engine.connect() as conn:
+            codecs = dict(conn.execute(select(t.documents.c.run_id, t.documents.c.codec)).all())
+        assert codecs == {old[0].id: "xz", old[1].id: "xz", new.id: "zstd"}
+        for s, day in zip(old + [new], ("01", "02", "03")):
+            assert json.loads(st.get_bytes(s.id))["run"]["started_at"] == f"2026-01-{day}T02:00:00Z"
+        assert st.verify() == [] and st.verify(full=False) == []
+    finally:
+        st.dispose()
+
+
+def test_a_damaged_document_is_named_by_verify_and_never_given_back(store):
+    runs = _three(store)
+    with store.engine.begin() as conn:
+        blob = bytearray(conn.execute(select(t.documents.c.data).where(t.documents.c.run_id == runs[1].id)).scalar())
+        blob[len(blob) // 2] ^= 0xFF
+        conn.execute(update(t.documents).where(t.documents.c.run_id == runs[1].id).values(data=bytes(blob)))
+    problems = store.verify()
+    assert len(problems) == 1 and runs[1].id in problems[0] and "altered" in problems[0]
+    with pytest.raises(InputError, match="does not match its SHA-256"):
+        store.get_bytes(runs[1].id)
 
 
 def test_the_head_revision_is_the_newest_migration_and_an_up_to_date_store_opens_without_alembic(store_url):

@@ -1,6 +1,6 @@
-"""How a run is written (issue 15's storing cost): the document encoded once, compressed as it is
-encoded in several xz streams, given back byte for byte; the comparison with the scope's open
-intervals worked out once for the since-entry and put(), with the same rows as put() alone.
+"""How a run is written (issue 15's storing cost): the document encoded once for the store and
+the outputs, compressed with Zstandard, given back byte for byte; the comparison with the scope's
+open intervals worked out once for the since-entry and put(), with the same rows as put() alone.
 Every test runs against SQLite and a real PostgreSQL (tests/pg_cluster.py)."""
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ import copy
 import datetime as dt
 import hashlib
 import json
-import lzma
 
+import pytest
+import zstandard
 from sqlalchemy import select
 
 import scanner.canonical as canon
-from scanner.store import runs, schema as t
+from scanner.errors import InputError
+from scanner.store import schema as t
 from scanner.store.diff import compare
 from storelib import base_doc, fingerprints, night, open_test_store, pg_server, store, store_url  # noqa: F401
 from test_canonical import shipped
-
-XZ_MAGIC = b"\xfd7zXZ\x00"
 
 
 def stored_blob(st, run_id: str) -> bytes:
@@ -34,16 +34,22 @@ def as_cli(st, doc: dict, scope: str, json_output: bool = False):
     return st.put(doc, scope=scope, data=data)
 
 
-def test_a_prepared_run_is_compressed_in_several_streams_and_given_back_byte_for_byte(store, monkeypatch):
-    monkeypatch.setattr(canon, "BLOCK", 3)          # a part per three findings
-    monkeypatch.setattr(runs, "STREAM", 8 << 10)    # a stream per 8 KB
+def test_a_prepared_run_is_one_checksummed_zstandard_frame_given_back_byte_for_byte(store):
     doc = night(base_doc(), "2026-01-01T02:00:00")
     s = as_cli(store, doc, "s")
     want = shipped(doc)                             # the form stores before this one hashed
     assert s.results_sha256 == hashlib.sha256(want).hexdigest()
     blob = stored_blob(store, s.id)
-    assert blob.count(XZ_MAGIC) >= len(want) // (16 << 10) >= 4     # a stream per 8 KB and a part
-    assert lzma.decompress(blob) == want == store.get_bytes(s.id)
+    frame = zstandard.get_frame_parameters(blob)
+    assert frame.has_checksum and frame.content_size == len(want) and len(blob) < len(want) // 4
+    assert zstandard.ZstdDecompressor().decompress(blob, allow_extra_data=False) == want == store.get_bytes(s.id)
+    with store.engine.begin() as conn:              # bytes after the frame are an alteration too
+        conn.execute(t.documents.update().where(t.documents.c.run_id == s.id).values(data=blob + b"\0"))
+    with pytest.raises(InputError, match="does not match its SHA-256"):
+        store.get_bytes(s.id)
+    assert s.id in store.verify()[0]
+    with store.engine.begin() as conn:
+        conn.execute(t.documents.update().where(t.documents.c.run_id == s.id).values(data=blob))
     # the next run, prepared the same way, and one whose JSON output's bytes are handed over
     later = night(base_doc(), "2026-01-02T02:00:00", {fingerprints(doc, "fail")[0]: "pass"})
     s2 = as_cli(store, later, "s", json_output=True)

@@ -27,11 +27,12 @@ def open_store(text: str, notice: Callable[[str], None] | None = None, create: b
     from importlib.util import find_spec
     try:
         import sqlalchemy  # noqa: F401
-        if find_spec("alembic") is None:     # imported only when a store is created or upgraded
-            raise ModuleNotFoundError("alembic")
+        for name in ("alembic", "zstandard"):     # imported when a store is upgraded, a run stored or read
+            if find_spec(name) is None:
+                raise ModuleNotFoundError(name)
     except ModuleNotFoundError:
-        raise ScanError("the history store needs SQLAlchemy, Alembic and psycopg, which are not installed: "
-                        "in the specguard checkout, pip install '.[store]'")
+        raise ScanError("the history store needs SQLAlchemy, Alembic, psycopg and zstandard, which are not "
+                        "installed: in the specguard checkout, pip install '.[store]'")
     from . import engine as eng_mod
     from .migrate import migrate
     from .runs import Store

@@ -34,17 +34,13 @@ from sqlalchemy import and_, func, select, update
 from ..errors import InputError
 from . import schema as t
 
-# LZMA preset 0: a 9 MB night in 0.12 s of CPU to 1/15, a 6 MB synthetic estate night to 1/50 (zlib
-# level 1: 0.035 s but 1/13 and 1/9: zlib's 32 KB window misses repeats further apart, and a year of
-# such nights would be four times the size).  The CPU is spent on other threads while the document is
-# still being encoded (prepare) and the outputs written, or while the intervals are worked out, so a
-# run waits for little of it.
-CODEC = "xz"
-# One xz stream per STREAM bytes of the document, each compressed on its own thread as its parts
-# arrive; the streams one after the other are one .xz file (lzma.decompress reads them all).  Fewer,
-# longer streams compress better (a stream starts its model afresh: the estate's nights in 1 MB
-# streams were 1/39, in two 1/47, in one 1/50); 4 MB gives two or three for the 10,000-resource plan.
-STREAM = 4 << 20
+# Zstandard level 1, one frame with its content checksum: the 10,000-resource plan's 10.8 MB
+# document in 6 ms of CPU to 1/21, a synthetic estate night to 1/39, and read back in 2 ms.  LZMA
+# preset 0 (the codec before revision 0004, still read) took 0.18 s to 1/16 and 1/50, and 29 ms to
+# read back: its compression had become most of what storing a run cost.  zlib level 1 (0.035 s) made
+# the estate's nights 1/9 (its 32 KB window misses repeats further apart).
+CODEC = "zstd"
+ZSTD_LEVEL = 1
 CHAIN_VERSION = "specguard-chain-1"
 STATUSES = ("pass", "fail", "unknown", "waived")
 
@@ -92,76 +88,6 @@ def waiver_key(w: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-class _Encoded:
-    """A document's canonical bytes as they are encoded, with their SHA-256 and their compression
-    worked out on other threads as the parts arrive (LZMA releases the GIL): one xz stream per
-    STREAM bytes, fed in order by one of two threads (streams take turns: one thread's queue holds
-    a stream's pieces in order, and a stream is complete before the next one on that thread
-    begins).  The hash is taken here: hashing a part releases the GIL too, which is when a
-    stream's thread takes it to start on the part."""
-
-    def __init__(self, doc: dict):
-        self.doc = doc
-        self.parts: list[bytes] = []
-        self.size = 0
-        self._joined: bytes | None = None
-        self._threads = (_worker(), _worker())
-        self._streams: list[tuple] = []      # (thread, LZMACompressor, [compressed pieces to come])
-        self._fed = 0                        # bytes given to the latest stream
-        self._sha = hashlib.sha256()
-
-    def add(self, part: bytes, stream: bool = False) -> None:
-        """The next part; ``stream``: it begins a stream of its own."""
-        self.parts.append(part)
-        self.size += len(part)
-        if not self._streams or self._fed >= STREAM or stream:
-            self._close_stream()
-            ex = self._threads[len(self._streams) % 2]
-            self._streams.append((ex, lzma.LZMACompressor(lzma.FORMAT_XZ, preset=0), []))
-            self._fed = 0
-        ex, comp, pieces = self._streams[-1]
-        pieces.append(ex.submit(comp.compress, part))
-        self._fed += len(part)
-        self._sha.update(part)
-
-    def _close_stream(self) -> None:
-        if self._streams:
-            ex, comp, pieces = self._streams[-1]
-            if not pieces or pieces[-1] is not None:
-                pieces.append(ex.submit(comp.flush))
-                pieces.append(None)          # flushed
-
-    def bytes(self) -> bytes:
-        if self._joined is None:
-            self._joined = b"".join(self.parts)
-        return self._joined
-
-    def sha256(self) -> str:
-        return self._sha.hexdigest()
-
-    def compressed(self) -> bytes:
-        if not self._streams:
-            return lzma.compress(b"", preset=0)
-        self._close_stream()
-        for ex in self._threads:
-            ex.shutdown(wait=False)          # each ends when its queue is done
-        return b"".join(p.result() for _, _, pieces in self._streams for p in pieces if p is not None)
-
-    def discard(self) -> None:
-        """Not stored after all: what is still to be compressed is not."""
-        for ex in self._threads:
-            ex.shutdown(wait=False, cancel_futures=True)
-
-    def forget(self) -> None:
-        from ..canonical import release
-        release(self.doc)
-
-
-def _worker():
-    from concurrent.futures import ThreadPoolExecutor
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="specguard-store")
-
-
 @dataclass
 class Stored:
     id: str
@@ -177,7 +103,7 @@ class Store:
         self.engine = engine
         self.url = url
         self._state = None   # (scope, chain head run id, _open_state(), (findings, _Changes)) since() -> put()
-        self._prepared = None   # _Encoded from prepare()
+        self._prepared = None   # (document, its canonical bytes) from prepare()
 
     @property
     def shown(self) -> str:
@@ -185,10 +111,7 @@ class Store:
         return shown(self.url)
 
     def dispose(self) -> None:
-        if self._prepared is not None:
-            self._prepared.forget()
-            self._prepared.discard()
-            self._prepared = None
+        self._forget()
         self.engine.dispose()
 
     def _read(self):
@@ -197,43 +120,33 @@ class Store:
 
     # ------------------------------------------------------------------ writing
     def prepare(self, doc: dict) -> None:
-        """Encode a run's document now, before its outputs are rendered, compressing its first
-        parts on other threads while the rest is encoded; put() of the same document takes it up.
-        Until then the bytes are the document's canonical JSON for the outputs too (the JSON
-        output, the reports' hash: scanner/canonical.py), so a run is encoded once."""
-        from ..canonical import canonical_parts, hold
+        """Encode a run's document now, before its outputs are rendered: until put() stores it,
+        these bytes are the document's canonical JSON for the outputs too (the JSON output, the
+        reports' hash: scanner/canonical.py), so a run is encoded once."""
+        from ..canonical import canonical_json, hold
+        self._forget()
+        data = canonical_json(doc)
+        hold(doc, lambda: data)
+        self._prepared = (doc, data)
+
+    def _forget(self) -> None:
         if self._prepared is not None:
-            self._prepared.forget()
-            self._prepared.discard()
-        enc = _Encoded(doc)
-        for part in canonical_parts(doc):
-            enc.add(part)
-        hold(doc, enc.bytes)
-        self._prepared = enc
+            from ..canonical import release
+            release(self._prepared[0])
+            self._prepared = None
 
     def put(self, doc: dict, scope: str | None = None, data: bytes | None = None) -> Stored:
         """Store one run in one transaction.  ``data``: the canonical bytes when the caller has
         them (they are what -o results.json wrote).  A run whose results SHA-256 is already
         stored is not stored again (``duplicate``)."""
-        enc, self._prepared = self._prepared, None
-        if enc is not None:
-            enc.forget()
-            if enc.doc is not doc or (data is not None and data is not enc.bytes() and data != enc.bytes()):
-                enc = None
-        if enc is None:
-            # the bytes at hand: two halves, one stream each, compressing on the two threads
-            # while the intervals are worked out
-            enc = _Encoded(doc)
-            data = data if data is not None else canonical(doc)
-            half = -(-len(data) // 2) if len(data) > (1 << 20) else len(data)
-            view = memoryview(data)
-            for a in range(0, len(data), max(half, 1)):
-                enc.add(view[a:a + half], stream=True)
-            enc._joined = data
-        return self._put(doc, enc, scope_of(doc, scope))
+        prep = self._prepared
+        self._forget()
+        if data is None:
+            data = prep[1] if prep is not None and prep[0] is doc else canonical(doc)
+        return self._put(doc, data, scope_of(doc, scope))
 
-    def _put(self, doc: dict, enc: "_Encoded", name: str) -> Stored:
-        sha = enc.sha256()
+    def _put(self, doc: dict, data: bytes, name: str) -> Stored:
+        sha = hashlib.sha256(data).hexdigest()
         run = doc["run"]
         run_id, started = run["id"], run["started_at"]
         with self.engine.begin() as conn:
@@ -241,10 +154,8 @@ class Store:
                                .join(t.scopes, t.scopes.c.id == t.runs.c.scope_id)
                                .where(t.runs.c.results_sha256 == sha)).first()
             if dup is not None:
-                enc.discard()
                 return Stored(dup.id, dup.name, dup.seq, sha, duplicate=True)
             if conn.execute(select(t.runs.c.id).where(t.runs.c.id == run_id)).first() is not None:
-                enc.discard()
                 raise InputError(f"run {run_id} is already stored with other results (a different SHA-256)")
             sc = self._lock_scope(conn, name)
             pos = sc.runs + 1                      # its place in the chain: the order of storing
@@ -252,14 +163,14 @@ class Store:
             later = conn.execute(select(func.count()).select_from(t.runs).where(
                 and_(t.runs.c.scope_id == sc.id, t.runs.c.started_at > started))).scalar() if sc.runs else 0
             seq = pos - later
-            # intervals first (they reference no run row): the document compresses meanwhile
+            # intervals first: they reference no run row
             if later:
                 self._state = None
                 self._make_room(conn, sc.id, seq)
                 self._splice(conn, sc.id, seq, doc.get("findings") or [])
             else:
                 self._intervals(conn, sc.id, seq, doc.get("findings") or [], (name, sc.head_run_id))
-            blob = enc.compressed()
+            blob = _compress(data)
             stored = hashlib.sha256(blob).hexdigest()
             chain = chain_hash(name, pos, run_id, started, sha, stored, sc.head_hash)
             summary = doc.get("summary") or {}
@@ -273,7 +184,7 @@ class Store:
                 prev_hash=sc.head_hash, chain_hash=chain))
             self._controls(conn, run_id, doc)
             self._waivers(conn, sc.id, seq, doc.get("waivers") or [])
-            conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=enc.size, data=blob))
+            conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=len(data), data=blob))
             conn.execute(update(t.scopes).where(t.scopes.c.id == sc.id)
                          .values(runs=pos, head_run_id=run_id, head_hash=chain))
         return Stored(run_id, name, seq, sha, later=later)
@@ -582,7 +493,10 @@ class Store:
                                .where(t.documents.c.run_id == run_id)).first()
         if row is None:
             raise InputError(f"run {run_id}: its results document is not in the store")
-        data = _decode(row.codec, row.data)
+        try:
+            data = _decode(row.codec, row.data)
+        except _Damaged:
+            data = b""
         if hashlib.sha256(data).hexdigest() != row.results_sha256:
             raise InputError(f"run {run_id}: its stored document does not match its SHA-256 "
                              "(the store was altered; see specguard store verify)")
@@ -806,7 +720,7 @@ def _digest(item) -> tuple[str, str] | str:
     """(results SHA-256, stored SHA-256) of a stored document."""
     try:
         return hashlib.sha256(_decode(item[1], item[2])).hexdigest(), hashlib.sha256(item[2]).hexdigest()
-    except (zlib.error, lzma.LZMAError):
+    except _Damaged:
         return "undecodable"
 
 
@@ -814,10 +728,28 @@ def _stored_digest(item) -> str:
     return hashlib.sha256(item[2]).hexdigest()
 
 
+def _compress(data: bytes) -> bytes:
+    import zstandard
+    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True).compress(data)
+
+
+class _Damaged(Exception):
+    """Stored bytes that do not decompress."""
+
+
 def _decode(codec: str, data: bytes) -> bytes:
-    if codec == "xz":
-        return lzma.decompress(data, format=lzma.FORMAT_XZ)
-    if codec == "zlib":
-        return zlib.decompress(data)
+    try:
+        if codec == "zstd":
+            import zstandard
+            try:
+                return zstandard.ZstdDecompressor().decompress(data, allow_extra_data=False)
+            except zstandard.ZstdError as e:
+                raise _Damaged(str(e))
+        if codec == "xz":
+            return lzma.decompress(data, format=lzma.FORMAT_XZ)
+        if codec == "zlib":
+            return zlib.decompress(data)
+    except (zlib.error, lzma.LZMAError) as e:
+        raise _Damaged(str(e))
     raise InputError(f"a stored document is compressed with {codec!r}, which this specguard cannot read: "
                      "upgrade specguard")
