@@ -35,66 +35,140 @@ class _Unsupported(Exception):
 
 
 def _compile(root: dict) -> Callable[[Any], bool]:
-    """A predicate equivalent to the schema (for the keywords above); _Unsupported otherwise."""
-    defs: dict[str, Callable[[Any], bool]] = {}
+    """A predicate equivalent to the schema (for the keywords above); _Unsupported otherwise.
 
-    def ref(target: str) -> Callable[[Any], bool]:
-        if not target.startswith("#/$defs/") or target[8:] not in root.get("$defs", {}):
-            raise _Unsupported(target)
-        name = target[8:]
-        if name not in defs:
-            defs[name] = None   # recursion: resolved through the dict at run time
-            defs[name] = build(root["$defs"][name])
-        return lambda inst: defs[name] is None or defs[name](inst)
+    Written as Python source, one function per schema node, and compiled once: a check of a
+    type alone is inlined (``type(v) in T3``), a node that constrains only objects and arrays
+    is not called for a string or a number, and a $ref is a direct call.  The closures this
+    replaces cost a call and a lookup per node visited (a large plan's configuration is
+    hundreds of thousands of nodes)."""
+    defs = root.get("$defs", {})
+    lines: list[str] = []
+    consts: dict[str, Any] = {"_MISS": object(), "_CONTAINERS": frozenset((dict, list))}
+    def_names: dict[str, str] = {}
+    aliases: list[str] = []
+    scalars_pass: dict[str, bool] = {}
+    counter = [0]
 
-    def build(s: Any) -> Callable[[Any], bool] | None:
-        """None stands for `true` (anything goes)."""
+    def const(value: Any) -> str:
+        name = f"C{len(consts)}"
+        consts[name] = value
+        return name
+
+    def check_keys(s: dict) -> None:
+        unknown = set(s) - _ANNOTATIONS - {"type", "properties", "additionalProperties", "items", "required",
+                                           "$ref"}
+        if unknown:
+            raise _Unsupported(", ".join(sorted(unknown)))
+
+    def target(ref: str) -> str:
+        if not ref.startswith("#/$defs/") or ref[8:] not in defs:
+            raise _Unsupported(ref)
+        name = ref[8:]
+        if name not in def_names:
+            def_names[name] = f"d_{len(def_names)}"
+            body = defs[name]
+            fn = "_always" if body is True or body == {} else "_never" if body is False else node(body)
+            aliases.append(f"{def_names[name]} = {fn}")   # bound after every function is defined
+        return def_names[name]
+
+    def passes_scalars(s: Any, seen: frozenset = frozenset()) -> bool:
+        """Whether any string, number, bool or null passes ``s`` (no type keyword on the way)."""
+        if s is True or s == {}:
+            return True
+        if s is False or not isinstance(s, dict) or "type" in s:
+            return False
+        ref = s.get("$ref")
+        if ref is None:
+            return True
+        name = ref[8:]
+        if name in seen:
+            return True
+        return passes_scalars(defs.get(name, False), seen | {name})
+
+    def cond(s: Any, var: str) -> str | None:
+        """An expression true when ``var`` passes ``s`` (None: always)."""
         if s is True or s == {}:
             return None
         if s is False:
-            return lambda inst: False
-        unknown = set(s) - _ANNOTATIONS - {"type", "properties", "additionalProperties", "items", "required", "$ref"}
-        if unknown:
-            raise _Unsupported(", ".join(sorted(unknown)))
-        types = None
+            return "False"
+        check_keys(s)
+        keys = set(s) - _ANNOTATIONS
+        if keys == {"type"}:
+            return f"type({var}) in {const(types_of(s))}"
+        if keys == {"$ref"}:
+            call = f"{target(s['$ref'])}({var})"
+        else:
+            call = f"{node(s)}({var})"
+        if passes_scalars(s):
+            return f"(type({var}) not in _CONTAINERS or {call})"
+        return call
+
+    def types_of(s: dict) -> frozenset:
+        names = [s["type"]] if isinstance(s["type"], str) else s["type"]
+        if "integer" in names or "number" in names:
+            raise _Unsupported("numeric types")   # float-valued integers, bool vs int: not needed
+        return frozenset(t for n in names for t in _PY_TYPES[n])
+
+    def node(s: dict) -> str:
+        check_keys(s)
+        counter[0] += 1
+        name = f"n_{counter[0]}"
+        body: list[str] = ["    t = type(inst)"]
         if "type" in s:
-            names = [s["type"]] if isinstance(s["type"], str) else s["type"]
-            types = frozenset(t for n in names for t in _PY_TYPES[n])
-            if "integer" in names or "number" in names:
-                raise _Unsupported("numeric types")   # float-valued integers, bool vs int: not needed
-        required = tuple(s.get("required", ()))
-        props = tuple((k, f) for k, f in ((k, build(v)) for k, v in s.get("properties", {}).items()))
-        names = frozenset(k for k, _ in props)
-        props = tuple((k, f) for k, f in props if f is not None)
-        addl = build(s["additionalProperties"]) if "additionalProperties" in s else None
-        items = build(s["items"]) if "items" in s else None
-        via = ref(s["$ref"]) if "$ref" in s else None
+            body.append(f"    if t not in {const(types_of(s))}:")
+            body.append("        return False")
+        props = s.get("properties", {})
+        required = s.get("required", ())
+        addl = s.get("additionalProperties")
+        dict_part: list[str] = []
+        if required:
+            dict_part.append("        if " + " or ".join(f"{k!r} not in inst" for k in required) + ":")
+            dict_part.append("            return False")
+        for k, sub in props.items():
+            c = cond(sub, "v")
+            if c is None:
+                continue
+            dict_part.append(f"        v = inst.get({k!r}, _MISS)")
+            dict_part.append(f"        if v is not _MISS and not {c}:")
+            dict_part.append("            return False")
+        if addl is not None:
+            c = cond(addl, "v")
+            if c is not None:
+                names = const(frozenset(props))
+                dict_part.append("        for k, v in inst.items():")
+                dict_part.append(f"            if k not in {names} and not {c}:")
+                dict_part.append("                return False")
+        list_part: list[str] = []
+        if "items" in s:
+            c = cond(s["items"], "v")
+            if c is not None:
+                list_part.append("        for v in inst:")
+                list_part.append(f"            if not {c}:")
+                list_part.append("                return False")
+        if dict_part:
+            body.append("    if t is dict:")
+            body += dict_part
+            if list_part:
+                body.append("    elif t is list:")
+                body += list_part
+        elif list_part:
+            body.append("    if t is list:")
+            body += list_part
+        via = target(s["$ref"]) if "$ref" in s else None
+        body.append(f"    return {via}(inst)" if via else "    return True")
+        lines.append(f"def {name}(inst):")
+        lines.extend(body)
+        return name
 
-        def check(inst: Any) -> bool:
-            t = type(inst)
-            if types is not None and t not in types:
-                return False
-            if t is dict:
-                for k in required:
-                    if k not in inst:
-                        return False
-                for k, f in props:
-                    if k in inst and not f(inst[k]):
-                        return False
-                if addl is not None:
-                    for k, v in inst.items():
-                        if k not in names and not addl(v):
-                            return False
-            elif t is list and items is not None:
-                for v in inst:
-                    if not items(v):
-                        return False
-            return via is None or via(inst)
-
-        return check
-
-    top = build(root)
-    return top if top is not None else (lambda inst: True)
+    if root is True or root == {}:
+        return lambda inst: True
+    if root is False:
+        return lambda inst: False
+    top = node(root)
+    namespace: dict[str, Any] = dict(consts, _never=lambda inst: False, _always=lambda inst: True)
+    exec(compile("\n".join(lines + aliases) + "\n", "<plan schema>", "exec"), namespace)   # our own schema's text
+    return namespace[top]
 
 
 @lru_cache(maxsize=None)
