@@ -74,12 +74,15 @@ def _blocks(tf: TfResource, path: str) -> tuple[list[tuple[TfResource, str]] | U
 
 
 def _any_unknown(v: Any) -> bool:
-    if isinstance(v, Unknown):
-        return True
-    if isinstance(v, dict):
-        return any(_any_unknown(x) for x in v.values())
-    if isinstance(v, list):
-        return any(_any_unknown(x) for x in v)
+    stack = [v]   # a walk, not a generator per level: every security group's rules pass here
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Unknown):
+            return True
+        if isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
     return False
 
 
