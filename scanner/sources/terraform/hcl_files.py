@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...errors import InputError
+from ...record import Record
 from .hcl_limits import MAX_FILE_BYTES
 from .hcl_parse import (MAX_NESTING, Attribute, Block, HclSyntaxError, HclTooDeep, parse, parse_expression,
                         parse_template)
@@ -448,23 +449,28 @@ def parse_var_option(option: str, root: ModuleSource | None = None) -> tuple[str
 
 
 # ----------------------------------------------------------------------------- downloaded modules
-@dataclass
-class Downloaded:
-    """One entry of the manifest ``terraform init`` writes (.terraform/modules/modules.json)."""
+class Downloaded(Record):
+    """One entry of the manifest ``terraform init`` writes (.terraform/modules/modules.json).
+    (Records, not dataclasses: scanner/record.py.)"""
 
-    key: str          # the call path: "vpc", "vpc.endpoints" for a call inside module vpc
-    source: str       # as Terraform recorded it ("registry.terraform.io/terraform-aws-modules/vpc/aws")
-    dir: str          # absolute
-    version: str | None
+    __slots__ = ("key", "source", "dir", "version")
+
+    def __init__(self, key: str, source: str, dir: str, version: str | None):
+        self.key = key            # the call path: "vpc", "vpc.endpoints" for a call inside module vpc
+        self.source = source      # as Terraform recorded it ("registry.terraform.io/terraform-aws-modules/vpc/aws")
+        self.dir = dir            # absolute
+        self.version = version
 
 
-@dataclass
-class Manifest:
+class Manifest(Record):
     """What .terraform/modules/modules.json says: the modules ``terraform init`` downloaded."""
 
-    modules_dir: str                       # resolved .terraform/modules
-    entries: dict[str, Downloaded]
-    shown: str                             # modules.json as the user would name it
+    __slots__ = ("modules_dir", "entries", "shown")
+
+    def __init__(self, modules_dir: str, entries: dict[str, Downloaded], shown: str):
+        self.modules_dir = modules_dir   # resolved .terraform/modules
+        self.entries = entries
+        self.shown = shown               # modules.json as the user would name it
 
 
 def read_manifest(root: str, shown_root: str) -> Manifest | None:

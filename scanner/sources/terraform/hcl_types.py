@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ...errors import InputError
+from ...record import FrozenRecord
 from ...values import Unknown
 from .hcl_eval import Computed, EvalError, Lazy, Scope, evaluate, to_str, type_name
 from .hcl_parse import HclSyntaxError, parse_expression
@@ -32,13 +32,16 @@ PRIMITIVES = {"string": STRING, "number": NUMBER, "bool": BOOL}
 _NO_DEFAULT = object()
 
 
-@dataclass(frozen=True)
-class Attr:
-    """An attribute of an object type: its type, and whether it is optional (with its default)."""
+class Attr(FrozenRecord):
+    """An attribute of an object type: its type, and whether it is optional (with its default).
+    (A record, not a dataclass: scanner/record.py.)"""
 
-    type: tuple
-    optional: bool = False
-    default: Any = _NO_DEFAULT      # already converted to ``type``
+    __slots__ = ("type", "optional", "default")
+
+    def __init__(self, type: tuple, optional: bool = False, default: Any = _NO_DEFAULT):
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "optional", optional)
+        object.__setattr__(self, "default", default)     # already converted to ``type``
 
 
 class TypeSyntaxError(Exception):

@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ...record import FrozenRecord, Record
 from ...values import Origin, Tri, Unknown, Value, tri, unknown_tri
 
 # ----------------------------------------------------------------------------- versions
@@ -59,14 +59,17 @@ def _key(a: int, b: int, c: int, pre: str = "") -> Key:
 
 
 # ----------------------------------------------------------------------------- version sets
-@dataclass(frozen=True)
-class Interval:
-    """A range of versions, each end open, closed or absent."""
+class Interval(FrozenRecord):
+    """A range of versions, each end open, closed or absent.  (Records, not dataclasses: scanner/record.py.)"""
 
-    lo: Key | None          # None: no lower bound
-    lo_incl: bool
-    hi: Key | None          # None: no upper bound
-    hi_incl: bool
+    __slots__ = ("lo", "lo_incl", "hi", "hi_incl")
+
+    def __init__(self, lo: Key | None, lo_incl: bool, hi: Key | None, hi_incl: bool):
+        setattr_ = object.__setattr__
+        setattr_(self, "lo", lo)             # None: no lower bound
+        setattr_(self, "lo_incl", lo_incl)
+        setattr_(self, "hi", hi)             # None: no upper bound
+        setattr_(self, "hi_incl", hi_incl)
 
     def empty(self) -> bool:
         if self.lo is None or self.hi is None:
@@ -181,15 +184,18 @@ def _clause(op: str, ver: str) -> tuple[Interval, ...]:
 
 
 # ----------------------------------------------------------------------------- what a configuration admits
-@dataclass
-class Admitted:
+class Admitted(Record):
     """The versions of one provider a configuration admits, and what says so."""
 
-    provider: str
-    versions: tuple[Interval, ...] = ALL
-    constraints: list[str] = field(default_factory=list)    # as written, deduplicated
-    locked: str | None = None                                # the lock file's selected version
-    unreadable: list[str] = field(default_factory=list)      # constraints this parser could not read
+    __slots__ = ("provider", "versions", "constraints", "locked", "unreadable")
+
+    def __init__(self, provider: str, versions: tuple[Interval, ...] = ALL, constraints: list[str] | None = None,
+                 locked: str | None = None, unreadable: list[str] | None = None):
+        self.provider = provider
+        self.versions = versions
+        self.constraints = [] if constraints is None else constraints   # as written, deduplicated
+        self.locked = locked                                              # the lock file's selected version
+        self.unreadable = [] if unreadable is None else unreadable      # constraints this parser could not read
 
     def describe(self) -> str:
         if self.locked:
@@ -349,14 +355,17 @@ class NotEstablished:
         self.why = why
 
 
-@dataclass(frozen=True)
-class Era:
+class Era(FrozenRecord):
     """The provider versions one default holds for, and that default."""
 
-    versions: str       # Terraform constraint syntax: the provider versions this default holds for ("": all)
-    label: str          # how evidence names them: ">= 3.0", "before 3.0"
-    value: Any          # the attribute's value when left out (or NotEstablished)
-    shown: str = ""     # how evidence shows the value, when not the value itself
+    __slots__ = ("versions", "label", "value", "shown")
+
+    def __init__(self, versions: str, label: str, value: Any, shown: str = ""):
+        setattr_ = object.__setattr__
+        setattr_(self, "versions", versions)   # Terraform constraint syntax: the versions it holds for ("": all)
+        setattr_(self, "label", label)         # how evidence names them: ">= 3.0", "before 3.0"
+        setattr_(self, "value", value)         # the attribute's value when left out (or NotEstablished)
+        setattr_(self, "shown", shown)         # how evidence shows the value, when not the value itself
 
     def version_set(self) -> tuple[Interval, ...]:
         return parse_constraint(self.versions) if self.versions else ALL
@@ -365,13 +374,16 @@ class Era:
         return self.shown or (self.value if isinstance(self.value, str) else json.dumps(self.value))
 
 
-@dataclass(frozen=True)
-class Default:
+class Default(FrozenRecord):
     """An attribute's default as the provider's versions changed it (eras oldest first)."""
 
-    provider: str
-    eras: tuple[Era, ...]    # empty: the default never changed between provider versions
-    source: str              # where this was read
+    __slots__ = ("provider", "eras", "source")
+
+    def __init__(self, provider: str, eras: tuple[Era, ...], source: str):
+        setattr_ = object.__setattr__
+        setattr_(self, "provider", provider)
+        setattr_(self, "eras", eras)       # empty: the default never changed between provider versions
+        setattr_(self, "source", source)   # where this was read
 
 
 # Required from 3.0 (no default a valid configuration can rely on); before 3.0 exactly one of it and
