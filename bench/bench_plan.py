@@ -16,7 +16,9 @@ process tree):
 and prints the figures (wall and CPU seconds) and the ratios against issue 21's targets: >= 100x
 faster than Checkov on the same file in the same run, < 250 MB peak, --version < 0.1 s. ``--scaling 1000 10000 50000``
 also scans plans of those sizes (generated once each) and prints seconds per 1,000 resources, so
-a step that grows faster than linearly shows as a rising figure.
+a step that grows faster than linearly shows as a rising figure. ``--phases`` also prints the CPU
+seconds of each step of one JSON scan (parse, schema check, plan reading, normalize, link, evaluate,
+results document, rendering), measured inside that process.
 """
 from __future__ import annotations
 
@@ -52,6 +54,39 @@ def measure(cmd: list[str], env: dict | None = None, stdout=subprocess.DEVNULL) 
             "rc": os.waitstatus_to_exitcode(status), "stderr": err[-2000:]}
 
 
+# Run inside a scan process: wraps the pipeline's steps with process_time() and prints them as JSON.
+PHASES = """
+import json, sys, time
+t0 = time.process_time()
+import scanner.cli as cli, scanner.pipeline as pl, scanner.render as render
+import scanner.sources.terraform.plan as plan, scanner.sources.terraform.plan_schema as ps
+import scanner.sources.terraform.normalize as norm, scanner.sources.terraform.declared as decl
+times = {}
+def wrap(mod, name):
+    f = getattr(mod, name)
+    def timed(*a, **k):
+        t = time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            times[name] = times.get(name, 0) + time.process_time() - t
+    setattr(mod, name, timed)
+for mod, name in ((plan, "parse_json"), (plan, "load_plan"), (ps, "first_error"), (decl, "declared_scope"),
+                  (norm, "normalize"), (pl, "link"), (pl, "evaluate"), (pl, "build_document"), (render, "render")):
+    wrap(mod, name)
+cli.main(sys.argv[1:])
+times["load_plan"] -= times.get("first_error", 0)   # shown on its own
+print(json.dumps(dict(times, total=time.process_time() - t0)))
+"""
+
+
+def phases(plan: pathlib.Path, out: pathlib.Path) -> dict:
+    r = subprocess.run([sys.executable, "-c", PHASES, "scan", str(plan), "--format", "json",
+                        "-o", str(out / "results-phases.json"), "--quiet"], capture_output=True, text=True)
+    import json
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="specguard vs Checkov plan benchmark")
     ap.add_argument("--checkov-venv", help="virtual environment where Checkov is installed")
@@ -62,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scaling", type=int, nargs="*", default=[],
                     help="also scan generated plans of these sizes (e.g. 1000 10000 50000)")
     ap.add_argument("--repeat", type=int, default=3, help="specguard runs per measurement (the best is kept)")
+    ap.add_argument("--phases", action="store_true", help="also print each step's CPU seconds of one JSON scan")
     a = ap.parse_args(argv)
     if not a.skip_checkov and not a.checkov_venv:
         ap.error("--checkov-venv is required (or --skip-checkov)")
@@ -108,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     peak = max(sg_json["rss_mb"], sg_table["rss_mb"])
     ok &= peak < 250 and version["wall"] < 0.1
     print(f"  specguard peak {peak:.0f} MB (target < 250 MB); --version {version['wall']:.3f} s (target < 0.1 s)")
+    if a.phases:
+        steps = phases(plan, out)
+        print("  steps of one JSON scan (CPU s, in-process; the rest of total is start-up and imports): "
+              + ", ".join(f"{k} {v:.3f}" for k, v in steps.items()))
     for n in a.scaling:
         sized = out / f"plan-{n}.json"
         if not sized.exists():
