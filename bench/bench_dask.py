@@ -171,7 +171,11 @@ def main() -> int:
         return 0
     finally:
         proxy.stop()
-        server.stop()
+        try:
+            server.stop()
+        except subprocess.TimeoutExpired:   # a moto holding 200 accounts can take longer to go
+            server._proc.kill()  # noqa: SLF001
+            server._proc.wait()  # noqa: SLF001
 
 
 def memory(opts, env, dask, members, proxy, whole: dict) -> None:
