@@ -13,7 +13,6 @@ import errno
 import json
 import os
 import re
-from dataclasses import dataclass, field
 
 from ...errors import InputError
 from ...record import Record
@@ -22,40 +21,52 @@ from .hcl_parse import (MAX_NESTING, Attribute, Block, HclSyntaxError, HclTooDee
                         parse_template)
 
 
-@dataclass
-class ResBlock:
-    """A resource or data block of a module, with the file it is in."""
+class ResBlock(Record):
+    """A resource or data block of a module, with the file it is in.  (Records, not dataclasses:
+    scanner/record.py.)"""
 
-    mode: str          # managed | data
-    type: str
-    name: str
-    block: Block
-    file: str          # relative to the scanned directory
+    __slots__ = ("mode", "type", "name", "block", "file")
+
+    def __init__(self, mode: str, type: str, name: str, block: Block, file: str):
+        self.mode = mode      # managed | data
+        self.type = type
+        self.name = name
+        self.block = block
+        self.file = file      # relative to the scanned directory
 
     @property
     def local(self) -> str:
         return f"{'data.' if self.mode == 'data' else ''}{self.type}.{self.name}"
 
 
-@dataclass
-class ModuleSource:
+class ModuleSource(Record):
     """One directory's configuration, parsed (shared by every instance of the module)."""
 
-    dir: str                                   # absolute
-    rel: str                                   # relative to the scanned directory ("." for the root)
-    real: str = ""                             # dir with symlinks resolved (module cycles compare these)
-    files: list[str] = field(default_factory=list)                       # absolute paths read
-    variables: dict[str, Block] = field(default_factory=dict)
-    locals: dict[str, tuple[Attribute, str]] = field(default_factory=dict)
-    resources: dict[str, ResBlock] = field(default_factory=dict)         # local address -> block
-    types: set[str] = field(default_factory=set)                         # managed resource types
-    modules: dict[str, tuple[Block, str]] = field(default_factory=dict)
-    outputs: dict[str, Block] = field(default_factory=dict)
-    providers: list[tuple[Block, str]] = field(default_factory=list)
-    comments: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, text)
-    var_types: dict[str, tuple | None] = field(default_factory=dict)     # variable -> hcl_types type
-    var_files: dict[str, str] = field(default_factory=dict)              # variable -> file declaring it
-    notes: list[tuple[str, str, dict]] = field(default_factory=list)    # coverage (kind, message, details)
+    __slots__ = ("dir", "rel", "real", "files", "variables", "locals", "resources", "types", "modules", "outputs",
+                 "providers", "comments", "var_types", "var_files", "notes")
+
+    def __init__(self, dir: str, rel: str, real: str = "", files: list[str] | None = None,
+                 variables: dict[str, Block] | None = None, locals: dict[str, tuple[Attribute, str]] | None = None,
+                 resources: dict[str, ResBlock] | None = None, types: set[str] | None = None,
+                 modules: dict[str, tuple[Block, str]] | None = None, outputs: dict[str, Block] | None = None,
+                 providers: list[tuple[Block, str]] | None = None, comments: list[tuple[str, int, str]] | None = None,
+                 var_types: dict[str, tuple | None] | None = None, var_files: dict[str, str] | None = None,
+                 notes: list[tuple[str, str, dict]] | None = None):
+        self.dir = dir                 # absolute
+        self.rel = rel                 # relative to the scanned directory ("." for the root)
+        self.real = real               # dir with symlinks resolved (module cycles compare these)
+        self.files = [] if files is None else files                       # absolute paths read
+        self.variables = {} if variables is None else variables
+        self.locals = {} if locals is None else locals
+        self.resources = {} if resources is None else resources           # local address -> block
+        self.types = set() if types is None else types                    # managed resource types
+        self.modules = {} if modules is None else modules
+        self.outputs = {} if outputs is None else outputs
+        self.providers = [] if providers is None else providers
+        self.comments = [] if comments is None else comments              # (file, line, text)
+        self.var_types = {} if var_types is None else var_types          # variable -> hcl_types type
+        self.var_files = {} if var_files is None else var_files          # variable -> file declaring it
+        self.notes = [] if notes is None else notes                       # coverage (kind, message, details)
 
 
 def tf_files(directory: str) -> list[str]:

@@ -26,7 +26,8 @@ A body is a list of ``Attribute`` and ``Block``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from ...record import Record
 
 
 class HclSyntaxError(Exception):
@@ -51,25 +52,29 @@ class HclTooDeep(HclSyntaxError):
                          f"(specguard's limit)", line)
 
 
-@dataclass
-class Attribute:
-    """``name = expression`` in a body."""
+class Attribute(Record):
+    """``name = expression`` in a body.  (Records, not dataclasses: scanner/record.py.)"""
 
-    name: str
-    expr: tuple
-    line: int
-    text: str            # the expression as written, for evidence
+    __slots__ = ("name", "expr", "line", "text")
+
+    def __init__(self, name: str, expr: tuple, line: int, text: str):
+        self.name = name
+        self.expr = expr
+        self.line = line
+        self.text = text     # the expression as written, for evidence
 
 
-@dataclass
-class Block:
+class Block(Record):
     """``type "label" ... { body }``: attributes and nested blocks, in order."""
 
-    type: str
-    labels: list[str]
-    body: list
-    line: int
-    end_line: int
+    __slots__ = ("type", "labels", "body", "line", "end_line")
+
+    def __init__(self, type: str, labels: list[str], body: list, line: int, end_line: int):
+        self.type = type
+        self.labels = labels
+        self.body = body
+        self.line = line
+        self.end_line = end_line
 
     def attrs(self) -> dict[str, Attribute]:
         return {i.name: i for i in self.body if isinstance(i, Attribute)}
@@ -78,12 +83,14 @@ class Block:
         return [i for i in self.body if isinstance(i, Block) and (type_ is None or i.type == type_)]
 
 
-@dataclass
-class Parsed:
+class Parsed(Record):
     """A parsed file: its top-level body and its comments."""
 
-    body: list
-    comments: list[tuple[int, str]] = field(default_factory=list)   # (line, text)
+    __slots__ = ("body", "comments")
+
+    def __init__(self, body: list, comments: list[tuple[int, str]] | None = None):
+        self.body = body
+        self.comments = [] if comments is None else comments   # (line, text)
 
 
 # ----------------------------------------------------------------------------- tokens
