@@ -467,6 +467,15 @@ class PlanProject(TfProject):
     def _through_var(self, var: str, mod_addr: str, depth: int) -> list[str]:
         if not mod_addr:
             return []
+        # every resource of a module instance that reads one input asks the same: answered once
+        memo = self.__dict__.setdefault("_var_memo", {})
+        key = (var, mod_addr, depth, len(self.resources))
+        out = memo.get(key)
+        if out is None:
+            out = memo[key] = tuple(self._through_var_once(var, mod_addr, depth))
+        return list(out)
+
+    def _through_var_once(self, var: str, mod_addr: str, depth: int) -> list[str]:
         parent, name = _split_module(mod_addr)
         node = self._config_module(parent)
         call = ((node or {}).get("module_calls") or {}).get(name) or {}
