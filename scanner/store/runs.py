@@ -103,7 +103,7 @@ class Store:
         self.engine = engine
         self.url = url
         self._state = None   # (scope, chain head run id, _open_state(), (findings, _Changes)) since() -> put()
-        self._prepared = None   # (document, its canonical bytes) from prepare()
+        self._prepared = None   # (document, its canonical bytes, (SHA-256, compressed) to come) from prepare()
 
     @property
     def shown(self) -> str:
@@ -122,12 +122,17 @@ class Store:
     def prepare(self, doc: dict) -> None:
         """Encode a run's document now, before its outputs are rendered: until put() stores it,
         these bytes are the document's canonical JSON for the outputs too (the JSON output, the
-        reports' hash: scanner/canonical.py), so a run is encoded once."""
+        reports' hash: scanner/canonical.py), so a run is encoded once.  Hashing and compressing
+        them release the GIL: another thread does both while the outputs are rendered."""
+        from concurrent.futures import ThreadPoolExecutor
+
         from ..canonical import canonical_json, hold
         self._forget()
         data = canonical_json(doc)
         hold(doc, lambda: data)
-        self._prepared = (doc, data)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="specguard-store")
+        self._prepared = (doc, data, pool.submit(_digest_and_compress, data))
+        pool.shutdown(wait=False)
 
     def _forget(self) -> None:
         if self._prepared is not None:
@@ -141,12 +146,15 @@ class Store:
         stored is not stored again (``duplicate``)."""
         prep = self._prepared
         self._forget()
-        if data is None:
-            data = prep[1] if prep is not None and prep[0] is doc else canonical(doc)
-        return self._put(doc, data, scope_of(doc, scope))
+        done = None
+        if prep is not None and prep[0] is doc and (data is None or data is prep[1]):
+            data, done = prep[1], prep[2]
+        elif data is None:
+            data = canonical(doc)
+        sha, blob = done.result() if done is not None else _digest_and_compress(data)
+        return self._put(doc, data, scope_of(doc, scope), sha, blob)
 
-    def _put(self, doc: dict, data: bytes, name: str) -> Stored:
-        sha = hashlib.sha256(data).hexdigest()
+    def _put(self, doc: dict, data: bytes, name: str, sha: str, blob: bytes) -> Stored:
         run = doc["run"]
         run_id, started = run["id"], run["started_at"]
         with self.engine.begin() as conn:
@@ -170,7 +178,6 @@ class Store:
                 self._splice(conn, sc.id, seq, doc.get("findings") or [])
             else:
                 self._intervals(conn, sc.id, seq, doc.get("findings") or [], (name, sc.head_run_id))
-            blob = _compress(data)
             stored = hashlib.sha256(blob).hexdigest()
             chain = chain_hash(name, pos, run_id, started, sha, stored, sc.head_hash)
             summary = doc.get("summary") or {}
@@ -731,6 +738,10 @@ def _stored_digest(item) -> str:
 def _compress(data: bytes) -> bytes:
     import zstandard
     return zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True).compress(data)
+
+
+def _digest_and_compress(data: bytes) -> tuple[str, bytes]:
+    return hashlib.sha256(data).hexdigest(), _compress(data)
 
 
 class _Damaged(Exception):
