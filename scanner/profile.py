@@ -12,37 +12,44 @@ import copy
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from .controls import SEVERITIES, Control, load_rules
 from .errors import InputError, shown
+from .record import Record
 
 TOP_KEYS = {"name", "extends", "organisation", "organization", "system", "controls", "description", "rules"}
 CONTROL_KEYS = {"enabled", "severity", "params"}
 
 
-@dataclass
-class ControlSettings:
-    """A control as a profile sets it: on or off, its severity, its parameters."""
+class ControlSettings(Record):
+    """A control as a profile sets it: on or off, its severity, its parameters.  (Records, not
+    dataclasses: scanner/record.py.)"""
 
-    control: Control
-    enabled: bool
-    severity: str
-    params: dict[str, Any]
+    __slots__ = ("control", "enabled", "severity", "params")
+
+    def __init__(self, control: Control, enabled: bool, severity: str, params: dict[str, Any]):
+        self.control = control
+        self.enabled = enabled
+        self.severity = severity
+        self.params = params
 
 
-@dataclass
-class Profile:
+class Profile(Record):
     """The active profile: every control's settings, and where they came from."""
 
-    name: str
-    organisation: str = ""
-    system: str = ""
-    controls: dict[str, ControlSettings] = field(default_factory=dict)
-    path: str | None = None
-    file_sha256: str | None = None   # of the YAML file as given (sha256sum); ``sha256`` is of the settings
-    rules: list[dict[str, Any]] = field(default_factory=list)   # users' rules files and packages (user_rules)
+    __slots__ = ("name", "organisation", "system", "controls", "path", "file_sha256", "rules")
+
+    def __init__(self, name: str, organisation: str = "", system: str = "",
+                 controls: dict[str, ControlSettings] | None = None, path: str | None = None,
+                 file_sha256: str | None = None, rules: list[dict[str, Any]] | None = None):
+        self.name = name
+        self.organisation = organisation
+        self.system = system
+        self.controls = {} if controls is None else controls
+        self.path = path
+        self.file_sha256 = file_sha256   # of the YAML file as given (sha256sum); ``sha256`` is of the settings
+        self.rules = [] if rules is None else rules   # users' rules files and packages (user_rules)
 
     @property
     def enabled(self) -> list[ControlSettings]:

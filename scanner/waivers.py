@@ -10,30 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
 from .errors import InputError, shown
+from .record import Record
 
 REQUIRED = ("control", "resource", "reason", "approver", "expires")
 TEXT = ("control", "resource", "reason", "approver")   # YAML turns `approver: no` into False: quote it
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-@dataclass
-class Waiver:
-    """An accepted exception: control, resource pattern, reason, approver, expiry."""
+class Waiver(Record):
+    """An accepted exception: control, resource pattern, reason, approver, expiry.  (A record, not a
+    dataclass: scanner/record.py.)"""
 
-    control_id: str
-    resource: str
-    reason: str
-    approver: str
-    expires: dt.date
-    origin: str = ""                  # "waivers.yaml:12" or "main.tf:40"
-    matched: list[str] = field(default_factory=list)
+    __slots__ = ("control_id", "resource", "reason", "approver", "expires", "origin", "matched")
 
-    def __post_init__(self):
+    def __init__(self, control_id: str, resource: str, reason: str, approver: str, expires: dt.date,
+                 origin: str = "", matched: list[str] | None = None):
+        self.control_id = control_id
+        self.resource = resource
+        self.reason = reason
+        self.approver = approver
+        self.expires = expires
+        self.origin = origin                                  # "waivers.yaml:12" or "main.tf:40"
+        self.matched = [] if matched is None else matched
         problem = glob_problem(self.resource)
         if problem:   # from a waivers file or a comment in .tf source: both name their line
             raise InputError(problem, self.origin or None)
