@@ -3,6 +3,7 @@
 The main flows run against SQLite and a real PostgreSQL."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -58,6 +59,8 @@ def test_nightly_scans_are_kept_compared_and_given_back(store_url, tmp_path):
     assert got.read_bytes() == (tmp_path / "r2.json").read_bytes()
     # the JSON output's bytes were stored as they are: they are the canonical document
     assert canonical_json(json.loads(got.read_bytes())) == got.read_bytes()
+    # and the HTML report's results SHA-256 is theirs: the run was encoded once for all three
+    assert hashlib.sha256(got.read_bytes()).hexdigest() in (tmp_path / "r2.html").read_text()
     h = sg("history", "--store", store_url)
     assert h.returncode == 0 and "scope platform: 2 run(s)" in h.stdout and first["run"]["id"][:12] in h.stdout
     d = sg("diff", "--store", store_url, "-f", "json")
