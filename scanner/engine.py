@@ -1,11 +1,11 @@
 """Evaluate the enabled controls of a profile over normalized resources."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from .controls import Context, Control, Verdict, evaluation_time
+from .digest import sha256
 from .model import LINK_KINDS, Resource
 from .profile import Profile
 
@@ -26,7 +26,7 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         key = f"{self.control_id}|{self.resource.address}" + (f"|{self.salt}" if self.salt else "")
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        return sha256(key.encode()).hexdigest()[:32]
 
 
 def build_index(resources: list[Resource]) -> dict[str, Resource]:

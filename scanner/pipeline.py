@@ -1,7 +1,6 @@
 """One run: read sources -> normalize -> link -> evaluate -> waivers -> results document."""
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 
@@ -47,6 +46,7 @@ def scan_paths(args) -> dict:
                 project = load_plan(LABEL, data)
             else:
                 data = read_bytes(path)   # read once: the hash and the parse are of the same bytes
+                import hashlib   # OpenSSL's (fast on a large plan); a .tf scan does not load it (scanner/digest.py)
                 digest = hashlib.sha256(data).hexdigest()
                 doc = parse_json(data, path)
                 del data   # not held while the plan is read

@@ -9,12 +9,12 @@ the default in force.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import re
 from typing import Any
 
 from .controls import SEVERITIES, Control, load_rules
+from .digest import sha256
 from .errors import InputError, shown
 from .record import Record
 
@@ -68,7 +68,7 @@ class Profile(Record):
         canonical JSON): equal for two files that say the same thing, and defined for the
         built-in spec profile, which has no file."""
         canon = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canon.encode()).hexdigest()
+        return sha256(canon.encode()).hexdigest()
 
 
 def spec_profile() -> Profile:

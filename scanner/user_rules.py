@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
 import importlib.util
 import os
 import sys
 from typing import Any
 
 from .controls import REGISTRY, Control, Verdict, load_rules
+from .digest import sha256
 from .errors import InputError, shown
 # yaml_rules is imported where rules are read: a scan without user rules does not pay for it
 
@@ -104,7 +104,7 @@ class Loaded:
 
 def _sha256(path: str) -> str:
     with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
+        return sha256(fh.read()).hexdigest()
 
 
 def _files(path: str) -> list[str]:

@@ -4,7 +4,7 @@ Canonical = keys sorted, no insignificant whitespace, UTF-8: the bytes of the fi
 exactly what the HTML report's "results SHA-256" is taken over, so `sha256sum results.json`
 ties a report to its evidence.  (Also the fast path: the C encoder, not the indenting one.)
 """
-from .html import canonical_json
+from ..canonical import canonical_json   # not via render.html: a JSON-only run does not import the HTML renderer
 
 FORMAT = "json"
 BINARY = True

@@ -13,11 +13,11 @@ and ``specguard:waive`` comments inside resource blocks become waivers.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from typing import Any
 
+from ...digest import sha256
 from ...errors import InputError
 from ...values import Origin, Unknown, Value
 from ...waivers import Waiver, parse_date
@@ -280,7 +280,7 @@ def tree_files(project: SourceProject) -> list[dict]:
     for p in set(project.files) | set(project.extra_files):
         with open(p, "rb") as fh:
             out.append({"path": os.path.relpath(p, project.root_dir).replace(os.sep, "/"),
-                        "sha256": hashlib.sha256(fh.read()).hexdigest()})
+                        "sha256": sha256(fh.read()).hexdigest()})
     return sorted(out, key=lambda f: f["path"])
 
 
@@ -288,7 +288,7 @@ def tree_sha256(files: list[dict]) -> str:
     """One digest for a tree: sha256 over the lines "<path>\\0<sha256 of the file>\\n" of ``tree_files``.
 
     An auditor reproduces it from the per-file digests the results list (which ``sha256sum`` gives)."""
-    h = hashlib.sha256()
+    h = sha256()
     for f in files:
         h.update(f"{f['path']}\0{f['sha256']}\n".encode())
     return h.hexdigest()
@@ -300,7 +300,7 @@ def source_record(project: SourceProject) -> dict:
     files = tree_files(project)
     rec = {"sha256": tree_sha256(files), "files": files}
     if project.cli_vars:
-        rec["variables"] = [{"name": n, "value_sha256": hashlib.sha256(raw.encode()).hexdigest()}
+        rec["variables"] = [{"name": n, "value_sha256": sha256(raw.encode()).hexdigest()}
                             for n, raw in project.cli_vars]
     return rec
 
