@@ -102,6 +102,23 @@ def test_audit_end_to_end(tmp_path, emu):
     assert set(emu.token_scopes) == {emu.base_url + "/.default"}
 
 
+def test_two_runs_write_the_same_findings_in_the_same_order(tmp_path, emu):
+    """The reads complete in any order (threads); the document does not depend on it: resources, and
+    so each control's findings, by subscription, type and ID; failed reads by subscription and message."""
+    inventory(emu)
+    emu.fault(r"/encryptionprotector/current$", 403, "AuthorizationFailed")   # failed reads: coverage entries
+    emu.fault(r"/configurations/ssl_min_protocol_version$", 404, "ResourceNotFound")
+    docs = [run_audit(tmp_path, emu, "--concurrency", n, name=f"run{n}.json")[1] for n in (1, 16)]
+    keys = [[(f["control_id"], f["resource"]["address"]) for f in d["findings"]] for d in docs]
+    assert keys[0] == keys[1] and len(keys[0]) > 10
+    for cid in {c for c, _ in keys[0]}:
+        rows = [f["resource"] for f in docs[0]["findings"] if f["control_id"] == cid]
+        order = [(r["subscription"].lower(), r["type"], r["address"].lower()) for r in rows]
+        assert order == sorted(order), cid
+    assert [c["message"] for c in docs[0]["coverage"]] == [c["message"] for c in docs[1]["coverage"]]
+    assert docs[0]["scope"] == docs[1]["scope"]
+
+
 def test_violations_fail(tmp_path, emu):
     emu.add_subscription(SUB)
     emu.add_resource_group(SUB, "rg")

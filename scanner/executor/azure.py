@@ -94,24 +94,21 @@ def merge(opts, run: Run, p: Plan, results: dict[str, UnitResult]) -> list[UnitR
         if res.detail.get("unit_failed"):
             src["error"] = res.detail["unit_failed"]
         run.sources.append(src)
-    for sub in p.units:
-        run.coverage.extend(results[sub].detail["failures"])
+    run.coverage.extend(sorted((e for sub in p.units for e in results[sub].detail["failures"]), key=az.failure_key))
     az.run_notes(run)
     for sub in p.units:
         reason = results[sub].detail.get("unit_failed")
         if reason:
             run.add_coverage("unit-failed", f"the audit of subscription {sub} failed for good on the Dask cluster "
                              f"({reason}): its controls are unknown", subscription=sub, error=reason)
-    for sub in p.units:
-        for loc in results[sub].detail["locations"]:
-            run.add_scope("locations", loc)
+    for loc in sorted({loc for sub in p.units for loc in results[sub].detail["locations"]}):
+        run.add_scope("locations", loc)
     return [results[sub] for sub in p.units]
 
 
 def sort_key(r) -> tuple:
-    # a local Azure audit evaluates its resources in the order they were read (no sort): each
-    # subscription's own order is kept, subscriptions in turn
-    return ()
+    """The order ``azure.collect`` sorts its resources in."""
+    return az.resource_key(r)
 
 
 def ordered(results: list[UnitResult], profile):

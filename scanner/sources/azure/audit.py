@@ -60,14 +60,24 @@ def collect(args: AuditOptions, run) -> list[Resource]:
     for sub in subs:
         run.add_scope("subscriptions", sub)
         run.sources.append({"kind": "azure", "path": f"subscription {sub}"})
-    for entry in inv.failures:
-        run.coverage.append(entry)
+    run.coverage.extend(sorted(inv.failures, key=failure_key))
     run_notes(run)
     resources = to_resources(inv)
-    for r in resources:
-        if r.context.get("location"):
-            run.add_scope("locations", r.context["location"])
+    # the reads finish in any order: sorted, two runs of the same estate write the same document
+    resources.sort(key=resource_key)
+    for loc in sorted({r.context["location"] for r in resources if r.context.get("location")}):
+        run.add_scope("locations", loc)
     return resources
+
+
+def resource_key(r: Resource) -> tuple:
+    """The order of a run's resources (and so of its findings): by subscription, type and ID."""
+    return (r.context.get("subscription", "").lower(), r.type, r.address.lower(), r.address)
+
+
+def failure_key(entry: dict) -> tuple:
+    """The order of the failed reads' coverage entries: by subscription, then what failed."""
+    return ((entry.get("subscription") or "").lower(), entry.get("message", ""))
 
 
 def submit(work: Work, reader: Reader, subs: list[str], strategy: str) -> None:
