@@ -64,10 +64,9 @@ VIOLATING = FIXTURES / "aws-platform" / "violating" / "plan.json"
 @pytest.fixture(autouse=True)
 def default_signal_handlers():
     """These tests are about how specguard treats SIGINT and SIGTERM, from a process that has not
-    ignored them. In the full suite something run earlier in the same pytest process leaves SIGINT
-    ignored (seen after the Dask executor's tests, which start clusters in-process), and an ignored
-    signal is inherited by every command started from here, so the handlers are reset for each test
-    and put back after."""
+    ignored them. pytest started in the background from a non-interactive shell (`cmd &`, as CI
+    scripts may) has SIGINT ignored from birth, and an ignored signal is inherited by every command
+    started from here, so the handlers are reset for each test and put back after."""
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
