@@ -93,15 +93,16 @@ def test_the_lazy_merge_of_packed_units_is_the_stable_sort_of_their_findings():
         assert len(got) > 100
 
 
-def test_azure_units_keep_their_order_one_after_another():
+def test_azure_units_merge_in_the_local_audits_order():
+    """azure.collect sorts its resources (subscription, type, ID): the merge gives that order too."""
     from scanner.executor import azure as az_units
     prof = spec_profile()
     rng = random.Random(3)
     resources = _resources(rng)
-    halves = [resources[::2], resources[1::2]]
+    halves = [sorted(h, key=az_units.sort_key) for h in (resources[::2], resources[1::2])]
     found = [evaluate(h, prof) for h in halves]
     rank = {cs.control.id: i for i, cs in enumerate(prof.enabled)}
-    expected = sorted(found[0] + found[1], key=lambda f: rank[f.control_id])
+    expected = sorted(found[0] + found[1], key=lambda f: (rank[f.control_id], az_units.sort_key(f.resource)))
     results = [UnitResult("azure", str(i), pack(copy.deepcopy(fs), az_units.sort_key)) for i, fs in enumerate(found)]
     assert [_key(f) for f in in_run_order(results, prof, az_units.sort_key)] == [_key(f) for f in expected]
 
