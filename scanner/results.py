@@ -111,7 +111,9 @@ def finding_dict(f: Finding, today: dt.date, refs: dict[int, dict] | None = None
     d = {"control_id": f.control_id, "status": f.status, "severity": f.severity, "resource": res,
          "message": f.message, "evidence": finite(evidence), "fingerprint": f.fingerprint}
     if f.waiver is not None:
-        d["waiver"] = f.waiver.as_dict(today)
+        # what the waiver matched is said once, in the run's `waivers`: in every finding it covers, a
+        # broad waiver's list would make the document grow with the square of the findings it waives
+        d["waiver"] = f.waiver.as_dict(today, matched=False)
     return d
 
 

@@ -60,10 +60,13 @@ class Waiver(Record):
             return "expired"
         return "applied" if self.matched else "unused"
 
-    def as_dict(self, today: dt.date) -> dict[str, Any]:
-        return {"control_id": self.control_id, "resource": self.resource, "reason": self.reason,
-                "approver": self.approver, "expires": self.expires.isoformat(), "origin": self.origin,
-                "status": self.status(today), "matched": sorted(self.matched)}
+    def as_dict(self, today: dt.date, matched: bool = True) -> dict[str, Any]:
+        d = {"control_id": self.control_id, "resource": self.resource, "reason": self.reason,
+             "approver": self.approver, "expires": self.expires.isoformat(), "origin": self.origin,
+             "status": self.status(today)}
+        if matched:
+            d["matched"] = sorted(self.matched)
+        return d
 
 
 def parse_date(value: Any, file: str, where: str) -> dt.date:
