@@ -129,46 +129,30 @@ def materialise(doc: dict) -> dict:
 
 def waived(findings: Iterable, waivers: list) -> Iterable:
     """``apply_waivers`` over findings that come as a stream (a Dask audit's units, unpacked as they are
-    read).  A waived finding's dict shows its waiver with every finding it matched, so every verdict
-    must be known before the first dict is made: the stream is read twice, once to apply the waivers
-    (remembering, per finding, which waiver took it: 4 bytes), once to give the findings with those
-    verdicts.  Each verdict depends on its finding alone (the first waiver in file order that covers
-    it), so the result is the one a single call over the whole list gives."""
+    read), a block at a time as they are read.  Each verdict depends on its finding alone (the first
+    waiver in file order that covers it), and what a waiver matched is read only once every finding
+    has passed (the run's ``waivers``, made after the findings), so the result is the one a single
+    call over the whole list gives."""
     if not waivers:
         return findings
-    if iter(findings) is findings:   # read once only (a generator): a list, then, to read it twice
+    if isinstance(findings, list):
         from .waivers import apply_waivers
-        findings = list(findings)
         apply_waivers(findings, waivers)
         return findings
-    import datetime as dt
-    from array import array
+    return _waived_stream(findings, waivers)
 
+
+def _waived_stream(findings: Iterable, waivers: list) -> Iterator:
+    import datetime as dt
+
+    from .waivers import apply_waivers
     today = dt.datetime.now(dt.timezone.utc).date()   # one day for the whole stream, as one call has
-    index = {id(w): k + 1 for k, w in enumerate(waivers)}
-    took = array("I")   # per finding: 0, or 1 + the index of the waiver that took it
     block: list = []
     for f in findings:
         block.append(f)
         if len(block) >= WAIVE_BLOCK:
-            _apply(block, waivers, today, index, took)
+            apply_waivers(block, waivers, today)
+            yield from block
             block = []
-    _apply(block, waivers, today, index, took)
-    return _with_verdicts(findings, waivers, took)
-
-
-def _apply(block: list, waivers: list, today, index: dict, took) -> None:
-    from .waivers import apply_waivers
     apply_waivers(block, waivers, today)
-    took.extend(index.get(id(f.waiver), 0) if f.waiver is not None else 0 for f in block)   # 0: not one of these
-
-
-def _with_verdicts(findings: Iterable, waivers: list, took) -> Iterator:
-    n = 0
-    for f, k in zip(findings, took):
-        if k:
-            f.status, f.waiver = "waived", waivers[k - 1]
-        n += 1
-        yield f
-    if n != len(took):
-        raise RuntimeError(f"the findings' stream gave {n} findings the second time, {len(took)} the first")
+    yield from block
