@@ -58,6 +58,9 @@ def build_parser():
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; ``argv`` None: this process's own (the ``specguard`` program), which ends
+    when this returns."""
+    own_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["--version"]:   # answered before click builds the command tree: a version check stays instant
         print(f"specguard {__version__}")
@@ -73,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     gc.enable()
     try:
         rv = cli.main(args=argv, prog_name="specguard", standalone_mode=False)
+        if own_process and _FREEZE_AT_EXIT:
+            _freeze_garbage()
     except click.UsageError as e:
         print(printable(usage_line(e)), file=sys.stderr, flush=True)
         return 2
@@ -114,7 +119,24 @@ def _no_cyclic_gc() -> None:
     (measured on a 10,000-resource plan: same peak memory, 1.9 s -> 1.3 s).  Reference
     counting still frees everything else.  Not for audits, which run long against SDKs."""
     import gc
+    global _FREEZE_AT_EXIT
     gc.disable()
+    _FREEZE_AT_EXIT = True
+
+
+# set by a scan: the interpreter's exit need not collect what the scan left (see _freeze_garbage)
+_FREEZE_AT_EXIT = False
+
+
+def _freeze_garbage() -> None:
+    """The scan's cyclic garbage (the model's resources refer to each other) was left uncollected;
+    at exit the interpreter would still make one full collection over all of it, which took 0.35 s of
+    the 10,000-resource plan's 1.55 s, to give the memory back to an OS that takes it back anyway.
+    Frozen, the exit's collection passes it by.  Only when the process ends next (``main()`` of the
+    program): everything was written, flushed and closed by then, and atexit handlers still run.  A
+    library caller's garbage is collected as usual."""
+    import gc
+    gc.freeze()
 
 
 def cmd_scan(args) -> int:
