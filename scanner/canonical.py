@@ -21,6 +21,11 @@ _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=F
 _held: list = []   # [(document, its bytes)]: at most one, see hold()
 
 
+def canonical_text(value: Any) -> str:
+    """The canonical JSON of one value, as text (a part of a document written in parts: held.py)."""
+    return _encode(value)
+
+
 def canonical_json(doc: Any) -> bytes:
     """The canonical form of a results document (the held bytes when ``doc`` is the held document)."""
     if _held and _held[0][0] is doc:

@@ -13,18 +13,15 @@ the HTML/SARIF/... renderers) takes a list first (``materialise``), as the docum
 """
 from __future__ import annotations
 
-import json
 import pickle
 import zlib
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
+
+from .canonical import canonical_text as _canonical
 
 BLOCK = 256   # findings per compressed block: ~40-100 KB of dicts decoded at a time
 WAIVE_BLOCK = 256
 
-
-def _canonical(obj: Any) -> str:
-    # what render.html.canonical_json does for a whole document: one value of it
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 class HeldFindings:
