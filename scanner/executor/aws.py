@@ -58,8 +58,10 @@ def unit(opts, item: dict) -> UnitResult:
     a = aws.enter(opts, calls, session, home, partition, current, item)
     urun = Run()
     aws.account_regions(calls, a, home, partition, regions_opt, urun, silent, first=False)
-    resources = aws._run_units(opts.but(quiet=True), calls, [a], partition, home)  # noqa: SLF001 - the collectors' scheduler
-    findings, rules = evaluate_unit(resources, profile_for(opts), sort_key)
+    profile = profile_for(opts)
+    resources = aws._run_units(opts.but(quiet=True), calls, [a], partition, home,  # noqa: SLF001 - the collectors' scheduler
+                               aws.needs_of(profile))
+    findings, rules = evaluate_unit(resources, profile, sort_key)
     detail = {"name": a.name, "regions": list(a.regions), "failure": a.failure, "regions_failure": a.regions_failure,
               "failures": list(calls.failures), "operations": dict(calls.operations), "attempts": calls.attempts}
     return stamp(UnitResult("aws", a.id, findings, urun.coverage, detail, rules, len(resources)), started)

@@ -10,6 +10,6 @@ from ..link import link
 
 def audit(opts, run, profile) -> list:
     mod = importlib.import_module(f"scanner.sources.{opts.cloud}.audit")
-    resources = mod.collect(opts, run)
+    resources = mod.collect(opts, run, profile)
     link(resources)
     return evaluate(resources, profile)

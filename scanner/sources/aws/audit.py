@@ -26,7 +26,8 @@ from . import collect_backup, collect_edge, collect_msg, collect_net, collect_rd
 from . import collect_dlq
 from . import tagging
 from .guard import Calls, Failure
-from .needs import of_options as needs_of
+from .needs import ALL, Needs
+from .needs import of_profile as needs_of
 from .scope import KeyManagers, Scope
 from ...status import Status
 from . import startup
@@ -85,7 +86,9 @@ class DeadScope(Scope):
         return [], self.failure
 
 
-def collect(args: AuditOptions, run: Run) -> list[Resource]:
+def collect(args: AuditOptions, run: Run, profile=None) -> list[Resource]:
+    """``profile``: the run's (its controls decide which per-resource reads are needed: needs.py);
+    None: every read is made."""
     args = AuditOptions.of(args)   # typed options (a namespace from an older caller is converted)
     regions_opt, only, skip = checked(args)
     calls = new_calls(args)
@@ -95,7 +98,7 @@ def collect(args: AuditOptions, run: Run) -> list[Resource]:
     finally:
         status.close()
 
-    resources = _run_units(args, calls, accounts, partition, home)
+    resources = _run_units(args, calls, accounts, partition, home, ALL if profile is None else needs_of(profile))
     _record(run, calls, accounts)
     run.aws_calls = calls   # operations made and HTTP attempts, for tests and the benchmark
     return resources
@@ -210,10 +213,11 @@ def _accounts(args, calls, session, home, partition, current, only, skip, status
     return [enter(args, calls, session, home, partition, current, item) for item in listed]
 
 
-def _run_units(args, calls: Calls, accounts: list[acc.Account], partition: str, home: str) -> list[Resource]:
+def _run_units(args, calls: Calls, accounts: list[acc.Account], partition: str, home: str,
+               needs: Needs = ALL) -> list[Resource]:
+    """``needs``: the reads the run's controls need (a call none of them needs is not made)."""
     fanout = ThreadPoolExecutor(max_workers=calls.concurrency, thread_name_prefix="specguard-aws-call")
     units = []   # (account, region label, name, thunk)
-    needs = needs_of(args)   # the reads the run's controls need: a call none of them needs is not made
     for a in accounts:
         keys = KeyManagers()
         base = Scope(calls, a.session, a.id, "global", partition, keys, fanout, home, needs=needs)

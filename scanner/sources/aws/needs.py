@@ -75,14 +75,3 @@ def of_profile(profile: Any) -> Needs:
             return ALL
     return Needs(every_bucket=False, critical=dr)
 
-
-def of_options(opts: Any) -> Needs:
-    """From the audit's options: the same profile and rules paths the run is evaluated with (read
-    again here, as each Dask unit does; users' modules are imported once per process).  If they
-    cannot be read, everything is read."""
-    from ...profile import load_profile
-    try:
-        profile = load_profile(getattr(opts, "profile", None), list(getattr(opts, "rules", None) or ()))
-    except Exception:   # the pipeline read them a moment ago; whatever happened, read everything
-        return ALL
-    return of_profile(profile)

@@ -23,7 +23,8 @@ from .session import Session, check_credential, describe_error, make_credential,
 READABLE_STATES = {"enabled", "warned", "pastdue"}
 
 
-def collect(args: AuditOptions, run) -> list[Resource]:
+def collect(args: AuditOptions, run, profile=None) -> list[Resource]:
+    """``profile``: the run's (accepted as the AWS collector takes it; no Azure read depends on it)."""
     args = AuditOptions.of(args)   # typed options (a namespace from an older caller is converted)
     # the SDKs log failed credentials and retries as warnings; our own messages say what matters
     logging.getLogger("azure").addHandler(logging.NullHandler())
