@@ -159,6 +159,9 @@ class Resource:
     # attributes (TfResource.values), the AWS API item, the ARM resource JSON; user fields read it
     raw: Any = field(default=None, repr=False, compare=False)
     raw_api: str | None = None   # live sources: the call whose answer ``raw`` is ("rds:DescribeDBInstances")
+    # the values its source marks secret (a plan's sensitive_values: a tag set from a sensitive
+    # variable): rules may judge them, no report shows them (withheld.scrub_findings)
+    secrets: frozenset = field(default=frozenset(), repr=False, compare=False)
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind

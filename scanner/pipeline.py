@@ -150,6 +150,10 @@ def finish_run(groups: list[list[Resource]], profile: Profile, run: Run, waivers
     for group in groups:
         link(group)
         found = evaluate(group, profile)
+        secrets = set().union(*(r.secrets for r in group if r.secrets))
+        if secrets:   # values the input marks sensitive: judged, never shown (a plan's sensitive_values)
+            from .withheld import scrub_findings
+            scrub_findings(found, secrets)
         if len(groups) > 1:
             for f in found:
                 f.salt = str(f.resource.context.get("input", ""))

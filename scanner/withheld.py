@@ -15,6 +15,7 @@ collectors list the paths of secrets whose names do not say so (aws/raw_secrets.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -94,3 +95,77 @@ def _overlay(values: Any, marks: Any, path: str, origin_of) -> Any:
                for i, (v, m) in enumerate(zip(values, marks))] + values[len(marks):]
         return values if all(a is b for a, b in zip(new, values)) else new
     return values
+
+
+# ----------------------------------------------------------------------------- in reports
+SHOWN = "(sensitive)"
+
+
+def secret_values(values: Any, marks: Any) -> frozenset:
+    """The values a plan marks sensitive (``sensitive_values``: true leaves), as they would be shown:
+    text and numbers (booleans and nulls say too little to hide)."""
+    out: set = set()
+    stack = [(values, marks)]
+    while stack:
+        v, m = stack.pop()
+        if not m:
+            continue
+        if m is True:
+            leaves = [v]
+            while leaves:   # everything under a marked block
+                x = leaves.pop()
+                if isinstance(x, dict):
+                    leaves.extend(x.values())
+                    out.update(k for k in x if isinstance(k, str) and k)   # a sensitive map's keys too
+                elif isinstance(x, list):
+                    leaves.extend(x)
+                elif isinstance(x, str) and x and not isinstance(x, Unknown):
+                    out.add(x)
+                elif isinstance(x, (int, float)) and not isinstance(x, bool):
+                    out.add(x)
+        elif isinstance(m, dict) and isinstance(v, dict):
+            stack.extend((v[k], mk) for k, mk in m.items() if k in v)
+        elif isinstance(m, list) and isinstance(v, list):
+            stack.extend(zip(v, m))
+    return frozenset(out)
+
+
+def scrub_findings(findings: list, secrets: set) -> None:
+    """Hide ``secrets`` (the values of every resource of the input that its source marks sensitive)
+    in the findings' messages and evidence, in place.  The verdicts were made with the values; the
+    reports say "(sensitive)" where a value was.  Over every finding of the input, not only the
+    resource's own: a rule may show a linked resource's value (a key's, a group's).  A text that
+    holds a secret of four or more characters anywhere is hidden; a shorter one only as a whole
+    word, so "(sensitive)" does not eat the letters of unrelated words."""
+    forms: set[str] = set()
+    for t in secrets:   # as rules write them: plain, in repr() and in JSON text
+        if isinstance(t, str):
+            forms.update((t, repr(t)[1:-1], json.dumps(t)[1:-1], json.dumps(t, ensure_ascii=False)[1:-1]))
+        else:
+            forms.add(repr(t))
+    long = [f for f in forms if len(f) >= 4]
+    short = [f for f in forms if 0 < len(f) < 4]
+    parts = [re.escape(f) for f in sorted(long, key=len, reverse=True)]
+    parts += [rf"(?<![A-Za-z0-9_]){re.escape(f)}(?![A-Za-z0-9_])" for f in sorted(short, key=len, reverse=True)]
+    if not parts:
+        return
+    pattern = re.compile("|".join(parts))
+
+    def text(s: str) -> str:
+        return pattern.sub(SHOWN, s)
+
+    def value(v: Any) -> Any:
+        if isinstance(v, str):
+            return SHOWN if v in secrets else text(v)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return SHOWN if v in secrets else v
+        if isinstance(v, dict):
+            return {text(k) if isinstance(k, str) else k: value(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [value(x) for x in v]
+        return v
+
+    for f in findings:
+        f.message = text(f.message)
+        if f.evidence:
+            f.evidence = value(f.evidence)

@@ -85,7 +85,7 @@ def normalize(project: TfProject) -> list[Resource]:
     unmapped: dict[str, list[str]] = {}
     marks = getattr(project, "sensitive", None)   # a plan's: id(TfResource) -> sensitive_values marks
     if marks:
-        from ...withheld import overlay
+        from ...withheld import overlay, secret_values
     for tf in project.managed():
         if tf.type not in _NEEDED:
             _need(tf.type)
@@ -121,6 +121,7 @@ def normalize(project: TfProject) -> list[Resource]:
         r.raw = tf.values   # a reference (user fields read it); .tf values were evaluated above
         if marks and id(tf) in marks:   # a plan's sensitive values are not for users' fields
             r.raw = overlay(tf.values, marks[id(tf)], tf.origin)
+            r.secrets = secret_values(tf.values, marks[id(tf)])   # nor for any report
         if isinstance(tf.values, Unknown):
             r.opaque = f"nothing about this resource is known yet: {tf.values.reason}"
         if tf.existence:
