@@ -111,23 +111,29 @@ def secret_values(values: Any, marks: Any) -> frozenset:
         if not m:
             continue
         if m is True:
-            leaves = [v]
-            while leaves:   # everything under a marked block
-                x = leaves.pop()
-                if isinstance(x, dict):
-                    leaves.extend(x.values())
-                    out.update(k for k in x if isinstance(k, str) and k)   # a sensitive map's keys too
-                elif isinstance(x, list):
-                    leaves.extend(x)
-                elif isinstance(x, str) and x and not isinstance(x, Unknown):
-                    out.add(x)
-                elif isinstance(x, (int, float)) and not isinstance(x, bool):
-                    out.add(x)
+            add_secret(out, v)
         elif isinstance(m, dict) and isinstance(v, dict):
             stack.extend((v[k], mk) for k, mk in m.items() if k in v)
         elif isinstance(m, list) and isinstance(v, list):
             stack.extend(zip(v, m))
     return frozenset(out)
+
+
+def add_secret(out: set, value: Any) -> None:
+    """Add the text and numbers of a secret value to ``out``: everything under a block, and a map's
+    keys too (the whole value is secret)."""
+    leaves = [value]
+    while leaves:
+        x = leaves.pop()
+        if isinstance(x, dict):
+            leaves.extend(x.values())
+            out.update(k for k in x if isinstance(k, str) and k)
+        elif isinstance(x, (list, tuple)):
+            leaves.extend(x)
+        elif isinstance(x, str) and x and not isinstance(x, Unknown):
+            out.add(x)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            out.add(x)
 
 
 def scrub_findings(findings: list, secrets: set) -> None:

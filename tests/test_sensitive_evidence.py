@@ -110,3 +110,55 @@ def test_secret_values_reads_marks():
     marks = {"tags": {"b": True}, "list": [{}, {"p": True}], "n": True, "flag": True, "none": True}
     assert secret_values(values, marks) == {"y2", "s4", 7}
     assert secret_values(values, {"tags": True}) == {"a", "b", "x1", "y2"}
+
+
+TF = '''
+variable "owner" {
+  type      = string
+  sensitive = true
+}
+variable "environment" {
+  type    = string
+  default = "prod"
+}
+resource "aws_sqs_queue" "q" {
+  name                    = "q"
+  sqs_managed_sse_enabled = true
+  tags = { Environment = var.environment, Project = "p", CostCenter = "cc", Owner = var.owner }
+}
+module "m" {
+  source = "./m"
+  code   = "module-secret-code-9"
+}
+'''
+MODULE = '''
+variable "code" {
+  type      = string
+  sensitive = true
+}
+resource "aws_sns_topic" "t" {
+  name = "t"
+  tags = { Environment = var.code, Project = "p", CostCenter = "cc", Owner = "team" }
+}
+'''
+
+
+def test_a_tf_trees_sensitive_variables_are_judged_and_never_shown(tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "main.tf").write_text(TF)
+    (tmp_path / "m" / "main.tf").write_text(MODULE)
+    (tmp_path / "terraform.tfvars").write_text('owner = "alice.tf-secret-owner"\n')
+    out = {}
+    for fmt in ("json", "html", "sarif", "markdown"):
+        target = tmp_path / f"out.{fmt}"
+        assert main(["scan", str(tmp_path), "--format", fmt, "-o", str(target), "-q", "--fail-on", "none"]) == 0
+        out[fmt] = target.read_text()
+    for fmt, text in out.items():
+        assert "alice.tf-secret-owner" not in text and "module-secret-code-9" not in text, fmt
+    doc = json.loads(out["json"])
+    tag = {f["resource"]["address"]: f for f in doc["findings"] if f["control_id"] == "TAG-01"}
+    assert tag["aws_sqs_queue.q"]["status"] == "pass"
+    assert tag["aws_sqs_queue.q"]["evidence"]["tags"]["Owner"] == "(sensitive)"
+    assert tag["aws_sqs_queue.q"]["evidence"]["tags"]["Environment"] == "prod"   # not sensitive: shown
+    assert tag["module.m.aws_sns_topic.t"]["status"] == "fail"   # judged with the module input's value
+    assert "(sensitive)" in tag["module.m.aws_sns_topic.t"]["message"]

@@ -44,6 +44,9 @@ class SourceProject(TfProject):
         self.cli_vars: list[tuple[str, str]] = []   # (name, text given) of each --var, in order
         self.waivers: list[Waiver] = []
         self.ignored_waivers = 0              # waive comments not read (--no-source-waivers)
+        # the values of variables declared sensitive = true, as evaluated: judged, never shown
+        # (each resource shares this set: withheld.scrub_findings)
+        self.secrets: set = set()
         self._sources: dict[str, ModuleSource] = {}
         self._not_followed: set[str] = set()
         self._coverage_seen: set = set()

@@ -143,6 +143,14 @@ class ModuleInstance:
         return self._remember(("var", f"var.{name}"), lambda: self._var(name))
 
     def _var(self, name: str) -> Any:
+        v = self._var_value(name)
+        sensitive = self.src.variables[name].attrs().get("sensitive")
+        if sensitive is not None and sensitive.expr == ("lit", True):   # a literal, as Terraform requires
+            from ...withheld import add_secret
+            add_secret(self.project.secrets, v)
+        return v
+
+    def _var_value(self, name: str) -> Any:
         block = self.src.variables.get(name)
         if block is None:
             raise EvalError(f"no variable {name!r} is declared")

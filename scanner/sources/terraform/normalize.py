@@ -84,6 +84,8 @@ def normalize(project: TfProject) -> list[Resource]:
     out: list[Resource] = []
     unmapped: dict[str, list[str]] = {}
     marks = getattr(project, "sensitive", None)   # a plan's: id(TfResource) -> sensitive_values marks
+    # a .tf tree's: the values of its sensitive variables, filled as they are evaluated (shared)
+    tree_secrets = getattr(project, "secrets", None)
     if marks:
         from ...withheld import overlay, secret_values
     for tf in project.managed():
@@ -119,6 +121,8 @@ def normalize(project: TfProject) -> list[Resource]:
                     raise
                 raise err from e
         r.raw = tf.values   # a reference (user fields read it); .tf values were evaluated above
+        if tree_secrets is not None:
+            r.secrets = tree_secrets
         if marks and id(tf) in marks:   # a plan's sensitive values are not for users' fields
             r.raw = overlay(tf.values, marks[id(tf)], tf.origin)
             r.secrets = secret_values(tf.values, marks[id(tf)])   # nor for any report
