@@ -35,9 +35,6 @@ XFAIL: dict[str, str] = {
     "class4-tags-missing-either-way": "issue 12 class 4 on TAG-01: merge(tags, cond ? {Name = x} : {}) with an "
                                       "unknown condition lacks the required tags in both branches (fail), said "
                                       "unknown; also join(\"-\", [\"pattern\", unknown]) != \"\" is true",
-    "class1-unknown-selector": "issue 12 class 4 (the false passes are fixed: the candidates are possible): "
-                               "element([cmk1.arn, cmk2.arn], <unknown index>) could pass, every candidate "
-                               "being a customer-managed key, and is said unknown",
     "class1-possible-link-target": "issue 12 class 4 (the false passes are fixed: possible targets are unknown): "
                                    "two clusters whose possible members are all private could pass NET-05 "
                                    "and are said unknown",

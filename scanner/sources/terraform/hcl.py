@@ -393,12 +393,19 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
     if kind == "index" and _chain(node)[0] is None:
         # [a.id, b.id][i] / {x = a.id}[k]: with the selector not known, each element is possible
         why = _selector_doubt(node[2], scope)
-        _walk_refs(node[1], scope, w, depth, doubt or why)
+        alts = _elements(node[1]) if why else None
+        if alts:
+            _walk_alternatives(alts, scope, w, depth, doubt, why)
+        else:
+            _walk_refs(node[1], scope, w, depth, doubt or why)
         return
     if kind in ("name", "attr", "index", "splat"):
         root, ops = _chain(node)
         if root is not None:
-            w.add(_resolve(root, ops, scope, depth), doubt)
+            # local.keys[i] / var.ids[k] / module.m[i].out with the key not known: the value is one
+            # element of what the name holds, so each reference of it is only possible
+            why = _ops_doubt(ops, scope) if root in ("local", "var", "module") else None
+            w.add(_resolve(root, ops, scope, depth), doubt or why)
             return
         for child in node[1:]:
             if isinstance(child, tuple):
@@ -407,8 +414,7 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
         # the condition decides which value is used; its own references are not the value's
         taken, why = _branch(node[1], scope)
         if taken is None:
-            _walk_refs(node[2], scope, w, depth, doubt or why)
-            _walk_refs(node[3], scope, w, depth, doubt or why)
+            _walk_alternatives([node[2], node[3]], scope, w, depth, doubt, why)
         else:
             _walk_refs(node[2] if taken else node[3], scope, w, depth, doubt)
     elif kind == "tmpl":
@@ -436,9 +442,14 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
         elif node[1] in _SELECTOR_AT and len(node[2]) > _SELECTOR_AT[node[1]] and not node[3]:
             # element(list, i) / lookup(map, key, default): the selector decides which one is returned
             why = _selector_doubt(node[2][_SELECTOR_AT[node[1]]], scope)
-            for i, a in enumerate(node[2]):
-                if i != _SELECTOR_AT[node[1]]:
-                    _walk_refs(a, scope, w, depth, doubt or why)
+            alts = _elements(node[2][0]) if why else None
+            if alts:
+                # lookup()'s default is one more value it may return
+                _walk_alternatives(alts + node[2][2:], scope, w, depth, doubt, why)
+            else:
+                for i, a in enumerate(node[2]):
+                    if i != _SELECTOR_AT[node[1]]:
+                        _walk_refs(a, scope, w, depth, doubt or why)
         else:
             for a in node[2]:
                 _walk_refs(a, scope, w, depth, doubt)
@@ -454,6 +465,40 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
         for child in node[1:]:
             if isinstance(child, tuple):
                 _walk_refs(child, scope, w, depth, doubt)
+
+
+def _elements(node) -> list | None:
+    """The expressions a literal list or object is made of (its values), None for anything else."""
+    if node[0] == "tuple":
+        return list(node[1])
+    if node[0] == "object":
+        return [v for _k, v in node[1]]
+    return None
+
+
+def _walk_alternatives(alts: list, scope, w: _Walk, depth: int, doubt: str | None, why: str | None) -> None:
+    """The value is one of ``alts``, which one is not known (``why``): an address that every one of
+    them certainly references is referenced whichever is taken (certain, unless ``doubt``); the
+    others are possible."""
+    subs = []
+    for a in alts:
+        s = _Walk()
+        _walk_refs(a, scope, s, depth, None)
+        subs.append(s)
+    common = set.intersection(*({a for a in s.out if a not in s.possible} for s in subs)) if subs else set()
+    for s in subs:
+        for a in s.out:
+            w.add((a,), doubt if a in common else (doubt or s.possible.get(a) or why))
+
+
+def _ops_doubt(ops: list, scope) -> str | None:
+    """Why an index of a chain (after its first name) selects what is not known (None: every key is)."""
+    for op in ops[1:]:
+        if op[0] == "index":
+            why = _selector_doubt(op[1], scope)
+            if why:
+                return why
+    return None
 
 
 # functions whose value is one of their arguments: only that argument's references count
