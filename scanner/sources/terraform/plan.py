@@ -680,7 +680,11 @@ def _mark_unknown(values: Any, unknown: Any, addr: str) -> Any:
         src = values
         out = None
         for k, u in unknown.items():
-            if u is True or (u and isinstance(u, (dict, list))):
+            if u is True:   # most marks (an id, an ARN): a leaf, without the call
+                if out is None:
+                    out = dict(src)
+                out[k] = _AFTER_APPLY
+            elif u and isinstance(u, (dict, list)):
                 old = src.get(k)
                 new = _mark_unknown(old, u, addr)
                 if new is not old:

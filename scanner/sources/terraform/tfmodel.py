@@ -96,7 +96,7 @@ class TfResource:
                 return MISSING
             memo = self._checked_memo
             hit = memo.get(top) if memo is not None else None
-            cur = hit[1] if hit is not None and hit[0] is v else self._checked(top)
+            cur = hit[1] if hit is not None and hit[0] is v else self._check_new(top, v)
         else:
             cur = self._checked(top)
         if not rest or cur is MISSING:
@@ -116,6 +116,22 @@ class TfResource:
             else:
                 return MISSING
         return cur
+
+    def _check_new(self, top: str, v: Any) -> Any:
+        """``v`` (``values[top]``, not checked before) as the boundary check gives it, remembered."""
+        at = self.schema_at
+        if at is None:
+            if self.project is None:
+                return v
+            at = ""
+        if self.mode == "data":
+            return v   # as _checked
+        memo = self._checked_memo
+        if memo is None:
+            memo = self._checked_memo = {}
+        out = at_boundary(self, at, top, v)
+        memo[top] = (v, out)
+        return out
 
     def _checked(self, top: str) -> Any:
         vals = self.values
