@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 
 from scanner.controls import Check, control
+from scanner.link import Maybe
 from scanner.values import FALSE, TRUE, Origin, Tri, Unknown, Value, tri, unknown_tri
 
 SOC2 = ["CC6.6", "CC6.1"]
@@ -217,20 +218,51 @@ def _check_ingress(chk: Check, r, ctx, tier: str, allowed: list[dict]) -> None:
     seen = []
     for e in ingress.value or []:
         if isinstance(e, Unknown):
+            maybe = _possible_allow(e)
+            if maybe is not None and all(_allowed(maybe, kind, t, allowed).is_true
+                                         for _label, kind, t in _sources(maybe, r, ctx, ctx["tier_tag"])):
+                # a rule that may not be created, allowed if it is: the answer is the same either way
+                seen += [f"{_ports(maybe)} from {label}{_where(maybe)} (if it is created)"
+                         for label, _kind, _t in _sources(maybe, r, ctx, ctx["tier_tag"])]
+                continue
             chk.unknown(f"an ingress rule is not known: {e.reason}")
             continue
         where = _where(e)
         for label, kind, t in _sources(e, r, ctx, ctx["tier_tag"]):
             desc = f"{_ports(e)} from {label}{where}"
             seen.append(desc)
-            ok = FALSE
-            for entry in allowed:
-                ok = ok | _covers(entry, e, kind, t)
+            ok = _allowed(e, kind, t, allowed)
             chk.require(ok, f"{desc} is not allowed for the {tier} tier",
                         f"whether {desc} is allowed is not known")
             _locate(chk, ok, e)
     chk.note("ingress", seen)
     chk.note("allowed_ingress", _describe(allowed))
+
+
+def _allowed(e: dict, kind: str, t: Value | None, allowed: list[dict]) -> Tri:
+    """Whether some allowed_ingress entry covers rule ``e`` from one of its sources."""
+    ok = FALSE
+    for entry in allowed:
+        ok = ok | _covers(entry, e, kind, t)
+    return ok
+
+
+def _possible_allow(e: Unknown) -> dict | None:
+    """The allow rule a rule entry that may not exist would be (link.Maybe), else None: a deny
+    rule, or a rule not read, is left unknown."""
+    what = e.what if isinstance(e, Maybe) else None
+    return what if isinstance(what, dict) and what.get("access") in (None, "allow") else None
+
+
+def _reaches_internet(e: dict) -> Tri:
+    """Whether a rule's addresses include the whole internet (unknown when one is not known)."""
+    cidrs = _part(e, "cidrs")
+    if isinstance(cidrs, Unknown):
+        return unknown_tri(cidrs.reason)
+    out = FALSE
+    for c in cidrs:
+        out = out | (unknown_tri(c.reason) if isinstance(c, Unknown) else tri(_is_internet(c)))
+    return out
 
 
 def _check_egress_internet(chk: Check, r) -> None:
@@ -241,8 +273,10 @@ def _check_egress_internet(chk: Check, r) -> None:
     out = []
     for e in egress.value or []:
         if isinstance(e, Unknown):
-            chk.unknown(f"an egress rule is not known: {e.reason}")
-            continue
+            maybe = _possible_allow(e)
+            if maybe is None or not _reaches_internet(maybe).is_false:
+                chk.unknown(f"an egress rule is not known: {e.reason}")
+            continue   # else: a rule that may not be created and reaches no internet address changes nothing
         cidrs = _part(e, "cidrs")
         desc = f"{_ports(e)} to "
         if isinstance(cidrs, Unknown):
@@ -370,8 +404,10 @@ def _untiered_group(r, ctx):
     open_to = []
     for e in ingress.value or []:
         if isinstance(e, Unknown):
-            chk.unknown(f"an ingress rule is not known: {e.reason}")
-            continue
+            maybe = _possible_allow(e)
+            if maybe is None or not _reaches_internet(maybe).is_false:
+                chk.unknown(f"an ingress rule is not known: {e.reason}")
+            continue   # else: a rule that may not be created and admits no internet address changes nothing
         cidrs = _part(e, "cidrs")
         if isinstance(cidrs, Unknown):
             chk.unknown(f"the sources of an ingress rule are not known: {cidrs.reason}")

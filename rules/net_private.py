@@ -3,6 +3,7 @@ Endpoints"; seed 003 §3.1 database subnets)."""
 from __future__ import annotations
 
 from scanner.controls import Check, control
+from scanner.link import Maybe
 from scanner.values import Unknown
 
 
@@ -25,7 +26,12 @@ def net_05(r, ctx):
             chk.unknown(f"the cluster's instances are not known: {members.reason}", members)
         for m in members.value or [] if members.known else []:
             if isinstance(m, Unknown):
-                chk.unknown(f"an instance of the cluster is not known: {m.reason}")
+                # an instance that may belong to it (link.Maybe) and is known not to be public
+                # changes nothing; any other is a doubt
+                inst = ctx.lookup(m.what) if isinstance(m, Maybe) and isinstance(m.what, str) else None
+                if inst is None or not inst.has("publicly_accessible") or \
+                        not inst["publicly_accessible"].truthy().is_false:
+                    chk.unknown(f"an instance of the cluster is not known: {m.reason}")
                 continue
             inst = ctx.lookup(m)
             if inst is None or not inst.has("publicly_accessible"):

@@ -12,6 +12,18 @@ import re
 from .model import Resource
 from .values import FALSE, TRUE, Origin, Tri, Unknown, Value, tri, unknown_tri
 
+class Maybe(Unknown):
+    """An entry that may not be there (its resource's count is not known, or it may belong
+    elsewhere), with what it would be (``what``: a rule dict, a member's key). Unknown to every
+    reader; a rule that answers alike with and without it may look inside (NET-01..05)."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, reason: str, origin: Origin | None, what):
+        super().__init__(reason, origin)
+        self.what = what
+
+
 def link(resources: list[Resource]) -> list[Resource]:
     index: dict[str, Resource] = {}
     for r in resources:
@@ -43,7 +55,9 @@ def _sg_rules(resources: list[Resource], index: dict[str, Resource]) -> None:
             entries = Unknown(f"the direction of rule {r.address} is not known", d.origin)
         if r.existence:
             # a rule that may not be created: what it would allow is possible, never settled
-            entries = Unknown(r.existence, r["rule"].origin)
+            parts = entries if isinstance(entries, list) else [entries]
+            entries = [Maybe(r.existence, r["rule"].origin, e) if isinstance(e, dict) else
+                       Unknown(r.existence, r["rule"].origin) for e in parts]
         if not isinstance(entries, list):
             entries = [entries]
         targets = {id(index[k]): index[k] for k in (group.value or []) if k in index} if group.known else {}
@@ -87,12 +101,12 @@ def _cluster_members(resources: list[Resource], index: dict[str, Resource]) -> N
         mem = members.get(id(r), [])
         entries: list = [m.address for m in mem]
         for u in doubtful.get(id(r), []):
-            entries.append(Unknown(f"{u.address} may not be created ({u.existence})", u["cluster"].origin))
+            entries.append(Maybe(f"{u.address} may not be created ({u.existence})", u["cluster"].origin, u.address))
         for u in unresolved:
             if _names_another(u["cluster"], r):
                 continue
             why = u["cluster"].reason if not u["cluster"].known else "names a cluster that was not scanned"
-            entries.append(Unknown(f"{u.address} may belong to this cluster ({why})", u["cluster"].origin))
+            entries.append(Maybe(f"{u.address} may belong to this cluster ({why})", u["cluster"].origin, u.address))
         r.set("cluster_members", Value(entries, Origin(r.source, origin.path)))
         zones = [m["availability_zone"] for m in mem]
         unresolved_here = [u for u in unresolved if not _names_another(u["cluster"], r)]
