@@ -65,10 +65,12 @@ documents = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
+# findings and intervals carry no foreign keys (revision 0005): a scope's first run writes a row into
+# each per finding, which PostgreSQL checked one by one; ``Store.verify`` checks the references
 findings = Table(
     "findings", metadata,
     Column("id", Integer, primary_key=True),
-    Column("scope_id", Integer, ForeignKey("scopes.id"), nullable=False),
+    Column("scope_id", Integer, nullable=False),       # scopes.id
     Column("fingerprint", String(64), nullable=False),
     Column("control_id", String(64), nullable=False),
     Column("address", Text, nullable=False),
@@ -79,8 +81,8 @@ findings = Table(
 intervals = Table(
     "intervals", metadata,
     Column("id", Integer, primary_key=True),
-    Column("scope_id", Integer, ForeignKey("scopes.id"), nullable=False),
-    Column("finding_id", Integer, ForeignKey("findings.id"), nullable=False),
+    Column("scope_id", Integer, nullable=False),       # scopes.id, the finding's scope
+    Column("finding_id", Integer, nullable=False),     # findings.id
     Column("status", String(16), nullable=False),
     Column("severity", String(16), nullable=False),
     Column("from_seq", Integer, nullable=False),
