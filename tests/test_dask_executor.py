@@ -448,6 +448,58 @@ def test_a_worker_of_another_version_is_refused(world, coordinator_env, tmp_path
         other.stop()
 
 
+def test_a_worker_of_the_same_version_with_other_code_is_refused(world, coordinator_env, tmp_path):
+    """A checkout changed under a running cluster: the version is the same, the code is not."""
+    import shutil
+    root = pathlib.Path(__file__).resolve().parent.parent
+    code = tmp_path / "code"
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(root / "scanner", code / "scanner", ignore=ignore)
+    shutil.copytree(root / "rules", code / "scanner" / "rules", ignore=ignore)
+    with open(code / "scanner" / "rules" / "tag.py", "a") as fh:
+        fh.write("\n# edited after the workers started\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AZURE_"))}
+    env["PYTHONPATH"] = str(code)   # the workers import this copy of specguard
+    other = Cluster(env, workers=1)
+    try:
+        from scanner.cli import main
+        import io
+        import contextlib
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = main(["audit", "aws", "--executor", other.address.replace("tcp://", "dask://"), "--quiet",
+                       "-o", str(tmp_path / "x.json")])
+        assert rc == 3
+        line = err.getvalue().strip()
+        assert len(line.splitlines()) == 1
+        assert "with other code than this coordinator" in line and "restart the workers" in line
+        assert not (tmp_path / "x.json").exists()
+    finally:
+        other.stop()
+
+
+def test_the_code_digest_is_of_the_files_not_of_where_they_are(tmp_path):
+    """An installed specguard (rules inside scanner/) and a checkout (rules beside it) give one digest;
+    one changed byte gives another."""
+    import shutil
+    import subprocess as sp
+    root = pathlib.Path(__file__).resolve().parent.parent
+    code = tmp_path / "code"
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(root / "scanner", code / "scanner", ignore=ignore)
+    shutil.copytree(root / "rules", code / "scanner" / "rules", ignore=ignore)
+    probe = "from scanner.executor.units import code_digest; print(code_digest())"
+
+    def digest(**env):   # in a process of its own: this one's digest was read when the suite began
+        return sp.run([sys.executable, "-c", probe], env={**os.environ, **env}, cwd=tmp_path,
+                      capture_output=True, text=True, check=True).stdout.strip()
+    checkout = digest()
+    assert digest(PYTHONPATH=str(code)) == checkout
+    (code / "scanner" / "data" / "provider-values.json").write_bytes(
+        (code / "scanner" / "data" / "provider-values.json").read_bytes() + b" ")
+    assert digest(PYTHONPATH=str(code)) != checkout
+
+
 def test_bad_executor_is_a_usage_error(run_cli):
     r = run_cli("audit", "aws", "--executor", "dask:/nope")
     assert r.returncode == 2 and "is not an executor" in r.stderr

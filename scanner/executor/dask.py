@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from .. import __version__
 from ..errors import ScanError
 from ..redact import redact
-from .units import UnitFailed, merge_user_rules, run_unit, worker_facts
+from .units import UnitFailed, code_digest, code_identity, merge_user_rules, run_unit, worker_facts
 
 CONNECT_TIMEOUT = 5    # seconds to reach the scheduler: an unreachable one ends the run in seconds
 WORKERS_TIMEOUT = 30   # seconds to wait for the scheduler's first worker
@@ -113,6 +113,12 @@ def check_workers(client, opts, profile, spec) -> None:
         if f.get("version") != __version__:
             raise ScanError(f"the Dask worker {addr} runs specguard {f.get('version')}, this coordinator runs "
                             f"specguard {__version__}: install the same version on both")
+    code = code_digest()
+    for addr, f in sorted(facts.items()):
+        if f.get("code") != code:
+            raise ScanError(f"the Dask worker {addr} runs specguard {__version__} with other code than this "
+                            f"coordinator (code {str(f.get('code'))[:12]}, here {code[:12]}: a checkout changed "
+                            "since the workers started?): restart the workers on the same specguard")
     for addr, f in sorted(facts.items()):
         if f.get("profile_error"):
             raise ScanError(f"the Dask worker {addr} cannot read the run's profile or rules ({f['profile_error']}): "
@@ -126,9 +132,10 @@ def _run(distributed, client, opts, plan) -> dict:
     """Submit one task per unit; each unit's result, or why it failed for good (a string)."""
     token = uuid.uuid4().hex[:8]
     futures = {}
+    identity = code_identity()
     for u in plan.units:
         item = plan.items[u] if hasattr(plan, "items") else u
-        fut = client.submit(run_unit, opts.cloud, opts, item, __version__, key=f"specguard-{opts.cloud}-{u}-{token}",
+        fut = client.submit(run_unit, opts.cloud, opts, item, identity, key=f"specguard-{opts.cloud}-{u}-{token}",
                             retries=RETRIES, pure=False)
         futures[fut] = u
     out: dict = {}

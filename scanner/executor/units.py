@@ -171,12 +171,52 @@ def stamp(res: UnitResult, started: float) -> UnitResult:
     return res
 
 
+_CODE: list[str] = []   # code_digest(), once per process
+
+
+def code_digest() -> str:
+    """The SHA-256 of the specguard code this process runs: every module and data file of the
+    ``scanner`` package and its rules, by path and content.  Two processes of the same version can
+    run different code (a checkout changed under a running cluster, a worker installed from another
+    branch); their findings would differ, or their units' results not unpickle, so a worker is
+    compared by this too.  Read once per process (a worker is long-lived), about 10 ms."""
+    if not _CODE:
+        import hashlib
+
+        import scanner
+        import scanner.rules
+        h = hashlib.sha256()
+        for pkg in (scanner, scanner.rules):
+            for base in pkg.__path__:
+                for dirpath, dirnames, filenames in os.walk(base):
+                    dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+                    if pkg is scanner and os.path.samefile(dirpath, base):
+                        dirnames[:] = [d for d in dirnames if d != "rules"]   # its own package, below
+                    for name in sorted(filenames):
+                        if name.endswith((".py", ".json", ".yaml")):
+                            path = os.path.join(dirpath, name)
+                            with open(path, "rb") as fh:
+                                body = fh.read()
+                            rel = os.path.relpath(path, base).replace(os.sep, "/")
+                            h.update(f"{pkg.__name__}/{rel}\0{len(body)}\0".encode())
+                            h.update(body)
+        _CODE.append(h.hexdigest())
+    return _CODE[0]
+
+
+def code_identity() -> str:
+    """What a unit's task is checked against on its worker: the version and the code."""
+    from .. import __version__
+    return f"{__version__} (code {code_digest()[:12]})"
+
+
 def worker_facts(expect: dict) -> dict:
     """Run on every worker before the units: the specguard it runs, and the digests of the profile
     and rules it reads from the run's paths (``expect``: the options), so a worker that would judge
     with other rules is refused before it judges anything."""
     from .. import __version__
-    facts: dict[str, Any] = {"version": __version__, "where": f"{socket.gethostname()}:{os.getpid()}"}
+    facts: dict[str, Any] = {"version": __version__, "where": f"{socket.gethostname()}:{os.getpid()}",
+                             "code": code_digest()}
     try:
         prof = load_profile(expect.get("profile"), list(expect.get("rules") or ()))
         facts["profile_sha256"] = prof.sha256
@@ -192,14 +232,15 @@ class UnitFailed(Exception):
 
 
 def run_unit(cloud: str, opts, item, version: str) -> UnitResult:
-    """A Dask task: one unit of ``cloud`` (``scanner.executor.aws|azure.unit``)."""
+    """A Dask task: one unit of ``cloud`` (``scanner.executor.aws|azure.unit``); ``version``: the
+    coordinator's ``code_identity()``."""
     import importlib
 
-    from .. import __version__
     from ..errors import SpecguardError
     from ..redact import redact
-    if version != __version__:   # a worker that joined after the check
-        raise UnitFailed(f"this worker runs specguard {__version__}, the coordinator {version}")
+    mine = code_identity()
+    if version != mine:   # a worker that joined after the check
+        raise UnitFailed(f"this worker runs specguard {mine}, the coordinator {version}")
     mod = importlib.import_module(f"scanner.executor.{cloud}")
     try:
         return mod.unit(opts, item)
