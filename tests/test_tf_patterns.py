@@ -25,10 +25,6 @@ PATTERNS = pathlib.Path(__file__).resolve().parent / "tf_patterns"
 
 # pattern directory -> why it is still wrong (issue 12 class N: what)
 XFAIL: dict[str, str] = {
-    "class10-policy-domains-through-for": "issue 12 class 10 on WAF-01: a Front Door security policy whose domain "
-                                          "ids come from a for expression over endpoint references leaves every "
-                                          "endpoint unknown ('names its target only after apply') instead of "
-                                          "following the references (covered: pass, bare: fail)",
     "class4-tags-missing-either-way": "issue 12 class 4 on TAG-01: merge(tags, cond ? {Name = x} : {}) with an "
                                       "unknown condition lacks the required tags in both branches (fail), said "
                                       "unknown; also join(\"-\", [\"pattern\", unknown]) != \"\" is true",

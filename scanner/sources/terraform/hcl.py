@@ -21,11 +21,11 @@ from ...digest import sha256
 from ...errors import InputError
 from ...values import Origin, Unknown, Value
 from ...waivers import Waiver, parse_date
-from .hcl_eval import EvalError, Scope, evaluate, first_unknown, to_bool
+from .hcl_eval import Computed, EvalError, Scope, evaluate, first_unknown, to_bool
 from .hcl_files import (ModuleSource, ResBlock, drop_waive_comments, find_downloaded, is_local_source, load_module,
                         parse_var_option, read_manifest, read_tfvars, tf_files)
 from .hcl_limits import LimitExceeded
-from .hcl_module import ModuleInstance, SrcResource
+from .hcl_module import Iteration, ModuleInstance, SrcResource
 from .hcl_parse import Attribute, Block
 from .tfmodel import Refs, TfProject, TfResource
 
@@ -401,6 +401,12 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
         return
     if kind in ("name", "attr", "index", "splat"):
         root, ops = _chain(node)
+        it = scope.vars.get(root) if root is not None else None
+        if it.__class__ is Iteration:
+            # a dynamic block's <iterator>.value: the element of its for_each collection
+            if ops and ops[0] == ("attr", "value"):
+                w.add(_element_refs(it.expr, it.scope, it["key"], depth), doubt)
+            return
         if root is not None:
             # local.keys[i] / var.ids[k] / module.m[i].out with the key not known: the value is one
             # element of what the name holds, so each reference of it is only possible
@@ -456,15 +462,163 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
     elif kind == "for":
         # [for x in coll : v if cond]: the filter decides which elements are kept; its own
         # references are not the value's
-        _, _is_obj, _k, _v, coll_e, key_e, val_e, cond_e, _group = node
+        _, _is_obj, kname, vname, coll_e, key_e, val_e, cond_e, _group = node
         why = doubt or ("a for expression's condition decides whether it is kept" if cond_e is not None else None)
-        for child in (coll_e, key_e, val_e):
-            if isinstance(child, tuple):
-                _walk_refs(child, scope, w, depth, why)
+        _walk_refs(coll_e, scope, w, depth, why)
+        pairs = _for_pairs(coll_e, scope)
+        if pairs is None:
+            # the collection is not known: the element expressions are walked once, their
+            # iteration variables unbound (a key they select is not known: possible)
+            for child in (key_e, val_e):
+                if isinstance(child, tuple):
+                    _walk_refs(child, scope, w, depth, why)
+            return
+        # [for k in ["a"] : aws_x.y[k].id]: each element's expressions with its variables bound
+        for k, v in pairs:
+            sub = scope.child(**{vname: v, **({kname: k} if kname else {})})
+            kept = doubt
+            if cond_e is not None:
+                try:
+                    c = evaluate(cond_e, sub)
+                    c = c if isinstance(c, Unknown) else to_bool(c)
+                except EvalError as e:
+                    c = Unknown(str(e))
+                if c is False:
+                    continue
+                if isinstance(c, Unknown):
+                    kept = doubt or f"a for expression's condition decides whether it is kept ({c.reason})"
+            for child in (key_e, val_e):
+                if isinstance(child, tuple):
+                    _walk_refs(child, sub, w, depth, kept)
     elif kind in ("binop", "unop"):
         for child in node[1:]:
             if isinstance(child, tuple):
                 _walk_refs(child, scope, w, depth, doubt)
+
+
+_FOR_REFS_MAX = 64   # elements of a for expression walked one by one for references
+
+
+def _for_pairs(coll_e, scope) -> list | None:
+    """(key, value) of the collection a for expression iterates (None when it is not known or large)."""
+    try:
+        coll = evaluate(coll_e, scope)
+    except EvalError:
+        return None
+    if isinstance(coll, list) and len(coll) <= _FOR_REFS_MAX:
+        return list(enumerate(coll))
+    if isinstance(coll, dict) and not isinstance(coll, Computed) and len(coll) <= _FOR_REFS_MAX:
+        return sorted(coll.items(), key=lambda kv: kv[0])
+    return None
+
+
+def _element_refs(node, scope, key, depth: int) -> Refs:
+    """References of the element at ``key`` (a list index, a map key) of the collection ``node``
+    gives: followed through local values, literal lists and maps, for expressions, concat() and
+    indexes by known keys; otherwise those of the whole collection, each possible."""
+    at = _narrow(node, scope, depth)
+    picked = _pick(at[0], at[1], key, depth) if at is not None else None
+    if picked is not None:
+        return refs_of(picked[0], picked[1], depth + 1)
+    # not followed: each reference of the collection is possible (even for one element: slice()
+    # or a filter may have left some out)
+    whole = refs_of(node, scope, depth + 1)
+    why = "it is one element of a collection, and which one is not followed"
+    return Refs(whole, {a: whole.possible.get(a, why) for a in whole})
+
+
+def _narrow(node, scope, depth: int) -> tuple | None:
+    """The expression (and its scope) that a local value, or an element of one picked by known
+    keys, stands for; None when it cannot be followed."""
+    if depth > 30:
+        return None
+    kind = node[0]
+    if kind == "attr" and node[1] == ("name", "local") and scope.module is not None:
+        entry = scope.module.src.locals.get(node[2])
+        return _narrow(entry[0].expr, scope.module.scope, depth + 1) if entry is not None else None
+    if kind == "index":
+        key = _eval_key(node[2], scope)
+        inner = _narrow(node[1], scope, depth + 1) if key is not None else None
+        picked = _pick(inner[0], inner[1], key, depth) if inner is not None else None
+        return _narrow(picked[0], picked[1], depth + 1) if picked is not None else None
+    return node, scope
+
+
+def _pick(node, scope, key, depth: int) -> tuple | None:
+    """(expression, scope) of the element at ``key`` of a literal list or map, a for expression or
+    concat(); None when it cannot be told."""
+    kind = node[0]
+    if kind == "tuple":
+        return (node[1][key], scope) if isinstance(key, int) and 0 <= key < len(node[1]) else None
+    if kind == "object":
+        for k, v in node[1]:
+            try:
+                if to_key(evaluate(k, scope)) == key:
+                    return v, scope
+            except EvalError:
+                return None
+        return None
+    if kind == "for":
+        return _for_element(node, scope, key, depth)
+    if kind == "call" and node[1] == "concat" and not node[3] and isinstance(key, int):
+        for a in node[2]:
+            try:
+                n = evaluate(a, scope)
+            except EvalError:
+                return None
+            if not isinstance(n, list):
+                return None
+            if key < len(n):
+                return _pick(a, scope, key, depth) if a[0] in ("tuple", "for") else None
+            key -= len(n)
+    return None
+
+
+def to_key(v):
+    return v if isinstance(v, (int, str)) and not isinstance(v, bool) else None
+
+
+def _for_element(node, scope, key, depth: int) -> tuple | None:
+    """(value expression, scope with its variables bound) of the element at ``key`` of a for
+    expression; None when it cannot be told (the collection or a filter is not known, or the
+    element is built from an iteration value that carries references of its own)."""
+    _, is_obj, kname, vname, coll_e, key_e, val_e, cond_e, group = node
+    if group or (not is_obj and not isinstance(key, int)):
+        return None
+    pairs = _for_pairs(coll_e, scope)
+    if pairs is None or (_mentions(val_e, vname) and refs_of(coll_e, scope, depth + 1)):
+        return None
+    j = 0
+    for k, v in pairs:
+        sub = scope.child(**{vname: v, **({kname: k} if kname else {})})
+        try:
+            if cond_e is not None:
+                c = evaluate(cond_e, sub)
+                if isinstance(c, Unknown):
+                    return None
+                if not to_bool(c):
+                    continue
+            if is_obj:
+                got = evaluate(key_e, sub)
+                if isinstance(got, Unknown):
+                    return None
+                if to_key(got) == key:
+                    return val_e, sub
+            elif j == key:
+                return val_e, sub
+        except EvalError:
+            return None
+        j += 1
+    return None
+
+
+def _mentions(node, name: str | None) -> bool:
+    """Whether an expression uses the name ``name`` (None: any name) anywhere."""
+    if not isinstance(node, tuple):
+        return isinstance(node, list) and any(_mentions(x, name) for x in node)
+    if node[0] == "name":
+        return name is None or node[1] == name
+    return any(_mentions(x, name) for x in node[1:] if isinstance(x, (tuple, list)))
 
 
 def _elements(node) -> list | None:

@@ -53,6 +53,15 @@ def provider_config_key(block: Block) -> str:
     return block.labels[0] + (f".{alias.expr[1]}" if alias and alias.expr[0] == "lit" else "")
 
 
+class Iteration(dict):
+    """A dynamic block's iterator ({"key", "value"}), which remembers the for_each expression it
+    comes from, so the references of ``<iterator>.value`` can be followed (hcl.refs_of)."""
+
+    def __init__(self, key: Any, value: Any, expr: tuple, scope: Scope):
+        super().__init__(key=key, value=value)
+        self.expr, self.scope = expr, scope
+
+
 class SrcResource(TfResource):
     """A resource instance read from source; its values are evaluated on first use."""
 
@@ -328,7 +337,7 @@ class ModuleInstance:
             return
         pairs = list(enumerate(coll)) if isinstance(coll, list) else sorted(coll.items()) if isinstance(coll, dict) else []
         for k, v in pairs:
-            sub = scope.child(**{it_name: {"key": k, "value": v}})
+            sub = scope.child(**{it_name: Iteration(k, v, fe.expr, scope)})
             bv, be = self.eval_body(content.body, sub, schema=schema)
             if isinstance(values.get(name), Unknown):
                 return
