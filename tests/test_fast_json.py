@@ -11,6 +11,7 @@ import json
 import math
 import pathlib
 import random
+import sys
 
 import pytest
 
@@ -99,6 +100,28 @@ def test_edge_cases_same_answer(fast, data):
         assert got == want            # the same one-line error, from the strict parser
     else:
         assert isinstance(got, tuple) and same(got[0], want[0])
+
+
+def nesting(v) -> int:
+    n = 0
+    while isinstance(v, list):   # without recursion: these are nested as deep as Python allows
+        n += 1
+        v = v[0] if v else None
+    return n
+
+
+def test_nesting_at_the_limit_same_answer(fast):
+    # msgspec nests a few levels deeper than json before it gives up: around the limit, every
+    # depth gets the strict parser's answer (a document, or its "nested more than" error)
+    limit = sys.getrecursionlimit()
+    answers = set()
+    for depth in range(limit - 80, limit + 5):
+        data = b"[" * depth + b"]" * depth
+        want, got = strict(data), answer(data)
+        assert type(got) is type(want), depth
+        assert got == want if isinstance(want, str) else nesting(got[0]) == nesting(want[0]) == depth
+        answers.add(type(want))
+    assert answers == {str, tuple}   # the limit is inside the range tried
 
 
 def test_fast_path_is_taken_for_what_it_accepts(fast):

@@ -143,10 +143,20 @@ def _fast_parse(data: bytes) -> Any:
                 pass
     if _fast_decode is False:
         return _REFUSED
+    # Both parsers give up at the interpreter's recursion limit, msgspec a few levels deeper than
+    # json: with the limit lowered while it parses, it gives up first, and a document nested just
+    # below json's limit goes to the strict parser, which decides as it always did.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit - _DEPTH_MARGIN)
     try:
         return _fast_decode(data)
     except Exception:   # DecodeError, ValidationError (range), RecursionError: the strict parser decides
         return _REFUSED
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+_DEPTH_MARGIN = 16   # msgspec 0.23 nests 4 levels deeper than json (tests/test_fast_json.py holds it)
 
 
 def _lone_surrogate(text: str) -> int | None:
