@@ -102,6 +102,7 @@ def store_cost(doc: dict, url: str) -> dict:
         t1 = time.perf_counter()
         m1 = time.thread_time()
         st.prepare(d)                    # encoded now, for the store and the outputs
+        early = st._early is not None    # a first run's rows are being written on another thread
         m2 = time.thread_time()
         t2 = time.perf_counter()
         render(d, "markdown")            # the run's outputs (not counted, and no wall time is)
@@ -118,7 +119,7 @@ def store_cost(doc: dict, url: str) -> dict:
         c_render = time.process_time() - c5
         # with -o results.json, what encoding took beyond the JSON output's own encoding (measured
         # apart, so on a busy machine it can come out larger: never below nothing)
-        parts = {"since": t1 - t0, "canonical": t2 - t1, "put": t4 - t3, "json_output": enc,
+        parts = {"since": t1 - t0, "canonical": t2 - t1, "put": t4 - t3, "json_output": enc, "early": early,
                  "cpu": (c4 - c0) - c_render - min(enc_cpu, m2 - m1),
                  "main": (m1 - m0) + max(0.0, (m2 - m1) - enc_cpu) + (m4 - m3)}
         parts["total"] = parts["since"] + max(0.0, parts["canonical"] - enc) + parts["put"]
@@ -283,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {kind}: CPU time of all threads (not the PostgreSQL server's) against the scan's {SCAN_CPU[0]:.2f} s: first "
                   f"{c['first']['cpu'] / SCAN_CPU[0]:.0%}, next {c['next']['cpu'] / SCAN_CPU[0]:.0%}, next with "
                   f"-o results.json {c['next_shared']['cpu'] / SCAN_CPU[0]:.0%}")
+            f = c["first"]
+            print(f"    {kind} first run: since {f['since']:.3f} s, prepare {f['canonical']:.3f} s (canonical JSON, "
+                  f"and the findings' rows begun on another thread: {'yes' if f['early'] else 'NO'}), put "
+                  f"{f['put']:.3f} s (waiting for those rows, the run's own, the commit)")
             print(f"    {kind} next run: since {r['since']:.3f} s, canonical JSON "
                   f"{r['canonical']:.3f} s, put {r['put']:.3f} s; with -o results.json the JSON output no longer "
                   f"encodes the document ({c['next_shared']['json_output']:.3f} s on its own)")
