@@ -178,12 +178,13 @@ class Store:
                     return self._write(conn, doc, data, name, sha, blob, None)
             conn, tx, sc = begun      # the transaction prepare() began, the run's findings written in it
             try:
-                out = self._write(conn, doc, data, name, sha, blob, sc)
+                try:
+                    out = self._write(conn, doc, data, name, sha, blob, sc)
+                except BaseException:
+                    tx.rollback()
+                    raise
                 tx.commit()
                 return out
-            except BaseException:
-                tx.rollback()
-                raise
             finally:
                 conn.close()
         except _Duplicate as d:       # nothing written (or what was, rolled back)
@@ -776,8 +777,6 @@ class _Early:
 
     @classmethod
     def start(cls, engine, scope: str, doc: dict) -> "_Early | None":
-        from sqlalchemy.exc import DBAPIError
-
         from .engine import BUSY_TIMEOUT
         found = doc.get("findings")
         if not isinstance(found, list) or not found:
@@ -812,8 +811,8 @@ class _Early:
                 sid = str(sc.id)
                 payload = (_copy_text([(i, sid, *r[:4]) for i, r in zip(ids, rows)]),
                            _copy_text([(sid, i, r[4], r[5], "1") for i, r in zip(ids, rows)]))
-        except (DBAPIError, LookupError, KeyError, TypeError, ValueError, AttributeError):
-            conn.close()         # rolls back; put() reports what is wrong with the findings, as before
+        except Exception:        # noqa: BLE001 - the driver's own errors too: put() does it all, as before,
+            conn.close()         # and says what is wrong with the findings if anything is (closing rolls back)
             return None
         early = cls(conn, tx, sc, scope, doc)
         early.thread = threading.Thread(target=early._write, args=(sqlite, payload), daemon=True,
