@@ -8,7 +8,7 @@ unknown, not a fail.  Azure tag names are case-insensitive; AWS's are not.
 """
 from __future__ import annotations
 
-from scanner.controls import Check, control
+from scanner.controls import Check, Verdict, control
 from scanner.model import KINDS
 from scanner.values import Unknown
 
@@ -21,12 +21,38 @@ from scanner.values import Unknown
          requirement="Every taggable resource carries Environment, Project, CostCenter and Owner, non-empty; "
                      "Environment is one of prod, staging, dev.")
 def tag_01(r, ctx):
-    chk = Check()
     tags = r["tags"]
+    sets = getattr(tags, "candidates", None) if not tags.known else None
+    if sets and all(isinstance(s, dict) for s in sets):
+        return _one_of(r, ctx, tags, sets)
     if not tags.known:
+        chk = Check()
         chk.unknown(f"the tags are not known: {tags.reason}", tags)
         return chk.verdict("")
-    own = dict(tags.value or {})
+    return _judge(r, ctx, tags.value)
+
+
+def _one_of(r, ctx, tags, sets):
+    """Tags that are one of several sets (provider_versions.AnyOf): decided when every set gets the
+    same verdict (the required tags missing with or without the conditional's tags)."""
+    verdicts = [_judge(r, ctx, s) for s in sets]
+    statuses = {v.status for v in verdicts}
+    if statuses == {"fail"}:
+        messages = list(dict.fromkeys(v.message for v in verdicts))
+        message = messages[0] if len(messages) == 1 else "whichever tags it gets: " + "; or ".join(messages)
+        return Verdict("fail", message, {"tags (one of)": [v.evidence.get("tags") for v in verdicts]},
+                       verdicts[0].file, verdicts[0].line)
+    if statuses == {"pass"}:
+        return Verdict("pass", verdicts[0].message, {"tags (one of)": [v.evidence.get("tags") for v in verdicts]},
+                       verdicts[0].file, verdicts[0].line)
+    chk = Check()
+    chk.unknown(f"the tags are not known: {tags.reason}")
+    return chk.verdict("")
+
+
+def _judge(r, ctx, tags: dict | None):
+    chk = Check()
+    own = dict(tags or {})
     star = own.pop("*", None)
     inherited = {}
     if ctx["count_resource_group_tags"] and r.has("inherited_tags"):

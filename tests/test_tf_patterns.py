@@ -23,12 +23,8 @@ import yaml
 
 PATTERNS = pathlib.Path(__file__).resolve().parent / "tf_patterns"
 
-# pattern directory -> why it is still wrong (issue 12 class N: what)
-XFAIL: dict[str, str] = {
-    "class4-tags-missing-either-way": "issue 12 class 4 on TAG-01: merge(tags, cond ? {Name = x} : {}) with an "
-                                      "unknown condition lacks the required tags in both branches (fail), said "
-                                      "unknown; also join(\"-\", [\"pattern\", unknown]) != \"\" is true",
-}
+# pattern directory -> why it is still wrong (issue 12 class N: what); none at present
+XFAIL: dict[str, str] = {}
 
 
 def _patterns():

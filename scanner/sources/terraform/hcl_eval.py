@@ -47,6 +47,8 @@ class Lazy:
 class Scope:
     """Roots for names: ``roots(name)`` from the module instance, plus iteration variables."""
 
+    forced = None   # a Forcing: the branch each conditional with an unknown condition takes (branch_values)
+
     def __init__(self, roots: Callable[[str], Any], local_vars: dict | None = None, module=None):
         self.roots = roots
         self.vars = local_vars or {}
@@ -55,7 +57,10 @@ class Scope:
     def child(self, **local_vars) -> "Scope":
         merged = dict(self.vars)
         merged.update(local_vars)
-        return Scope(self.roots, merged, self.module)
+        out = Scope(self.roots, merged, self.module)
+        if self.forced is not None:
+            out.forced = self.forced
+        return out
 
     def lookup(self, name: str) -> Any:
         if name in self.vars:
@@ -252,12 +257,95 @@ def _template(parts: list, scope: Scope) -> Any:
 
 def _conditional(node: tuple, scope: Scope) -> Any:
     c = evaluate(node[1], scope)
+    if isinstance(c, Unknown) and scope.forced is not None:
+        taken = scope.forced.choose(node, scope)
+        if taken is not None:
+            return evaluate(node[2] if taken else node[3], scope)
     if isinstance(c, Unknown):
         a, b = evaluate(node[2], scope), evaluate(node[3], scope)
         if first_unknown(a) is None and a == b:
             return a
         return Unknown(f"the condition is not known ({c.reason})")
     return evaluate(node[2] if to_bool(c) else node[3], scope)
+
+
+class Forcing:
+    """The branch each conditional whose condition is not known takes, for one evaluation of
+    ``branch_values``; the first such conditional it has no choice for is ``open``."""
+
+    _UNSEEN = object()
+
+    def __init__(self, choices: dict):
+        self.choices = choices
+        self.open: tuple | None = None
+        self.seen: dict = {}
+        self.mixed = False   # one conditional met under different iteration values
+
+    def choose(self, node: tuple, scope: Scope) -> bool | None:
+        k = id(node)
+        prev = self.seen.get(k, self._UNSEEN)
+        if prev is self._UNSEEN:
+            self.seen[k] = scope.vars
+        elif prev is not scope.vars and prev != scope.vars:
+            # in a for expression, say: each element's condition may differ, and one choice
+            # for all of them would leave out the mixed cases
+            self.mixed = True
+        if k in self.choices:
+            return self.choices[k]
+        if self.open is None:
+            self.open = node
+        return None
+
+
+_NO_VALUE = object()
+
+
+def branch_values(node: tuple, scope: Scope, locals_of: Callable[[str], tuple | None],
+                  limit: int = 8) -> list | None:
+    """Every value ``node`` may take when the conditionals whose conditions are not known (its own
+    and those of the local values it reads, which are evaluated afresh) take either branch: each
+    is one possibility (a combination that cannot happen may be among them, never one left out).
+    None when there are more than ``limit`` combinations, or a conditional is met under different
+    iteration values. ``locals_of(name)``: the (expression, scope) of a local value."""
+    out: list = []
+    todo: list[dict] = [{}]
+    runs = 0
+    while todo:
+        choices = todo.pop()
+        runs += 1
+        if runs > limit:
+            return None
+        forcing = Forcing(choices)
+        try:
+            v = evaluate(node, _forced_scope(scope, forcing, locals_of))
+        except EvalError:
+            v = _NO_VALUE   # Terraform stops there: no value to apply
+        if forcing.mixed:
+            return None
+        if forcing.open is not None:
+            k = id(forcing.open)
+            todo += [{**choices, k: False}, {**choices, k: True}]
+            continue
+        if v is not _NO_VALUE:
+            out.append(v)
+    return out or None
+
+
+def _forced_scope(scope: Scope, forcing: Forcing, locals_of, busy: frozenset = frozenset()) -> Scope:
+    def roots(name: str) -> Any:
+        if name != "local":
+            return scope.roots(name)
+
+        def local(n: str) -> Any:
+            got = locals_of(n)
+            if got is None or n in busy:
+                return scope.roots("local").get(n)   # the memoized value (a cycle is reported there)
+            expr, at = got
+            return evaluate(expr, _forced_scope(at, forcing, locals_of, busy | {n}))
+        return Lazy(local, "local")
+    out = Scope(roots, scope.vars, scope.module)
+    out.forced = forcing
+    return out
 
 
 def _binop(op: str, a: Any, b: Any, node, scope) -> Any:
@@ -276,6 +364,11 @@ def _binop(op: str, a: Any, b: Any, node, scope) -> Any:
         return (to_bool(a) and to_bool(b)) if op == "&&" else (to_bool(a) or to_bool(b))
     if op in ("==", "!="):
         eq = _equal_known(a, b)
+        if isinstance(eq, Unknown) and (a == "" or b == "") and (isinstance(a, str) or isinstance(b, str)):
+            # x != "" where x is not known yet, but is built with text of its own ("app-${id}"):
+            # whatever it turns out to be, it is not empty
+            if _not_empty(node[3] if a == "" else node[2], scope, 0):
+                eq = False
         if isinstance(eq, Unknown):
             return eq
         return eq if op == "==" else not eq
@@ -334,6 +427,35 @@ def _equal_known(a: Any, b: Any) -> Any:
     if u is not None:
         return u
     return _equal(a, b)
+
+
+def _not_empty(node: tuple, scope: Scope, depth: int) -> bool:
+    """Whether an expression's string value is certainly not empty, however its unknown parts turn
+    out: a template with literal text, join() with a known non-empty element (or a non-empty
+    separator between two or more elements), a local value that is one of these."""
+    kind = node[0]
+    if depth > 8:
+        return False
+    if kind == "tmpl":
+        return any(isinstance(p, str) and p.strip() for p in node[1])   # strip markers may take spaces
+    if kind == "attr" and node[1] == ("name", "local") and scope.module is not None:
+        entry = scope.module.src.locals.get(node[2])
+        return entry is not None and _not_empty(entry[0].expr, scope.module.scope, depth + 1)
+    if kind == "call" and node[1] == "join" and len(node[2]) == 2 and not node[3] and node[2][1][0] == "tuple":
+        items = node[2][1][1]
+        try:
+            sep = evaluate(node[2][0], scope)
+            if isinstance(sep, str) and sep and len(items) >= 2:
+                return True
+            return any(_not_empty(x, scope, depth + 1) or _known_text(x, scope) for x in items)
+        except EvalError:
+            return False
+    return False
+
+
+def _known_text(node: tuple, scope: Scope) -> bool:
+    v = evaluate(node, scope)
+    return isinstance(v, str) and v != ""
 
 
 def _equal(a: Any, b: Any) -> bool:

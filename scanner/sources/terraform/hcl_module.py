@@ -14,7 +14,7 @@ from typing import Any
 
 from ...errors import InputError
 from ...values import Unknown
-from .hcl_eval import Computed, EvalError, Lazy, Scope, evaluate, first_unknown
+from .hcl_eval import Computed, EvalError, Lazy, Scope, branch_values, evaluate, first_unknown
 from . import provider_types
 from .hcl_files import (ModuleSource, ResBlock, drop_waive_comments, find_downloaded, is_local_source, read_manifest,
                         source_kind, tf_files, within)
@@ -525,12 +525,42 @@ def _alternatives(body: list, values: dict, scope: Scope) -> dict[str, tuple] | 
     (an addition, say) must not inherit its candidates."""
     out = {}
     for item in body:
-        if isinstance(item, Attribute) and item.name not in META and item.expr[0] == "cond" \
-                and isinstance(values.get(item.name), Unknown):
+        if not isinstance(item, Attribute) or item.name in META or not isinstance(values.get(item.name), Unknown):
+            continue
+        if item.expr[0] == "cond":
             leaves = _branch_values(item.expr, scope, 0)
             if leaves:
                 out[item.name] = tuple(dict.fromkeys(leaves))
+        elif item.name == "tags" and scope.module is not None and _branches(item.expr, scope.module, 0):
+            # merge(local.tags, cond ? {Name = x} : {}): each tag set it may be (TAG-01 is decided
+            # when every one answers alike); only where a conditional is written, as it costs evaluations
+            inst = scope.module
+            sets = branch_values(item.expr, scope, lambda n: _local_expr(inst, n))
+            if sets and all(isinstance(v, dict) for v in sets):
+                out[item.name] = tuple(sets)
     return out or None
+
+
+def _local_expr(inst: "ModuleInstance", name: str) -> tuple | None:
+    entry = inst.src.locals.get(name)
+    return (entry[0].expr, inst.scope) if entry is not None else None
+
+
+def _branches(node, inst: "ModuleInstance", depth: int) -> bool:
+    """Whether an expression, or a local value it reads, holds a conditional (remembered per local)."""
+    if not isinstance(node, tuple) or depth > 16:
+        return isinstance(node, list) and any(_branches(x, inst, depth) for x in node)
+    kind = node[0]
+    if kind == "cond":
+        return True
+    if kind == "attr" and node[1] == ("name", "local"):
+        key = ("branches", node[2])
+        if key not in inst._memo:
+            inst._memo[key] = False   # a cycle answers no
+            entry = inst.src.locals.get(node[2])
+            inst._memo[key] = entry is not None and _branches(entry[0].expr, inst, depth + 1)
+        return inst._memo[key]
+    return any(_branches(x, inst, depth) for x in node[1:] if isinstance(x, (tuple, list)))
 
 
 def _branch_values(node, scope: Scope, depth: int) -> list | None:

@@ -153,6 +153,10 @@ def resource_tags(project: TfProject, tf: TfResource, provider: str | None = Non
         return Value(dict(tags_all), tf.origin("tags_all"))
     origin = tf.origin("tags")
     if isinstance(tags, Unknown):
+        sets = tf.alternatives.get("tags") if tf.alternatives else None
+        if sets:   # one of several known sets (a conditional whose condition is not known)
+            from .tag_sets import one_of
+            return one_of(project, tf, provider, sets, f"tags are {tags.reason}", origin)
         return Unknown(f"tags are {tags.reason}", origin)
     own = dict(tags) if isinstance(tags, dict) else {}
     if (provider or tf.provider) != "aws":

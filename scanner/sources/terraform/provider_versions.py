@@ -26,7 +26,7 @@ import re
 from typing import Any, Iterable
 
 from ...record import FrozenRecord, Record
-from ...values import Origin, Tri, Unknown, Value, tri, unknown_tri
+from ...values import Origin, Tri, Unknown, Value, plain, tri, unknown_tri
 
 # ----------------------------------------------------------------------------- versions
 # A version key sorts like Terraform's versions: numbers, then a release after its prereleases.
@@ -550,7 +550,7 @@ class AnyOf(Unknown):
         return AnyOf(self.reason, origin, mapped)
 
     def evidence(self) -> Any:
-        return {"unknown": self.reason, "one of": [c for c in self.candidates]}
+        return {"unknown": self.reason, "one of": [plain(c) for c in self.candidates]}
 
     def __repr__(self):
         return f"AnyOf({list(self.candidates)!r}: {self.reason!r} @ {self.origin.path})"
