@@ -743,7 +743,7 @@ _SQLITE_INTERVALS = ("INSERT INTO intervals (scope_id, finding_id, status, sever
 # Not COPY, though the server takes less (0.13 s against 0.18 s for the 10,000-resource plan): COPY
 # waits for the server between its start, its data and its end, and each time the thread needs the
 # interpreter back, which the encoder holds throughout, so the rows would go only after the encoding.
-_PG_BOTH = ("WITH e AS MATERIALIZED (SELECT v, nextval(pg_get_serial_sequence('findings', 'id')) AS id "
+_PG_BOTH = ("WITH e AS MATERIALIZED (SELECT v, nextval(%(seq)s::regclass) AS id "
             "FROM jsonb_array_elements(%(rows)s::jsonb) AS v), "
             "f AS (INSERT INTO findings (id, scope_id, fingerprint, control_id, address, resource_type) "
             "SELECT id, %(scope)s, v->>0, v->>1, v->>2, v->>3 FROM e) "
@@ -800,7 +800,8 @@ class _Early:
                 payload = ((conn.execute(select(func.max(t.findings.c.id))).scalar() or 0) + 1, rows)
             else:
                 conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
-                payload = (None, rows)
+                # the sequence's name looked up once: per row it took a quarter of the statement
+                payload = (conn.exec_driver_sql("SELECT pg_get_serial_sequence('findings', 'id')").scalar(), rows)
         except Exception:        # noqa: BLE001 - the driver's own errors too: put() does it all, as before,
             conn.close()         # and says what is wrong with the findings if anything is (closing rolls back)
             return None
@@ -821,7 +822,7 @@ class _Early:
                     cur.execute(_SQLITE_FINDINGS, (payload[0], self.sc.id, payload[1]))
                     cur.execute(_SQLITE_INTERVALS, (payload[0], self.sc.id, payload[1]))
                 else:
-                    cur.execute(_PG_BOTH, {"scope": self.sc.id, "rows": payload[1]})
+                    cur.execute(_PG_BOTH, {"seq": payload[0], "scope": self.sc.id, "rows": payload[1]})
             finally:
                 cur.close()
         except BaseException as e:     # put() does it itself
