@@ -7,6 +7,10 @@ against SQLite and a real PostgreSQL (tests/pg_cluster.py)."""
 from __future__ import annotations
 
 import copy
+import json
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -15,7 +19,7 @@ from sqlalchemy import delete, func, inspect, insert, select, update
 from scanner.canonical import canonical_json
 from scanner.errors import InputError
 from scanner.store import schema as t
-from storelib import base_doc, night, open_test_store, pg_server, store, store_url  # noqa: F401
+from storelib import ROOT, base_doc, night, open_test_store, pg_server, store, store_url  # noqa: F401
 
 
 def _doc(when: str = "2026-01-01T02:00:00") -> dict:
@@ -212,5 +216,43 @@ def test_revision_0005_keeps_every_row_and_drops_the_query_tables_foreign_keys(s
         assert _rows(st, "s") == before and st.verify() == []
         st.put(night(b, "2026-01-03T02:00:00"), scope="s")
         assert len(_rows(st, "s")) == len(before) + 1 and st.verify() == []
+    finally:
+        st.dispose()
+
+
+KILLED = """
+import json, pathlib, sys, time
+from scanner.store import open_store
+st = open_store(sys.argv[1])
+doc = json.load(open(sys.argv[2]))
+doc["history"] = st.since("new", doc)
+st.prepare(doc)
+st._early.thread.join()                 # the run's findings and intervals are written, not committed
+assert st._early.error is None, st._early.error
+pathlib.Path(sys.argv[3]).write_text("written")
+time.sleep(60)
+"""
+
+
+def test_killing_a_process_with_a_first_run_written_early_leaves_the_store_as_it_was(store_url, tmp_path):
+    st = open_test_store(store_url)
+    st.put(night(base_doc(), "2026-01-01T02:00:00"), scope="old")
+    before = _counts(st)
+    st.dispose()
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps(_doc("2026-01-02T02:00:00")))
+    flag = tmp_path / "written"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, store_url, str(p), str(flag)], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not flag.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "the storing process ended early"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    st = open_test_store(store_url)
+    try:
+        assert _counts(st) == before and st.verify() == []
+        s = st.put(json.loads(p.read_text()), scope="new")       # and the store takes the run afterwards
+        assert s.seq == 1 and st.scopes() == ["new", "old"] and st.verify() == []
     finally:
         st.dispose()
