@@ -534,11 +534,34 @@ def _alternatives(body: list, values: dict, scope: Scope) -> dict[str, tuple] | 
         elif item.name == "tags" and scope.module is not None and _branches(item.expr, scope.module, 0):
             # merge(local.tags, cond ? {Name = x} : {}): each tag set it may be (TAG-01 is decided
             # when every one answers alike); only where a conditional is written, as it costs evaluations
-            inst = scope.module
-            sets = branch_values(item.expr, scope, lambda n: _local_expr(inst, n))
+            sets = _tag_sets(item.expr, scope)
             if sets and all(isinstance(v, dict) for v in sets):
                 out[item.name] = tuple(sets)
     return out or None
+
+
+# The evaluations branch_values makes for tags, in one scan: locals are evaluated afresh each time,
+# so a tree where every resource's tags hold such a conditional is bounded here (beyond: unknown,
+# as before). Their for-expression steps do not count against the scan's MAX_STEPS.
+FORCED_RUNS = 4000
+FORCED_STEPS = 200_000
+
+
+def _tag_sets(expr: tuple, scope: Scope) -> list | None:
+    inst = scope.module
+    project = inst.project
+    spent = project.__dict__.setdefault("_forced_spent", [0, 0])   # runs, steps
+    if spent[0] >= FORCED_RUNS or spent[1] >= FORCED_STEPS:
+        return None
+    before = getattr(project, "steps", 0)
+    try:
+        sets = branch_values(expr, scope, lambda n: _local_expr(inst, n))
+    except LimitExceeded:
+        sets = None
+    spent[0] += 8 if sets is None else len(sets)
+    spent[1] += getattr(project, "steps", 0) - before
+    project.steps = before
+    return sets
 
 
 def _local_expr(inst: "ModuleInstance", name: str) -> tuple | None:
