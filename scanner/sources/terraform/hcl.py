@@ -394,8 +394,11 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
         # [a.id, b.id][i] / {x = a.id}[k]: with the selector not known, each element is possible
         why = _selector_doubt(node[2], scope)
         alts = _elements(node[1]) if why else None
+        picked = None if why else _picked(node[1], scope, _eval_key(node[2], scope), depth)
         if alts:
             _walk_alternatives(alts, scope, w, depth, doubt, why)
+        elif picked is not None:
+            _walk_refs(picked[0], picked[1], w, depth + 1, doubt)   # [a.id, b.id][0]: a only
         else:
             _walk_refs(node[1], scope, w, depth, doubt or why)
         return
@@ -411,6 +414,16 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
             # local.keys[i] / var.ids[k] / module.m[i].out with the key not known: the value is one
             # element of what the name holds, so each reference of it is only possible
             why = _ops_doubt(ops, scope) if root in ("local", "var", "module") else None
+            at = _narrow_chain(root, ops, scope, depth) if root in ("local", "var") and not why \
+                and len(ops) > 1 else None
+            if at is not None:
+                # local.ids[0], local.m.a: that element's references; an element of a collection
+                # that cannot be followed (built by a function, from a module's output) is one of
+                # its references, each possible
+                _walk_refs(at[0], at[1], w, depth + 1, doubt or (_UNFOLLOWED if at[2] else None))
+                return
+            if root == "module" and not why and _selects_in_output(ops, scope):
+                why = _UNFOLLOWED
             w.add(_resolve(root, ops, scope, depth), doubt or why)
             return
         for child in node[1:]:
@@ -449,7 +462,10 @@ def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:
             # element(list, i) / lookup(map, key, default): the selector decides which one is returned
             why = _selector_doubt(node[2][_SELECTOR_AT[node[1]]], scope)
             alts = _elements(node[2][0]) if why else None
-            if alts:
+            picked = None if why else _selected(node[1], node[2], scope, depth)
+            if picked is not None:
+                _walk_refs(picked[0], picked[1], w, depth + 1, doubt)
+            elif alts:
                 # lookup()'s default is one more value it may return
                 _walk_alternatives(alts + node[2][2:], scope, w, depth, doubt, why)
             else:
@@ -527,6 +543,95 @@ def _element_refs(node, scope, key, depth: int) -> Refs:
     return Refs(whole, {a: whole.possible.get(a, why) for a in whole})
 
 
+def _picked(node, scope, key, depth: int) -> tuple | None:
+    """(expression, scope) of the element at a known ``key`` of what ``node`` stands for."""
+    if key is None:
+        return None
+    at = _narrow(node, scope, depth)
+    return _pick(at[0], at[1], key, depth) if at is not None else None
+
+
+_UNFOLLOWED = "it is one element of a collection, and which one is not followed"
+
+
+def _narrow_chain(root: str, ops: list, scope, depth: int) -> tuple | None:
+    """local.x[0].y / var.m["k"]: (expression, scope, unfollowed) for what the chain's known keys
+    pick out of the local value or module input, as far as they can be followed; ``unfollowed``
+    when a key is left that selects in a collection whose elements cannot be told apart (a
+    function's or a module output's value). None when the name itself cannot be followed."""
+    at = _narrow(("attr", ("name", root), ops[0][1]), scope, depth) if ops[0][0] == "attr" else None
+    if at is None:
+        return None
+    for i, op in enumerate(ops[1:], 1):
+        if op[0] == "index":
+            key = _eval_key(op[1], scope)
+        elif op[0] == "attr":
+            key = op[1]
+        else:
+            return at + (_is_collection(at[0]),)
+        got = _pick(at[0], at[1], key, depth) if key is not None else None
+        if got is None:
+            if not _is_collection(at[0]):
+                # a reference to a resource (local.vpcs = aws_vpc.all): the keys left apply to it
+                return _apply(at[0], ops[i:], scope), at[1], False
+            return at + (True,)
+        at = _narrow(got[0], got[1], depth + 1) or got
+    return at + (False,)
+
+
+def _apply(node, ops: list, scope) -> tuple:
+    """``node`` with the attribute and index operations ``ops`` (keys evaluated in ``scope``) applied."""
+    for op in ops:
+        if op[0] == "attr":
+            node = ("attr", node, op[1])
+        elif op[0] == "index":
+            key = _eval_key(op[1], scope)
+            if key is None:
+                break
+            node = ("index", node, ("lit", key))
+        else:
+            break
+    return node
+
+
+def _is_collection(node) -> bool:
+    """Whether an expression may hold several references of which a key picks some: anything but
+    a reference to a resource or data source (whose attribute is that resource's)."""
+    root, _ops = _chain(node)
+    return root is None or root in ("local", "var", "module", "each", "count", "self")
+
+
+def _selects_in_output(ops: list, scope) -> bool:
+    """module.m.out[0] / module.m[k].out["a"]: an index after the output's name picks in its value."""
+    rest = ops[1:]
+    if rest and rest[0][0] == "index":
+        rest = rest[1:]   # the module instance
+    return any(op[0] == "index" for op in rest[1:])
+
+
+def _selected(name: str, args: list, scope, depth: int) -> tuple | None:
+    """element(list, i) / lookup(map, key, default) with the index or key known: (expression, scope)
+    of the value it returns, when the collection is written out (None otherwise)."""
+    key = _eval_key(args[1], scope)
+    at = _narrow(args[0], scope, depth) if key is not None else None
+    if at is None:
+        return None
+    node, sc = at
+    if name == "element" and node[0] == "tuple" and node[1] and isinstance(key, int) and key >= 0:
+        return node[1][key % len(node[1])], sc   # element() wraps around
+    if name == "lookup" and node[0] == "object":
+        got = _pick(node, sc, key, depth)
+        if got is not None:
+            return got
+        try:
+            names = [evaluate(k, sc) for k, _v in node[1]]
+        except EvalError:
+            return None
+        if len(args) > 2 and all(isinstance(n, str) for n in names):
+            return args[2], scope   # no such key: the default
+    return None
+
+
 def _narrow(node, scope, depth: int) -> tuple | None:
     """The expression (and its scope) that a local value, or an element of one picked by known
     keys, stands for; None when it cannot be followed."""
@@ -536,6 +641,10 @@ def _narrow(node, scope, depth: int) -> tuple | None:
     if kind == "attr" and node[1] == ("name", "local") and scope.module is not None:
         entry = scope.module.src.locals.get(node[2])
         return _narrow(entry[0].expr, scope.module.scope, depth + 1) if entry is not None else None
+    if kind == "attr" and node[1] == ("name", "var") and scope.module is not None:
+        inst = scope.module
+        arg = inst.call.attrs().get(node[2]) if inst.parent is not None else None
+        return _narrow(arg.expr, inst.call_scope, depth + 1) if arg is not None else None
     if kind == "index":
         key = _eval_key(node[2], scope)
         inner = _narrow(node[1], scope, depth + 1) if key is not None else None
