@@ -171,15 +171,16 @@ class Store:
 
     def _put(self, doc: dict, data: bytes, name: str, sha: str, blob: bytes) -> Stored:
         early, self._early, self._first = self._early, None, None
+        controls = self._control_rows(doc)    # while a first run's rows may still be being written
         begun = early.take(doc, name) if early is not None else None
         try:
             if begun is None:
                 with self.engine.begin() as conn:
-                    return self._write(conn, doc, data, name, sha, blob, None)
+                    return self._write(conn, doc, data, name, sha, blob, None, controls)
             conn, tx, sc = begun      # the transaction prepare() began, the run's findings written in it
             try:
                 try:
-                    out = self._write(conn, doc, data, name, sha, blob, sc)
+                    out = self._write(conn, doc, data, name, sha, blob, sc, controls)
                 except BaseException:
                     tx.rollback()
                     raise
@@ -190,7 +191,8 @@ class Store:
         except _Duplicate as d:       # nothing written (or what was, rolled back)
             return d.stored
 
-    def _write(self, conn, doc: dict, data: bytes, name: str, sha: str, blob: bytes, early) -> Stored:
+    def _write(self, conn, doc: dict, data: bytes, name: str, sha: str, blob: bytes, early,
+               controls: list[tuple]) -> Stored:
         """The run in the caller's transaction.  ``early``: the scope's row, locked, when the
         transaction began in prepare() with the run's findings and intervals written (_Early)."""
         run = doc["run"]
@@ -226,7 +228,7 @@ class Store:
             n_waived=summary.get("waived", 0), results_sha256=sha, stored_sha256=stored,
             prev_run_id=sc.head_run_id, chain_pos=pos,
             prev_hash=sc.head_hash, chain_hash=chain))
-        self._controls(conn, run_id, doc)
+        self._controls(conn, run_id, controls)
         self._waivers(conn, sc.id, seq, doc.get("waivers") or [])
         conn.execute(t.documents.insert().values(run_id=run_id, codec=CODEC, size=len(data), data=blob))
         conn.execute(update(t.scopes).where(t.scopes.c.id == sc.id)
@@ -364,14 +366,19 @@ class Store:
             _insert(conn, "intervals", ("scope_id", "finding_id", "status", "severity", "from_seq", "to_seq"),
                     [(scope_id, ids[k] if isinstance(k, str) else k, st, sev, a, b) for k, st, sev, a, b in add])
 
-    def _controls(self, conn, run_id: str, doc: dict) -> None:
+    @staticmethod
+    def _control_rows(doc: dict) -> list[tuple]:
+        """Per control: its severity and its findings' counts by status (run_controls' rows)."""
         pairs = Counter(map(_CONTROL_STATUS, doc.get("findings") or []))
         sev = {c["id"]: c.get("severity", "") for c in doc.get("controls") or []}
         ids = list(sev) + sorted({c for c, _ in pairs if c not in sev})
-        if ids:    # straight to the driver: SQLAlchemy's parameter processing cost more than the rows
+        return [(c, sev.get(c, ""), *(pairs[(c, k)] for k in STATUSES)) for c in ids]
+
+    @staticmethod
+    def _controls(conn, run_id: str, rows: list[tuple]) -> None:
+        if rows:   # straight to the driver: SQLAlchemy's parameter processing cost more than the rows
             _insert(conn, "run_controls", ("run_id", "control_id", "severity", "n_pass", "n_fail", "n_unknown",
-                                           "n_waived"),
-                    [(run_id, c, sev.get(c, ""), *(pairs[(c, k)] for k in STATUSES)) for c in ids])
+                                           "n_waived"), [(run_id, *r) for r in rows])
 
     def _waivers(self, conn, scope_id: int, seq: int, listed: list[dict]) -> None:
         if not listed:
