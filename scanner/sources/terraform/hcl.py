@@ -374,18 +374,52 @@ class _Walk:
                 self.possible[a] = why
 
 
-def refs_of(node: tuple, scope: Scope, depth: int = 0) -> Refs:
+def refs_of(node: tuple, scope: Scope, depth: int = 0, choices: bool = False) -> Refs:
     """Addresses of the resources an expression refers to (through locals, module inputs and outputs).
 
     Only the branch of a conditional that Terraform takes counts; when the condition is not known,
-    both branches' references are possible, never certain (``Refs.possible``).
+    both branches' references are possible, never certain (``Refs.possible``). At the top (or with
+    ``choices``), a value written as one of several expressions also gets ``Refs.choices``: the
+    references of each.
     """
     w = _Walk()
     _walk_refs(node, scope, w, depth, None)
     seen = list(dict.fromkeys(w.out))
     # a reference that is certain somewhere in the expression is certain
     certain = {a for a in w.out if a not in w.possible}
-    return Refs(seen, {a: why for a, why in w.possible.items() if a not in certain})
+    out = Refs(seen, {a: why for a, why in w.possible.items() if a not in certain})
+    if out.possible and (depth == 0 or choices) and depth < 30:
+        # the value is one of several expressions (an unknown condition or selector): each one's
+        # references, so a reader can ask whether every one names a key it accepts
+        alts = _top_alternatives(node, scope, depth)
+        if alts:
+            out.choices = [refs_of(a, sc, depth + 1, choices=True) for a, sc in alts]
+    return out
+
+
+def _top_alternatives(node, scope, depth: int) -> list | None:
+    """[(expression, scope)] the value of ``node`` is one of, when that is how it is written at its
+    top (through local values and module inputs); None otherwise."""
+    at = _narrow(node, scope, depth)
+    if at is None:
+        return None
+    node, scope = at
+    kind = node[0]
+    if kind == "cond":
+        taken, _why = _branch(node[1], scope)
+        return [(node[2], scope), (node[3], scope)] if taken is None else None
+    if kind == "index" and _chain(node)[0] is None and _selector_doubt(node[2], scope):
+        inner = _narrow(node[1], scope, depth)
+        elems = _elements(inner[0]) if inner is not None else None
+        return [(e, inner[1]) for e in elems] if elems else None
+    if kind == "call" and node[1] in _SELECTOR_AT and not node[3] and len(node[2]) > 1 \
+            and _selector_doubt(node[2][1], scope):
+        inner = _narrow(node[2][0], scope, depth)
+        elems = _elements(inner[0]) if inner is not None else None
+        if not elems:
+            return None
+        return [(e, inner[1]) for e in elems] + [(d, scope) for d in node[2][2:]]
+    return None
 
 
 def _walk_refs(node, scope, w: _Walk, depth: int, doubt: str | None) -> None:

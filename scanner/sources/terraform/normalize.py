@@ -236,6 +236,10 @@ def kms_key_managed_by(tf: TfResource, path: str) -> Value:
         return Value("provider", origin)
     doubt = refs.doubt() if isinstance(refs, Refs) else None
     if doubt:
+        from .map_keys import every_choice_customer   # one of several keys, every one the customer's
+        keys = every_choice_customer(project, refs)
+        if keys:
+            return Value("customer", Origin(tf.source, f"{path} -> one of {', '.join(keys)}", origin.file, origin.line))
         return Unknown(f"which key {path} names is not settled: {doubt}", origin)
     if refs and project is not None:
         by_addr = _address_map(project)

@@ -31,3 +31,44 @@ resource "aws_db_instance" "by_index_all_cmk" {
   storage_encrypted = true
   kms_key_id        = element([aws_kms_key.cmk.arn, aws_kms_key.cmk.arn], tonumber(data.aws_ssm_parameter.choice.value))
 }
+
+resource "aws_kms_key" "cmk2" {
+  enable_key_rotation = true
+}
+
+resource "aws_db_instance" "by_index_two_cmks" {
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  storage_encrypted = true
+  kms_key_id        = element([aws_kms_key.cmk.arn, aws_kms_key.cmk2.arn], tonumber(data.aws_ssm_parameter.choice.value))
+}
+
+resource "aws_db_instance" "by_key_two_cmks" {
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  storage_encrypted = true
+  kms_key_id        = lookup({ a = aws_kms_key.cmk.arn }, data.aws_ssm_parameter.choice.value, aws_kms_key.cmk2.arn)
+}
+
+resource "aws_db_instance" "by_condition_two_cmks" {
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  storage_encrypted = true
+  kms_key_id        = data.aws_ssm_parameter.choice.value == "a" ? aws_kms_key.cmk.arn : aws_kms_key.cmk2.arn
+}
+
+resource "aws_kms_key" "maybe" {
+  count               = data.aws_ssm_parameter.choice.value == "x" ? 1 : 0
+  enable_key_rotation = true
+}
+
+resource "aws_db_instance" "by_condition_maybe_key" {
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  storage_encrypted = true
+  kms_key_id        = data.aws_ssm_parameter.choice.value == "a" ? aws_kms_key.cmk.arn : aws_kms_key.maybe[0].arn
+}
