@@ -38,8 +38,10 @@ def _sg_rules(resources: list[Resource], index: dict[str, Resource]) -> None:
     """Append each separate rule resource to its group's ingress/egress list.
 
     A rule whose group cannot be found stays unattached (NET-04 reports it as
-    unknown); a rule of unknown direction is added to both lists as Unknown; a
-    rule value may be one rule dict or a list of them (Azure port ranges).
+    unknown); a rule that may not be created, or whose group is one of several
+    (its group a ``Maybe`` naming them), is added as ``Maybe`` entries (to each
+    of those groups); a rule of unknown direction is added to both lists as
+    Unknown; a rule value may be one rule dict or a list of them (Azure port ranges).
     """
     for r in resources:
         if r.kind != "sg_rule":
@@ -61,6 +63,12 @@ def _sg_rules(resources: list[Resource], index: dict[str, Resource]) -> None:
         if not isinstance(entries, list):
             entries = [entries]
         targets = {id(index[k]): index[k] for k in (group.value or []) if k in index} if group.known else {}
+        if isinstance(group, Maybe) and isinstance(group.what, list):
+            # one of several groups: the rule may be in each of them
+            targets = {id(index[k]): index[k] for k in group.what if k in index}
+            entries = [e if isinstance(e, Unknown) and not isinstance(e, Maybe) else
+                       Maybe(f"{r.address} may belong to this group ({group.reason})", group.origin,
+                             e.what if isinstance(e, Maybe) else e) for e in entries]
         for g in targets.values():
             if g.kind != "security_group":
                 continue

@@ -19,7 +19,7 @@ from typing import Any
 from ...model import Resource
 from ...values import Origin, Unknown, Value
 from .normalize import maps, ref_keys
-from .tfmodel import MISSING, TfResource
+from .tfmodel import MISSING, Refs, TfResource
 
 LOWEST = "(lowest TLS version)"
 TIER_TAG = "Tier"   # NET-* `tier_tag` default; rules re-read the tags when a profile names another key
@@ -199,9 +199,22 @@ def aws_security_group(tf: TfResource, r: Resource) -> None:
         r.set(direction, Value(rules, origin))
 
 
+def _rule_group(tf: TfResource) -> Value:
+    """The group a separate rule belongs to; when it is one of several groups of this configuration
+    (a conditional, a selector not known), a link.Maybe naming them: the rule may be in each."""
+    g = ref_keys(tf, "security_group_id")
+    if g.known:
+        return g
+    refs = tf.refs("security_group_id") or []
+    if isinstance(refs, Refs) and refs.possible:
+        from ...link import Maybe
+        return Maybe(g.reason, g.origin, list(refs))
+    return g
+
+
 @maps("aws_security_group_rule", kind="sg_rule")
 def aws_security_group_rule(tf: TfResource, r: Resource) -> None:
-    r.set("group", ref_keys(tf, "security_group_id"))
+    r.set("group", _rule_group(tf))
     d = _plain(tf, "type")
     r.set("direction", d if isinstance(d, Unknown) else Value(d, tf.origin("type")))
     origin = _origin(tf, "type", f"({tf.address})")
@@ -212,7 +225,7 @@ def aws_security_group_rule(tf: TfResource, r: Resource) -> None:
 
 @maps("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", kind="sg_rule")
 def aws_vpc_security_group_rule(tf: TfResource, r: Resource) -> None:
-    r.set("group", ref_keys(tf, "security_group_id"))
+    r.set("group", _rule_group(tf))
     direction = "ingress" if tf.type.endswith("_ingress_rule") else "egress"
     r.set("direction", Value(direction, Origin(tf.source, "type", tf.file, tf.line)))
     origin = Origin(tf.source, tf.address, tf.file, tf.line)

@@ -101,3 +101,42 @@ resource "aws_rds_cluster_instance" "maybe_private" {
   instance_class     = "db.r6g.large"
   engine             = "aurora-postgresql"
 }
+
+# a rule whose group is one of two (the condition is read at apply time) may be in either
+resource "aws_security_group" "web_a" {
+  name = "pattern-web-a"
+  tags = { Tier = "web" }
+}
+
+resource "aws_security_group" "web_b" {
+  name = "pattern-web-b"
+  tags = { Tier = "web" }
+}
+
+resource "aws_security_group_rule" "https_either" {
+  type              = "ingress"
+  security_group_id = data.aws_ssm_parameter.flag.value == "1" ? aws_security_group.web_a.id : aws_security_group.web_b.id
+  from_port         = 443
+  to_port           = 443
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+}
+
+resource "aws_security_group" "web_c" {
+  name = "pattern-web-c"
+  tags = { Tier = "web" }
+}
+
+resource "aws_security_group" "web_d" {
+  name = "pattern-web-d"
+  tags = { Tier = "web" }
+}
+
+resource "aws_security_group_rule" "ssh_either" {
+  type              = "ingress"
+  security_group_id = data.aws_ssm_parameter.flag.value == "1" ? aws_security_group.web_c.id : aws_security_group.web_d.id
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+}
