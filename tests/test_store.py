@@ -176,7 +176,7 @@ def test_an_older_store_is_upgraded_on_first_use_with_a_notice(store_url):
         assert len(notes) == 1 and f"upgraded from schema revision 0001 to {HEAD}" in notes[0]
         with st.engine.connect() as conn:
             from sqlalchemy import inspect
-            assert "ix_intervals_scope_from" in {i["name"] for i in inspect(conn).get_indexes("intervals")}
+            assert "ix_intervals_scope_fail" in {i["name"] for i in inspect(conn).get_indexes("intervals")}
         st.put(night(base_doc(), "2026-01-01T02:00:00"))
     finally:
         st.dispose()

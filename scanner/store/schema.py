@@ -17,7 +17,7 @@ and change them; this module is what the code reads and writes through.
 from __future__ import annotations
 
 from sqlalchemy import (Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 
 metadata = MetaData()
 
@@ -88,8 +88,9 @@ intervals = Table(
     Column("from_seq", Integer, nullable=False),
     Column("to_seq", Integer),
     Index("ix_intervals_scope_open", "scope_id", "to_seq"),
-    Index("ix_intervals_finding", "finding_id"),
-    Index("ix_intervals_scope_from", "scope_id", "from_seq"),
+    # failures by the run that began them (history, the period report): failing intervals only (0005)
+    Index("ix_intervals_scope_fail", "scope_id", "from_seq", sqlite_where=text("status = 'fail'"),
+          postgresql_where=text("status = 'fail'")),
 )
 
 run_controls = Table(

@@ -1,5 +1,9 @@
 """The query tables ``findings`` and ``intervals`` no longer carry foreign keys (findings.scope_id,
-intervals.scope_id, intervals.finding_id): ``store verify`` checks those references instead.
+intervals.scope_id, intervals.finding_id): ``store verify`` checks those references instead.  And
+``intervals`` keeps two indexes instead of three: by scope and end (the open intervals, every run),
+and by scope and start of its *failing* intervals only (history and the period report count and
+list failures; ``ix_intervals_scope_from`` held every interval), the period report reading a
+finding's other intervals in one pass over its scope's (``ix_intervals_finding`` is gone).
 
 Why: PostgreSQL checks a foreign key row by row (a query per row, and a row lock on each finding
 an interval names), and a scope's first run writes a row into each table per finding: for the
@@ -11,7 +15,7 @@ never did.  The evidence itself, runs and their documents, keeps its foreign key
 chain.
 
 SQLite cannot drop a foreign key: both tables are copied into tables declared without them (no
-other table refers to either), with the same rows, ids and indexes.
+other table refers to either), with the same rows and ids.
 
 Revision ID: 0005
 Revises: 0004
@@ -54,8 +58,8 @@ def _intervals(md: sa.MetaData, name: str, keys: bool, findings: str) -> sa.Tabl
     )
 
 
-_INTERVAL_INDEXES = (("ix_intervals_scope_open", ["scope_id", "to_seq"]), ("ix_intervals_finding", ["finding_id"]),
-                     ("ix_intervals_scope_from", ["scope_id", "from_seq"]))
+_OLD_INDEXES = (("ix_intervals_finding", ["finding_id"]), ("ix_intervals_scope_from", ["scope_id", "from_seq"]))
+_FAILING = "status = 'fail'"
 _COLUMNS = {"findings": "id, scope_id, fingerprint, control_id, address, resource_type",
             "intervals": "id, scope_id, finding_id, status, severity, from_seq, to_seq"}
 
@@ -75,8 +79,18 @@ def _copy_sqlite(keys: bool) -> None:
     op.drop_table("findings")
     op.rename_table("findings_0005", "findings")
     op.rename_table("intervals_0005", "intervals")
-    for index, columns in _INTERVAL_INDEXES:
-        op.create_index(index, "intervals", columns)
+    op.create_index("ix_intervals_scope_open", "intervals", ["scope_id", "to_seq"])
+    _indexes(old=keys)
+
+
+def _indexes(old: bool) -> None:
+    """The indexes of intervals by finding and by start (``old``), or by start of the failing ones."""
+    if old:
+        for index, columns in _OLD_INDEXES:
+            op.create_index(index, "intervals", columns)
+    else:
+        op.create_index("ix_intervals_scope_fail", "intervals", ["scope_id", "from_seq"],
+                        sqlite_where=sa.text(_FAILING), postgresql_where=sa.text(_FAILING))
 
 
 def upgrade() -> None:
@@ -89,6 +103,9 @@ def upgrade() -> None:
         for fk in inspector.get_foreign_keys(table):
             if fk["constrained_columns"] == [column] and fk["referred_table"] == target:
                 op.drop_constraint(fk["name"], table, type_="foreignkey")
+    for index, _ in _OLD_INDEXES:
+        op.drop_index(index, "intervals")
+    _indexes(old=False)
 
 
 def downgrade() -> None:
@@ -98,3 +115,5 @@ def downgrade() -> None:
         return
     for table, column, target in _DROPPED:
         op.create_foreign_key(f"{table}_{column}_fkey", table, target, [column], ["id"])
+    op.drop_index("ix_intervals_scope_fail", "intervals")
+    _indexes(old=True)
