@@ -63,9 +63,10 @@ def _sg_rules(resources: list[Resource], index: dict[str, Resource]) -> None:
         if not isinstance(entries, list):
             entries = [entries]
         targets = {id(index[k]): index[k] for k in (group.value or []) if k in index} if group.known else {}
-        if isinstance(group, Maybe) and isinstance(group.what, list):
-            # one of several groups: the rule may be in each of them
-            targets = {id(index[k]): index[k] for k in group.what if k in index}
+        if isinstance(group, Maybe) and (isinstance(group.what, list) or group.what == "*"):
+            # one of several groups (any AWS group: "*"): the rule may be in each of them
+            targets = {id(index[k]): index[k] for k in group.what if k in index} if group.what != "*" else \
+                {id(g): g for g in resources if g.kind == "security_group" and g.type == "aws_security_group"}
             entries = [e if isinstance(e, Unknown) and not isinstance(e, Maybe) else
                        Maybe(f"{r.address} may belong to this group ({group.reason})", group.origin,
                              e.what if isinstance(e, Maybe) else e) for e in entries]

@@ -203,12 +203,20 @@ def _rule_group(tf: TfResource) -> Value:
     """The group a separate rule belongs to; when it is one of several groups of this configuration
     (a conditional, a selector not known), a link.Maybe naming them: the rule may be in each."""
     g = ref_keys(tf, "security_group_id")
-    if g.known:
-        return g
     refs = tf.refs("security_group_id") or []
+    if g.known:
+        data = [k for k in g.value or [] if isinstance(k, str) and k.split("[")[0].startswith("data.aws_security_group.")]
+        if data and len(data) == len(g.value):
+            # a group read from a data source may be one this configuration manages
+            from ...link import Maybe
+            return Maybe(f"{', '.join(data)} is read at apply time: it may be any security group",
+                         g.origin, "*")
+        return g
+    from ...link import Maybe
     if isinstance(refs, Refs) and refs.possible:
-        from ...link import Maybe
         return Maybe(g.reason, g.origin, list(refs))
+    if not refs:
+        return Maybe(g.reason, g.origin, "*")   # known only after apply, naming nothing here: any group
     return g
 
 
