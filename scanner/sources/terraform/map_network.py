@@ -14,6 +14,7 @@ one meaning of "the internet" on both clouds.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...model import Resource
@@ -199,13 +200,17 @@ def aws_security_group(tf: TfResource, r: Resource) -> None:
         r.set(direction, Value(rules, origin))
 
 
+_SG_DATA = re.compile(r"(?:^|\.)data\.aws_security_group\.")
+
+
 def _rule_group(tf: TfResource) -> Value:
     """The group a separate rule belongs to; when it is one of several groups of this configuration
-    (a conditional, a selector not known), a link.Maybe naming them: the rule may be in each."""
+    (a conditional, a selector not known), a link.Maybe naming them: the rule may be in each; "*"
+    (any AWS group) when it is known only after apply and names none here, or reads a group data
+    source (which may be one this configuration manages)."""
     g = ref_keys(tf, "security_group_id")
-    refs = tf.refs("security_group_id") or []
     if g.known:
-        data = [k for k in g.value or [] if isinstance(k, str) and k.split("[")[0].startswith("data.aws_security_group.")]
+        data = [k for k in g.value or [] if isinstance(k, str) and _SG_DATA.search(k)]
         if data and len(data) == len(g.value):
             # a group read from a data source may be one this configuration manages
             from ...link import Maybe
@@ -213,6 +218,7 @@ def _rule_group(tf: TfResource) -> Value:
                          g.origin, "*")
         return g
     from ...link import Maybe
+    refs = tf.refs("security_group_id") or []
     if isinstance(refs, Refs) and refs.possible:
         return Maybe(g.reason, g.origin, list(refs))
     if not refs:
