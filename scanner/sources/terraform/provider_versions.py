@@ -535,6 +535,10 @@ class AnyOf(Unknown):
         self.candidates = tuple(candidates)
 
     def test(self, predicate) -> Tri:
+        if any(_holds_unknown(c) for c in self.candidates):
+            # a predicate would read an unknown part as a plain value (a tag set with a tag known
+            # only after apply): no decision (TAG-01 judges such sets itself, unknown parts included)
+            return unknown_tri(self.reason)
         try:
             answers = {bool(predicate(c)) for c in self.candidates}
         except Exception:   # a predicate meant for one shape of value: no decision from it
@@ -554,6 +558,16 @@ class AnyOf(Unknown):
 
     def __repr__(self):
         return f"AnyOf({list(self.candidates)!r}: {self.reason!r} @ {self.origin.path})"
+
+
+def _holds_unknown(v: Any) -> bool:
+    if isinstance(v, Unknown):
+        return True
+    if isinstance(v, dict):
+        return any(_holds_unknown(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_holds_unknown(x) for x in v)
+    return False
 
 
 def lookup(type_: str, paths: Iterable[str]) -> tuple[str, Default] | None:
