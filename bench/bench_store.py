@@ -69,7 +69,32 @@ def scan_time(plan: str) -> tuple[dict, float]:
 SCAN_CPU = [0.0]   # the scan's CPU time (all threads), best of REPEAT: steadier than wall time on a busy machine
 
 
-def store_cost(doc: dict, url: str) -> dict:
+def server_cpu(pg) -> float:
+    """CPU seconds the PostgreSQL cluster's processes have used (user and system, from /proc): what
+    the server spends storing a run happens beside specguard's own, on another core when there is
+    one."""
+    if pg is None:
+        return 0.0
+    try:
+        with open(os.path.join(pg.data, "postmaster.pid")) as fh:
+            root = int(fh.readline())
+        total = 0
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(name) == root or int(fields[1]) == root:     # the postmaster and its children
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
+
+
+def store_cost(doc: dict, url: str, pg=None) -> dict:
     """What ``scan --store URL`` adds to a scan, in process, best of REPEAT each: the since-entry
     every report prints (``since``), the canonical JSON (``canonical``: Store.prepare, which the
     JSON output, when there is one, takes instead of encoding the document itself) and
@@ -95,6 +120,7 @@ def store_cost(doc: dict, url: str) -> dict:
             m, t = time.thread_time(), time.perf_counter()
             canonical(e)
             enc, enc_cpu = time.perf_counter() - t, time.thread_time() - m
+        s0 = server_cpu(pg)
         c0 = time.process_time()
         m0 = time.thread_time()
         t0 = time.perf_counter()
@@ -113,6 +139,7 @@ def store_cost(doc: dict, url: str) -> dict:
         t4 = time.perf_counter()
         m4 = time.thread_time()
         c4 = time.process_time()
+        s4 = server_cpu(pg)
         # CPU: every thread's, the outputs' rendering taken out as measured on its own
         c5 = time.process_time()
         render(d, "markdown")
@@ -120,6 +147,7 @@ def store_cost(doc: dict, url: str) -> dict:
         # with -o results.json, what encoding took beyond the JSON output's own encoding (measured
         # apart, so on a busy machine it can come out larger: never below nothing)
         parts = {"since": t1 - t0, "canonical": t2 - t1, "put": t4 - t3, "json_output": enc, "early": early,
+                 "server": s4 - s0,
                  "cpu": (c4 - c0) - c_render - min(enc_cpu, m2 - m1),
                  "main": (m1 - m0) + max(0.0, (m2 - m1) - enc_cpu) + (m4 - m3)}
         parts["total"] = parts["since"] + max(0.0, parts["canonical"] - enc) + parts["put"]
@@ -133,6 +161,7 @@ def store_cost(doc: dict, url: str) -> dict:
                 out[kind] = dict(r)
         out[kind]["main"] = min(r["main"] for r in runs)
         out[kind]["cpu"] = min(r["cpu"] for r in runs)
+        out[kind]["server"] = min(r["server"] for r in runs)
     new = lambda: dict(doc, run=dict(doc["run"], id=str(uuid.uuid4())))   # noqa: E731
     gc.disable()                  # `scan` keeps the cyclic collector off until it exits (cli._no_cyclic_gc)
     try:
@@ -261,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                 pg = PgCluster().start()
                 urls["postgresql"] = pg.create_db("scan")
         try:
-            costs = {kind: store_cost(doc, url) for kind, url in urls.items()}
+            costs = {kind: store_cost(doc, url, pg if kind == "postgresql" else None) for kind, url in urls.items()}
             procs = {} if a.skip_process else {kind: process_cost(plan, url, tmp) for kind, url in urls.items()}
         finally:
             if pg is not None:
@@ -287,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
             f = c["first"]
             print(f"    {kind} first run: since {f['since']:.3f} s, prepare {f['canonical']:.3f} s (canonical JSON, "
                   f"and the findings' rows begun on another thread: {'yes' if f['early'] else 'NO'}), put "
-                  f"{f['put']:.3f} s (waiting for those rows, the run's own, the commit)")
+                  f"{f['put']:.3f} s (waiting for those rows, the run's own, the commit)"
+                  + (f"; the server's CPU {f['server']:.2f} s (first), {r['server']:.2f} s (next)"
+                     if kind == "postgresql" else ""))
             print(f"    {kind} next run: since {r['since']:.3f} s, canonical JSON "
                   f"{r['canonical']:.3f} s, put {r['put']:.3f} s; with -o results.json the JSON output no longer "
                   f"encodes the document ({c['next_shared']['json_output']:.3f} s on its own)")

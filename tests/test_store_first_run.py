@@ -259,3 +259,19 @@ def test_killing_a_process_with_a_first_run_written_early_leaves_the_store_as_it
         assert s.seq == 1 and st.scopes() == ["new", "old"] and st.verify() == []
     finally:
         st.dispose()
+
+
+def test_a_value_the_early_text_cannot_carry_leaves_the_run_to_put(store):
+    """PostgreSQL's early rows are one text with 0x1E and 0x1F as separators: a finding whose value
+    holds one is written by put() as before (SQLite's JSON carries it), with the same rows."""
+    doc = _doc()
+    doc["findings"][2]["resource"] = dict(doc["findings"][2]["resource"], address="a\x1eb\x1fc")
+    alone = copy.deepcopy(doc)
+    alone["run"]["id"] += "-alone"
+    store.put(alone, scope="alone")
+    doc["history"] = store.since("cli", doc)
+    store.prepare(doc)
+    assert (store._early is None) == (store.engine.dialect.name == "postgresql")
+    store.put(doc, scope="cli")
+    assert _rows(store, "cli") == _rows(store, "alone") and "a\x1eb\x1fc" in {r[2] for r in _rows(store, "cli")}
+    assert store.verify() == []
