@@ -230,8 +230,7 @@ st = open_store(sys.argv[1])
 doc = json.load(open(sys.argv[2]))
 doc["history"] = st.since("new", doc)
 st.prepare(doc)
-st._early.thread.join()                 # the run's findings and intervals are written, not committed
-assert st._early.error is None, st._early.error
+assert st._early.written.wait(30), st._early.error    # the run's findings and intervals, not committed
 pathlib.Path(sys.argv[3]).write_text("written")
 time.sleep(60)
 """
@@ -275,3 +274,32 @@ def test_a_value_the_early_text_cannot_carry_leaves_the_run_to_put(store):
     store.put(doc, scope="cli")
     assert _rows(store, "cli") == _rows(store, "alone") and "a\x1eb\x1fc" in {r[2] for r in _rows(store, "cli")}
     assert store.verify() == []
+
+
+def test_a_first_run_not_put_within_hold_lets_go_of_the_store_and_is_stored_all_the_same(store_url, monkeypatch):
+    """Outputs that take long to render: the early transaction is rolled back after _Early.HOLD
+    seconds, so other writers are not kept waiting; put() then writes the whole run itself."""
+    from scanner.store import runs
+    monkeypatch.setattr(runs._Early, "HOLD", 0.2)
+    a, b = open_test_store(store_url), open_test_store(store_url)
+    try:
+        doc = _doc()
+        doc["history"] = a.since("s", doc)
+        a.prepare(doc)
+        assert a._early is not None
+        deadline = time.monotonic() + 30
+        while not a._early.expired:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        later = _doc("2026-01-03T02:00:00")
+        t0 = time.monotonic()
+        other = b.put(later, scope="s")           # not kept waiting: it is the scope's run 1
+        assert time.monotonic() - t0 < 10 and other.seq == 1
+        s = a.put(doc, scope="s")
+        assert (s.seq, s.later) == (1, 1)         # it started earlier: put() places it first in time
+        for d in (doc, later):
+            a.put(dict(copy.deepcopy(d), run=dict(d["run"], id=d["run"]["id"] + "-ref")), scope="ref")
+        assert _rows(a, "s") == _rows(a, "ref") and a.verify() == []
+    finally:
+        a.dispose()
+        b.dispose()

@@ -781,13 +781,22 @@ class _Early:
     Whenever that cannot be (the store is busy with another writer: no waiting here; the scope
     has runs by now; the findings are not as expected; put() is for another document or scope),
     put() does it all itself, as before; a transaction no put() took is rolled back
-    (Store.dispose, the next run's since() or prepare())."""
+    (Store.dispose, the next run's since() or prepare()), and so is one put() has not taken
+    ``HOLD`` seconds after the rows were written (outputs that take long to render): the scope,
+    and an SQLite store as a whole, are not kept from other writers longer than that, who wait up
+    to engine.BUSY_TIMEOUT; put() then does it all itself."""
+
+    HOLD = 10.0
 
     def __init__(self, conn, tx, sc, scope: str, doc: dict):
         self.conn, self.tx, self.sc = conn, tx, sc
         self.scope, self.doc, self.found = scope, doc, doc.get("findings")
         self.error: BaseException | None = None
         self.thread = None
+        self.lock = threading.Lock()
+        self.claimed = threading.Event()      # put() takes it, or it is abandoned
+        self.written = threading.Event()      # the rows are in (not committed)
+        self.expired = False                  # rolled back by the thread itself after HOLD
 
     @classmethod
     def start(cls, engine, scope: str, doc: dict) -> "_Early | None":
@@ -850,17 +859,36 @@ class _Early:
             self.error = e
         finally:
             going.set()
+        if self.error is None:
+            self.written.set()
+        if self.error is None and not self.claimed.wait(self.HOLD):
+            with self.lock:
+                if not self.claimed.is_set():
+                    self.expired = True
+                    self._release()
+
+    def _claim(self) -> bool:
+        """Take the transaction from the thread: False when it rolled it back already (HOLD)."""
+        with self.lock:
+            self.claimed.set()
+            expired = self.expired
+        self.thread.join()
+        return not expired
 
     def take(self, doc: dict, scope: str):
         """(connection, transaction, locked scope row) for put() of this very run, else None."""
-        self.thread.join()
+        if not self._claim():
+            return None
         if self.error is None and doc is self.doc and scope == self.scope and doc.get("findings") is self.found:
             return self.conn, self.tx, self.sc
-        self.abort()
+        self._release()
         return None
 
     def abort(self) -> None:
-        self.thread.join()
+        if self._claim():
+            self._release()
+
+    def _release(self) -> None:
         try:
             self.tx.rollback()
         except Exception:    # noqa: BLE001 - a connection that failed is closed all the same
