@@ -729,8 +729,15 @@ def _for_element(node, scope, key, depth: int) -> tuple | None:
     if group or (not is_obj and not isinstance(key, int)):
         return None
     pairs = _for_pairs(coll_e, scope)
-    if pairs is None or (_mentions(val_e, vname) and refs_of(coll_e, scope, depth + 1)):
+    if pairs is None:
         return None
+    each_instance = False
+    if _mentions(val_e, vname) and refs_of(coll_e, scope, depth + 1):
+        # [for e in aws_x.y : e.id]: the element for key k is built from the instance aws_x.y[k];
+        # over anything else, which references an element carries is not followed
+        if not _instances_of(coll_e, scope):
+            return None
+        each_instance = True
     j = 0
     for k, v in pairs:
         sub = scope.child(**{vname: v, **({kname: k} if kname else {})})
@@ -741,18 +748,40 @@ def _for_element(node, scope, key, depth: int) -> tuple | None:
                     return None
                 if not to_bool(c):
                     continue
-            if is_obj:
-                got = evaluate(key_e, sub)
-                if isinstance(got, Unknown):
-                    return None
-                if to_key(got) == key:
+            if (to_key(evaluate(key_e, sub)) == key) if is_obj else j == key:
+                if not each_instance:
                     return val_e, sub
-            elif j == key:
-                return val_e, sub
+                got = _subst(val_e, vname, ("index", coll_e, ("lit", k)))
+                return (got, sub) if got is not None else None
         except EvalError:
             return None
         j += 1
     return None
+
+
+def _instances_of(node, scope) -> bool:
+    """Whether an expression names a managed resource's instances (aws_x.y, with count or for_each:
+    iterating it gives each instance under its index or key)."""
+    root, ops = _chain(node)
+    inst = scope.module
+    return inst is not None and root in inst.src.types and len(ops) == 1 and ops[0][0] == "attr" \
+        and f"{root}.{ops[0][1]}" in inst.src.resources
+
+
+def _subst(node, name: str, by: tuple):
+    """``node`` with the name ``name`` replaced by the expression ``by``; None where a nested for
+    expression binds the same name (it would mean another value there)."""
+    if isinstance(node, list):
+        out = [_subst(x, name, by) for x in node]
+        return None if any(x is None for x, y in zip(out, node) if isinstance(y, (tuple, list))) else out
+    if not isinstance(node, tuple):
+        return node
+    if node == ("name", name):
+        return by
+    if node and node[0] == "for" and name in (node[2], node[3]):
+        return None
+    out = tuple(_subst(x, name, by) if isinstance(x, (tuple, list)) else x for x in node)
+    return None if any(x is None and isinstance(y, (tuple, list)) for x, y in zip(out, node)) else out
 
 
 def _mentions(node, name: str | None) -> bool:

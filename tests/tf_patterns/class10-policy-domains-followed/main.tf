@@ -1,7 +1,6 @@
 # Front Door security policies whose domain blocks are dynamic: each block's id is followed to the
 # element of for_each it comes from (a list, a filtered for expression); where the element cannot be
-# told (a for expression over the endpoints themselves) each endpoint of the collection is only
-# possibly covered.
+# told (slice()) each endpoint of the collection is only possibly covered.
 
 resource "azurerm_cdn_frontdoor_profile" "fd" {
   name                = "pattern-fd"
@@ -134,8 +133,8 @@ resource "azurerm_cdn_frontdoor_security_policy" "keyed" {
   }
 }
 
-# narrowed to one element by a filter or slice(): the references of the whole collection are
-# only possible (one element, but not every endpoint mentioned is in it)
+# narrowed to one element by slice() (not followed: each endpoint it mentions is possible) and by a
+# filter over the endpoints (followed)
 resource "azurerm_cdn_frontdoor_endpoint" "narrowed" {
   for_each                 = toset(["a", "b"])
   name                     = "pattern-narrowed-${each.key}"
@@ -157,6 +156,32 @@ resource "azurerm_cdn_frontdoor_security_policy" "narrowed" {
         }
         dynamic "domain" {
           for_each = [for e in azurerm_cdn_frontdoor_endpoint.narrowed : e.id if e.name == "pattern-narrowed-a"]
+          content {
+            cdn_frontdoor_domain_id = domain.value
+          }
+        }
+        patterns_to_match = ["/*"]
+      }
+    }
+  }
+}
+
+# a counted resource iterated with a filter known at plan time: element i is its i-th kept instance
+resource "azurerm_cdn_frontdoor_endpoint" "counted" {
+  count                    = 2
+  name                     = "pattern-counted-${count.index}"
+  cdn_frontdoor_profile_id = azurerm_cdn_frontdoor_profile.fd.id
+}
+
+resource "azurerm_cdn_frontdoor_security_policy" "counted" {
+  name                     = "pattern-counted"
+  cdn_frontdoor_profile_id = azurerm_cdn_frontdoor_profile.fd.id
+  security_policies {
+    firewall {
+      cdn_frontdoor_firewall_policy_id = azurerm_cdn_frontdoor_firewall_policy.waf.id
+      association {
+        dynamic "domain" {
+          for_each = [for e in azurerm_cdn_frontdoor_endpoint.counted : e.id if e.name != "pattern-counted-0"]
           content {
             cdn_frontdoor_domain_id = domain.value
           }
