@@ -425,13 +425,11 @@ def test_without_the_dask_extra_it_says_what_to_install(world, coordinator_env, 
     assert not (tmp_path / "x.json").exists()
 
 
-def test_a_worker_of_another_version_is_refused(world, coordinator_env, tmp_path):
-    preload = tmp_path / "other_version.py"
-    preload.write_text("import scanner\nscanner.__version__ = '0.0.1-other'\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AZURE_"))}
-    other = Cluster(env, workers=1, extra=("--preload", str(preload)))
+def refused_by(cluster_env: dict, tmp_path, extra: tuple = ()) -> str:
+    """The one line an audit on a one-worker cluster started with ``cluster_env`` ends with (exit 3,
+    nothing written)."""
+    other = Cluster(cluster_env, workers=1, extra=extra)
     try:
-        from scanner import __version__
         from scanner.cli import main
         import io
         import contextlib
@@ -442,52 +440,48 @@ def test_a_worker_of_another_version_is_refused(world, coordinator_env, tmp_path
         assert rc == 3
         line = err.getvalue().strip()
         assert len(line.splitlines()) == 1
-        assert "specguard 0.0.1-other" in line and f"specguard {__version__}" in line
         assert not (tmp_path / "x.json").exists()
+        return line
     finally:
         other.stop()
 
 
-def test_a_worker_of_the_same_version_with_other_code_is_refused(world, coordinator_env, tmp_path):
-    """A checkout changed under a running cluster: the version is the same, the code is not."""
+def copy_of_specguard(tmp_path) -> pathlib.Path:
+    """This checkout's specguard as an installed package is laid out (rules inside scanner/)."""
     import shutil
     root = pathlib.Path(__file__).resolve().parent.parent
     code = tmp_path / "code"
     ignore = shutil.ignore_patterns("__pycache__")
     shutil.copytree(root / "scanner", code / "scanner", ignore=ignore)
     shutil.copytree(root / "rules", code / "scanner" / "rules", ignore=ignore)
+    return code
+
+
+def test_a_worker_of_another_version_is_refused(world, coordinator_env, tmp_path):
+    from scanner import __version__
+    preload = tmp_path / "other_version.py"
+    preload.write_text("import scanner\nscanner.__version__ = '0.0.1-other'\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AZURE_"))}
+    line = refused_by(env, tmp_path, extra=("--preload", str(preload)))
+    assert "specguard 0.0.1-other" in line and f"specguard {__version__}" in line
+
+
+def test_a_worker_of_the_same_version_with_other_code_is_refused(world, coordinator_env, tmp_path):
+    """A checkout changed under a running cluster: the version is the same, the code is not."""
+    code = copy_of_specguard(tmp_path)
     with open(code / "scanner" / "rules" / "tag.py", "a") as fh:
         fh.write("\n# edited after the workers started\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AZURE_"))}
     env["PYTHONPATH"] = str(code)   # the workers import this copy of specguard
-    other = Cluster(env, workers=1)
-    try:
-        from scanner.cli import main
-        import io
-        import contextlib
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            rc = main(["audit", "aws", "--executor", other.address.replace("tcp://", "dask://"), "--quiet",
-                       "-o", str(tmp_path / "x.json")])
-        assert rc == 3
-        line = err.getvalue().strip()
-        assert len(line.splitlines()) == 1
-        assert "with other code than this coordinator" in line and "restart the workers" in line
-        assert not (tmp_path / "x.json").exists()
-    finally:
-        other.stop()
+    line = refused_by(env, tmp_path)
+    assert "with other code than this coordinator" in line and "restart the workers" in line
 
 
 def test_the_code_digest_is_of_the_files_not_of_where_they_are(tmp_path):
     """An installed specguard (rules inside scanner/) and a checkout (rules beside it) give one digest;
     one changed byte gives another."""
-    import shutil
     import subprocess as sp
-    root = pathlib.Path(__file__).resolve().parent.parent
-    code = tmp_path / "code"
-    ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(root / "scanner", code / "scanner", ignore=ignore)
-    shutil.copytree(root / "rules", code / "scanner" / "rules", ignore=ignore)
+    code = copy_of_specguard(tmp_path)
     probe = "from scanner.executor.units import code_digest; print(code_digest())"
 
     def digest(**env):   # in a process of its own: this one's digest was read when the suite began

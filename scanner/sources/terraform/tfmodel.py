@@ -125,11 +125,11 @@ class TfResource:
                 return v
             at = ""
         if self.mode == "data":
-            return v   # as _checked
+            return v   # the facts are of managed resource types; a data source of one name differs
         memo = self._checked_memo
         if memo is None:
             memo = self._checked_memo = {}
-        out = at_boundary(self, at, top, v)
+        out = at_boundary(self, at, top, v)   # the schema facts load on first use
         memo[top] = (v, out)
         return out
 
@@ -148,18 +148,7 @@ class TfResource:
             hit = memo.get(top)
             if hit is not None and hit[0] is v:
                 return hit[1]
-        at = self.schema_at
-        if at is None:
-            if self.project is None:
-                return v
-            at = ""
-        if self.mode == "data":
-            return v   # the facts are of managed resource types; a data source of one name differs
-        if memo is None:
-            memo = self._checked_memo = {}
-        out = at_boundary(self, at, top, v)   # the schema facts load on first use
-        memo[top] = (v, out)
-        return out
+        return self._check_new(top, v)
 
     def get(self, path: str) -> Value:
         """A Value / Unknown for the attribute; Absent when the resource has no such attribute."""
