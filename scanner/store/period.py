@@ -180,18 +180,20 @@ def _findings(conn, sid: int, runs: list, times: dict[int, str]) -> list[dict]:
                     or_(t.intervals.c.to_seq.is_(None), t.intervals.c.to_seq > s0)))).all()
     if not rows:
         return []
-    # what each failing interval turned into, and each finding's status at the period's last run: every
-    # interval of the findings that failed, in one pass over the scope's (no index by finding: 0005)
-    i, j = t.intervals, t.intervals.alias("failed")
-    failed = select(j.c.finding_id).where(and_(j.c.scope_id == sid, j.c.status == "fail", j.c.from_seq <= s1,
-                                               or_(j.c.to_seq.is_(None), j.c.to_seq > s0)))
+    # what each failing interval turned into, and each finding's status at the period's last run: the
+    # scope's intervals in one pass, those of the findings that failed kept (no index by finding since
+    # 0005; and a join or IN (subquery) is planned on statistics that a store just filled may lack:
+    # PostgreSQL nested-looped it over a year's rows for 9 s)
+    from .runs import _fetch
+    failed = {r.finding_id for r in rows}
     follow: dict[tuple[int, int], str] = {}
     at_end: dict[int, str] = {}
-    for r in conn.execute(select(i.c.finding_id, i.c.status, i.c.from_seq, i.c.to_seq)
-                          .where(and_(i.c.scope_id == sid, i.c.finding_id.in_(failed)))):
-        follow[(r.finding_id, r.from_seq)] = r.status
-        if r.from_seq <= s1 and (r.to_seq is None or r.to_seq > s1):
-            at_end[r.finding_id] = r.status
+    for fid, status, a, b in _fetch(conn, "SELECT finding_id, status, from_seq, to_seq FROM intervals "
+                                          "WHERE scope_id = ?", (sid,)):
+        if fid in failed:
+            follow[(fid, a)] = status
+            if a <= s1 and (b is None or b > s1):
+                at_end[fid] = status
     out = []
     for r in rows:
         first = times.get(r.from_seq)
