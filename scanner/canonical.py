@@ -30,7 +30,66 @@ def canonical_json(doc: Any) -> bytes:
     """The canonical form of a results document (the held bytes when ``doc`` is the held document)."""
     if _held and _held[0][0] is doc:
         return _held[0][1]()
+    if _plain and _plain[0][0] is doc:
+        fast = _fast_encoder(doc)
+        if fast is not None:
+            return fast
     return _encode(doc).encode("utf-8")
+
+
+# A document results.build_document found plain (every finding's value a str, int, bool, None, list,
+# or dict with str keys: no float, no other type) may be encoded by msgspec, 5-8x faster than the
+# stdlib's C encoder (a 10,000-resource plan's 21,000 findings: 0.015 s against 0.08 s).  For such
+# values its bytes are the stdlib's (sorted keys by code point, the same escapes, UTF-8;
+# tests/test_fast_json.py compares them); they differ for floats (1e16 against 1e+16), which is why a
+# document with one is never marked, and msgspec writes types json refuses.  The parts beside the
+# findings (the run, scope, sources, history, baseline, ...) are checked again when the bytes are made,
+# as they may be set after the document was built; a document whose findings list was replaced or
+# marked by a baseline is not taken.
+_plain: list = []   # [(document, its findings list)]: at most one, the latest built
+
+
+def mark_plain(doc: dict) -> None:
+    _plain[:] = [(doc, doc.get("findings"))]
+
+
+def forget_plain(doc: Any = None) -> None:
+    if _plain and (doc is None or _plain[0][0] is doc):
+        _plain.clear()
+
+
+def _fast_encoder(doc: dict) -> bytes | None:
+    if doc.get("findings") is not _plain[0][1] or not all(_plain_tree(v) for k, v in doc.items() if k != "findings"):
+        return None
+    try:
+        import msgspec.json
+    except ImportError:
+        return None
+    import os
+    if os.environ.get("SPECGUARD_JSON", "").lower() == "stdlib":
+        return None
+    return msgspec.json.Encoder(order="sorted").encode(doc)
+
+
+_SCALARS = frozenset((str, int, bool, type(None)))
+
+
+def _plain_tree(root: Any) -> bool:
+    """Whether ``root`` holds only str, int, bool, None, lists, tuples and dicts with str keys."""
+    stack = [root]
+    while stack:
+        x = stack.pop()
+        c = x.__class__
+        if c is dict:
+            for k, v in x.items():
+                if k.__class__ is not str:
+                    return False
+                stack.append(v)
+        elif c is list or c is tuple:
+            stack.extend(x)
+        elif c not in _SCALARS:
+            return False
+    return True
 
 
 def hold(doc: Any, data: Callable[[], bytes]) -> None:

@@ -153,7 +153,9 @@ def _apply_baseline(args, doc: dict) -> None:
     """--baseline (issue 20): accepted findings are marked before any output, the store or the gate sees them."""
     if getattr(args, "baseline_doc", None) is not None:
         from .baseline import apply
+        from .canonical import forget_plain
         from .held import materialise
+        forget_plain(doc)   # its marks come from the baseline file: the stdlib encoder writes them
         apply(materialise(doc), args.baseline_doc)   # it marks findings: a list of them (scanner/held.py)
 
 

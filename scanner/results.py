@@ -73,18 +73,29 @@ def finite(v: Any) -> Any:
     if cls in _PLAIN:
         return v
     if isinstance(v, float):
+        _NOT_PLAIN[0] = True
         return v if math.isfinite(v) else ("NaN" if v != v else ("Infinity" if v > 0 else "-Infinity"))
     if isinstance(v, dict):
         for x in v.values():   # a loop, not all(genexpr): tens of thousands of findings' evidence
             if x.__class__ not in _PLAIN:
+                if cls is not dict or any(k.__class__ is not str for k in v):
+                    _NOT_PLAIN[0] = True
                 return {k: finite(x) for k, x in v.items()}
         return v
     if isinstance(v, (list, tuple)):
+        if cls is not list and cls is not tuple:
+            _NOT_PLAIN[0] = True
         for x in v:
             if x.__class__ not in _PLAIN:
                 return [finite(x) for x in v]
         return v
+    _NOT_PLAIN[0] = True   # a type JSON has no form for: the stdlib encoder decides (scanner/canonical.py)
     return v
+
+
+# set by finite() when it passes a float, a value of another type than JSON's, or a dict subclass or
+# a non-str key on its slower path: build_document then leaves the document to the stdlib encoder
+_NOT_PLAIN = [False]
 
 
 _PLAIN = frozenset((str, int, bool, type(None)))
@@ -141,6 +152,7 @@ def build_document(findings: Iterable[Finding], profile: Profile, run: Run, waiv
         dicts: Any = HeldFindings()
     else:
         dicts = []
+    _NOT_PLAIN[0] = False
     # a list holds its findings' resources alive, so their ids name them (a stream's may be freed and reused)
     refs: dict[int, dict] | None = {} if isinstance(findings, list) else None
     for f in findings:
@@ -179,7 +191,17 @@ def build_document(findings: Iterable[Finding], profile: Profile, run: Run, waiv
         doc["rules"] = profile.rules
     if extra:
         doc.update(extra)
+    if not hold and not profile.rules and not _NOT_PLAIN[0] and len(dicts) >= FAST_ENCODE_FROM:
+        # the built-in controls' findings, with evidence of JSON's own types and no float (finite()
+        # passed every value): its canonical JSON may come from the faster encoder (scanner/canonical.py)
+        from .canonical import mark_plain
+        mark_plain(doc)
     return doc
+
+
+# from this many findings on a document's canonical JSON may come from msgspec (see mark_plain):
+# below, importing it costs more than its faster encoding saves
+FAST_ENCODE_FROM = 5000
 
 
 def profile_changes(profile: Profile) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:

@@ -186,3 +186,102 @@ def test_small_inputs_stay_on_the_strict_parser(monkeypatch):
     monkeypatch.setattr(plan, "_fast_decode", None)
     plan.parse_json(b'{"a": 1}', "in.json")
     assert plan._fast_decode is None
+
+
+# ----------------------------------------------------------------------------- the canonical encoder
+def _plain_value(rnd, depth=0):
+    def text():
+        return "".join(chr(rnd.choice([rnd.randint(0, 0x7F), rnd.randint(0x80, 0xD7FF), rnd.randint(0xE000, 0x10FFFF)]))
+                       for _ in range(rnd.randint(0, 8)))
+    k = rnd.randint(0, 6 if depth < 4 else 3)
+    if k == 0:
+        return text()
+    if k == 1:
+        return rnd.randint(-10 ** 20, 10 ** 20)
+    if k == 2:
+        return rnd.choice([True, False, None])
+    if k == 3:
+        return rnd.randint(-5, 5)
+    if k == 4:
+        return [_plain_value(rnd, depth + 1) for _ in range(rnd.randint(0, 4))]
+    if k == 5:
+        return {text(): _plain_value(rnd, depth + 1) for _ in range(rnd.randint(0, 4))}
+    return tuple(_plain_value(rnd, depth + 1) for _ in range(rnd.randint(0, 3)))
+
+
+def test_msgspec_writes_the_canonical_bytes_of_plain_values():
+    # every character class (controls, astral, U+2028), big integers, tuples, key order by code point
+    from scanner.canonical import _encode
+    enc = msgspec.json.Encoder(order="sorted")
+    every = "".join(chr(i) for i in range(0x80)) + "\u2028\u2029\ufeff\u00e9\U0001F600\uffff\ud7ff\ue000"
+    values = [every, {every: 1}, {"b": 1, "a": [1, {"c": None, "B": True}], "": "x", "\U0001F600": 1, "\uffff": 2}]
+    rnd = random.Random(7)
+    values += [_plain_value(rnd) for _ in range(5000)]
+    for v in values:
+        assert enc.encode(v) == _encode(v).encode("utf-8")
+
+
+def _doc_of(evidence_list):
+    from scanner.engine import Finding
+    from scanner.model import Resource
+    from scanner.profile import load_profile
+    from scanner.results import Run, build_document
+    r = Resource(kind="generic", type="aws_x", address="aws_x.a", provider="aws", source="terraform-plan")
+    found = [Finding("TAG-01", "pass", "low", r, "ok", ev) for ev in evidence_list]
+    return build_document(found, load_profile(None, []), Run(command="scan"))
+
+
+@pytest.fixture
+def small_marks(monkeypatch):
+    from scanner import canonical, results
+    monkeypatch.setattr(results, "FAST_ENCODE_FROM", 0)
+    monkeypatch.delenv("SPECGUARD_JSON", raising=False)
+    canonical.forget_plain()
+    yield canonical
+    canonical.forget_plain()
+
+
+@pytest.mark.parametrize("evidence, plain", [
+    ({"tags": {"a": "b"}, "n": 3, "x": None, "l": [1, "2", True]}, True),
+    ({"retention": 35.0}, False),                       # a float: 35.0 is written as json writes it
+    ({"deep": {"deeper": [1, {"f": 1e16}]}}, False),
+    ({"ports": {22: "ssh", "x": [1]}}, False),         # a key json would turn into "22"
+    ({"when": __import__("datetime").date(2026, 1, 1)}, False),   # no JSON form: json's error, as before
+])
+def test_a_document_is_marked_plain_only_when_it_is(small_marks, evidence, plain):
+    doc = _doc_of([evidence, {"ok": "yes"}])
+    assert bool(small_marks._plain and small_marks._plain[0][0] is doc) is plain
+
+
+def test_the_marked_documents_bytes_are_the_stdlib_encoders(small_marks, monkeypatch):
+    from scanner.canonical import _encode, canonical_json
+    doc = _doc_of([{"tags": {"é": "ü\n\x01"}, "n": 10 ** 19}, {"l": ["\U0001F600"]}])
+    used = []
+    real = small_marks._fast_encoder
+    monkeypatch.setattr(small_marks, "_fast_encoder", lambda d: used.append(1) or real(d))
+    assert canonical_json(doc) == _encode(doc).encode("utf-8") and used
+    doc["history"] = {"since": "2026-01-01", "ratio": 0.5}   # set after the build, a float: the stdlib writes it
+    assert small_marks._fast_encoder(doc) is None
+    assert canonical_json(doc) == _encode(doc).encode("utf-8")
+    del doc["history"]
+    doc["findings"] = list(doc["findings"])   # replaced: no longer the list that was checked
+    assert small_marks._fast_encoder(doc) is None
+
+
+def test_a_large_plans_document_is_encoded_by_msgspec(tmp_path, monkeypatch):
+    import importlib.util
+
+    from scanner import canonical
+    from scanner.canonical import _encode
+    from scanner.cli import build_parser
+    from scanner.pipeline import scan_paths
+    spec = importlib.util.spec_from_file_location("gen_plan", ROOT.parent / "bench" / "gen_plan.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    src = tmp_path / "plan.json"
+    src.write_text(json.dumps(gen.build(3000)))
+    monkeypatch.delenv("SPECGUARD_JSON", raising=False)
+    doc = scan_paths(build_parser().parse_args(["scan", str(src), "-q"]))
+    assert len(doc["findings"]) >= 5000 and canonical._plain and canonical._plain[0][0] is doc
+    assert canonical._fast_encoder(doc) == _encode(doc).encode("utf-8")
+    canonical.forget_plain()
