@@ -120,9 +120,11 @@ def store_cost(doc: dict, url: str, pg=None) -> dict:
         enc = enc_cpu = 0.0
         if shared:
             e = dict(d, history={"scope": scope, "previous_run": None})   # another dict: encoded afresh
+            as_built(e)
             m, t = time.thread_time(), time.perf_counter()
             canonical(e)
             enc, enc_cpu = time.perf_counter() - t, time.thread_time() - m
+            as_built(d)
         s0 = server_cpu(pg)
         c0 = time.process_time()
         m0 = time.thread_time()
@@ -165,7 +167,20 @@ def store_cost(doc: dict, url: str, pg=None) -> dict:
         out[kind]["main"] = min(r["main"] for r in runs)
         out[kind]["cpu"] = min(r["cpu"] for r in runs)
         out[kind]["server"] = min(r["server"] for r in runs)
-    new = lambda: dict(doc, run=dict(doc["run"], id=str(uuid.uuid4())))   # noqa: E731
+    from scanner import canonical as canon
+    # results.build_document marked the scan's document (or an earlier copy of it here: the same findings)
+    plain = bool(canon._plain) and canon._plain[0][1] is doc.get("findings")
+
+    def as_built(d):
+        """Each run's document as build_document leaves it: marked plain (its canonical JSON may
+        come from the faster encoder, scanner/canonical.py) when the scan's was."""
+        if plain:
+            canon.mark_plain(d)
+
+    def new():
+        d = dict(doc, run=dict(doc["run"], id=str(uuid.uuid4())))
+        as_built(d)
+        return d
     gc.disable()                  # `scan` keeps the cyclic collector off until it exits (cli._no_cyclic_gc)
     try:
         best("first", [keep(new(), f"first-{i}", False) for i in range(STORE_REPEAT)])
