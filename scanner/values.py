@@ -246,3 +246,18 @@ def plain(v: Any) -> Any:
 
 def all_known(values: Iterable[Value]) -> bool:
     return all(v.known for v in values)
+
+
+def holds_unknown(v: Any) -> bool:
+    """Whether an Unknown is anywhere in ``v`` (dicts and lists walked, any depth, without recursion:
+    every security group's rules and every tag set pass here)."""
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Unknown):
+            return True
+        if isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return False

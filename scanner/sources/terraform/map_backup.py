@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model import Resource
-from ...values import Unknown, Value
+from ...values import Unknown, Value, holds_unknown
 from .normalize import maps, ref_keys
 from .tfmodel import TfProject, TfResource
 from .map_data import _arn_region, _blocks, provider_region
@@ -46,7 +46,7 @@ def backup_plan(tf: TfResource, r: Resource) -> None:
     else:
         for i, rule in enumerate(rules):
             holder = (tf, f"rule.{i}.")
-            if cfg and _has_unknown(rule) and isinstance(rule, dict):
+            if cfg and holds_unknown(rule) and isinstance(rule, dict):
                 named = [c for c in cfg if c.raw("rule_name") == rule.get("rule_name")]
                 if len(named) == 1 or len(cfg) == 1:
                     holder = ((named or cfg)[0], "")
@@ -75,14 +75,6 @@ def backup_plan(tf: TfResource, r: Resource) -> None:
     r.set("rules", Value(out, tf.origin("rule")))
 
 
-def _has_unknown(x: Any) -> bool:
-    if isinstance(x, Unknown):
-        return True
-    if isinstance(x, dict):
-        return any(_has_unknown(v) for v in x.values())
-    if isinstance(x, list):
-        return any(_has_unknown(v) for v in x)
-    return False
 
 
 _CONDITION_OPS = {"string_equals": "equals", "string_like": "like", "string_not_equals": "not_equals",

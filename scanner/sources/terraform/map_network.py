@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from ...model import Resource
-from ...values import Origin, Unknown, Value
+from ...values import Origin, Unknown, Value, holds_unknown
 from .normalize import maps, ref_keys
 from .tfmodel import MISSING, Refs, TfResource
 
@@ -60,7 +60,7 @@ def _blocks(tf: TfResource, path: str) -> tuple[list[tuple[TfResource, str]] | U
     holder resolves.  Returns (blocks | Unknown, how) where how says which was used.
     """
     raw = tf.raw(path)
-    if isinstance(raw, list) and not _any_unknown(raw):
+    if isinstance(raw, list) and not holds_unknown(raw):
         return [(tf, f"{path}.{i}.") for i in range(len(raw))], "planned"
     if raw is MISSING or raw is None:
         return [], "planned"
@@ -72,19 +72,6 @@ def _blocks(tf: TfResource, path: str) -> tuple[list[tuple[TfResource, str]] | U
         return [], "not in configuration"
     reason = raw.reason if isinstance(raw, Unknown) else "partly known after apply"
     return Unknown(f"{path} is {reason} and the configuration does not show its blocks", tf.origin(path)), "unknown"
-
-
-def _any_unknown(v: Any) -> bool:
-    stack = [v]   # a walk, not a generator per level: every security group's rules pass here
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Unknown):
-            return True
-        if isinstance(x, dict):
-            stack.extend(x.values())
-        elif isinstance(x, list):
-            stack.extend(x)
-    return False
 
 
 def _plain(src: TfResource, path: str, default=None):
@@ -490,7 +477,7 @@ def _appgw_policy(tf: TfResource, r: Resource) -> None:
         r.set("tls_policy", Unknown(pol.reason, o))
         r.set("tls_min_version", Unknown(pol.reason, o))
         return
-    if isinstance(pol, dict) and _any_unknown(pol):
+    if isinstance(pol, dict) and holds_unknown(pol):
         r.set("tls_policy", Unknown("part of ssl_policy is known only after apply", o))
         r.set("tls_min_version", Unknown("part of ssl_policy is known only after apply", o))
         return

@@ -26,7 +26,7 @@ import re
 from typing import Any, Iterable
 
 from ...record import FrozenRecord, Record
-from ...values import Origin, Tri, Unknown, Value, plain, tri, unknown_tri
+from ...values import Origin, Tri, Unknown, Value, holds_unknown, plain, tri, unknown_tri
 
 # ----------------------------------------------------------------------------- versions
 # A version key sorts like Terraform's versions: numbers, then a release after its prereleases.
@@ -535,7 +535,7 @@ class AnyOf(Unknown):
         self.candidates = tuple(candidates)
 
     def test(self, predicate) -> Tri:
-        if any(_holds_unknown(c) for c in self.candidates):
+        if any(holds_unknown(c) for c in self.candidates):
             # a predicate would read an unknown part as a plain value (a tag set with a tag known
             # only after apply): no decision (TAG-01 judges such sets itself, unknown parts included)
             return unknown_tri(self.reason)
@@ -560,14 +560,6 @@ class AnyOf(Unknown):
         return f"AnyOf({list(self.candidates)!r}: {self.reason!r} @ {self.origin.path})"
 
 
-def _holds_unknown(v: Any) -> bool:
-    if isinstance(v, Unknown):
-        return True
-    if isinstance(v, dict):
-        return any(_holds_unknown(x) for x in v.values())
-    if isinstance(v, list):
-        return any(_holds_unknown(x) for x in v)
-    return False
 
 
 def lookup(type_: str, paths: Iterable[str]) -> tuple[str, Default] | None:
