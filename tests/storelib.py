@@ -131,3 +131,17 @@ def store(store_url):
     st = open_test_store(store_url)
     yield st
     st.dispose()
+
+
+def kill_when_flagged(script: str, store_url: str, doc_path, flag, cwd) -> None:
+    """Run ``script`` (python -c SCRIPT STORE_URL DOC FLAG) and SIGKILL it as soon as it writes
+    ``flag``: a process killed mid-store, for the tests that the store is left as it was."""
+    import signal
+    import time
+    proc = subprocess.Popen([sys.executable, "-c", script, store_url, str(doc_path), str(flag)], cwd=cwd)
+    deadline = time.monotonic() + 60
+    while not flag.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "the storing process ended early"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -22,7 +21,7 @@ from scanner.errors import InputError, ScanError
 from scanner.render.html import canonical_json
 from scanner.store import open_store, schema as t
 from scanner.store.engine import parse_url
-from storelib import base_doc, fingerprints, night, open_test_store, pg_server, store, store_url  # noqa: F401
+from storelib import base_doc, fingerprints, kill_when_flagged, night, open_test_store, pg_server, store, store_url  # noqa: F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -397,13 +396,7 @@ def test_killing_a_storing_process_leaves_the_store_as_it_was(store_url, tmp_pat
     p = tmp_path / "r2.json"
     p.write_text(json.dumps(night(b, "2026-01-02T02:00:00", {fingerprints(b, "fail")[0]: "pass"})))
     flag = tmp_path / "inside"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, store_url, str(p), str(flag)], cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while not flag.exists():
-        assert proc.poll() is None and time.monotonic() < deadline, "the storing process ended early"
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    kill_when_flagged(KILLED, store_url, p, flag, ROOT)
     st = open_test_store(store_url)
     try:
         after = {tab.name: count(st, tab) for tab in (t.runs, t.documents, t.findings, t.intervals, t.run_controls)}

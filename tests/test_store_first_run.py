@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -19,7 +16,7 @@ from sqlalchemy import delete, func, inspect, insert, select, update
 from scanner.canonical import canonical_json
 from scanner.errors import InputError
 from scanner.store import schema as t
-from storelib import ROOT, base_doc, night, open_test_store, pg_server, store, store_url  # noqa: F401
+from storelib import ROOT, base_doc, kill_when_flagged, night, open_test_store, pg_server, store, store_url  # noqa: F401
 
 
 def _doc(when: str = "2026-01-01T02:00:00") -> dict:
@@ -244,13 +241,7 @@ def test_killing_a_process_with_a_first_run_written_early_leaves_the_store_as_it
     p = tmp_path / "r.json"
     p.write_text(json.dumps(_doc("2026-01-02T02:00:00")))
     flag = tmp_path / "written"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, store_url, str(p), str(flag)], cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while not flag.exists():
-        assert proc.poll() is None and time.monotonic() < deadline, "the storing process ended early"
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    kill_when_flagged(KILLED, store_url, p, flag, ROOT)
     st = open_test_store(store_url)
     try:
         assert _counts(st) == before and st.verify() == []
