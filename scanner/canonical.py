@@ -61,14 +61,9 @@ def forget_plain(doc: Any = None) -> None:
 def _fast_encoder(doc: dict) -> bytes | None:
     if doc.get("findings") is not _plain[0][1] or not all(_plain_tree(v) for k, v in doc.items() if k != "findings"):
         return None
-    try:
-        import msgspec.json
-    except ImportError:
-        return None
-    import os
-    if os.environ.get("SPECGUARD_JSON", "").lower() == "stdlib":
-        return None
-    return msgspec.json.Encoder(order="sorted").encode(doc)
+    from .fast_json import msgspec_json
+    mod = msgspec_json()
+    return mod.Encoder(order="sorted").encode(doc) if mod is not None else None
 
 
 _SCALARS = frozenset((str, int, bool, type(None)))

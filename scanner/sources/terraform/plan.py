@@ -134,13 +134,9 @@ def _fast_parse(data: bytes) -> Any:
     ``SPECGUARD_JSON=stdlib`` in the environment turns it off."""
     global _fast_decode
     if _fast_decode is None:
-        _fast_decode = False
-        if os.environ.get("SPECGUARD_JSON", "").lower() != "stdlib":
-            try:
-                import msgspec.json
-                _fast_decode = msgspec.json.Decoder().decode
-            except ImportError:
-                pass
+        from ...fast_json import msgspec_json
+        mod = msgspec_json()
+        _fast_decode = mod.Decoder().decode if mod is not None else False
     if _fast_decode is False:
         return _REFUSED
     # Both parsers give up at the interpreter's recursion limit, msgspec a few levels deeper than
