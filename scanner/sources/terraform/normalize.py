@@ -162,14 +162,23 @@ def resource_tags(project: TfProject, tf: TfResource, provider: str | None = Non
     if (provider or tf.provider) != "aws":
         return Value(own, origin)
     defaults = project.default_tags(tf)
+    merged = with_default_tags(own, defaults)
+    if isinstance(defaults, Unknown):
+        return Value(merged, Origin(tf.source, "tags + provider default_tags", tf.file, tf.line))
+    path = "tags + provider default_tags" if defaults.value else "tags"
+    return Value(merged, Origin(tf.source, path, tf.file, origin.line))
+
+
+def with_default_tags(own: dict, defaults: Value) -> dict:
+    """A resource's own tags under its AWS provider's default_tags (``TfProject.default_tags``): the
+    resource's win; default_tags not known leave the key "*" as that Unknown (other tags may exist)."""
     if isinstance(defaults, Unknown):
         merged = dict(own)
         merged["*"] = defaults
-        return Value(merged, Origin(tf.source, "tags + provider default_tags", tf.file, tf.line))
+        return merged
     merged = dict(defaults.value or {})
     merged.update(own)
-    path = "tags + provider default_tags" if defaults.value else "tags"
-    return Value(merged, Origin(tf.source, path, tf.file, origin.line))
+    return merged
 
 
 # ----------------------------------------------------------------- helpers for mappers

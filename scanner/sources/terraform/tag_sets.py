@@ -4,7 +4,8 @@ makes one (the AWS provider's default_tags under it), in a ``provider_versions.A
 judges every set and is decided only when they all give the same verdict."""
 from __future__ import annotations
 
-from ...values import Origin, Unknown, Value
+from ...values import Origin, Value
+from .normalize import with_default_tags
 from .provider_versions import AnyOf
 
 
@@ -12,13 +13,4 @@ def one_of(project, tf, provider: str | None, sets: tuple, reason: str, origin: 
     if (provider or tf.provider) != "aws":
         return AnyOf(reason, origin, [dict(s) for s in sets])
     defaults = project.default_tags(tf)
-    out = []
-    for s in sets:
-        if isinstance(defaults, Unknown):
-            merged = dict(s)
-            merged["*"] = defaults
-        else:
-            merged = dict(defaults.value or {})
-            merged.update(s)
-        out.append(merged)
-    return AnyOf(reason, origin, out)
+    return AnyOf(reason, origin, [with_default_tags(s, defaults) for s in sets])
