@@ -728,14 +728,11 @@ def _first_rows(found: list[dict]) -> list[tuple]:
     """A first run's findings, as _Changes makes them against no stored state (a fingerprint
     reported twice counts once, as first reported): fingerprint, control, address, resource
     type, status, severity."""
-    rows, seen = [], set()
-    for f in found:
-        fp = f.get("fingerprint")
-        if not fp or fp in seen:
-            continue
-        seen.add(fp)
+    firsts, keys, _ = _Changes._first_of_each(found)
+    rows = []
+    for f, (fp, st, sev) in zip(firsts, keys):
         res = f.get("resource") or {}
-        rows.append((fp, f["control_id"], res.get("address", ""), res.get("type", ""), f["status"], f["severity"]))
+        rows.append((fp, f["control_id"], res.get("address", ""), res.get("type", ""), st, sev))
     return rows
 
 
