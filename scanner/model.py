@@ -121,7 +121,7 @@ tls_min_version str normalised to "1.0" | "1.1" | "1.2" | "1.3".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import AbstractSet, Any
 
 from .values import Absent, Origin, Unknown, Value
 
@@ -160,8 +160,9 @@ class Resource:
     raw: Any = field(default=None, repr=False, compare=False)
     raw_api: str | None = None   # live sources: the call whose answer ``raw`` is ("rds:DescribeDBInstances")
     # the values its source marks secret (a plan's sensitive_values: a tag set from a sensitive
-    # variable): rules may judge them, no report shows them (withheld.scrub_findings)
-    secrets: frozenset = field(default=frozenset(), repr=False, compare=False)
+    # variable; a .tf tree's sensitive variables, one set shared by its resources): rules may judge
+    # them, no report shows them (withheld.scrub_findings)
+    secrets: AbstractSet = field(default=frozenset(), repr=False, compare=False)
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
